@@ -1,0 +1,76 @@
+"""The application factory: ``create_app(config)`` builds a Flask app around one database."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Optional
+
+from flask import Flask
+
+from .context import Platform, close_session
+from .db import make_engine, make_sessionmaker
+from .metamodel.runtime import SchemaCache
+
+
+def default_config(instance_path: Path) -> dict[str, Any]:
+    return {
+        "DATABASE_URL": os.environ.get("RECORDBASE_DATABASE_URL") or f"sqlite:///{instance_path / 'recordbase.db'}",
+        "TIMEZONE": os.environ.get("RECORDBASE_TIMEZONE", "UTC"),
+        "DEFAULT_LANGUAGE": os.environ.get("RECORDBASE_LANGUAGE", "en"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("RECORDBASE_SECURE_COOKIES", "0") == "1",
+        "SESSION_COOKIE_NAME": "recordbase_session",
+        "MAX_CONTENT_LENGTH": int(os.environ.get("RECORDBASE_MAX_UPLOAD_MB", "50")) * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "FLASK_ADMIN_SWATCH": "default",
+        "AUTO_INIT_DB": False,
+    }
+
+
+def secret_key(instance_path: Path) -> str:
+    """RECORDBASE_SECRET_KEY, or a random key kept in the instance folder (never in the repository)."""
+    env = os.environ.get("RECORDBASE_SECRET_KEY")
+    if env:
+        return env
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    os.chmod(path, 0o600)
+    return key
+
+
+def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
+    config = dict(config or {})
+    instance_path = Path(config.pop("INSTANCE_PATH", None) or os.environ.get("RECORDBASE_INSTANCE")
+                         or Path.cwd() / "instance").resolve()
+    app = Flask("recordbase", instance_path=str(instance_path), instance_relative_config=False)
+    app.config.update(default_config(instance_path))
+    app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key(instance_path)
+    app.config.setdefault("ATTACHMENTS_DIR", str(instance_path / "attachments"))
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    if app.config.get("AUTO_INIT_DB"):
+        from .database_setup import upgrade_database
+
+        upgrade_database(engine)
+    app.extensions["recordbase"] = Platform(engine=engine, sessions=make_sessionmaker(engine),
+                                            schema_cache=SchemaCache())
+    app.teardown_appcontext(close_session)
+
+    from . import i18n, security
+    from .admin import init_admin
+    from .api import init_api
+
+    i18n.init_app(app)
+    security.init_app(app)
+    init_api(app)
+    init_admin(app)
+    return app

@@ -1,0 +1,59 @@
+"""Engine and session setup, the same for SQLite and PostgreSQL.
+
+SQLite's Python driver opens transactions lazily and never around DDL; we take
+over (``isolation_level=None`` plus an explicit BEGIN) so that a metamodel
+change and its DDL commit or roll back together, as they do on PostgreSQL.
+BEGIN IMMEDIATE takes the write lock up front: SQLite has one writer, and a
+reader that later upgrades to a writer would otherwise fail at once with
+'database is locked' instead of waiting its turn.
+SQLite's ``lower()`` only folds ASCII; we replace it with Python's so that text
+filters agree between SQL and Python evaluation.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def normalize_url(url: str) -> str:
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _py_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None
+            dbapi_conn.create_function("lower", 1, _py_lower, deterministic=True)
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)

@@ -1,0 +1,61 @@
+"""Languages: English and Simplified Chinese, per user (and per browser session), via Flask-Babel.
+
+Our catalogue is ``translations/zh_Hans_CN/LC_MESSAGES/messages.po``. Compiled
+``.mo`` files are build output, so they are compiled at start-up into the
+instance folder rather than committed. Flask-Admin's own ``admin`` domain
+brings its zh_Hans_CN translations.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_babel import Babel
+
+LANGUAGES = {"en": "English", "zh": "简体中文"}
+BABEL_LOCALES = {"en": "en", "zh": "zh_Hans_CN"}
+SOURCE_DIR = Path(__file__).parent / "translations"
+
+
+def lang_code(value: str | None) -> str:
+    """Normalise 'zh', 'zh-CN', 'zh_Hans_CN' ... to our codes 'zh' / 'en'."""
+    return "zh" if value and value.lower().startswith("zh") else "en"
+
+
+def select_lang() -> str:
+    if session.get("lang") in LANGUAGES:
+        return session["lang"]
+    user = g.get("rb_user")
+    if user is not None and user.locale in LANGUAGES:
+        return user.locale
+    best = request.accept_languages.best_match(["en", "zh", "zh-CN", "zh-Hans"]) if request else None
+    return lang_code(best) if best else "en"
+
+
+def select_locale() -> str:
+    return BABEL_LOCALES[select_lang()]
+
+
+def compile_catalogs(target: Path) -> None:
+    """Compile every .po under translations/ to .mo under ``target`` (when missing or older)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in SOURCE_DIR.glob("*/LC_MESSAGES/*.po"):
+        mo = target / po.relative_to(SOURCE_DIR).with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        with po.open("rb") as src:
+            catalog = read_po(src)
+        tmp = mo.with_suffix(".mo.tmp")
+        with tmp.open("wb") as out:
+            write_mo(out, catalog)
+        tmp.replace(mo)
+
+
+def init_app(app: Flask) -> None:
+    target = Path(app.instance_path) / "translations"
+    compile_catalogs(target)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(target)
+    Babel(app, locale_selector=select_locale)

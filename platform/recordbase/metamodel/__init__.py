@@ -1,0 +1,1 @@
+"""The metamodel: record types, fields, field-type registry, filter language, runtime schema."""

@@ -1,0 +1,227 @@
+"""The field-type contract and its registry.
+
+A field type is one class that owns everything about values of that type: the
+SQL column, the options JSON schema, how input is cleaned (API JSON, form data
+and imported text all go through :meth:`FieldType.clean`), how values are
+written to and read from the column, their JSON and text forms, the WTForms
+field, the JSON schema used for OpenAPI, the filter operators it supports and
+the types it converts to. Adding a field type means adding one subclass.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dc_field
+from typing import Any, Callable, ClassVar, Optional
+
+import jsonschema
+from sqlalchemy.types import TypeEngine
+
+from ...errors import ValidationError
+
+API_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    """An immutable snapshot of one field, as the runtime schema sees it."""
+
+    id: int
+    type_id: int
+    name: str
+    label: str
+    field_type: str
+    label_zh: Optional[str] = None
+    required: bool = False
+    unique: bool = False
+    indexed: bool = False
+    default: Any = None
+    help_text: Optional[str] = None
+    options: dict = dc_field(default_factory=dict)
+    position: int = 0
+    section: Optional[str] = None
+    show_in_list: bool = True
+
+    @property
+    def column_name(self) -> str:
+        return f"f_{self.id}"
+
+    @property
+    def ftype(self) -> "FieldType":
+        return get_field_type(self.field_type)
+
+    def display_label(self, lang: str = "en") -> str:
+        if lang.startswith("zh") and self.label_zh:
+            return self.label_zh
+        return self.label
+
+
+@dataclass
+class ValueContext:
+    """What cleaning a value may need beyond the value itself (lookups into the database).
+
+    The record store fills these callables; the defaults accept ids as given,
+    so pure conversions (tests, type-change previews) work without a database.
+    """
+
+    resolve_user: Callable[[Any], Optional[int]] = lambda v: v if isinstance(v, int) else None
+    user_email: Callable[[int], Optional[str]] = lambda uid: None
+    #: (field, ids) -> the ids that do not name a live record of the link's target
+    missing_links: Callable[["FieldDef", list[int]], set[int]] = lambda field, ids: set()
+    #: attachment key -> its stored description (name, size, content_type), or None
+    attachment_info: Callable[[str], Optional[dict]] = lambda key: None
+    current_user_id: Optional[int] = None
+    lang: str = "en"
+    timezone: str = "UTC"
+
+
+class FieldType:
+    """Base class of every field type. Subclasses set the class attributes and override hooks."""
+
+    name: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    label_zh: ClassVar[str] = ""
+    #: JSON schema of ``options``; validated on create/update of a field.
+    options_schema: ClassVar[dict] = {"type": "object", "additionalProperties": False, "properties": {}}
+    #: filter operators this type supports (see :mod:`recordbase.metamodel.operators`).
+    operators: ClassVar[tuple[str, ...]] = ("eq", "neq", "in", "not_in", "is_empty", "is_not_empty")
+    #: False for types with no column of their own (many-links, system-column aliases).
+    has_column: ClassVar[bool] = True
+    #: True when users never write the value (system, autonumber, computed).
+    read_only: ClassVar[bool] = False
+    #: included in the list's free-text search.
+    searchable: ClassVar[bool] = False
+    sortable: ClassVar[bool] = True
+    #: types an existing column of this type can be converted to.
+    convertible_to: ClassVar[frozenset[str]] = frozenset()
+    #: for types that alias a system column (created_at ...), that column's name.
+    system_column: ClassVar[Optional[str]] = None
+    #: JSON schema of a value (for OpenAPI).
+    value_schema: ClassVar[dict] = {}
+
+    # -- options ---------------------------------------------------------------
+    def validate_options(self, options: dict, lookup_type: Callable[[str], Any] | None = None) -> list[str]:
+        """Return every problem with ``options`` (empty list when valid)."""
+        validator = jsonschema.Draft202012Validator(self.options_schema)
+        problems = []
+        for err in sorted(validator.iter_errors(options), key=lambda e: list(e.path)):
+            where = "options" + "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in err.path)
+            problems.append(f"{where}: {err.message}")
+        if not problems:
+            problems.extend(self.check_options(options, lookup_type))
+        return problems
+
+    def check_options(self, options: dict, lookup_type: Callable[[str], Any] | None) -> list[str]:
+        """Checks a JSON schema cannot express. Override."""
+        return []
+
+    # -- storage ---------------------------------------------------------------
+    def column_type(self, field: FieldDef) -> TypeEngine:
+        raise NotImplementedError
+
+    def to_db(self, value: Any, field: FieldDef) -> Any:
+        return value
+
+    def from_db(self, value: Any, field: FieldDef) -> Any:
+        return value
+
+    # -- input -----------------------------------------------------------------
+    def clean(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        """Turn input (JSON, form data or text) into the Python value, or raise ValueError(message)."""
+        if self.is_blank(value):
+            return None
+        return self.clean_value(value, field, ctx)
+
+    def clean_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        raise NotImplementedError
+
+    def parse_text(self, text: str, field: FieldDef, ctx: ValueContext) -> Any:
+        """Parse a value written as text (import, type conversion). Defaults to :meth:`clean`."""
+        return self.clean(text, field, ctx)
+
+    @staticmethod
+    def is_blank(value: Any) -> bool:
+        return value is None or (isinstance(value, str) and value.strip() == "") or value == []
+
+    # -- output ----------------------------------------------------------------
+    def to_json(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        return value
+
+    def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
+        """Human text of a value, for lists, exports and type conversion."""
+        if value is None:
+            return ""
+        return str(value)
+
+    # -- forms -----------------------------------------------------------------
+    def form_field(self, field: FieldDef, ctx: "FormContext") -> Any:
+        """An unbound WTForms field for the create/edit form."""
+        from wtforms import StringField
+
+        return StringField(**ctx.kwargs(field))
+
+    def form_data(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        """The value to show in the form field for a stored value."""
+        return value
+
+    # -- API schema ------------------------------------------------------------
+    def json_schema(self, field: FieldDef) -> dict:
+        schema = dict(self.value_schema) if self.value_schema else {}
+        return schema
+
+    # -- filters ---------------------------------------------------------------
+    def filter_value(self, op: str, raw: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        """The comparison value of a filter condition, cleaned like input."""
+        return self.clean(raw, field, ctx)
+
+    def sql_condition(self, op: str, column: Any, value: Any, field: FieldDef) -> Any:
+        """A type-specific SQL condition for ``op``, or None to use the generic operator."""
+        return None
+
+    def py_condition(self, op: str, stored: Any, value: Any, field: FieldDef) -> Any:
+        """A type-specific Python evaluation of ``op``; NotImplemented to use the generic operator."""
+        return NotImplemented
+
+    def default_value(self, field: FieldDef, ctx: ValueContext) -> Any:
+        if field.default is None:
+            return None
+        return self.clean(field.default, field, ctx)
+
+
+@dataclass
+class FormContext:
+    """What building a form field needs: the language, and choices for links and users."""
+
+    lang: str = "en"
+    link_choices: Callable[[FieldDef], list[tuple[str, str]]] = lambda f: []
+    user_choices: Callable[[], list[tuple[str, str]]] = lambda: []
+
+    def kwargs(self, field: FieldDef) -> dict:
+        from wtforms import validators
+
+        checks = [validators.InputRequired()] if field.required and not field.ftype.read_only else [validators.Optional()]
+        return {
+            "label": field.display_label(self.lang),
+            "description": field.help_text or "",
+            "validators": checks,
+        }
+
+
+_REGISTRY: dict[str, FieldType] = {}
+
+
+def register(cls: type[FieldType]) -> type[FieldType]:
+    """Class decorator: add a field type to the registry under ``cls.name``."""
+    if not cls.name or cls.name in _REGISTRY:
+        raise RuntimeError(f"field type name missing or taken: {cls.name!r}")
+    _REGISTRY[cls.name] = cls()
+    return cls
+
+
+def get_field_type(name: str) -> FieldType:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ValidationError(f"Unknown field type '{name}'", {"type": [f"unknown field type '{name}'"]}) from None
+
+
+def field_types() -> dict[str, FieldType]:
+    return dict(_REGISTRY)

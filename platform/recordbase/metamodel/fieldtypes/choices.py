@@ -1,0 +1,248 @@
+"""Choice field types: boolean, single_select, multi_select."""
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from sqlalchemy import Boolean, String, Text, and_, not_, or_
+
+from .base import FieldDef, FieldType, FormContext, ValueContext, register
+
+CHOICE_ITEM = {
+    "oneOf": [
+        {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[^|]+$"},
+        {"type": "object", "additionalProperties": False, "required": ["value"],
+         "properties": {"value": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[^|]+$"},
+                        "label": {"type": "string", "maxLength": 255},
+                        "label_zh": {"type": "string", "maxLength": 255},
+                        "color": {"type": "string", "pattern": "^(#[0-9a-fA-F]{6}|[a-z]+)$"}}},
+    ]
+}
+CHOICES_SCHEMA = {"type": "object", "additionalProperties": False, "required": ["choices"],
+                  "properties": {"choices": {"type": "array", "minItems": 1, "maxItems": 500, "items": CHOICE_ITEM}}}
+
+TRUE_WORDS = {"true", "yes", "y", "1", "on", "是", "对", "✓", "✔", "√", "t", "checked"}
+FALSE_WORDS = {"false", "no", "n", "0", "off", "否", "不", "✗", "✘", "×", "f", "unchecked"}
+
+
+def normalize_choices(options: dict) -> list[dict]:
+    """Choices as dicts with value, label, label_zh, color."""
+    out = []
+    for c in options.get("choices", []):
+        if isinstance(c, str):
+            c = {"value": c}
+        out.append({"value": c["value"], "label": c.get("label") or c["value"],
+                    "label_zh": c.get("label_zh"), "color": c.get("color")})
+    return out
+
+
+def choice_label(choice: dict, lang: str) -> str:
+    return (choice.get("label_zh") if lang.startswith("zh") else None) or choice["label"]
+
+
+class ChoiceLike(FieldType):
+    options_schema = CHOICES_SCHEMA
+
+    def check_options(self, options: dict, lookup_type) -> list[str]:
+        values = [c["value"] for c in normalize_choices(options)]
+        dupes = sorted({v for v in values if values.count(v) > 1})
+        return [f"options.choices: duplicate value '{d}'" for d in dupes]
+
+    def match_choice(self, raw: Any, field: FieldDef) -> str:
+        if not isinstance(raw, str):
+            raise ValueError("must be one of the choices (a text value)")
+        text = unicodedata.normalize("NFKC", raw).strip()
+        choices = normalize_choices(field.options)
+        for c in choices:
+            if c["value"] == text:
+                return c["value"]
+        low = text.casefold()
+        for c in choices:
+            if low in {c["value"].casefold(), (c["label"] or "").casefold(), (c["label_zh"] or "").casefold()}:
+                return c["value"]
+        allowed = ", ".join(c["value"] for c in choices[:20])
+        raise ValueError(f"'{raw}' is not one of the choices ({allowed})")
+
+    def label_of(self, value: str, field: FieldDef, lang: str) -> str:
+        for c in normalize_choices(field.options):
+            if c["value"] == value:
+                return choice_label(c, lang)
+        return value
+
+    def form_choices(self, field: FieldDef, lang: str) -> list[tuple[str, str]]:
+        return [(c["value"], choice_label(c, lang)) for c in normalize_choices(field.options)]
+
+
+@register
+class BooleanType(FieldType):
+    name, label, label_zh = "boolean", "Checkbox", "复选框"
+    operators = ("eq", "is_true", "is_false")
+    convertible_to = frozenset({"text", "long_text", "number"})
+    value_schema = {"type": "boolean"}
+
+    def column_type(self, field: FieldDef):
+        return Boolean()
+
+    def clean(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return False
+        return self.clean_value(value, field, ctx)
+
+    def clean_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str):
+            word = unicodedata.normalize("NFKC", value).strip().casefold()
+            if word in TRUE_WORDS:
+                return True
+            if word in FALSE_WORDS:
+                return False
+        raise ValueError(f"'{value}' is not true or false")
+
+    def from_db(self, value: Any, field: FieldDef) -> Any:
+        return bool(value) if value is not None else False
+
+    def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
+        if ctx.lang.startswith("zh"):
+            return "是" if value else "否"
+        return "yes" if value else "no"
+
+    def sql_condition(self, op: str, column: Any, value: Any, field: FieldDef) -> Any:
+        if op == "is_true" or (op == "eq" and value):
+            return column.is_(True)
+        if op == "is_false" or op == "eq":
+            return or_(column.is_(None), column.is_(False))
+        return None
+
+    def py_condition(self, op: str, stored: Any, value: Any, field: FieldDef) -> Any:
+        truth = bool(stored)
+        if op == "is_true":
+            return truth
+        if op == "is_false":
+            return not truth
+        if op == "eq":
+            return truth == bool(value)
+        return NotImplemented
+
+    def form_field(self, field: FieldDef, ctx: FormContext):
+        from wtforms import BooleanField
+
+        kw = ctx.kwargs(field)
+        kw["validators"] = []
+        return BooleanField(**kw)
+
+
+@register
+class SingleSelectType(ChoiceLike):
+    name, label, label_zh = "single_select", "Single select", "单选"
+    operators = ("eq", "neq", "in", "not_in", "is_empty", "is_not_empty")
+    convertible_to = frozenset({"text", "long_text", "multi_select"})
+
+    def column_type(self, field: FieldDef):
+        return String(100)
+
+    def clean_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
+        return self.match_choice(value, field)
+
+    def json_schema(self, field: FieldDef) -> dict:
+        return {"type": "string", "enum": [c["value"] for c in normalize_choices(field.options)]}
+
+    def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
+        return "" if value is None else self.label_of(value, field, ctx.lang)
+
+    def form_field(self, field: FieldDef, ctx: FormContext):
+        from wtforms import SelectField
+
+        kw = ctx.kwargs(field)
+        return SelectField(choices=[("", "")] + self.form_choices(field, ctx.lang), **kw)
+
+
+@register
+class MultiSelectType(ChoiceLike):
+    """Several choices, stored as '|a|b|' so that SQL can test membership with LIKE on any backend."""
+
+    name, label, label_zh = "multi_select", "Multiple select", "多选"
+    operators = ("contains", "not_contains", "in", "not_in", "eq", "is_empty", "is_not_empty")
+    convertible_to = frozenset({"text", "long_text"})
+
+    def column_type(self, field: FieldDef):
+        return Text()
+
+    def clean(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        if value is None or value == [] or (isinstance(value, str) and not value.strip()):
+            return []
+        return self.clean_value(value, field, ctx)
+
+    def clean_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> list[str]:
+        if isinstance(value, str):
+            items = [p for p in (s.strip() for s in value.replace("，", ",").replace(";", ",").split(",")) if p]
+        elif isinstance(value, (list, tuple)):
+            items = list(value)
+        else:
+            raise ValueError("must be a list of choices")
+        out: list[str] = []
+        for item in items:
+            v = self.match_choice(item, field)
+            if v not in out:
+                out.append(v)
+        order = [c["value"] for c in normalize_choices(field.options)]
+        return sorted(out, key=order.index)
+
+    def to_db(self, value: Any, field: FieldDef) -> Any:
+        return "|" + "|".join(value) + "|" if value else None
+
+    def from_db(self, value: Any, field: FieldDef) -> Any:
+        return [v for v in value.split("|") if v] if value else []
+
+    def json_schema(self, field: FieldDef) -> dict:
+        return {"type": "array", "uniqueItems": True,
+                "items": {"type": "string", "enum": [c["value"] for c in normalize_choices(field.options)]}}
+
+    def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
+        return ", ".join(self.label_of(v, field, ctx.lang) for v in value or [])
+
+    def filter_value(self, op: str, raw: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        if op in ("contains", "not_contains"):
+            return self.match_choice(raw, field)
+        return self.clean(raw, field, ctx)
+
+    def sql_condition(self, op: str, column: Any, value: Any, field: FieldDef) -> Any:
+        def has(v: str):
+            return column.like(f"%|{v}|%")
+
+        if op == "contains":
+            return has(value)
+        if op == "not_contains":
+            return or_(column.is_(None), not_(has(value)))
+        if op == "in":
+            return or_(*[has(v) for v in value]) if value else column.is_(None) & column.isnot(None)
+        if op == "not_in":
+            return or_(column.is_(None), not_(or_(*[has(v) for v in value]))) if value else column.is_(None) | column.isnot(None)
+        if op == "eq":
+            stored = self.to_db(value, field)
+            return column.is_(None) if stored is None else column == stored
+        if op == "is_empty":
+            return column.is_(None)
+        if op == "is_not_empty":
+            return column.isnot(None)
+        return None
+
+    def py_condition(self, op: str, stored: Any, value: Any, field: FieldDef) -> Any:
+        items = set(stored or [])
+        return {
+            "contains": lambda: value in items,
+            "not_contains": lambda: value not in items,
+            "in": lambda: bool(items & set(value)),
+            "not_in": lambda: not (items & set(value)),
+            "eq": lambda: items == set(value or []),
+            "is_empty": lambda: not items,
+            "is_not_empty": lambda: bool(items),
+        }[op]()
+
+    def form_field(self, field: FieldDef, ctx: FormContext):
+        from wtforms import SelectMultipleField
+
+        kw = ctx.kwargs(field)
+        return SelectMultipleField(choices=self.form_choices(field, ctx.lang), **kw)

@@ -1,0 +1,131 @@
+"""Date and datetime field types. Datetimes are stored as naive UTC on every backend."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date, DateTime
+
+from .base import FieldDef, FieldType, FormContext, ValueContext, register
+
+DATE_OPERATORS = ("eq", "neq", "lt", "lte", "gt", "gte", "before", "after",
+                  "within_last_days", "within_next_days", "is_empty", "is_not_empty")
+DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def parse_date_text(text: str) -> date:
+    s = unicodedata.normalize("NFKC", text).strip()
+    m = DATE_RE.match(s)
+    if not m:
+        raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD)")
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        raise ValueError(f"'{text}' is not a real date") from None
+
+
+@register
+class DateType(FieldType):
+    name, label, label_zh = "date", "Date", "日期"
+    operators = DATE_OPERATORS
+    convertible_to = frozenset({"datetime", "text", "long_text"})
+    value_schema = {"type": "string", "format": "date"}
+
+    def column_type(self, field: FieldDef):
+        return Date()
+
+    def clean_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> date:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            text = value.strip()
+            if "T" in text or (len(text) > 10 and ":" in text):
+                return DateTimeType().clean_value(text, field, ctx).date()
+            return parse_date_text(text)
+        raise ValueError("must be a date written YYYY-MM-DD")
+
+    def from_db(self, value: Any, field: FieldDef) -> Any:
+        if isinstance(value, str):
+            return date.fromisoformat(value[:10])
+        if isinstance(value, datetime):
+            return value.date()
+        return value
+
+    def to_json(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        return value.isoformat() if value is not None else None
+
+    format_text = to_json
+
+    def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
+        return value.isoformat() if value is not None else ""
+
+    def form_field(self, field: FieldDef, ctx: FormContext):
+        from wtforms import DateField
+
+        return DateField(**ctx.kwargs(field))
+
+
+@register
+class DateTimeType(FieldType):
+    name, label, label_zh = "datetime", "Date and time", "日期时间"
+    operators = DATE_OPERATORS
+    convertible_to = frozenset({"date", "text", "long_text"})
+    value_schema = {"type": "string", "format": "date-time"}
+
+    def column_type(self, field: FieldDef):
+        return DateTime()
+
+    def clean_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> datetime:
+        if isinstance(value, datetime):
+            dt = value
+        elif isinstance(value, date):
+            dt = datetime(value.year, value.month, value.day)
+        elif isinstance(value, str):
+            text = unicodedata.normalize("NFKC", value).strip().replace("Z", "+00:00").replace("z", "+00:00")
+            try:
+                dt = datetime.fromisoformat(text.replace("/", "-"))
+            except ValueError:
+                try:
+                    d = parse_date_text(text)
+                except ValueError:
+                    raise ValueError(f"'{value}' is not a date and time (use ISO 8601)") from None
+                dt = datetime(d.year, d.month, d.day)
+        else:
+            raise ValueError("must be a date and time in ISO 8601")
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=ZoneInfo(ctx.timezone or "UTC"))
+        return dt.astimezone(timezone.utc).replace(tzinfo=None, microsecond=(dt.microsecond // 1000) * 1000)
+
+    def from_db(self, value: Any, field: FieldDef) -> Any:
+        if isinstance(value, str):
+            return datetime.fromisoformat(value)
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value
+
+    def to_json(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc).isoformat()
+
+    def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
+        if value is None:
+            return ""
+        local = value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(ctx.timezone or "UTC"))
+        return local.strftime("%Y-%m-%d %H:%M")
+
+    def form_field(self, field: FieldDef, ctx: FormContext):
+        from wtforms import DateTimeLocalField
+
+        return DateTimeLocalField(format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+                                  **ctx.kwargs(field))
+
+    def form_data(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(ctx.timezone or "UTC")).replace(tzinfo=None)

@@ -1,0 +1,247 @@
+"""Numeric field types: number, decimal, currency, percent, rating, duration."""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import BigInteger, Float, Integer, Numeric
+
+from .base import FieldDef, FieldType, FormContext, ValueContext, register
+
+NUMBER_OPERATORS = ("eq", "neq", "lt", "lte", "gt", "gte", "in", "not_in", "is_empty", "is_not_empty")
+NUMERIC = frozenset({"number", "decimal", "currency", "percent", "rating", "text", "long_text", "duration"})
+
+
+def parse_number_text(text: str) -> Decimal:
+    """Parse '1,234.5', '１２３', '¥1,200', ' -3 ' into a Decimal; ValueError otherwise."""
+    s = unicodedata.normalize("NFKC", text).strip()
+    s = s.replace("¥", "").replace("$", "").replace("€", "").replace("£", "").replace(",", "").replace(" ", "")
+    s = s.replace("\u00a0", "")
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", s):
+        raise ValueError(f"'{text}' is not a number")
+    return Decimal(s)
+
+
+def to_decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true/false")
+    if isinstance(value, Decimal):
+        d = value
+    elif isinstance(value, int):
+        d = Decimal(value)
+    elif isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise ValueError("must be a finite number")
+        d = Decimal(repr(value))
+    elif isinstance(value, str):
+        d = parse_number_text(value)
+    else:
+        raise ValueError("must be a number")
+    if not d.is_finite():
+        raise ValueError("must be a finite number")
+    return d
+
+
+def json_number(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+class NumberLike(FieldType):
+    operators = NUMBER_OPERATORS
+    convertible_to = NUMERIC
+    value_schema = {"type": "number"}
+    limit = Decimal(10) ** 15
+
+    def clean_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        d = to_decimal(value)
+        if abs(d) >= self.limit:
+            raise ValueError(f"must be smaller than {self.limit:,}")
+        return self.finish(d, field)
+
+    def finish(self, d: Decimal, field: FieldDef) -> Any:
+        return float(d)
+
+    def to_json(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        return json_number(value)
+
+    def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
+        if value is None:
+            return ""
+        return str(json_number(value))
+
+    def form_field(self, field: FieldDef, ctx: FormContext):
+        from wtforms import DecimalField
+
+        return DecimalField(**ctx.kwargs(field))
+
+    def form_data(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        return None if value is None else Decimal(str(value))
+
+
+@register
+class NumberType(NumberLike):
+    name, label, label_zh = "number", "Number", "数字"
+    options_schema = {"type": "object", "additionalProperties": False,
+                      "properties": {"precision": {"type": "integer", "minimum": 0, "maximum": 10}}}
+
+    def column_type(self, field: FieldDef):
+        return Float()
+
+    def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
+        if value is None:
+            return ""
+        p = field.options.get("precision")
+        return f"{value:.{p}f}" if p is not None else str(json_number(value))
+
+
+class FixedPoint(NumberLike):
+    default_precision = 2
+
+    def precision(self, field: FieldDef) -> int:
+        return int(field.options.get("precision", self.default_precision))
+
+    def column_type(self, field: FieldDef):
+        return Numeric(20, self.precision(field), asdecimal=True)
+
+    def finish(self, d: Decimal, field: FieldDef) -> Decimal:
+        return d.quantize(Decimal(1).scaleb(-self.precision(field)), rounding=ROUND_HALF_UP)
+
+    def from_db(self, value: Any, field: FieldDef) -> Any:
+        if value is None or isinstance(value, Decimal):
+            return value
+        return Decimal(str(value)).quantize(Decimal(1).scaleb(-self.precision(field)))
+
+    def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
+        if value is None:
+            return ""
+        return f"{Decimal(value):,.{self.precision(field)}f}"
+
+    def json_schema(self, field: FieldDef) -> dict:
+        return {"type": "number", "multipleOf": float(Decimal(1).scaleb(-self.precision(field)))}
+
+
+@register
+class DecimalType(FixedPoint):
+    name, label, label_zh = "decimal", "Decimal", "小数"
+    options_schema = {"type": "object", "additionalProperties": False,
+                      "properties": {"precision": {"type": "integer", "minimum": 0, "maximum": 8}}}
+
+
+@register
+class CurrencyType(FixedPoint):
+    name, label, label_zh = "currency", "Currency", "金额"
+    options_schema = {"type": "object", "additionalProperties": False,
+                      "properties": {"code": {"type": "string", "pattern": "^[A-Z]{3}$"},
+                                     "precision": {"type": "integer", "minimum": 0, "maximum": 4}}}
+
+    def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
+        text = super().format(value, field, ctx)
+        code = field.options.get("code")
+        return f"{code} {text}" if text and code else text
+
+
+@register
+class PercentType(NumberLike):
+    """A percentage stored as the number shown: 85 means 85 %."""
+
+    name, label, label_zh = "percent", "Percent", "百分比"
+    options_schema = {"type": "object", "additionalProperties": False,
+                      "properties": {"precision": {"type": "integer", "minimum": 0, "maximum": 6}}}
+
+    def column_type(self, field: FieldDef):
+        return Float()
+
+    def clean_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        if isinstance(value, str) and value.strip().endswith(("%", "％")):
+            value = value.strip()[:-1]
+        return super().clean_value(value, field, ctx)
+
+    def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
+        return "" if value is None else f"{json_number(value)}%"
+
+
+@register
+class RatingType(NumberLike):
+    name, label, label_zh = "rating", "Rating", "评分"
+    options_schema = {"type": "object", "additionalProperties": False,
+                      "properties": {"max": {"type": "integer", "minimum": 1, "maximum": 10},
+                                     "icon": {"type": "string", "enum": ["star", "heart", "thumb"]}}}
+
+    def column_type(self, field: FieldDef):
+        return Integer()
+
+    def finish(self, d: Decimal, field: FieldDef) -> int:
+        top = int(field.options.get("max", 5))
+        if d != d.to_integral_value() or not 0 <= d <= top:
+            raise ValueError(f"must be a whole number from 0 to {top}")
+        return int(d)
+
+    def json_schema(self, field: FieldDef) -> dict:
+        return {"type": "integer", "minimum": 0, "maximum": int(field.options.get("max", 5))}
+
+    def form_field(self, field: FieldDef, ctx: FormContext):
+        from wtforms import IntegerField
+
+        return IntegerField(**ctx.kwargs(field))
+
+    def form_data(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        return value
+
+    def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
+        if value is None:
+            return ""
+        return "★" * value + "☆" * (int(field.options.get("max", 5)) - value)
+
+
+DURATION_RE = re.compile(r"^(?:(\d+)\s*d(?:ays?)?)?\s*(?:(\d+)\s*h(?:ours?)?)?\s*(?:(\d+)\s*m(?:in(?:utes?)?)?)?\s*(?:(\d+)\s*s(?:ec(?:onds?)?)?)?$")
+
+
+@register
+class DurationType(FieldType):
+    """A length of time stored as whole seconds; written as seconds, 'h:mm[:ss]' or '1d 2h 30m'."""
+
+    name, label, label_zh = "duration", "Duration", "时长"
+    operators = NUMBER_OPERATORS
+    convertible_to = frozenset({"number", "text", "long_text"})
+    value_schema = {"type": "integer", "description": "seconds"}
+
+    def column_type(self, field: FieldDef):
+        return BigInteger()
+
+    def clean_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> int:
+        if isinstance(value, bool):
+            raise ValueError("must be a duration")
+        if isinstance(value, (int, float, Decimal)):
+            if value < 0:
+                raise ValueError("must not be negative")
+            return int(value)
+        text = unicodedata.normalize("NFKC", str(value)).strip().lower()
+        if re.fullmatch(r"\d+", text):
+            return int(text)
+        m = re.fullmatch(r"(\d+):([0-5]\d)(?::([0-5]\d))?", text)
+        if m:
+            return int(m[1]) * 3600 + int(m[2]) * 60 + int(m[3] or 0)
+        m = DURATION_RE.match(text)
+        if m and any(m.groups()):
+            d, h, mi, s = (int(g or 0) for g in m.groups())
+            return ((d * 24 + h) * 60 + mi) * 60 + s
+        raise ValueError(f"'{value}' is not a duration (use seconds, h:mm or '1h 30m')")
+
+    def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
+        if value is None:
+            return ""
+        h, rest = divmod(int(value), 3600)
+        m, s = divmod(rest, 60)
+        return f"{h}:{m:02d}" + (f":{s:02d}" if s else "")
+
+    def form_data(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        return self.format(value, field, ctx) if value is not None else None

@@ -1,0 +1,116 @@
+"""The one place that changes record tables at runtime (DDL), through Alembic's Operations.
+
+It runs on the caller's connection, so the DDL shares the metamodel change's
+transaction (PostgreSQL and SQLite both have transactional DDL; see
+:mod:`recordbase.db` for how SQLite is made to honour it). On PostgreSQL each
+statement runs under a short ``lock_timeout``: a table busy with another
+transaction gives a clear "try again" error instead of a hang.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Iterator
+
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from sqlalchemy import Column, Connection, Integer, MetaData, Table, text
+from sqlalchemy.exc import OperationalError
+
+from ..errors import RecordbaseError
+from .fieldtypes import FieldDef
+from .runtime import field_column, has_own_column, is_many_link, junction_name, junction_table, system_columns, table_name
+
+LOCK_TIMEOUT = "5s"
+
+
+def index_name(type_id: int, field: FieldDef, unique: bool = False) -> str:
+    return f"{'ux' if unique else 'ix'}_{table_name(type_id)}_{field.column_name}"
+
+
+class SchemaManager:
+    def __init__(self, connection: Connection):
+        self.conn = connection
+        self.dialect = connection.dialect.name
+        self.ops = Operations(MigrationContext.configure(connection))
+
+    @contextmanager
+    def _ddl(self) -> Iterator[None]:
+        if self.dialect == "postgresql":
+            self.conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+        try:
+            yield
+        except OperationalError as exc:
+            if "lock" in str(exc).lower():
+                raise RecordbaseError("The table is in use by another request; try again in a moment.",
+                                      code="schema_busy") from exc
+            raise
+
+    # -- types -----------------------------------------------------------------
+    def create_type_table(self, type_id: int) -> None:
+        with self._ddl():
+            self.ops.create_table(table_name(type_id), *system_columns())
+            self.ops.create_index(f"ix_{table_name(type_id)}_updated_at", table_name(type_id), ["updated_at"])
+
+    def drop_type_table(self, type_id: int) -> None:
+        with self._ddl():
+            self.ops.drop_table(table_name(type_id))
+
+    # -- fields ----------------------------------------------------------------
+    def add_field(self, type_id: int, field: FieldDef, target_type_id: int | None = None) -> None:
+        with self._ddl():
+            if is_many_link(field):
+                md = MetaData()
+                src, tgt = table_name(type_id), table_name(target_type_id)
+                Table(src, md, Column("id", Integer, primary_key=True))
+                if tgt != src:
+                    Table(tgt, md, Column("id", Integer, primary_key=True))
+                jt = junction_table(md, field, src, tgt)
+                jt.create(self.conn)
+                return
+            if not has_own_column(field):
+                return
+            column = field_column(field, None)
+            self.ops.add_column(table_name(type_id), column)
+            self.sync_indexes(type_id, field, None)
+
+    def drop_field(self, type_id: int, field: FieldDef) -> None:
+        with self._ddl():
+            if is_many_link(field):
+                self.ops.drop_table(junction_name(field.id))
+                return
+            if not has_own_column(field):
+                return
+            self.sync_indexes(type_id, replace(field, indexed=False, unique=False, field_type="text"), field)
+            if self.dialect == "sqlite":
+                with self.ops.batch_alter_table(table_name(type_id)) as batch:
+                    batch.drop_column(field.column_name)
+            else:
+                self.ops.drop_column(table_name(type_id), field.column_name)
+
+    def replace_column(self, type_id: int, old: FieldDef, new: FieldDef) -> None:
+        """Drop the column and add it again with the new field's type (data is written back by the caller)."""
+        self.drop_field(type_id, old)
+        with self._ddl():
+            self.ops.add_column(table_name(type_id), field_column(new, None))
+            self.sync_indexes(type_id, new, None)
+
+    def wants_index(self, field: FieldDef) -> bool:
+        return has_own_column(field) and (field.indexed or field.field_type in ("link", "user"))
+
+    def sync_indexes(self, type_id: int, field: FieldDef, before: FieldDef | None) -> None:
+        """Create or drop the plain and the unique (live records only) index to match ``field``."""
+        tname = table_name(type_id)
+        had_ix = before is not None and self.wants_index(before)
+        had_ux = before is not None and before.unique and has_own_column(before)
+        if had_ix and not self.wants_index(field):
+            self.ops.drop_index(index_name(type_id, field), table_name=tname)
+        if not had_ix and self.wants_index(field):
+            self.ops.create_index(index_name(type_id, field), tname, [field.column_name])
+        wants_ux = field.unique and has_own_column(field)
+        if had_ux and not wants_ux:
+            self.ops.drop_index(index_name(type_id, field, True), table_name=tname)
+        if wants_ux and not had_ux:
+            self.ops.create_index(index_name(type_id, field, True), tname, [field.column_name], unique=True,
+                                  sqlite_where=text("deleted_at IS NULL"),
+                                  postgresql_where=text("deleted_at IS NULL"))

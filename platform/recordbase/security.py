@@ -1,0 +1,57 @@
+"""Web security: CSRF on every state-changing admin request, signed-in user loading, security headers."""
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+from flask_wtf.csrf import CSRFProtect
+
+from .context import db_session
+from .models import User
+
+csrf = CSRFProtect()
+
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
+
+
+def load_session_user() -> None:
+    """Sign-in state of the admin: the user id in the signed session cookie."""
+    g.rb_user = None
+    uid = session.get("uid")
+    if uid is None or request.path.startswith("/api/"):
+        return
+    user = db_session().get(User, uid)
+    if user is not None and user.is_active and session.get("auth_version") == _auth_version(user):
+        g.rb_user = user
+    else:
+        session.pop("uid", None)
+
+
+def _auth_version(user: User) -> str:
+    """Changes when the password changes, so old sessions end."""
+    return (user.password_hash or "")[-16:]
+
+
+def sign_in(user: User) -> None:
+    session.clear()
+    session["uid"] = user.id
+    session["auth_version"] = _auth_version(user)
+    session.permanent = False
+
+
+def sign_out() -> None:
+    session.clear()
+
+
+def add_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+    app.before_request(load_session_user)
+    app.after_request(add_headers)

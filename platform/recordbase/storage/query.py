@@ -1,0 +1,145 @@
+"""Listing records: filter, free-text search, sort and keyset (cursor) pagination."""
+from __future__ import annotations
+
+import base64
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Optional
+
+from sqlalchemy import Select, and_, false, func, or_
+
+from ..errors import RecordbaseError
+from ..metamodel.fieldtypes import FieldDef
+from ..metamodel.filters import SYSTEM_PSEUDO_FIELDS
+from ..metamodel.operators import _like_escape
+from ..metamodel.runtime import TypeDef, is_many_link
+
+SYSTEM_SORTS = ("id", "created_at", "updated_at")
+
+
+class SortError(RecordbaseError):
+    code = "invalid_sort"
+
+
+def parse_sort(typedef: TypeDef, sort: Any) -> list[tuple[str, bool]]:
+    """'-score,name' or ['-score', 'name'] -> [(name, descending)], validated against the type."""
+    if sort is None or sort == "" or sort == []:
+        return []
+    items = sort.split(",") if isinstance(sort, str) else list(sort)
+    out = []
+    for item in items:
+        item = str(item).strip()
+        desc = item.startswith("-")
+        name = item.lstrip("-+")
+        if name == "id":
+            out.append((name, desc))
+            break  # id is unique: later keys could never matter
+        if name in SYSTEM_SORTS:
+            out.append((name, desc))
+            continue
+        f = typedef.field(name)
+        if f is None:
+            raise SortError(f"Cannot sort: record type '{typedef.name}' has no field '{name}'", {"field": name})
+        if is_many_link(f) or not f.ftype.sortable:
+            raise SortError(f"Cannot sort by {f.field_type} field '{name}'", {"field": name})
+        out.append((name, desc))
+    if len(out) > 5:
+        raise SortError("Sort by at most 5 fields")
+    return out
+
+
+def sort_column(typedef: TypeDef, name: str):
+    if name in SYSTEM_SORTS:
+        return typedef.table.c[name]
+    return typedef.column(typedef.field(name))
+
+
+def search_condition(typedef: TypeDef, text: str):
+    """Case-insensitive substring search over the type's searchable fields."""
+    cols = [typedef.column(f) for f in typedef.fields if f.ftype.searchable and f.ftype.has_column]
+    if not cols:
+        return false()
+    pattern = f"%{_like_escape(text.strip().lower())}%"
+    conds = [func.lower(c).like(pattern, escape="\\") for c in cols]
+    if text.strip().isdigit():
+        conds.append(typedef.table.c.id == int(text.strip()))
+    return or_(*conds)
+
+
+def _encode(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return {"t": v.isoformat()}
+    if isinstance(v, date):
+        return {"d": v.isoformat()}
+    if isinstance(v, Decimal):
+        return {"n": str(v)}
+    return v
+
+
+def _decode(v: Any) -> Any:
+    if isinstance(v, dict):
+        if "t" in v:
+            return datetime.fromisoformat(v["t"])
+        if "d" in v:
+            return date.fromisoformat(v["d"])
+        if "n" in v:
+            return Decimal(v["n"])
+    return v
+
+
+def encode_cursor(keys: list, last_id: int) -> str:
+    raw = json.dumps({"k": [_encode(k) for k in keys], "id": last_id}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, n_keys: int) -> tuple[list, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+        keys = [_decode(k) for k in data["k"]]
+        last_id = int(data["id"])
+        if len(keys) != n_keys:
+            raise ValueError
+        return keys, last_id
+    except (ValueError, KeyError, TypeError):
+        raise RecordbaseError("The cursor is not valid for this query", {"cursor": cursor}) from None
+
+
+def apply_order(q: Select, typedef: TypeDef, sorts: list[tuple[str, bool]]) -> Select:
+    order = []
+    for name, desc in sorts:
+        c = sort_column(typedef, name)
+        if name == "id":
+            order.append(c.desc() if desc else c.asc())
+        else:
+            order.append((c.desc() if desc else c.asc()).nulls_last())
+    if not any(n == "id" for n, _ in sorts):
+        order.append(typedef.table.c.id.asc())
+    return q.order_by(*order)
+
+
+def after_cursor(typedef: TypeDef, sorts: list[tuple[str, bool]], keys: list, last_id: int):
+    """The keyset condition 'comes after (keys, last_id)' for ORDER BY sorts..., id (NULLS LAST)."""
+    id_sort = next((d for n, d in sorts if n == "id"), None)
+    chain = [(n, d) for n, d in sorts if n != "id"]
+    idc = typedef.table.c.id
+    cond = (idc < last_id) if id_sort else (idc > last_id)
+    for (name, desc), v in reversed(list(zip(chain, keys))):
+        c = sort_column(typedef, name)
+        if v is None:
+            cond = and_(c.is_(None), cond)
+        else:
+            beyond = (c < v) if desc else (c > v)
+            cond = or_(beyond, c.is_(None), and_(c == v, cond))
+    return cond
+
+
+def sort_keys(row: Any, typedef: TypeDef, sorts: list[tuple[str, bool]]) -> list:
+    out = []
+    for name, _ in sorts:
+        if name == "id":
+            continue
+        col = sort_column(typedef, name)
+        out.append(row._mapping[col])
+    return out

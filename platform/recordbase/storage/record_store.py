@@ -1,0 +1,438 @@
+"""RecordStore: the one service every surface (admin, API, CLI, packs) reads and writes records through.
+
+Writes validate every value through its field type and report all problems at
+once, keyed by field API name; each public write method leaves the transaction
+to its caller, so a batch is one transaction. Updates state the version they
+read: a stale version is a conflict, never a lost update. Deletes move records
+to the trash (``deleted_at``); restore brings them back.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dc_field
+from datetime import datetime, timezone
+from typing import Any, Iterable, Optional
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, delete, exists, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict, NotFound, RecordbaseError, ValidationError, VersionConflict
+from ..metamodel.fieldtypes import FieldDef, ValueContext
+from ..metamodel.filters import CompiledFilter, compile_filter
+from ..metamodel.runtime import RuntimeSchema, TypeDef, has_own_column, is_many_link
+from ..models import Attachment, Counter, User, utcnow
+from . import query as q
+from .events import RecordCreated, RecordDeleted, RecordEvent, RecordRestored, RecordUpdated
+
+SYSTEM_KEYS = ("id", "version", "created_at", "updated_at", "created_by", "updated_by", "deleted_at")
+MAX_PAGE = 1000
+
+
+@dataclass
+class Record:
+    type_name: str
+    id: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    created_by: Optional[int]
+    updated_by: Optional[int]
+    deleted_at: Optional[datetime]
+    values: dict = dc_field(default_factory=dict)
+
+    def filter_values(self) -> dict:
+        """Field values plus the system keys, as the filter language's Python evaluation reads them."""
+        out = dict(self.values)
+        out.update(id=self.id, created_at=self.created_at, updated_at=self.updated_at,
+                   created_by=self.created_by, updated_by=self.updated_by)
+        return out
+
+
+@dataclass
+class Page:
+    records: list[Record]
+    next_cursor: Optional[str]
+
+
+class RecordStore:
+    def __init__(self, session: Session, schema: RuntimeSchema, user_id: Optional[int] = None,
+                 timezone_name: str = "UTC", lang: str = "en"):
+        self.session = session
+        self.schema = schema
+        self.user_id = user_id
+        self.timezone = timezone_name
+        self.lang = lang
+        self.events: list[RecordEvent] = []
+        self._emails: dict[int, Optional[str]] = {}
+        self.ctx = ValueContext(resolve_user=self._resolve_user, user_email=self._user_email,
+                                missing_links=self._missing_links, attachment_info=self._attachment_info,
+                                current_user_id=user_id, lang=lang, timezone=timezone_name)
+
+    # -- value-context callables ---------------------------------------------------
+    def _resolve_user(self, value: Any) -> Optional[int]:
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+            cond = User.id == int(value)
+        elif isinstance(value, str):
+            cond = func.lower(User.email) == value.lower()
+            uid = self.session.scalar(select(User.id).where(cond))
+            if uid is None:
+                uid = self.session.scalar(select(User.id).where(User.display_name == value))
+            return uid
+        else:
+            return None
+        return self.session.scalar(select(User.id).where(cond))
+
+    def _user_email(self, uid: int) -> Optional[str]:
+        if uid not in self._emails:
+            self._emails[uid] = self.session.scalar(select(User.email).where(User.id == uid))
+        return self._emails[uid]
+
+    def prefetch_users(self, ids: Iterable[Optional[int]]) -> None:
+        wanted = {i for i in ids if i is not None and i not in self._emails}
+        if wanted:
+            for uid, email in self.session.execute(select(User.id, User.email).where(User.id.in_(wanted))):
+                self._emails[uid] = email
+            for uid in wanted:
+                self._emails.setdefault(uid, None)
+
+    def _missing_links(self, field: FieldDef, ids: list[int]) -> set[int]:
+        target = self.schema.types.get(field.options.get("target", ""))
+        if target is None:
+            return set(ids)
+        t = target.table
+        found = set(self.session.scalars(select(t.c.id).where(t.c.id.in_(ids), t.c.deleted_at.is_(None))))
+        return set(ids) - found
+
+    def _attachment_info(self, key: str) -> Optional[dict]:
+        a = self.session.scalars(select(Attachment).where(Attachment.key == key)).first()
+        if a is None:
+            return None
+        return {"key": a.key, "name": a.filename, "size": a.size, "content_type": a.content_type}
+
+    # -- reading -------------------------------------------------------------------
+    def type(self, name: str) -> TypeDef:
+        return self.schema.get(name)
+
+    def compile(self, typedef: TypeDef, tree: Any) -> Optional[CompiledFilter]:
+        return compile_filter(tree, typedef, self.ctx)
+
+    def select_live(self, typedef: TypeDef, trash: bool = False):
+        t = typedef.table
+        return select(t).where(t.c.deleted_at.isnot(None) if trash else t.c.deleted_at.is_(None))
+
+    def list(self, type_name: str, filter: Any = None, sort: Any = None, search: Optional[str] = None,
+             limit: int = 50, cursor: Optional[str] = None, trash: bool = False,
+             extra_condition: Any = None) -> Page:
+        typedef = self.type(type_name)
+        limit = max(1, min(int(limit), MAX_PAGE))
+        sorts = q.parse_sort(typedef, sort)
+        stmt = self.select_live(typedef, trash)
+        compiled = filter if isinstance(filter, CompiledFilter) else self.compile(typedef, filter)
+        if compiled is not None:
+            stmt = stmt.where(compiled.sql())
+        if search and search.strip():
+            stmt = stmt.where(q.search_condition(typedef, search))
+        if extra_condition is not None:
+            stmt = stmt.where(extra_condition)
+        if cursor:
+            keys, last_id = q.decode_cursor(cursor, len([s for s in sorts if s[0] != "id"]))
+            stmt = stmt.where(q.after_cursor(typedef, sorts, keys, last_id))
+        stmt = q.apply_order(stmt, typedef, sorts).limit(limit + 1)
+        rows = self.session.execute(stmt).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        records = self._records(typedef, rows)
+        next_cursor = q.encode_cursor(q.sort_keys(rows[-1], typedef, sorts), rows[-1].id) if more and rows else None
+        return Page(records, next_cursor)
+
+    def count(self, type_name: str, filter: Any = None, trash: bool = False) -> int:
+        typedef = self.type(type_name)
+        t = typedef.table
+        stmt = select(func.count()).select_from(t).where(t.c.deleted_at.isnot(None) if trash else t.c.deleted_at.is_(None))
+        compiled = filter if isinstance(filter, CompiledFilter) else self.compile(typedef, filter)
+        if compiled is not None:
+            stmt = stmt.where(compiled.sql())
+        return int(self.session.scalar(stmt) or 0)
+
+    def get(self, type_name: str, record_id: Any, include_deleted: bool = False) -> Record:
+        typedef = self.type(type_name)
+        try:
+            rid = int(record_id)
+        except (TypeError, ValueError):
+            raise NotFound(f"No {type_name} record with id {record_id!r}") from None
+        t = typedef.table
+        stmt = select(t).where(t.c.id == rid)
+        if not include_deleted:
+            stmt = stmt.where(t.c.deleted_at.is_(None))
+        row = self.session.execute(stmt).first()
+        if row is None:
+            raise NotFound(f"No {type_name} record with id {rid}", {"type": type_name, "id": rid})
+        return self._records(typedef, [row])[0]
+
+    def _records(self, typedef: TypeDef, rows: list) -> list[Record]:
+        out = []
+        for row in rows:
+            m = row._mapping
+            values = {}
+            for f in typedef.fields:
+                if f.ftype.system_column:
+                    values[f.name] = m[f.ftype.system_column]
+                elif has_own_column(f):
+                    values[f.name] = f.ftype.from_db(m[f.column_name], f)
+            out.append(Record(typedef.name, m["id"], m["version"], m["created_at"], m["updated_at"],
+                              m["created_by"], m["updated_by"], m["deleted_at"], values))
+        ids = [r.id for r in out]
+        for f in typedef.fields:
+            if is_many_link(f):
+                links: dict[int, list[int]] = {i: [] for i in ids}
+                if ids:
+                    j = typedef.junctions[f.name]
+                    for sid, tid in self.session.execute(select(j.c.source_id, j.c.target_id)
+                                                         .where(j.c.source_id.in_(ids))
+                                                         .order_by(j.c.source_id, j.c.position)):
+                        links[sid].append(tid)
+                for r in out:
+                    r.values[f.name] = links[r.id]
+        return out
+
+    # -- JSON ------------------------------------------------------------------------
+    def to_json(self, record: Record, fields: Optional[Iterable[str]] = None) -> dict:
+        typedef = self.type(record.type_name)
+        wanted = set(fields) if fields else None
+        user_ids = [record.created_by, record.updated_by] + [
+            record.values.get(f.name) for f in typedef.fields if f.field_type in ("user", "created_by", "updated_by")]
+        self.prefetch_users(user_ids)
+        out = {}
+        for f in typedef.fields:
+            if wanted is not None and f.name not in wanted:
+                continue
+            out[f.name] = f.ftype.to_json(record.values.get(f.name), f, self.ctx)
+        body = {"id": record.id, "version": record.version,
+                "created_at": _iso(record.created_at), "updated_at": _iso(record.updated_at),
+                "created_by": self._user_email(record.created_by) if record.created_by else None,
+                "updated_by": self._user_email(record.updated_by) if record.updated_by else None,
+                "fields": out}
+        if record.deleted_at is not None:
+            body["deleted_at"] = _iso(record.deleted_at)
+        return body
+
+    def title(self, record: Record) -> str:
+        typedef = self.type(record.type_name)
+        tf = typedef.title_field
+        if tf is not None:
+            text = tf.ftype.format(record.values.get(tf.name), tf, self.ctx)
+            if text:
+                return text
+        return f"{typedef.display_label(self.lang)} #{record.id}"
+
+    # -- writing ---------------------------------------------------------------------
+    def clean(self, typedef: TypeDef, values: Any, creating: bool) -> dict:
+        """Validate and convert input values; raise ValidationError listing every problem."""
+        if not isinstance(values, dict):
+            raise ValidationError("'fields' must be an object of field API names to values", {"fields": ["must be an object"]})
+        problems: dict[str, list[str]] = {}
+        cleaned: dict[str, Any] = {}
+        for name, raw in values.items():
+            f = typedef.field(name)
+            if f is None:
+                problems.setdefault(name, []).append(f"unknown field (record type '{typedef.name}' has no field '{name}')")
+                continue
+            if f.ftype.read_only:
+                problems.setdefault(name, []).append("is read-only")
+                continue
+            try:
+                cleaned[name] = f.ftype.clean(raw, f, self.ctx)
+            except ValueError as exc:
+                problems.setdefault(name, []).append(str(exc))
+        for f in typedef.writable_fields():
+            if creating and f.name not in values and f.default is not None:
+                try:
+                    cleaned[f.name] = f.ftype.default_value(f, self.ctx)
+                except ValueError as exc:
+                    problems.setdefault(f.name, []).append(f"default: {exc}")
+            if f.required and f.name not in problems:
+                present = f.name in cleaned
+                if (creating or present) and (not present or cleaned[f.name] in (None, "", [])):
+                    problems.setdefault(f.name, []).append("is required")
+        if problems:
+            first = next(iter(problems.items()))
+            raise ValidationError(f"Invalid {typedef.name}: {first[0]}: {first[1][0]}"
+                                  + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""), problems)
+        return cleaned
+
+    def _check_unique(self, typedef: TypeDef, cleaned: dict, exclude_id: Optional[int] = None) -> None:
+        problems = {}
+        t = typedef.table
+        for name, value in cleaned.items():
+            f = typedef.field(name)
+            if not f.unique or value in (None, ""):
+                continue
+            col = t.c[f.column_name]
+            stmt = select(t.c.id).where(col == f.ftype.to_db(value, f), t.c.deleted_at.is_(None))
+            if exclude_id is not None:
+                stmt = stmt.where(t.c.id != exclude_id)
+            other = self.session.scalar(stmt.limit(1))
+            if other is not None:
+                problems[name] = [f"must be unique: record {other} already has this value"]
+        if problems:
+            raise ValidationError("Duplicate value for " + ", ".join(problems), problems)
+
+    def _row_values(self, typedef: TypeDef, cleaned: dict) -> dict:
+        return {typedef.field(n).column_name: typedef.field(n).ftype.to_db(v, typedef.field(n))
+                for n, v in cleaned.items() if has_own_column(typedef.field(n))}
+
+    def _write_links(self, typedef: TypeDef, record_id: int, cleaned: dict) -> None:
+        for name, ids in cleaned.items():
+            f = typedef.field(name)
+            if not is_many_link(f):
+                continue
+            j = typedef.junctions[name]
+            self.session.execute(delete(j).where(j.c.source_id == record_id))
+            if ids:
+                self.session.execute(insert(j), [{"source_id": record_id, "target_id": t, "position": i}
+                                                 for i, t in enumerate(ids)])
+
+    def _next_number(self, field: FieldDef) -> int:
+        stmt = update(Counter).where(Counter.field_id == field.id).values(value=Counter.value + 1).returning(Counter.value)
+        n = self.session.execute(stmt).scalar()
+        if n is None:
+            self.session.add(Counter(field_id=field.id, value=1))
+            self.session.flush()
+            n = 1
+        return n
+
+    def local_now(self) -> datetime:
+        return datetime.now(timezone.utc).astimezone(ZoneInfo(self.timezone))
+
+    def create(self, type_name: str, values: Any) -> Record:
+        typedef = self.type(type_name)
+        cleaned = self.clean(typedef, values, creating=True)
+        self._check_unique(typedef, cleaned)
+        now = utcnow()
+        row = self._row_values(typedef, cleaned)
+        for f in typedef.fields:
+            if f.field_type == "autonumber":
+                row[f.column_name] = f.ftype.generate(f, self._next_number(f), self.local_now())
+        row.update(version=1, created_at=now, updated_at=now, created_by=self.user_id, updated_by=self.user_id)
+        t = typedef.table
+        try:
+            with self.session.begin_nested():
+                rid = self.session.execute(insert(t).values(row).returning(t.c.id)).scalar_one()
+        except IntegrityError as exc:
+            raise ValidationError("The record conflicts with another record (a unique value is taken)",
+                                  {"record": [str(exc.orig)[:200]]}) from None
+        self._write_links(typedef, rid, cleaned)
+        record = self.get(type_name, rid)
+        self.events.append(RecordCreated(type_name, rid, self.user_id, {}, dict(record.values)))
+        return record
+
+    def update(self, type_name: str, record_id: Any, values: Any, version: Optional[int] = None) -> Record:
+        typedef = self.type(type_name)
+        before = self.get(type_name, record_id)
+        if version is not None and version != before.version:
+            raise VersionConflict(
+                f"{type_name} {before.id} was changed by someone else (you have version {version}, "
+                f"the current version is {before.version}); reload and try again",
+                {"current_version": before.version})
+        cleaned = self.clean(typedef, values, creating=False)
+        self._check_unique(typedef, cleaned, exclude_id=before.id)
+        row = self._row_values(typedef, cleaned)
+        row.update(version=before.version + 1, updated_at=utcnow(), updated_by=self.user_id)
+        t = typedef.table
+        try:
+            with self.session.begin_nested():
+                res = self.session.execute(update(t).where(t.c.id == before.id, t.c.version == before.version,
+                                                           t.c.deleted_at.is_(None)).values(row))
+        except IntegrityError as exc:
+            raise ValidationError("The change conflicts with another record (a unique value is taken)",
+                                  {"record": [str(exc.orig)[:200]]}) from None
+        if res.rowcount != 1:
+            raise VersionConflict(f"{type_name} {before.id} was changed by someone else; reload and try again")
+        self._write_links(typedef, before.id, cleaned)
+        after = self.get(type_name, before.id)
+        self.events.append(RecordUpdated(type_name, before.id, self.user_id, dict(before.values), dict(after.values)))
+        return after
+
+    def delete(self, type_name: str, record_id: Any, version: Optional[int] = None) -> Record:
+        """Move a record to the trash, honouring each incoming link's on_delete (restrict by default)."""
+        typedef = self.type(type_name)
+        record = self.get(type_name, record_id)
+        if version is not None and version != record.version:
+            raise VersionConflict(f"{type_name} {record.id} was changed by someone else; reload and try again",
+                                  {"current_version": record.version})
+        self._handle_incoming_links(typedef, record.id)
+        t = typedef.table
+        res = self.session.execute(update(t).where(t.c.id == record.id, t.c.version == record.version).values(
+            deleted_at=utcnow(), version=record.version + 1, updated_by=self.user_id))
+        if res.rowcount != 1:
+            raise VersionConflict(f"{type_name} {record.id} was changed by someone else; reload and try again")
+        self.events.append(RecordDeleted(type_name, record.id, self.user_id, dict(record.values), {}))
+        return record
+
+    def _handle_incoming_links(self, typedef: TypeDef, rid: int) -> None:
+        blockers = []
+        for src, f in self.schema.backlinks(typedef):
+            st = src.table
+            if is_many_link(f):
+                j = src.junctions[f.name]
+                cond = and_(j.c.target_id == rid, exists(select(st.c.id).where(st.c.id == j.c.source_id,
+                                                                                 st.c.deleted_at.is_(None))))
+                n = self.session.scalar(select(func.count()).select_from(j).where(cond))
+            else:
+                col = st.c[f.column_name]
+                n = self.session.scalar(select(func.count()).select_from(st).where(col == rid, st.c.deleted_at.is_(None)))
+            if not n:
+                continue
+            if f.options.get("on_delete", "restrict") == "restrict":
+                blockers.append({"type": src.name, "field": f.name, "count": n})
+            elif is_many_link(f):
+                j = src.junctions[f.name]
+                self.session.execute(delete(j).where(j.c.target_id == rid))
+            else:
+                col = st.c[f.column_name]
+                self.session.execute(update(st).where(col == rid).values(
+                    {f.column_name: None, "version": st.c.version + 1, "updated_at": utcnow(), "updated_by": self.user_id}))
+        if blockers:
+            where = ", ".join(f"{b['count']} {b['type']} record(s) through '{b['field']}'" for b in blockers)
+            raise Conflict(f"This record is still linked from {where}; unlink them first", {"linked_from": blockers},
+                           code="restricted")
+
+    def restore(self, type_name: str, record_id: Any) -> Record:
+        typedef = self.type(type_name)
+        record = self.get(type_name, record_id, include_deleted=True)
+        if record.deleted_at is None:
+            return record
+        t = typedef.table
+        uniques = {f.name: record.values.get(f.name) for f in typedef.fields if f.unique}
+        self._check_unique(typedef, uniques, exclude_id=record.id)
+        self.session.execute(update(t).where(t.c.id == record.id).values(
+            deleted_at=None, version=record.version + 1, updated_at=utcnow(), updated_by=self.user_id))
+        restored = self.get(type_name, record.id)
+        self.events.append(RecordRestored(type_name, record.id, self.user_id, {}, dict(restored.values)))
+        return restored
+
+    def purge(self, type_name: str, record_id: Any) -> None:
+        """Delete a trashed record for good."""
+        typedef = self.type(type_name)
+        record = self.get(type_name, record_id, include_deleted=True)
+        if record.deleted_at is None:
+            raise Conflict("Move the record to the trash before deleting it for good")
+        for f in typedef.fields:
+            if is_many_link(f):
+                j = typedef.junctions[f.name]
+                self.session.execute(delete(j).where(j.c.source_id == record.id))
+        for src, f in self.schema.backlinks(typedef):
+            if is_many_link(f):
+                j = src.junctions[f.name]
+                self.session.execute(delete(j).where(j.c.target_id == record.id))
+            else:
+                st = src.table
+                self.session.execute(update(st).where(st.c[f.column_name] == record.id).values({f.column_name: None}))
+        self.session.execute(delete(typedef.table).where(typedef.table.c.id == record.id))
+
+
+def _iso(dt: Optional[datetime]) -> Optional[str]:
+    return None if dt is None else dt.replace(tzinfo=timezone.utc).isoformat()
