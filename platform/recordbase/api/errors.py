@@ -1,0 +1,119 @@
+"""How the API answers errors: always ``{"error": {"code", "message", "details"}}`` with the right status.
+
+The codes and statuses come from the one table in :mod:`recordbase.errors`;
+HTTP errors raised by Flask/Werkzeug (404, 405, 413 ...) get the same body.
+Routing errors (an unknown path or method under ``/api``) never reach a
+blueprint's error handlers, so an app-level ``before_request`` hook answers
+them for paths under ``/api`` only; the admin keeps its own pages.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import marshmallow
+from flask import Flask, current_app, jsonify, request
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+from ..context import db_session
+from ..errors import ERROR_STATUS, RecordbaseError
+from .blueprint import bp
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+              415: "unsupported_media_type", 422: "validation_error", 429: "too_many_requests"}
+
+
+def error_response(code: str, message: str, details: Any = None, status: Optional[int] = None,
+                   headers: Optional[dict] = None):
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    resp = jsonify({"error": body})
+    resp.status_code = status or ERROR_STATUS.get(code, 400)
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    if resp.status_code == 401:
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="recordbase"'
+    return resp
+
+
+def _rollback() -> None:
+    try:
+        db_session().rollback()
+    except Exception:  # the session may be unusable after a failed connection; teardown closes it
+        current_app.logger.exception("rollback failed")
+
+
+@bp.errorhandler(RecordbaseError)
+def _recordbase_error(exc: RecordbaseError):
+    _rollback()
+    body = exc.to_json()["error"]
+    return error_response(body["code"], body["message"], body.get("details"), exc.status)
+
+
+@bp.errorhandler(marshmallow.ValidationError)
+def _marshmallow_error(exc: marshmallow.ValidationError):
+    _rollback()
+    messages = exc.messages if isinstance(exc.messages, dict) else {"body": exc.messages}
+    return error_response("validation_error", "The input is not valid", messages, 422)
+
+
+@bp.errorhandler(DataError)
+@bp.errorhandler(OverflowError)
+def _unstorable_value(exc: Exception):
+    """A value the database cannot take (an id beyond its integer range, a NUL character ...).
+
+    The field types and the filter language refuse most such input first; this is the
+    safety net that keeps bad input from ever being a 500.
+    """
+    _rollback()
+    current_app.logger.info("database refused a value: %s", exc)
+    return error_response("bad_request", "A value is out of range or cannot be stored by the database",
+                          status=400)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    _rollback()
+    return http_error_response(exc)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception):
+    """Roll back whatever the request wrote; in tests, let the traceback through."""
+    _rollback()
+    if current_app.testing or current_app.config.get("PROPAGATE_EXCEPTIONS"):
+        raise exc
+    current_app.logger.exception("unexpected error in %s %s", request.method, request.path)
+    return error_response("internal_error", "Something went wrong on the server; the change was not saved",
+                          status=500)
+
+
+def http_error_response(exc: HTTPException):
+    status = exc.code or 500
+    code = HTTP_CODES.get(status, "http_error")
+    headers = {}
+    details = None
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        details = {"allowed": sorted(exc.valid_methods)}
+    message = {404: f"No API endpoint at {request.path}" if exc.__class__ is NotFound and request.url_rule is None
+               else "Not found",
+               405: f"{request.method} is not allowed on {request.path}",
+               413: "The request body is too large"}.get(status) or exc.description or exc.name
+    return error_response(code, message, details, status, headers)
+
+
+def _api_routing_errors():
+    """Answer unknown paths and methods under /api with the JSON error body."""
+    exc = request.routing_exception
+    if exc is None or not (request.path == "/api" or request.path.startswith("/api/")):
+        return None
+    if isinstance(exc, (NotFound, MethodNotAllowed)):
+        return http_error_response(exc)
+    return None
+
+
+def init_errors(app: Flask) -> None:
+    app.before_request(_api_routing_errors)
