@@ -1,6 +1,34 @@
-"""Admin (stub; replaced by the admin module)."""
-from flask import Flask
+"""The admin (Flask-Admin): sign-in, the generic record pages and the metamodel pages.
+
+``init_admin(app)`` registers, once per app:
+
+- the home view at ``/admin/`` with ``login/``, ``logout/`` and ``lang/<en|zh>``;
+- one records view at ``/admin/records/<type_name>/`` serving every record type
+  (see :mod:`recordbase.admin.records.view`);
+- the metamodel view at ``/admin/metamodel/``;
+
+under an ``Admin`` whose menu lists the record types per request. Templates
+live in ``admin/templates/recordbase/`` and extend Flask-Admin's Bootstrap 4
+theme.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+from flask_admin.theme import Bootstrap4Theme
+
+from ..context import current_lang
+from .home import HomeView
+from .metamodel import MetamodelView
+from .records import RecordsView
+from .site import RecordbaseAdmin
 
 
-def init_admin(app: Flask) -> None:
-    pass
+def init_admin(app: Flask) -> RecordbaseAdmin:
+    # Our templates, found by name through the app's loader (Flask-Admin's own come from its blueprints).
+    app.register_blueprint(Blueprint("recordbase_admin", __name__, template_folder="templates"))
+    app.jinja_env.globals.setdefault("rb_lang", current_lang)
+    admin = RecordbaseAdmin(app, name="Recordbase", url="/admin", index_view=HomeView(),
+                            theme=Bootstrap4Theme(base_template="recordbase/base.html"))
+    admin.add_view(RecordsView())
+    admin.add_view(MetamodelView())
+    return admin

@@ -1,0 +1,90 @@
+"""The admin's home page, sign-in, sign-out and the language switch."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, request, session, url_for
+from flask_admin import AdminIndexView, expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..auth import find_user, verify_password
+from ..context import current_lang, current_schema, current_user, db_session
+from ..i18n import LANGUAGES
+from ..security import sign_in, sign_out
+from .access import BUILDER_ROLES, SignedInOnly, login_redirect, safe_next
+from .forms import LoginForm
+
+PUBLIC_VIEWS = frozenset({"login_view", "lang_view"})
+
+
+class HomeView(SignedInOnly, AdminIndexView):
+    """``/admin/``: the record types by group. Sign-in and the language switch are public."""
+
+    def __init__(self) -> None:
+        super().__init__(name=_l("Home"), endpoint="admin", url="/admin")
+
+    def _handle_view(self, name: str, **kwargs: Any):
+        if name in PUBLIC_VIEWS:
+            return None
+        if name == "logout_view" and current_user() is None:
+            return redirect(url_for(".login_view"))
+        return super()._handle_view(name, **kwargs)
+
+    @expose("/")
+    def index(self):
+        from .site import type_groups
+
+        user = current_user()
+        return self.render("recordbase/home.html", groups=type_groups(current_schema()), lang=current_lang(),
+                           can_build=user is not None and user.role in BUILDER_ROLES)
+
+    @expose("/login/", methods=("GET", "POST"))
+    def login_view(self):
+        form = LoginForm(request.form if request.method == "POST" else None)
+        nxt = safe_next(request.values.get("next"))
+        if current_user() is not None and request.method == "GET":
+            return redirect(nxt)
+        error = None
+        if request.method == "POST" and form.validate():
+            user = find_user(db_session(), form.email.data or "")
+            # verify_password does the same work for unknown accounts, and the message never
+            # says which part was wrong: the form does not reveal which e-mails have accounts.
+            if verify_password(user, form.password.data or "") and user is not None and user.is_active:
+                lang = session.get("lang")
+                sign_in(user)
+                if lang:
+                    session["lang"] = lang
+                return redirect(nxt)
+            error = _("Invalid email or password.")
+        elif request.method == "POST":
+            error = _("Enter your email and password.")
+        return self.render("recordbase/login.html", form=form, error=error, next=nxt)
+
+    @expose("/logout/", methods=("POST",))
+    def logout_view(self):
+        lang = session.get("lang")
+        sign_out()
+        if lang:
+            session["lang"] = lang
+        flash(_("You have been signed out."), "info")
+        return redirect(url_for(".login_view"))
+
+    @expose("/lang/<code>", methods=("GET", "POST"))
+    def lang_view(self, code: str):
+        if code not in LANGUAGES:
+            abort(404)
+        session["lang"] = code
+        user = current_user()
+        if user is not None and user.locale != code:
+            user.locale = code
+            db_session().commit()
+        back = request.referrer or ""
+        host = request.host_url.rstrip("/")
+        target = back[len(host):] if back.startswith(host + "/") else None
+        return redirect(safe_next(target, url_for(".index")))
+
+    def inaccessible_callback(self, name: str, **kwargs: Any):
+        if current_user() is None:
+            return login_redirect()
+        abort(403)

@@ -1,0 +1,60 @@
+"""Helpers of the metamodel pages: run a change through the MetamodelService, show its errors."""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+from flask import abort, flash
+
+from ...context import current_schema, db_session
+from ...errors import RecordbaseError
+from ...metamodel.runtime import TypeDef
+from ...metamodel.service import MetamodelService
+from .options import option_input_for
+
+
+def run_change(change: Callable[[MetamodelService], Any]) -> tuple[Any, Optional[RecordbaseError]]:
+    """Apply ``change`` and commit; on a refusal roll back and return the error (nothing half-written)."""
+    session = db_session()
+    try:
+        result = change(MetamodelService(session))
+        session.commit()
+        return result, None
+    except RecordbaseError as exc:
+        session.rollback()
+        return None, exc
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def typedef_or_404(type_name: str) -> TypeDef:
+    typedef = current_schema().types.get(type_name)
+    if typedef is None:
+        abort(404)
+    return typedef
+
+
+def _add(form: Any, name: str, message: str) -> None:
+    form[name].errors = list(form[name].errors or []) + [message]
+
+
+def show_errors(form: Any, exc: RecordbaseError, aliases: Optional[dict] = None) -> None:
+    """Flash the error, and put each of its details beside the input it concerns."""
+    flash(exc.message, "error")
+    details = exc.details if isinstance(exc.details, dict) else {}
+    if exc.code == "conversion_refused" and "type" in form:
+        ids = ", ".join(str(i) for i in details.get("record_ids", [])[:20])
+        _add(form, "type", f"{exc.message} (records: {ids})")
+        return
+    for key, messages in details.items():
+        msgs = messages if isinstance(messages, list) else [messages]
+        if key == "options" and "options_json" in form:
+            for m in msgs:
+                _add(form, option_input_for(str(m), form), str(m))
+            continue
+        name = (aliases or {}).get(key, key)
+        if name not in form and f"opt_{key}" in form:
+            name = f"opt_{key}"  # a problem reported by option name (e.g. a formula's "expression")
+        if name in form:
+            for m in msgs:
+                _add(form, name, str(m))

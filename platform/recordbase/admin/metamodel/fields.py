@@ -1,0 +1,105 @@
+"""Metamodel pages for fields: list in order, create and edit (options follow the type), trash, restore."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+
+from ...context import current_lang, current_schema, db_session
+from ...metamodel.fieldtypes import FieldDef, field_types
+from ...metamodel.runtime import TypeDef
+from ...metamodel.service import MetamodelService
+from .common import run_change, show_errors, typedef_or_404
+from .forms import default_text, field_form_class, field_payload, type_choices
+from .options import JSON_FIELD, options_from_form, options_to_form
+
+
+def _record_types(lang: str) -> list[tuple[str, str]]:
+    return [(t.name, f"{t.display_label(lang)} ({t.name})") for t in current_schema().ordered()]
+
+
+def _field_or_404(typedef: TypeDef, field_name: str) -> FieldDef:
+    fd = typedef.field(field_name)
+    if fd is None:
+        abort(404)
+    return fd
+
+
+class FieldPages:
+    """Mixed into the metamodel view: ``/admin/metamodel/types/<type>/...``."""
+
+    @expose("/types/<type_name>/")
+    def fields(self, type_name: str) -> Any:
+        lang = current_lang()
+        typedef = typedef_or_404(type_name)
+        trashed = [f for f in MetamodelService(db_session()).trash()["fields"] if f["type"] == type_name]
+        return self.render("recordbase/meta/fields.html", typedef=typedef, trashed=trashed, lang=lang,
+                           type_labels=dict(type_choices(lang)))
+
+    def _field_form(self, typedef: TypeDef, fd: Optional[FieldDef]) -> Any:
+        """The create/edit page (shared); a POST with ``_refresh`` only redraws it for another field type."""
+        lang = current_lang()
+        registry = field_types()
+        posted = request.method == "POST"
+        type_name = (request.form.get("type") if posted else request.args.get("type")) or (
+            fd.field_type if fd else "text")
+        ftype = registry.get(type_name) or registry["text"]
+        cls = field_form_class(ftype, lang, _record_types(lang), editing=fd is not None)
+        data: dict[str, Any] = {"type": ftype.name}
+        if fd is not None:
+            data.update(label=fd.label, label_zh=fd.label_zh or "", required=fd.required, unique=fd.unique,
+                        indexed=fd.indexed, show_in_list=fd.show_in_list, default=default_text(fd.default),
+                        help_text=fd.help_text or "", section=fd.section or "")
+            if ftype.name == fd.field_type:
+                data.update(options_to_form(ftype, fd.options))
+        form = cls(request.form if posted else None, **data)
+        refresh = posted and bool(request.form.get("_refresh"))
+        if posted and not refresh and form.validate():
+            try:
+                options = options_from_form(ftype, form)
+            except ValueError as exc:
+                form[JSON_FIELD].errors = list(form[JSON_FIELD].errors or []) + [str(exc)]
+            else:
+                payload = field_payload(form, options, editing=fd is not None)
+                if fd is None:
+                    _res, error = run_change(lambda svc: svc.add_field(typedef.name, payload))
+                else:
+                    _res, error = run_change(lambda svc: svc.update_field(typedef.name, fd.name, payload))
+                if error is None:
+                    flash(_("Field “%(label)s” was saved.", label=payload["label"]), "success")
+                    return redirect(url_for(".fields", type_name=typedef.name))
+                show_errors(form, error)
+        return self.render("recordbase/meta/field_form.html", form=form, typedef=typedef, field=fd,
+                           ftype=ftype, lang=lang, option_names=[n for n in form._fields if n.startswith("opt_")])
+
+    @expose("/types/<type_name>/fields/new/", methods=("GET", "POST"))
+    def field_create(self, type_name: str) -> Any:
+        return self._field_form(typedef_or_404(type_name), None)
+
+    @expose("/types/<type_name>/fields/<field_name>/edit/", methods=("GET", "POST"))
+    def field_edit(self, type_name: str, field_name: str) -> Any:
+        typedef = typedef_or_404(type_name)
+        return self._field_form(typedef, _field_or_404(typedef, field_name))
+
+    @expose("/types/<type_name>/fields/<field_name>/delete/", methods=("POST",))
+    def field_delete(self, type_name: str, field_name: str) -> Any:
+        typedef = typedef_or_404(type_name)
+        fd = _field_or_404(typedef, field_name)
+        _res, error = run_change(lambda svc: svc.delete_field(type_name, field_name))
+        if error is None:
+            flash(_("Field “%(label)s” was moved to the trash.", label=fd.display_label(current_lang())), "success")
+        else:
+            flash(error.message, "error")
+        return redirect(url_for(".fields", type_name=type_name))
+
+    @expose("/types/<type_name>/fields/<field_name>/restore/", methods=("POST",))
+    def field_restore(self, type_name: str, field_name: str) -> Any:
+        typedef_or_404(type_name)
+        _res, error = run_change(lambda svc: svc.restore_field(type_name, field_name))
+        if error is None:
+            flash(_("The field was restored."), "success")
+        else:
+            flash(error.message, "error")
+        return redirect(url_for(".fields", type_name=type_name))

@@ -1,0 +1,70 @@
+"""Metamodel pages for the record form: field order and sections, and a preview that never saves."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.form import FormOpts
+from flask_admin.form.rules import RuleSet
+from flask_babel import gettext as _
+
+from ...context import current_lang, db_session
+from ...errors import ValidationError
+from ..records import forms as rf
+from ..records.present import request_store
+from .common import run_change, typedef_or_404
+
+
+class LayoutPages:
+    """Mixed into the metamodel view: ``/admin/metamodel/types/<type>/layout/`` and ``.../preview/``."""
+
+    @expose("/types/<type_name>/layout/", methods=("GET", "POST"))
+    def layout(self, type_name: str) -> Any:
+        typedef = typedef_or_404(type_name)
+        rows = [{"field": f, "position": str(i + 1), "section": f.section or "", "error": None}
+                for i, f in enumerate(typedef.fields)]
+        if request.method == "POST":
+            valid = True
+            for row in rows:
+                name = row["field"].name
+                row["position"] = (request.form.get(f"pos_{name}") or "").strip()
+                row["section"] = (request.form.get(f"section_{name}") or "").strip()
+                if not row["position"].isdigit() or len(row["position"]) > 6:
+                    row["error"] = _("Enter a whole number.")
+                    valid = False
+                elif len(row["section"]) > 255:
+                    row["error"] = _("At most 255 characters.")
+                    valid = False
+            if valid:
+                ordered = sorted(enumerate(rows), key=lambda ir: (int(ir[1]["position"]), ir[0]))
+                order = [r["field"].name for _i, r in ordered]
+                sections = {r["field"].name: r["section"] or None for r in rows}
+                _res, error = run_change(lambda svc: svc.reorder_fields(type_name, order, sections))
+                if error is None:
+                    flash(_("The form layout was saved."), "success")
+                    return redirect(url_for(".layout", type_name=type_name))
+                flash(error.message, "error")
+            else:
+                flash(_("The layout was not saved: please correct the rows marked below."), "error")
+        return self.render("recordbase/meta/layout.html", typedef=typedef, rows=rows, lang=current_lang())
+
+    @expose("/types/<type_name>/preview/", methods=("GET", "POST"))
+    def preview(self, type_name: str) -> Any:
+        """The record form as users will see it; a POST checks the input and never writes."""
+        typedef = typedef_or_404(type_name)
+        lang = current_lang()
+        cls = rf.build_form_class(typedef, rf.form_context(lang), editing=False)
+        form = cls(request.form if request.method == "POST" else None, **rf.defaults(typedef))
+        if request.method == "POST" and form.validate():
+            try:
+                request_store().clean(typedef, rf.form_values(typedef, form), creating=True)
+                flash(_("The input is valid. Nothing was saved: this is a preview."), "success")
+            except ValidationError as exc:
+                for m in rf.apply_errors(form, typedef, exc.details, lang):
+                    flash(m, "error")
+            finally:
+                db_session().rollback()
+        form_opts = FormOpts(form_rules=RuleSet(self, rf.form_rules(typedef, lang, editing=False)))
+        return self.render("recordbase/meta/preview.html", typedef=typedef, form=form, form_opts=form_opts,
+                           lang=lang)

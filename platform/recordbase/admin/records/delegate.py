@@ -1,0 +1,342 @@
+"""The Flask-Admin ``ModelView`` of one record type at one schema version, in one language.
+
+Flask-Admin's list, search, sort, filters, pagination, forms and export run
+on the type's real table through the runtime-mapped class. Forms come from the
+field-type registry; every write goes through the :class:`RecordStore`
+(validation, optimistic locking, autonumbers, links, trash). A delegate is
+built once per (type, schema version, language) and never changed afterwards:
+per-request data (link choices, values, the database session) is looked up
+per request, never stored on the view.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any, Optional
+
+from flask import Response, abort, flash, redirect, request
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.helpers import get_form_data
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from werkzeug.utils import secure_filename
+
+from ...context import current_lang, db_session
+from ...errors import RecordbaseError, ValidationError, VersionConflict
+from ...metamodel.runtime import RuntimeSchema, TypeDef, has_own_column
+from ...storage.query import search_condition
+from ..access import SignedInOnly
+from . import forms as rf
+from .filters import build_filters
+from .present import SYSTEM_COLUMNS, presenter, request_store, system_label
+
+CSV_RISKY = ("=", "+", "@", "\t", "\r")
+
+
+class RequestSession:
+    """Stands in for a session on a long-lived view: every use goes to this request's session."""
+
+    @property
+    def session(self) -> Any:  # Flask-Admin takes an object with ``.session`` for a database handle
+        return db_session()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(db_session(), name)
+
+
+def _text(view: "RecordModelView", context: Any, model: Any, name: str) -> str:
+    return presenter(view.typedef).text(model, name)
+
+
+def _export_text(view: "RecordModelView", context: Any, model: Any, name: str) -> str:
+    """Formatted text, with a leading ' before text a spreadsheet would run as a formula."""
+    text = presenter(view.typedef).text(model, name)
+    if text.startswith(CSV_RISKY) or (text.startswith("-") and not _is_number(text)):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+        return True
+    except ValueError:
+        return False
+
+
+class RecordModelView(SignedInOnly, ModelView):
+    """Behaviour of the generic record pages (the registered view and every delegate share it)."""
+
+    typedef: TypeDef
+    list_template = "recordbase/records/list.html"
+    details_template = "recordbase/records/details.html"
+    create_template = "recordbase/records/create.html"
+    edit_template = "recordbase/records/edit.html"
+    can_view_details = True
+    can_export = True
+    export_types = ["csv"]
+    can_set_page_size = True
+    page_size = 20
+    page_size_options = (20, 50, 100)
+    # Flask-Admin would count every matching row for each page; a simple pager needs no count.
+    simple_list_pager = True
+    column_display_pk = False
+    column_default_sort = ("id", True)
+
+    def __init__(self, schema: RuntimeSchema, typedef: TypeDef, lang: str, registered: Any):
+        self.typedef = typedef
+        self.schema_version = schema.version
+        self.lang = lang
+        listed = [f for f in typedef.fields if f.show_in_list]
+        self.column_list = [f.name for f in listed] or ["id"]
+        self.column_details_list = ["id"] + [f.name for f in typedef.fields] + list(SYSTEM_COLUMNS)
+        self.column_export_list = ["id"] + [f.name for f in typedef.fields] + ["created_at", "updated_at"]
+        self.column_labels = {f.name: f.display_label(lang) for f in typedef.fields}
+        self.column_labels.update({n: system_label(n, lang) for n in ("id", *SYSTEM_COLUMNS)})
+        names = list(dict.fromkeys(self.column_list + self.column_details_list + self.column_export_list))
+        self.column_formatters = {n: _text for n in names}
+        self.column_formatters_export = {n: _export_text for n in names}
+        self.column_sortable_list = self._sortables(schema.mapped_class(typedef), listed)
+        self.column_searchable_list = [f.name for f in typedef.fields if f.ftype.searchable and has_own_column(f)]
+        self.column_filters = build_filters(typedef, lang)
+        self.form_create_rules = rf.form_rules(typedef, lang, editing=False)
+        self.form_edit_rules = rf.form_rules(typedef, lang, editing=True)
+        super().__init__(schema.mapped_class(typedef), RequestSession(), name=typedef.display_label(lang),
+                         endpoint=registered.endpoint, url=registered.url)
+        self.admin = registered.admin
+        self.blueprint = registered.blueprint
+        self.static_url_path = registered.static_url_path
+
+    @staticmethod
+    def _sortables(cls: type, listed: list) -> list:
+        out = []
+        for f in listed:
+            if f.ftype.system_column:
+                out.append((f.name, getattr(cls, f.ftype.system_column)))
+            elif has_own_column(f) and f.ftype.sortable:
+                out.append((f.name, getattr(cls, f.name)))
+        return out
+
+    def _run_view(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        # Flask-Admin's default turns any TypeError into "unexpected keyword argument 'cls'".
+        return fn(self, *args, **kwargs)
+
+    # -- queries: live records of this type only ---------------------------------------
+    def get_query(self) -> Any:
+        return super().get_query().filter(self.model.deleted_at.is_(None))
+
+    def get_count_query(self) -> Any:
+        return super().get_count_query().filter(self.model.deleted_at.is_(None))
+
+    def get_one(self, id: Any) -> Any:
+        try:
+            rid = int(id)
+        except (TypeError, ValueError):
+            return None
+        return self.get_query().filter(self.model.id == rid).one_or_none()
+
+    def get_list(self, page: Any, sort_column: Any, sort_desc: Any, search: Any, filters: Any,
+                 execute: bool = True, page_size: Any = None) -> Any:
+        count, data = super().get_list(page, sort_column, sort_desc, search, filters, execute=execute,
+                                       page_size=page_size)
+        if execute:
+            presenter(self.typedef).prime(list(data))
+        return count, data
+
+    def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
+        """The record store's search (LIKE with escaped wildcards), not Flask-Admin's raw ILIKE."""
+        cond = search_condition(self.typedef, search)
+        query = query.filter(cond)
+        if count_query is not None:
+            count_query = count_query.filter(cond)
+        return query, count_query, joins, count_joins
+
+    def search_placeholder(self) -> Optional[str]:
+        return ", ".join(self.column_labels[n] for n in self.column_searchable_list) or None
+
+    def get_export_name(self, export_type: str = "csv") -> str:
+        return f"{self.typedef.name}_{datetime.now().strftime('%Y-%m-%d_%H-%M-%S')}.{export_type}"
+
+    def _export_csv(self, return_url: Any) -> Any:
+        """The CSV built inside the request (Flask-Admin streams it after the request's session has closed).
+
+        Starts with a byte-order mark so that spreadsheet programs read the UTF-8 (Chinese) text correctly.
+        """
+        _count, data = self._export_data()
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow([str(label) for _name, label in self._export_columns])
+        for row in data:
+            writer.writerow([self.get_export_value(row, name) for name, _label in self._export_columns])
+        disposition = f"attachment;filename={secure_filename(self.get_export_name('csv'))}"
+        return Response("\ufeff" + buf.getvalue(), headers={"Content-Disposition": disposition},
+                        mimetype="text/csv; charset=utf-8")
+
+    def get_empty_list_message(self) -> str:
+        return _("No records yet.")
+
+    # -- forms ---------------------------------------------------------------------------
+    def scaffold_form(self) -> Any:
+        # Used once, to check the form rules; request forms are built with live choices below.
+        return rf.build_form_class(self.typedef, rf.form_context(self.lang, live=False), editing=False)
+
+    def get_edit_form(self) -> Any:
+        return rf.build_form_class(self.typedef, rf.form_context(self.lang, live=False), editing=True)
+
+    def create_form(self, obj: Any = None) -> Any:
+        cls = rf.build_form_class(self.typedef, rf.form_context(current_lang()), editing=False)
+        form = cls(get_form_data(), **rf.defaults(self.typedef))
+        form._validated_ruleset = True
+        return form
+
+    def edit_form(self, obj: Any = None) -> Any:
+        cls = rf.build_form_class(self.typedef, rf.form_context(current_lang()), editing=True)
+        data: dict = {}
+        values: dict = {}
+        if obj is not None:
+            record = request_store().get(self.typedef.name, obj.id)
+            values = record.values
+            data = rf.prefill(self.typedef, values)
+            data[rf.VERSION_FIELD] = str(record.version)
+        form = cls(get_form_data(), **data)
+        rf.keep_current_links(self.typedef, form, values)
+        form._obj = obj
+        form._validated_ruleset = True
+        return form
+
+    # -- writes through the record store -------------------------------------------------
+    def create_model(self, form: Any) -> Any:
+        return self._save(form, None)
+
+    def update_model(self, form: Any, model: Any) -> Any:
+        return self._save(form, model)
+
+    def _save(self, form: Any, model: Any) -> Any:
+        from ...api.attachments import Uploads
+
+        store = request_store()
+        uploads = Uploads()
+        session = db_session()
+        try:
+            values = rf.form_values(self.typedef, form)
+            if model is None:
+                values.update(rf.attachment_values(self.typedef, form, {}, uploads))
+                record = store.create(self.typedef.name, values)
+            else:
+                version = rf.version_of(form)
+                if version is None:
+                    raise VersionConflict("missing version")
+                current = store.get(self.typedef.name, model.id).values
+                values.update(rf.attachment_values(self.typedef, form, current, uploads))
+                record = store.update(self.typedef.name, model.id, values, version=version)
+            session.commit()
+        except VersionConflict as exc:
+            self._failed(session, uploads)
+            current = (exc.details or {}).get("current_version") if isinstance(exc.details, dict) else None
+            msg = _("This record was changed by someone else after you opened it. "
+                    "Your changes were not saved: reload the page to see the current version, then edit again.")
+            if current is not None:
+                msg += " " + _("(Current version: %(version)s.)", version=current)
+            form.form_errors = list(form.form_errors) + [msg]
+            flash(msg, "error")
+            return False
+        except ValidationError as exc:
+            self._failed(session, uploads)
+            rest = rf.apply_errors(form, self.typedef, exc.details, current_lang())
+            flash(_("The record was not saved: please correct the fields marked below."), "error")
+            for m in rest:
+                flash(m, "error")
+            return False
+        except RecordbaseError as exc:
+            self._failed(session, uploads)
+            flash(exc.message, "error")
+            return False
+        except BaseException:
+            self._failed(session, uploads)
+            raise
+        if model is None:
+            return self.get_one(record.id) or True
+        return True
+
+    @staticmethod
+    def _failed(session: Any, uploads: Any) -> None:
+        session.rollback()
+        uploads.discard()
+
+    def delete_model(self, model: Any) -> bool:
+        session = db_session()
+        try:
+            request_store().delete(self.typedef.name, model.id)
+            session.commit()
+        except RecordbaseError as exc:
+            session.rollback()
+            flash(exc.message, "error")
+            return False
+        return True
+
+    @action("delete", _l("Move to trash"), _l("Move the selected records to the trash?"))
+    def action_delete(self, ids: Any) -> None:
+        store = request_store()
+        session = db_session()
+        count = 0
+        for rid in ids:
+            try:
+                store.delete(self.typedef.name, rid)
+                session.commit()
+                count += 1
+            except RecordbaseError as exc:
+                session.rollback()
+                flash(exc.message, "error")
+        if count:
+            flash(ngettext("%(num)d record was moved to the trash.", "%(num)d records were moved to the trash.",
+                           count), "success")
+
+    # -- page extras -----------------------------------------------------------------------
+    def render(self, template: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("typedef", self.typedef)
+        if template == self.details_template and kwargs.get("model") is not None:
+            kwargs["backlinks"] = self.backlinks(kwargs["model"].id)
+        return super().render(template, **kwargs)
+
+    def backlinks(self, record_id: int, limit: int = 50) -> list[dict]:
+        """Records of any type whose link fields point at this record."""
+        store = request_store()
+        lang = current_lang()
+        out = []
+        for src, f in store.schema.backlinks(self.typedef):
+            op = "contains" if f.options.get("many") else "eq"
+            page = store.list(src.name, filter={"field": f.name, "op": op, "value": record_id}, limit=limit)
+            if page.records:
+                out.append({"type": src, "type_label": src.display_label(lang), "field_label": f.display_label(lang),
+                            "records": [(r.id, store.title(r)) for r in page.records],
+                            "more": page.next_cursor is not None})
+        return out
+
+    @expose("/trash/")
+    def trash_view(self) -> Any:
+        store = request_store()
+        page = store.list(self.typedef.name, trash=True, sort="-id", limit=self.page_size,
+                          cursor=request.args.get("cursor") or None)
+        rows = [(r.id, store.title(r), presenter(self.typedef).format_system("updated_at", r.deleted_at))
+                for r in page.records]
+        return self.render("recordbase/records/trash.html", rows=rows, next_cursor=page.next_cursor)
+
+    @expose("/restore/", methods=("POST",))
+    def restore_view(self) -> Any:
+        session = db_session()
+        try:
+            request_store().restore(self.typedef.name, request.form.get("id"))
+            session.commit()
+            flash(_("The record was restored."), "success")
+        except RecordbaseError as exc:
+            session.rollback()
+            flash(exc.message, "error")
+        return redirect(self.get_url(".trash_view"))
+
+    @expose("/ajax/update/", methods=("POST",))
+    def ajax_update(self) -> Any:
+        abort(404)  # no inline editing: every change goes through the form and the record store

@@ -1,0 +1,228 @@
+"""Record forms built from the field-type registry, and the way back from a form to the record store.
+
+Each field type gives its own WTForms field (``FieldType.form_field``); this
+module puts them in position order, lays them out in sections with headings
+(Flask-Admin form rules), shows read-only fields (autonumber, created/updated)
+as text, carries the record's version in a hidden field for optimistic
+locking, and maps the record store's ``ValidationError.details`` back onto the
+fields, so that each message shows beside its field.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from flask import request
+from flask_admin.form import rules
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from wtforms import HiddenField, validators
+
+from ...metamodel.fieldtypes import FieldDef, FormContext
+from ...metamodel.runtime import TypeDef
+from ...models import User
+from ..forms import AdminForm
+from .present import presenter, request_store
+
+#: the hidden input carrying the version the form was read at (upper case: never a field API name)
+VERSION_FIELD = "RB_VERSION"
+#: how many target records a link field's select offers
+LINK_CHOICES_LIMIT = 1000
+
+
+class RecordForm(AdminForm):
+    """Base class of the generated record forms."""
+
+
+#: input names a field cannot have: WTForms' own attributes, the CSRF token, and Flask-Admin's "url"
+#: (its return address, read from the posted form too); such fields get the prefix "F_"
+RESERVED_FORM_NAMES = frozenset(n for n in dir(RecordForm) if not n.startswith("_")) | {
+    VERSION_FIELD, "meta", "form_errors", "csrf_token", "url"}
+
+
+def input_name(field: FieldDef) -> str:
+    """The form input of ``field``: its API name, unless WTForms uses that name itself."""
+    return f"F_{field.name}" if field.name in RESERVED_FORM_NAMES else field.name
+
+
+class AdminFormContext(FormContext):
+    """Escapes help text: Flask-Admin renders field descriptions as HTML, and help text is user data."""
+
+    def kwargs(self, field: FieldDef) -> dict:
+        kw = super().kwargs(field)
+        kw["description"] = escape(kw["description"]) if kw.get("description") else ""
+        return kw
+
+
+def link_choices(field: FieldDef) -> list[tuple[str, str]]:
+    store = request_store()
+    target = field.options.get("target", "")
+    if target not in store.schema.types:
+        return []
+    page = store.list(target, limit=LINK_CHOICES_LIMIT)
+    choices = [(str(r.id), store.title(r)) for r in page.records]
+    return sorted(choices, key=lambda c: c[1].casefold())
+
+
+def user_choices() -> list[tuple[str, str]]:
+    rows = request_store().session.execute(
+        select(User.id, User.email, User.display_name).where(User.is_active.is_(True)).order_by(User.email))
+    return [(str(uid), f"{name} <{email}>" if name else email) for uid, email, name in rows]
+
+
+def form_context(lang: str, live: bool = True) -> AdminFormContext:
+    """The context for building fields; ``live`` fills link and user choices from the database."""
+    if not live:
+        return AdminFormContext(lang=lang)
+    return AdminFormContext(lang=lang, link_choices=link_choices, user_choices=user_choices)
+
+
+def build_form_class(typedef: TypeDef, ctx: FormContext, editing: bool) -> type[RecordForm]:
+    attrs: dict[str, Any] = {}
+    for f in typedef.fields:
+        if not f.ftype.read_only:
+            unbound = f.ftype.form_field(f, ctx)
+            if f.field_type == "link":
+                # the select offers at most LINK_CHOICES_LIMIT records; the record store checks any id
+                unbound.kwargs["validate_choice"] = False
+            attrs[input_name(f)] = unbound
+    if editing:
+        attrs[VERSION_FIELD] = HiddenField(validators=[validators.InputRequired(), validators.Regexp(r"^\d{1,9}$")])
+    return type(f"RecordForm_{typedef.name}", (RecordForm,), attrs)
+
+
+# -- layout -------------------------------------------------------------------------
+class ReadOnlyValue(rules.BaseRule):
+    """A read-only field shown as text: its formatted value, or a note that the system sets it."""
+
+    def __init__(self, typedef: TypeDef, field: FieldDef, lang: str):
+        super().__init__()
+        self.typedef = typedef
+        self.field = field
+        self.label = field.display_label(lang)
+
+    def __call__(self, form: Any, form_opts: Any = None, field_args: Any = None) -> Markup:
+        obj = getattr(form, "_obj", None)
+        text = presenter(self.typedef).text(obj, self.field.name) if obj is not None else _("(set automatically)")
+        return Markup('<div class="form-group rb-read-only"><label class="col-form-label">{}</label>'
+                      '<input class="form-control" type="text" readonly value="{}"></div>').format(self.label, text)
+
+
+class HiddenInput(rules.BaseRule):
+    """Claims a hidden field for the rule set (Flask-Admin renders hidden fields itself)."""
+
+    def __init__(self, name: str):
+        super().__init__()
+        self.name = name
+
+    @property
+    def visible_fields(self) -> list[str]:
+        return [self.name]
+
+    def __call__(self, form: Any, form_opts: Any = None, field_args: Any = None) -> str:
+        return ""
+
+
+def form_rules(typedef: TypeDef, lang: str, editing: bool) -> list:
+    """Fields in position order, grouped by section (fields without one first), each section with a heading."""
+    groups: dict[Optional[str], list] = {None: []}
+    for f in typedef.fields:
+        rule = ReadOnlyValue(typedef, f, lang) if f.ftype.read_only else rules.Field(input_name(f))
+        groups.setdefault(f.section or None, []).append(rule)
+    out: list = [rules.NestedRule(groups.pop(None))]
+    for section, items in groups.items():
+        out.append(rules.FieldSet(items, header=section))
+    if editing:
+        out.append(HiddenInput(VERSION_FIELD))
+    return out
+
+
+# -- form <-> record store ------------------------------------------------------------
+def prefill(typedef: TypeDef, values: dict) -> dict:
+    """Form data for stored values (the field types' ``form_data``)."""
+    ctx = request_store().ctx
+    out = {}
+    for f in typedef.fields:
+        if not f.ftype.read_only and f.field_type != "attachment":
+            out[input_name(f)] = f.ftype.form_data(values.get(f.name), f, ctx)
+    return out
+
+
+def defaults(typedef: TypeDef) -> dict:
+    """Form data for a new record: the fields' defaults."""
+    ctx = request_store().ctx
+    out = {}
+    for f in typedef.writable_fields():
+        if f.default is not None and f.field_type != "attachment":
+            try:
+                out[input_name(f)] = f.ftype.form_data(f.ftype.default_value(f, ctx), f, ctx)
+            except ValueError:
+                pass
+    return out
+
+
+def keep_current_links(typedef: TypeDef, form: Any, values: dict) -> None:
+    """Add the record's current link targets to the selects that do not offer them (large target types)."""
+    for f in typedef.fields:
+        name = input_name(f)
+        if f.field_type != "link" or name not in form:
+            continue
+        current = values.get(f.name)
+        ids = current if isinstance(current, list) else [current] if current is not None else []
+        offered = {str(c[0]) for c in form[name].choices}
+        missing = [i for i in ids if str(i) not in offered]
+        if missing:
+            p = presenter(typedef)
+            target = f.options.get("target", "")
+            form[name].choices = list(form[name].choices) + [(str(i), p.title(target, i)) for i in missing]
+
+
+def form_values(typedef: TypeDef, form: Any) -> dict:
+    """The input for the record store: each writable field on the form, as WTForms read it."""
+    values = {}
+    for f in typedef.writable_fields():
+        name = input_name(f)
+        if name in form and f.field_type != "attachment":
+            values[f.name] = form[name].data
+    return values
+
+
+def attachment_values(typedef: TypeDef, form: Any, current: dict, uploads: Any) -> dict:
+    """New uploads appended to each attachment field's current files (fields without uploads are left out)."""
+    out = {}
+    for f in typedef.writable_fields():
+        name = input_name(f)
+        if f.field_type != "attachment" or name not in form:
+            continue
+        files = [fs for fs in request.files.getlist(name) if fs and fs.filename]
+        if files:
+            keys = [{"key": a["key"]} for a in current.get(f.name) or []]
+            keys += [{"key": uploads.save(f, fs).key} for fs in files]
+            out[f.name] = keys
+    if out:
+        request_store().session.flush()  # the store looks the new attachments up
+    return out
+
+
+def version_of(form: Any) -> Optional[int]:
+    try:
+        return int(form[VERSION_FIELD].data)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def apply_errors(form: Any, typedef: TypeDef, details: Any, lang: str) -> list[str]:
+    """Put each message of ``details`` (field name -> messages) beside its field; return the others."""
+    rest: list[str] = []
+    if not isinstance(details, dict):
+        return rest
+    for key, messages in details.items():
+        msgs = [str(m) for m in (messages if isinstance(messages, (list, tuple)) else [messages])]
+        f = typedef.field(str(key))
+        name = input_name(f) if f is not None else None
+        if name is not None and name in form:
+            form[name].errors = list(form[name].errors or []) + msgs
+        else:
+            label = f.display_label(lang) if f is not None else str(key)
+            rest.extend(f"{label}: {m}" for m in msgs)
+    return rest

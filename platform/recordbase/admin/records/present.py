@@ -1,0 +1,168 @@
+"""Values of the admin's record pages as text: every value goes through its ``FieldType.format``.
+
+The list, details page and CSV export read rows as instances of the type's
+runtime-mapped class. :class:`Presenter` turns their raw column values into
+the field types' Python values (``from_db``), loads many-link values from the
+junction tables, and formats them, showing a link as the target record's
+title and a user as their e-mail. It works a page at a time (one query per
+many-link field and per link target type), and lives for one request.
+The text it returns is plain text: the templates escape it.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from flask import g
+from sqlalchemy import select
+
+from ...context import record_store
+from ...metamodel.fieldtypes import FieldDef, get_field_type
+from ...metamodel.runtime import TypeDef, has_own_column, is_many_link
+from ...storage import RecordStore
+
+CHUNK = 500
+#: system columns shown on the details page and in exports, with their display field types
+SYSTEM_COLUMNS = {"created_at": "created_at", "updated_at": "updated_at",
+                  "created_by": "created_by", "updated_by": "updated_by"}
+SYSTEM_LABELS = {"id": ("ID", "ID"), "created_at": ("Created time", "创建时间"),
+                 "updated_at": ("Last modified time", "修改时间"), "created_by": ("Created by", "创建人"),
+                 "updated_by": ("Last modified by", "修改人")}
+
+
+def system_label(name: str, lang: str) -> str:
+    en, zh = SYSTEM_LABELS[name]
+    return zh if lang.startswith("zh") else en
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+class Presenter:
+    """Formats the records of one type for one request."""
+
+    def __init__(self, store: RecordStore, typedef: TypeDef):
+        self.store = store
+        self.typedef = typedef
+        self._many: dict[str, dict[int, list[int]]] = {f.name: {} for f in typedef.fields if is_many_link(f)}
+        self._titles: dict[tuple[str, int], str] = {}
+
+    # -- raw values ----------------------------------------------------------------
+    def value(self, model: Any, name: str) -> Any:
+        """The field type's Python value of field ``name`` (or of a system column) on ``model``."""
+        if name == "id" or name in SYSTEM_COLUMNS:
+            return getattr(model, name)
+        f = self.typedef.field(name)
+        if f is None:
+            return None
+        if f.ftype.system_column:
+            return getattr(model, f.ftype.system_column)
+        if is_many_link(f):
+            known = self._many[name]
+            if model.id not in known:
+                self.prime([model])
+            return known.get(model.id, [])
+        if has_own_column(f):
+            return f.ftype.from_db(getattr(model, name), f)
+        return None
+
+    def prime(self, models: list) -> None:
+        """Load what formatting ``models`` needs in a few queries: many-links, users, link titles."""
+        if not models:
+            return
+        ids = [m.id for m in models]
+        for f in self.typedef.fields:
+            if not is_many_link(f):
+                continue
+            known = self._many[f.name]
+            todo = [i for i in ids if i not in known]
+            j = self.typedef.junctions[f.name]
+            for part in _chunks(todo):
+                for i in part:
+                    known[i] = []
+                rows = self.store.session.execute(select(j.c.source_id, j.c.target_id)
+                                                  .where(j.c.source_id.in_(part))
+                                                  .order_by(j.c.source_id, j.c.position))
+                for sid, tid in rows:
+                    known[sid].append(tid)
+        users: set[int] = set()
+        wanted: dict[str, set[int]] = {}
+        for m in models:
+            users.update(x for x in (m.created_by, m.updated_by) if x is not None)
+            for f in self.typedef.fields:
+                if f.field_type in ("user", "created_by", "updated_by"):
+                    v = self.value(m, f.name)
+                    if v is not None:
+                        users.add(v)
+                elif f.field_type == "link":
+                    v = self.value(m, f.name)
+                    target = f.options.get("target", "")
+                    for i in (v if isinstance(v, list) else [v] if v is not None else []):
+                        if (target, i) not in self._titles:
+                            wanted.setdefault(target, set()).add(i)
+        self.store.prefetch_users(users)
+        for target, tids in wanted.items():
+            self.load_titles(target, sorted(tids))
+
+    def load_titles(self, type_name: str, ids: list[int]) -> None:
+        """Titles of live target records; a trashed or missing one shows as '#id'."""
+        for i in ids:
+            self._titles.setdefault((type_name, i), f"#{i}")
+        if type_name not in self.store.schema.types or not ids:
+            return
+        for part in _chunks(ids):
+            page = self.store.list(type_name, filter={"field": "id", "op": "in", "value": part}, limit=len(part))
+            for rec in page.records:
+                self._titles[(type_name, rec.id)] = self.store.title(rec)
+
+    def title(self, type_name: str, record_id: int) -> str:
+        if (type_name, record_id) not in self._titles:
+            self.load_titles(type_name, [record_id])
+        return self._titles[(type_name, record_id)]
+
+    # -- text ----------------------------------------------------------------------
+    def text(self, model: Any, name: str) -> str:
+        """The display text of field (or system column) ``name`` on ``model``."""
+        value = self.value(model, name)
+        if name == "id":
+            return str(value)
+        if name in SYSTEM_COLUMNS:
+            return self.format_system(name, value)
+        f = self.typedef.field(name)
+        if f is None:
+            return ""
+        return self.format(f, value)
+
+    def format(self, f: FieldDef, value: Any) -> str:
+        if f.field_type == "link":
+            target = f.options.get("target", "")
+            if value is None or value == []:
+                return ""
+            ids = value if isinstance(value, list) else [value]
+            return ", ".join(self.title(target, i) for i in ids)
+        return f.ftype.format(value, f, self.store.ctx)
+
+    def format_system(self, name: str, value: Any) -> str:
+        ftype = get_field_type(SYSTEM_COLUMNS[name])
+        dummy = FieldDef(id=0, type_id=0, name=name, label=name, field_type=SYSTEM_COLUMNS[name])
+        return ftype.format(value, dummy, self.store.ctx)
+
+
+def request_store() -> RecordStore:
+    """This request's record store (one per request, so its caches serve the whole page)."""
+    store = g.get("_rb_admin_store")
+    if store is None:
+        store = g._rb_admin_store = record_store()
+    return store
+
+
+def presenter(typedef: TypeDef) -> Presenter:
+    """This request's presenter for ``typedef`` (made on first use)."""
+    cache = g.get("_rb_presenters")
+    if cache is None:
+        cache = g._rb_presenters = {}
+    p = cache.get(typedef.name)
+    if p is None:
+        p = cache[typedef.name] = Presenter(request_store(), typedef)
+    return p

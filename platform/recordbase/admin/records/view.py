@@ -1,0 +1,89 @@
+"""The one registered records view: ``/admin/records/<type_name>/...`` for every record type.
+
+Flask cannot add URL rules once it has served a request, so a record type
+created at runtime cannot get a view of its own. One view is registered with
+the type name as a variable in its URL prefix (design §6): the blueprint pops
+``type_name`` into ``g`` before the view runs and puts it back into every URL
+built for the blueprint, and ``_run_view`` runs Flask-Admin's view function
+on the delegate for that type at the current schema version.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Optional
+
+from flask import Blueprint, abort, g
+from flask_admin import helpers as h
+from flask_admin.base import BaseView
+
+from ...context import current_lang, current_schema
+from ...metamodel.runtime import RuntimeSchema, TypeDef
+from .delegate import RecordModelView
+
+
+class DelegateCache:
+    """Delegates per (type, language) for one schema version; replaced whole when the version moves.
+
+    A delegate is never changed after it is built, so concurrent requests can share it.
+    """
+
+    def __init__(self) -> None:
+        self._state: tuple[int, dict] = (-1, {})
+        self._lock = threading.Lock()
+
+    def get(self, schema: RuntimeSchema, typedef: TypeDef, lang: str, registered: Any) -> RecordModelView:
+        version, table = self._state
+        key = (typedef.name, lang)
+        if version == schema.version and key in table:
+            return table[key]
+        with self._lock:
+            version, table = self._state
+            if version == schema.version and key in table:
+                return table[key]
+            delegate = RecordModelView(schema, typedef, lang, registered)
+            if schema.version > version:
+                self._state = (schema.version, {key: delegate})
+            elif schema.version == version:
+                self._state = (version, {**table, key: delegate})
+            # an older version (another process is ahead of this request): serve it, do not cache it
+            return delegate
+
+
+class RecordsView(RecordModelView):
+    """Registered once at ``/admin/records/<type_name>``; every page runs on the type's delegate."""
+
+    hide_from_menu = True
+
+    def __init__(self) -> None:
+        # Only the view's identity here: the scaffolding happens per type in the delegates.
+        BaseView.__init__(self, name="Records", endpoint="records", url="/admin/records/<type_name>")
+        self.delegates = DelegateCache()
+
+    def is_visible(self) -> bool:
+        return False
+
+    def create_blueprint(self, admin: Any) -> Blueprint:
+        bp = super().create_blueprint(admin)
+
+        @bp.url_value_preprocessor
+        def pull_type_name(endpoint: Optional[str], values: Optional[dict]) -> None:
+            g.rb_type_name = values.pop("type_name", None) if values else None
+
+        @bp.url_defaults
+        def add_type_name(endpoint: str, values: dict) -> None:
+            if "type_name" not in values and g.get("rb_type_name"):
+                values["type_name"] = g.rb_type_name
+
+        return bp
+
+    def delegate(self) -> RecordModelView:
+        schema = current_schema()
+        typedef = schema.types.get(g.get("rb_type_name") or "")
+        if typedef is None:
+            abort(404)
+        return self.delegates.get(schema, typedef, current_lang(), self)
+
+    def _run_view(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        delegate = self.delegate()
+        h.set_current_view(delegate)
+        return fn(delegate, *args, **kwargs)

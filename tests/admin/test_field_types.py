@@ -1,0 +1,168 @@
+"""Every writable field type works through the record form: create, show, edit back unchanged."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, datetime
+from decimal import Decimal
+
+from admin_helpers import create_type, field_errors, page_text, post_form
+
+from recordbase.context import platform
+from recordbase.metamodel.runtime import load_schema, read_version
+from recordbase.storage import RecordStore
+
+ALL_TYPES = {"name": "thing", "label": "Thing", "fields": [
+    {"name": "title", "label": "Title", "type": "text"},
+    {"name": "body", "label": "Body", "type": "long_text"},
+    {"name": "qty", "label": "Qty", "type": "number"},
+    {"name": "price", "label": "Price", "type": "decimal", "options": {"precision": 2}},
+    {"name": "cost", "label": "Cost", "type": "currency", "options": {"code": "CNY"}},
+    {"name": "share", "label": "Share", "type": "percent"},
+    {"name": "done", "label": "Done", "type": "boolean"},
+    {"name": "due", "label": "Due", "type": "date"},
+    {"name": "at", "label": "At", "type": "datetime"},
+    {"name": "spent", "label": "Spent", "type": "duration"},
+    {"name": "kind", "label": "Kind", "type": "single_select", "options": {"choices": ["a", "b"]}},
+    {"name": "tags", "label": "Tags", "type": "multi_select", "options": {"choices": ["x", "y", "z"]}},
+    {"name": "mail", "label": "Mail", "type": "email"},
+    {"name": "site", "label": "Site", "type": "url"},
+    {"name": "tel", "label": "Tel", "type": "phone"},
+    {"name": "stars", "label": "Stars", "type": "rating"},
+    {"name": "friends", "label": "Friends", "type": "link", "options": {"target": "thing", "many": True}},
+    {"name": "who", "label": "Who", "type": "user"},
+    {"name": "files", "label": "Files", "type": "attachment"},
+    {"name": "made", "label": "Made", "type": "created_at"},
+    {"name": "maker", "label": "Maker", "type": "created_by"},
+]}
+
+
+def records(app):
+    with platform(app).sessions() as s:
+        store = RecordStore(s, load_schema(s, read_version(s)))
+        return {r.values["title"]: r for r in store.list("thing", limit=50).records}
+
+
+def test_every_field_type_round_trips(app, admin_client, sessions, owner):
+    create_type(sessions, ALL_TYPES)
+    assert post_form(admin_client, "/admin/records/thing/new/", {"title": "first"}).status_code == 302
+    first = records(app)["first"]
+    data = {"title": "second", "body": "line 1\nline 2", "qty": "3", "price": "1.005", "cost": "1200",
+            "share": "12.5", "done": "y", "due": "2024-03-01", "at": "2024-03-01T09:30", "spent": "1:30",
+            "kind": "b", "tags": ["z", "x"], "mail": "a@b.example", "site": "https://example.com",
+            "tel": "+86 10 1234 5678", "stars": "4", "friends": [str(first.id)], "who": str(owner.id),
+            "files": (io.BytesIO(b"hello"), "hello.txt")}
+    resp = post_form(admin_client, "/admin/records/thing/new/", data, content_type="multipart/form-data")
+    assert resp.status_code == 302, page_text(resp)[-3000:]
+    rec = records(app)["second"]
+    v = rec.values
+    assert v["body"] == "line 1\nline 2" and v["qty"] == 3 and v["price"] == Decimal("1.01")
+    assert v["cost"] == Decimal("1200.00") and v["share"] == 12.5 and v["done"] is True
+    assert v["due"] == date(2024, 3, 1) and v["at"] == datetime(2024, 3, 1, 9, 30) and v["spent"] == 5400
+    assert v["kind"] == "b" and v["tags"] == ["x", "z"] and v["stars"] == 4
+    assert v["friends"] == [first.id] and v["who"] == owner.id and v["maker"] == owner.id
+    assert [f["name"] for f in v["files"]] == ["hello.txt"]
+
+    details = page_text(admin_client.get(f"/admin/records/thing/details/?id={rec.id}"))
+    for text in ("CNY 1,200.00", "12.5%", "1:30", "x, z", "★★★★☆", "hello.txt", "first", "owner@example.com",
+                 "2024-03-01 09:30"):
+        assert text in details, text
+
+    # the edit form shows the stored values; saving it unchanged changes nothing but the version
+    edit_url = f"/admin/records/thing/edit/?id={rec.id}"
+    edit = page_text(admin_client.get(edit_url))
+    assert 'value="2024-03-01T09:30"' in edit and 'value="1:30"' in edit
+    assert re.search(r'<option selected value="z">z</option>', edit)
+    assert 'name="made"' not in edit and 'name="maker"' not in edit
+    form = {"title": "second", "body": "line 1\nline 2", "qty": "3", "price": "1.01", "cost": "1200.00",
+            "share": "12.5", "done": "y", "due": "2024-03-01", "at": "2024-03-01T09:30", "spent": "1:30",
+            "kind": "b", "tags": ["x", "z"], "mail": "a@b.example", "site": "https://example.com",
+            "tel": "+86 10 1234 5678", "stars": "4", "friends": [str(first.id)], "who": str(owner.id),
+            "RB_VERSION": "1"}
+    resp = post_form(admin_client, edit_url, form)
+    assert resp.status_code == 302, page_text(resp)[-3000:]
+    again = records(app)["second"]
+    assert again.version == 2 and again.values == rec.values | {"files": again.values["files"]}
+    assert [f["name"] for f in again.values["files"]] == ["hello.txt"]  # kept: no new upload
+
+    # clearing optional inputs stores empty values
+    resp = post_form(admin_client, edit_url, {"title": "second", "qty": "", "due": "", "kind": "", "tags": [],
+                                              "friends": [], "who": "", "RB_VERSION": "2"})
+    assert resp.status_code == 302, page_text(resp)[-3000:]
+    v = records(app)["second"].values
+    assert (v["qty"], v["due"], v["kind"], v["tags"], v["friends"], v["who"]) == (None, None, None, [], [], None)
+    assert v["done"] is False  # an unticked checkbox is not posted: false
+
+
+def test_rejected_upload_is_not_kept(app, admin_client, sessions):
+    create_type(sessions, {"name": "doc", "label": "Doc", "fields": [
+        {"name": "title", "label": "Title", "type": "text", "required": True},
+        {"name": "mail", "label": "Mail", "type": "email"},
+        {"name": "scan", "label": "Scan", "type": "attachment", "options": {"allowed_types": [".pdf"]}}]})
+    resp = post_form(admin_client, "/admin/records/doc/new/", {"title": "x", "scan": (io.BytesIO(b"x"), "a.exe")},
+                     content_type="multipart/form-data")
+    assert resp.status_code == 200 and "not an allowed file type" in page_text(resp)
+    # the file is fine but another field is not: the file written for this request is removed
+    resp = post_form(admin_client, "/admin/records/doc/new/",
+                     {"title": "x", "mail": "not-an-email", "scan": (io.BytesIO(b"%PDF"), "a.pdf")},
+                     content_type="multipart/form-data")
+    assert resp.status_code == 200 and "not a valid email" in page_text(resp)
+    from pathlib import Path
+
+    stored = [p for p in Path(app.config["ATTACHMENTS_DIR"]).rglob("*") if p.is_file()]
+    assert stored == []  # the files of refused saves were removed again
+
+
+def test_computed_fields_are_shown_read_only_and_made_in_the_field_form(app, admin_client, sessions):
+    create_type(sessions, {"name": "line", "label": "Line", "fields": [
+        {"name": "price", "label": "Price", "type": "number"}, {"name": "qty", "label": "Qty", "type": "number"}]})
+    page = page_text(admin_client.get("/admin/metamodel/types/line/fields/new/?type=formula"))
+    assert 'name="opt_expression"' in page
+    resp = post_form(admin_client, "/admin/metamodel/types/line/fields/new/?type=formula",
+                     {"name": "total", "label": "Total", "type": "formula", "show_in_list": "y",
+                      "opt_expression": "{price} * {qty}"})
+    assert resp.status_code == 302, page_text(resp)[-2000:]
+    resp = post_form(admin_client, "/admin/metamodel/types/line/fields/new/?type=formula",
+                     {"name": "bad", "label": "Bad", "type": "formula", "opt_expression": "{nope} * 2"})
+    assert resp.status_code == 200
+    assert any("unknown field {nope}" in e for e in field_errors(page_text(resp), "opt_expression"))
+    new = page_text(admin_client.get("/admin/records/line/new/"))
+    assert 'name="total"' not in new and "Total" in new  # read-only: shown, not an input
+    assert post_form(admin_client, "/admin/records/line/new/", {"price": "2.5", "qty": "4"}).status_code == 302
+    listing = page_text(admin_client.get("/admin/records/line/"))
+    assert re.search(r'<td class="col-total">\s*10\s*</td>', listing), listing[listing.find("col-total"):][:300]
+    preview = page_text(admin_client.get("/admin/metamodel/types/line/preview/"))
+    assert "Total" in preview
+
+
+def test_editing_a_formula_keeps_it_working(app, admin_client, sessions):
+    create_type(sessions, {"name": "line", "label": "Line", "fields": [
+        {"name": "price", "label": "Price", "type": "number"}, {"name": "qty", "label": "Qty", "type": "number"},
+        {"name": "total", "label": "Total", "type": "formula", "options": {"expression": "{price} * {qty}"}}]})
+    url = "/admin/metamodel/types/line/fields/total/edit/"
+    page = page_text(admin_client.get(url))
+    assert "{price} * {qty}" in page and "depends_on" not in page and 'name="opt_volatile"' not in page
+    resp = post_form(admin_client, url, {"label": "Line total", "type": "formula", "show_in_list": "y",
+                                         "opt_expression": "{price} * {qty} * 2"})
+    assert resp.status_code == 302, page_text(resp)[-2000:]
+    assert post_form(admin_client, "/admin/records/line/new/", {"price": "1", "qty": "3"}).status_code == 302
+    assert re.search(r'<td class="col-total">\s*6\s*</td>', page_text(admin_client.get("/admin/records/line/")))
+
+
+def test_fields_named_like_form_attributes(app, admin_client, sessions):
+    create_type(sessions, {"name": "odd", "label": "Odd", "fields": [
+        {"name": name, "label": name.capitalize(), "type": "text", "required": name == "data"}
+        for name in ("data", "errors", "validate", "meta", "process", "populate_obj", "url", "csrf_token")]})
+    page = page_text(admin_client.get("/admin/records/odd/new/"))
+    assert 'name="F_data"' in page and 'name="F_errors"' in page
+    resp = post_form(admin_client, "/admin/records/odd/new/", {"F_data": ""})
+    assert resp.status_code == 200 and field_errors(page_text(resp), "F_data")
+    resp = post_form(admin_client, "/admin/records/odd/new/", {"F_data": "d", "F_errors": "e", "F_validate": "v",
+                                                             "F_meta": "m", "F_process": "p", "F_populate_obj": "o",
+                                                             "F_url": "/admin/metamodel/", "F_csrf_token": "c"})
+    assert resp.status_code == 302, page_text(resp)[-2000:]
+    assert resp.headers["Location"] == "/admin/records/odd/"  # a field's value is never the return address
+    listing = page_text(admin_client.get("/admin/records/odd/"))
+    assert all(f">{v}<" in listing.replace("\n", "").replace(" ", "") for v in "demvpoc")
+    edit = page_text(admin_client.get("/admin/records/odd/edit/?id=1"))
+    assert 'id="F_errors" name="F_errors" type="text" value="e"' in edit

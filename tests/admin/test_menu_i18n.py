@@ -1,0 +1,73 @@
+"""The menu lists record types by group, per request; the UI switches to Simplified Chinese."""
+from __future__ import annotations
+
+import re
+
+from admin_helpers import create_type, page_text, post_form
+
+from recordbase.context import platform
+from recordbase.models import User
+
+
+def menu_of(page: str) -> str:
+    return page[page.index('<ul class="nav navbar-nav mr-auto">'):page.index('<ul class="nav navbar-nav navbar-right')]
+
+
+def test_menu_lists_types_by_group(admin_client, sessions):
+    assert "Procurement" not in menu_of(page_text(admin_client.get("/admin/")))
+    create_type(sessions, {"name": "supplier", "label": "Supplier", "app": "Procurement"})
+    create_type(sessions, {"name": "contract", "label": "Contract", "app": "Procurement"})
+    create_type(sessions, {"name": "asset", "label": "Asset", "app": "IT"})
+    create_type(sessions, {"name": "note", "label": "Note"})
+    menu = menu_of(page_text(admin_client.get("/admin/")))
+    groups = re.findall(r'data-toggle="dropdown" href="javascript:void\(0\)">\s*(?:<!--.*?-->)?\s*([^<]+?)\s*<i', menu, re.S)
+    assert groups == ["IT", "Procurement", "Records"]
+    procurement = menu[menu.index("Procurement"):menu.index("</ul>", menu.index("Procurement"))]
+    assert "/admin/records/supplier/" in procurement and "/admin/records/contract/" in procurement
+    assert "/admin/records/asset/" not in procurement
+    assert "/admin/records/note/" in menu and "/admin/metamodel/" in menu
+    # the records view itself never appears as a menu entry of its own
+    assert "/admin/records/<" not in menu and ">Records</a>" not in menu
+
+
+def test_menu_marks_the_current_type(admin_client, sessions):
+    create_type(sessions, {"name": "supplier", "label": "Supplier", "app": "Procurement"})
+    page = page_text(admin_client.get("/admin/records/supplier/"))
+    assert re.search(r'class="dropdown-item active\s*"\s*href="/admin/records/supplier/"', page)
+
+
+def test_chinese_ui_after_switching_language(app, admin_client, sessions):
+    create_type(sessions, {"name": "supplier", "label": "Supplier", "label_zh": "供应商", "app": "Procurement",
+                           "fields": [{"name": "name", "label": "Name", "label_zh": "名称", "type": "text",
+                                       "required": True},
+                                      {"name": "ok", "label": "OK", "type": "boolean"}]})
+    resp = admin_client.get("/admin/lang/zh", headers={"Referer": "http://localhost/admin/records/supplier/"})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/admin/records/supplier/"
+    page = page_text(admin_client.get("/admin/records/supplier/"))
+    assert "供应商" in page and "名称" in page
+    assert "列表" in page and "创建" in page       # Flask-Admin's own strings
+    assert "回收站" in page and "退出登录" in page   # ours
+    assert "English" in page
+    new = page_text(admin_client.get("/admin/records/supplier/new/"))
+    assert "保存" in new
+    resp = post_form(admin_client, "/admin/records/supplier/new/", {"name": ""})
+    assert "该字段是必填字段" in page_text(resp)   # WTForms' message, in Chinese
+    with platform(app).sessions() as s:
+        assert s.query(User).filter_by(email="owner@example.com").one().locale == "zh"
+    admin_client.get("/admin/lang/en")
+    assert "Trash" in page_text(admin_client.get("/admin/records/supplier/"))
+
+
+def test_language_choice_is_kept_on_the_user(app, admin_client, owner):
+    admin_client.get("/admin/lang/zh")
+    other = app.test_client()
+    from admin_helpers import csrf_token_from
+
+    token = csrf_token_from(page_text(other.get("/admin/login/")))
+    other.post("/admin/login/", data={"email": "owner@example.com", "password": "correct horse battery",
+                                      "csrf_token": token})
+    assert "首页" in page_text(other.get("/admin/"))
+
+
+def test_unknown_language_is_404(admin_client):
+    assert admin_client.get("/admin/lang/fr").status_code == 404
