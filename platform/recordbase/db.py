@@ -52,6 +52,11 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # psycopg prepares a statement server-side after a few runs; record tables change shape at
+    # runtime (a field's type change drops and re-adds its column), and a prepared SELECT on such a
+    # table then fails with "cached plan must not change result type". Never prepare.
+    if url.startswith("postgresql+psycopg:"):
+        kwargs["connect_args"] = dict({"prepare_threshold": None}, **kwargs.get("connect_args", {}))
     return create_engine(url, **kwargs)
 
 

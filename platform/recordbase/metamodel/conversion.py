@@ -44,7 +44,7 @@ def convert_column(session: Session, ddl, type_id: int, before: FieldDef, after:
         raise RecordbaseError(f"Cannot convert {before.field_type} to {after.field_type}")
     ctx = ValueContext()
     old = _table(type_id, before)
-    rows = session.execute(select(old.c.id, old.c[before.column_name])).all()
+    rows = session.execute(select(old.c.id, old.c[before.column_name]).order_by(old.c.id)).all()
     converted: list[dict] = []
     failures: list[dict] = []
     for rid, raw in rows:

@@ -20,7 +20,7 @@ from typing import Any, Optional
 from zoneinfo import ZoneInfo
 
 import jsonschema
-from sqlalchemy import and_, not_, or_, true
+from sqlalchemy import and_, false, func, not_, or_, true
 
 from ..errors import FilterError
 from .fieldtypes import FieldDef, ValueContext
@@ -81,13 +81,13 @@ class Group:
 
 
 def _depth(node: Any, level: int = 0) -> int:
-    if level > MAX_DEPTH:
+    """How deeply and/or/not groups nest (counting stops past MAX_DEPTH, so any input is cheap)."""
+    if level > MAX_DEPTH or not isinstance(node, dict):
         return level
-    if isinstance(node, dict):
-        return max([_depth(v, level + 1) for v in node.values()] or [level])
-    if isinstance(node, list):
-        return max([_depth(v, level + 1) for v in node] or [level])
-    return level
+    children = [c for k in ("and", "or") if isinstance(node.get(k), list) for c in node[k]]
+    if "not" in node:
+        children.append(node["not"])
+    return max([_depth(c, level + 1) for c in children] or [level])
 
 
 def resolve_field(typedef: TypeDef, name: str) -> Optional[FieldDef]:
@@ -116,7 +116,9 @@ class CompiledFilter:
                 return and_(true(), *parts)
             if node.kind == "or":
                 return or_(*parts) if parts else not_(true())
-            return not_(parts[0])
+            # SQL's NOT of NULL is NULL (no match), but a condition on an empty value is simply false in
+            # Python: make the inner condition true-or-false first, so that both sides agree.
+            return not_(func.coalesce(parts[0], false()))
         f, op, v = node.field, node.op, node.value
         column = self._column(f)
         special = f.ftype.sql_condition(op, column, v, f)
@@ -164,9 +166,18 @@ class CompiledFilter:
         o = OPERATORS[node.op]
         phrase = (o.phrase_zh if zh else o.phrase).replace("N", str(node.value)) if node.op in DATE_WINDOW_OPERATORS \
             else (o.phrase_zh if zh else o.phrase)
-        value = "" if o.arity in ("none", "days") else " " + (", ".join(map(str, node.value))
-                                                              if isinstance(node.value, list) else str(node.value))
+        value = "" if o.arity in ("none", "days") else " " + (", ".join(map(_shown, node.value))
+                                                              if isinstance(node.value, list) else _shown(node.value))
         return f"{node.field.display_label(lang)} {phrase}{value}"
+
+
+def _shown(value: Any) -> str:
+    """A condition's value as people write it (60, not 60.0; dates in ISO form)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (date, datetime)):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    return str(value)
 
 
 def parse_filter_param(raw: Optional[str]) -> Any:
@@ -184,7 +195,7 @@ def compile_filter(tree: Any, typedef: TypeDef, ctx: Optional[ValueContext] = No
     if tree is None or tree == {}:
         return None
     ctx = ctx or ValueContext()
-    if _depth(tree) > MAX_DEPTH * 2:
+    if _depth(tree) > MAX_DEPTH:
         raise FilterError(f"The filter is nested too deeply (at most {MAX_DEPTH} levels)", {"path": "$"})
     errors = sorted(_VALIDATOR.iter_errors(tree), key=lambda e: len(list(e.absolute_path)))
     if errors:
@@ -236,7 +247,7 @@ def _compile(node: dict, typedef: TypeDef, ctx: ValueContext, path: str, counter
     if f is None:
         raise FilterError(f"{path}.field: record type '{typedef.name}' has no field '{name}'",
                           {"path": f"{path}.field", "field": name})
-    allowed = f.ftype.operators if name != "id" else ("eq", "neq", "lt", "lte", "gt", "gte", "in", "not_in")
+    allowed = f.ftype.operators_for(f) if name != "id" else ("eq", "neq", "lt", "lte", "gt", "gte", "in", "not_in")
     if op not in allowed:
         raise FilterError(f"{path}.op: operator '{op}' does not apply to {f.field_type} field '{name}' "
                           f"(use one of {', '.join(allowed)})", {"path": f"{path}.op", "field": name})

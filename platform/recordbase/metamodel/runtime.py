@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field as dc_field
+from functools import cached_property
 from typing import Any, Optional
 
 from sqlalchemy import (Column, DateTime, ForeignKey, Integer, MetaData, PrimaryKeyConstraint, Table, select)
@@ -87,10 +88,12 @@ class TypeDef:
     junctions: dict = dc_field(default_factory=dict)
 
     def field(self, name: str) -> Optional[FieldDef]:
-        for f in self.fields:
-            if f.name == name:
-                return f
-        return None
+        return self._fields_by_name.get(name)
+
+    @cached_property
+    def _fields_by_name(self) -> dict[str, FieldDef]:
+        """Fields by API name (built once per snapshot: ``field()`` is called per value on bulk writes)."""
+        return {f.name: f for f in reversed(self.fields)}
 
     def field_by_label(self, text: str) -> Optional[FieldDef]:
         low = text.strip().casefold()
@@ -120,7 +123,11 @@ class TypeDef:
         return self.table.c[field.column_name]
 
     def writable_fields(self) -> list[FieldDef]:
-        return [f for f in self.fields if not f.ftype.read_only]
+        return list(self._writable_fields)
+
+    @cached_property
+    def _writable_fields(self) -> tuple[FieldDef, ...]:
+        return tuple(f for f in self.fields if not f.ftype.read_only)
 
 
 class RuntimeSchema:

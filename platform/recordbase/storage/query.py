@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import Select, and_, false, func, or_
+from sqlalchemy import Select, and_, false, func, literal, or_
 
 from ..errors import RecordbaseError
 from ..metamodel.fieldtypes import FieldDef
@@ -88,12 +88,21 @@ def _decode(v: Any) -> Any:
     return v
 
 
-def encode_cursor(keys: list, last_id: int) -> str:
-    raw = json.dumps({"k": [_encode(k) for k in keys], "id": last_id}, separators=(",", ":"))
+def _sort_signature(sorts: Optional[list[tuple[str, bool]]]) -> Optional[str]:
+    return None if sorts is None else ",".join(("-" if d else "") + n for n, d in sorts)
+
+
+def encode_cursor(keys: list, last_id: int, sorts: Optional[list[tuple[str, bool]]] = None) -> str:
+    data: dict = {"k": [_encode(k) for k in keys], "id": last_id}
+    if sorts is not None:
+        data["s"] = _sort_signature(sorts)
+    raw = json.dumps(data, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, n_keys: int) -> tuple[list, int]:
+def decode_cursor(cursor: str, n_keys: int, sorts: Optional[list[tuple[str, bool]]] = None) -> tuple[list, int]:
+    """The keys and last id of a cursor; with ``sorts``, the cursor must have been made for that sort
+    (a cursor of another sort would compare a column with a value of another type)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = json.loads(raw)
@@ -101,8 +110,10 @@ def decode_cursor(cursor: str, n_keys: int) -> tuple[list, int]:
         last_id = int(data["id"])
         if len(keys) != n_keys:
             raise ValueError
+        if sorts is not None and data.get("s") != _sort_signature(sorts):
+            raise ValueError
         return keys, last_id
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise RecordbaseError("The cursor is not valid for this query", {"cursor": cursor}) from None
 
 
@@ -130,9 +141,29 @@ def after_cursor(typedef: TypeDef, sorts: list[tuple[str, bool]], keys: list, la
         if v is None:
             cond = and_(c.is_(None), cond)
         else:
+            _check_key(c, v)
+            v = literal(v, type_=c.type)  # a bound value of the column's type (True/False included)
             beyond = (c < v) if desc else (c > v)
             cond = or_(beyond, c.is_(None), and_(c == v, cond))
     return cond
+
+
+def _check_key(column: Any, value: Any) -> None:
+    """Refuse a (tampered) cursor key that is not of the sort column's type, before SQL sees it."""
+    try:
+        expected = column.type.python_type
+    except NotImplementedError:
+        return
+    if expected in (float, Decimal):
+        ok = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+    elif expected is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif expected is date:
+        ok = isinstance(value, date) and not isinstance(value, datetime)
+    else:
+        ok = isinstance(value, expected)
+    if not ok:
+        raise RecordbaseError("The cursor is not valid for this query", {"cursor": "key of the wrong type"})
 
 
 def sort_keys(row: Any, typedef: TypeDef, sorts: list[tuple[str, bool]]) -> list:

@@ -10,6 +10,7 @@ the types it converts to. Adding a field type means adding one subclass.
 from __future__ import annotations
 
 from dataclasses import dataclass, field as dc_field
+from functools import cached_property
 from typing import Any, Callable, ClassVar, Optional
 
 import jsonschema
@@ -44,7 +45,7 @@ class FieldDef:
     def column_name(self) -> str:
         return f"f_{self.id}"
 
-    @property
+    @cached_property
     def ftype(self) -> "FieldType":
         return get_field_type(self.field_type)
 
@@ -87,6 +88,8 @@ class FieldType:
     has_column: ClassVar[bool] = True
     #: True when users never write the value (system, autonumber, computed).
     read_only: ClassVar[bool] = False
+    #: True for formula, lookup, rollup and count: values computed and stored by the recompute engine.
+    computed: ClassVar[bool] = False
     #: included in the list's free-text search.
     searchable: ClassVar[bool] = False
     sortable: ClassVar[bool] = True
@@ -168,6 +171,10 @@ class FieldType:
         return schema
 
     # -- filters ---------------------------------------------------------------
+    def operators_for(self, field: FieldDef) -> tuple[str, ...]:
+        """The operators a filter may use on ``field`` (computed types depend on their result type)."""
+        return self.operators
+
     def filter_value(self, op: str, raw: Any, field: FieldDef, ctx: ValueContext) -> Any:
         """The comparison value of a filter condition, cleaned like input."""
         return self.clean(raw, field, ctx)

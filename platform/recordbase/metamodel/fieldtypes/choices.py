@@ -8,6 +8,11 @@ from sqlalchemy import Boolean, String, Text, and_, not_, or_
 
 from .base import FieldDef, FieldType, FormContext, ValueContext, register
 
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 CHOICE_ITEM = {
     "oneOf": [
         {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[^|]+$"},
@@ -52,6 +57,8 @@ class ChoiceLike(FieldType):
         if not isinstance(raw, str):
             raise ValueError("must be one of the choices (a text value)")
         text = unicodedata.normalize("NFKC", raw).strip()
+        if not text:  # never matches a choice (nor a choice's missing label)
+            raise ValueError("must be one of the choices, not empty")
         choices = normalize_choices(field.options)
         for c in choices:
             if c["value"] == text:
@@ -209,8 +216,8 @@ class MultiSelectType(ChoiceLike):
         return self.clean(raw, field, ctx)
 
     def sql_condition(self, op: str, column: Any, value: Any, field: FieldDef) -> Any:
-        def has(v: str):
-            return column.like(f"%|{v}|%")
+        def has(v: str):  # choice values may hold LIKE wildcards ('50%', 'a_b'): escape them
+            return column.like(f"%|{_like_escape(v)}|%", escape="\\")
 
         if op == "contains":
             return has(value)

@@ -63,9 +63,13 @@ class NumberLike(FieldType):
 
     def clean_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
         d = to_decimal(value)
-        if abs(d) >= self.limit:
-            raise ValueError(f"must be smaller than {self.limit:,}")
+        limit = self.value_limit(field)
+        if abs(d) >= limit:
+            raise ValueError(f"must be smaller than {limit:,}")
         return self.finish(d, field)
+
+    def value_limit(self, field: FieldDef) -> Decimal:
+        return self.limit
 
     def finish(self, d: Decimal, field: FieldDef) -> Any:
         return float(d)
@@ -112,6 +116,11 @@ class FixedPoint(NumberLike):
     def column_type(self, field: FieldDef):
         return Numeric(20, self.precision(field), asdecimal=True)
 
+    def value_limit(self, field: FieldDef) -> Decimal:
+        # At most 15 significant digits (like a spreadsheet): exact on PostgreSQL's NUMERIC and on
+        # SQLite, whose NUMERIC columns hold a double (15 digits survive the round trip).
+        return Decimal(10) ** (15 - self.precision(field))
+
     def finish(self, d: Decimal, field: FieldDef) -> Decimal:
         return d.quantize(Decimal(1).scaleb(-self.precision(field)), rounding=ROUND_HALF_UP)
 
@@ -142,6 +151,11 @@ class CurrencyType(FixedPoint):
     options_schema = {"type": "object", "additionalProperties": False,
                       "properties": {"code": {"type": "string", "pattern": "^[A-Z]{3}$"},
                                      "precision": {"type": "integer", "minimum": 0, "maximum": 4}}}
+
+    def clean_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        if isinstance(value, str):  # 'CNY 1,234.50' (what format() writes) or '1,234.50 CNY'
+            value = re.sub(r"^\s*[A-Z]{3}\s+|\s+[A-Z]{3}\s*$", "", unicodedata.normalize("NFKC", value))
+        return super().clean_value(value, field, ctx)
 
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
         text = super().format(value, field, ctx)
@@ -178,6 +192,11 @@ class RatingType(NumberLike):
 
     def column_type(self, field: FieldDef):
         return Integer()
+
+    def clean_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        if isinstance(value, str) and value.strip() and set(value.strip()) <= {"★", "☆"}:
+            value = value.count("★")  # '★★★☆☆', as format() writes it
+        return super().clean_value(value, field, ctx)
 
     def finish(self, d: Decimal, field: FieldDef) -> int:
         top = int(field.options.get("max", 5))
@@ -221,20 +240,28 @@ class DurationType(FieldType):
         if isinstance(value, bool):
             raise ValueError("must be a duration")
         if isinstance(value, (int, float, Decimal)):
+            if isinstance(value, (float, Decimal)) and not math.isfinite(value):
+                raise ValueError("must be a finite duration")
             if value < 0:
                 raise ValueError("must not be negative")
-            return int(value)
+            return self.bounded(int(value))
         text = unicodedata.normalize("NFKC", str(value)).strip().lower()
         if re.fullmatch(r"\d+", text):
-            return int(text)
+            return self.bounded(int(text))
         m = re.fullmatch(r"(\d+):([0-5]\d)(?::([0-5]\d))?", text)
         if m:
-            return int(m[1]) * 3600 + int(m[2]) * 60 + int(m[3] or 0)
+            return self.bounded(int(m[1]) * 3600 + int(m[2]) * 60 + int(m[3] or 0))
         m = DURATION_RE.match(text)
         if m and any(m.groups()):
             d, h, mi, s = (int(g or 0) for g in m.groups())
-            return ((d * 24 + h) * 60 + mi) * 60 + s
+            return self.bounded(((d * 24 + h) * 60 + mi) * 60 + s)
         raise ValueError(f"'{value}' is not a duration (use seconds, h:mm or '1h 30m')")
+
+    @staticmethod
+    def bounded(seconds: int) -> int:
+        if seconds >= 10 ** 15:  # far beyond any real duration; keeps BIGINT from overflowing
+            raise ValueError("is too long a duration")
+        return seconds
 
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
         if value is None:

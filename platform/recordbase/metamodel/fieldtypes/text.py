@@ -28,15 +28,20 @@ class TextLike(FieldType):
         if isinstance(value, bool) or isinstance(value, (dict, list)):
             raise ValueError("must be text")
         text = str(value).strip() if not isinstance(value, str) else value.strip()
-        if len(text) > self.max_length:
-            raise ValueError(f"must be at most {self.max_length} characters")
+        limit = self.length_limit(field)
+        if len(text) > limit:
+            raise ValueError(f"must be at most {limit} characters")
         return self.check(text)
+
+    def length_limit(self, field: FieldDef) -> int:
+        """The column's size, or the field's smaller ``options.max_length``."""
+        return min(self.max_length, int(field.options.get("max_length") or self.max_length))
 
     def check(self, text: str) -> str:
         return text
 
     def json_schema(self, field: FieldDef) -> dict:
-        return {"type": "string", "maxLength": self.max_length}
+        return {"type": "string", "maxLength": self.length_limit(field)}
 
 
 @register
