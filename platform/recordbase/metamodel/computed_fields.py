@@ -16,7 +16,7 @@ from . import formula as fx
 from .dependencies import DependencyGraph, link_path, value_kind
 from .fieldtypes import FieldDef
 from .filters import compile_filter
-from .runtime import RuntimeSchema, TypeDef
+from .runtime import RuntimeSchema, TypeDef, is_many_link
 
 _KIND_TO_FORMULA = {"number": fx.NUMBER, "text": fx.TEXT, "boolean": fx.BOOLEAN, "date": fx.DATE,
                     "datetime": fx.DATETIME}
@@ -62,6 +62,10 @@ def prepare_aggregate(schema: RuntimeSchema, typedef: TypeDef, field_type: str, 
         target = src.field(options["target_field"])
         if target is None:
             msg = f"options.target_field: '{path.source}' has no field '{options['target_field']}'"
+            raise ValidationError(msg, {"options": [msg]})
+        if is_many_link(target):
+            msg = (f"options.target_field: '{path.source}.{target.name}' is a many-link, which has no value of its own "
+                   f"to {field_type} (use a field of the records it links to)")
             raise ValidationError(msg, {"options": [msg]})
     if options.get("filter"):
         compile_filter(options["filter"], src)
@@ -113,7 +117,8 @@ def compiled_formula(schema: RuntimeSchema, typedef: TypeDef, field: FieldDef) -
     return cache[key]
 
 
-def evaluate_formula(field: FieldDef, values: dict, record_id: int, store: Any) -> Any:
+def evaluate_formula(field: FieldDef, values: dict, record_id: int, store: Any, now: Any = None) -> Any:
+    """The formula's value on one record; ``now`` (default: the clock) is what TODAY()/NOW() see."""
     typedef = store.schema.get(store.schema.by_id[field.type_id].name)
     checked = compiled_formula(store.schema, typedef, field)
     inputs = {}
@@ -123,16 +128,28 @@ def evaluate_formula(field: FieldDef, values: dict, record_id: int, store: Any) 
         if f is not None and f.field_type in USER_TYPES and v is not None:
             v = store.ctx.user_email(v)
         inputs[name] = v
-    return fx.evaluate(checked, inputs, fx.EvalContext(record_id=record_id, timezone=store.timezone))
+    return fx.evaluate(checked, inputs, fx.EvalContext(record_id=record_id, now=now, timezone=store.timezone))
 
 
 # -- hooks the metamodel service calls ------------------------------------------------
+def instance_timezone() -> str:
+    """The instance's time zone: the app's TIMEZONE setting, else RECORDBASE_TIMEZONE, else UTC."""
+    import os
+
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return current_app.config.get("TIMEZONE") or "UTC"
+    return os.environ.get("RECORDBASE_TIMEZONE") or "UTC"
+
+
 def finish_computed(session, schema: RuntimeSchema, type_name: str, names: list[str]) -> None:
-    """After a computed field is saved: refuse cycles, then fill it on every existing record."""
+    """After a computed field is saved: refuse cycles, then fill it on every existing record
+    (in the instance's time zone, as every later write computes it)."""
     from ..storage import RecordStore
 
     refuse_cycles(schema)
-    RecordStore(session, schema).recomputer.backfill(type_name, names)
+    RecordStore(session, schema, timezone_name=instance_timezone()).recomputer.backfill(type_name, names)
 
 
 def refuse_if_used(schema: RuntimeSchema, type_name: str, field_name: str, action: str = "delete") -> None:
@@ -147,18 +164,23 @@ def refuse_if_used(schema: RuntimeSchema, type_name: str, field_name: str, actio
 
 
 def recheck_dependents(session, schema: RuntimeSchema, type_name: str, field_name: str) -> None:
-    """After a field changed type: every formula reading it must still type-check; then refresh them."""
+    """After a field changed type: every computed field reading it must still be valid, with the same
+    result type (its column keeps it); then refresh them."""
     graph = DependencyGraph(schema)
     users = graph.dependents_of(type_name, field_name)
     for t, f in users:
         typedef = schema.get(t)
         field = typedef.field(f)
-        if field.field_type == "formula":
-            try:
-                prepare_formula(typedef, f, field.options)
-            except fx.FormulaError as exc:
-                raise ValidationError(f"'{type_name}.{field_name}' is used by formula '{t}.{f}', which would break: "
-                                      f"{exc.message}", {"used_by": [f"{t}.{f}"]}) from None
+        try:
+            again = prepare_options(schema, typedef, f, field.field_type, field.options)
+        except ValidationError as exc:  # a FormulaError too
+            raise ValidationError(f"'{type_name}.{field_name}' is used by {field.field_type} '{t}.{f}', which would "
+                                  f"break: {exc.message}", {"used_by": [f"{t}.{f}"]}) from None
+        old_type, new_type = field.options.get("result_type"), again.get("result_type")
+        if old_type != new_type:
+            raise ValidationError(f"'{type_name}.{field_name}' is used by {field.field_type} '{t}.{f}', whose result "
+                                  f"would change from {old_type} to {new_type}; change '{t}.{f}' first",
+                                  {"used_by": [f"{t}.{f}"]})
     by_type: dict[str, list[str]] = {}
     for t, f in users:
         by_type.setdefault(t, []).append(f)

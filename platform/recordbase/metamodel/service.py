@@ -11,11 +11,13 @@ from dataclasses import replace
 from typing import Any, Optional
 
 import jsonschema
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, RecordbaseError, ValidationError
-from ..models import FieldModel, RecordTypeModel, SchemaState, utcnow
+from ..models import Counter, FieldModel, RecordTypeModel, SchemaState, utcnow
+from . import computed_fields
 from .conversion import convert_column
 from .fieldtypes import ValueContext, field_types, get_field_type
 from .fieldtypes.base import API_NAME_PATTERN
@@ -184,12 +186,29 @@ class MetamodelService:
         if tm.deleted_at is None:
             raise Conflict("Move the type to the trash before purging it")
         ddl = self.ddl()
+        # links to this type from other types (trashed fields, or fields of trashed types) could never be
+        # restored: purge them too (a many-link's junction refers to this table and would block the drop)
+        rows = self.session.execute(select(RecordTypeModel, FieldModel).join(FieldModel).where(
+            FieldModel.field_type == "link", RecordTypeModel.id != tm.id)).all()
+        for other, fm in rows:
+            if (fm.options or {}).get("target") == name:
+                ddl.drop_field(other.id, field_def(fm))
+                if other.primary_field == fm.name:
+                    other.primary_field = None
+                self._forget_field(other, fm)
         for fm in tm.fields:
             if fm.field_type == "link" and (fm.options or {}).get("many"):
                 ddl.drop_field(tm.id, field_def(fm))
+        self.session.execute(delete(Counter).where(Counter.field_id.in_([f.id for f in tm.fields])))
         ddl.drop_type_table(tm.id)
         self.session.delete(tm)
         self.bump_version()
+
+    def _forget_field(self, tm: RecordTypeModel, fm: FieldModel) -> None:
+        """Delete a field's metadata and its autonumber counter (its id may be given out again)."""
+        self.session.execute(delete(Counter).where(Counter.field_id == fm.id))
+        tm.fields.remove(fm)
+        self.session.delete(fm)
 
     # -- fields ------------------------------------------------------------------
     def add_field(self, type_name: str, data: dict, _bump: bool = True) -> FieldModel:
@@ -202,6 +221,9 @@ class MetamodelService:
         ftype = get_field_type(data["type"])
         options = data.get("options") or {}
         self._check_options(ftype, options)
+        if ftype.computed:
+            snapshot = self.schema()
+            options = computed_fields.prepare_options(snapshot, snapshot.get(type_name), name, ftype.name, options)
         position = data.get("position")
         if position is None:
             position = max([f.position for f in tm.fields] + [-1]) + 1
@@ -221,6 +243,8 @@ class MetamodelService:
         self.ddl().add_field(tm.id, field_def(fm), target_id)
         if ftype.name == "autonumber":
             self._number_existing(tm.id, field_def(fm))
+        if ftype.computed:
+            computed_fields.finish_computed(self.session, self.schema(), type_name, [name])
         if _bump:
             self.bump_version()
         return fm
@@ -279,9 +303,20 @@ class MetamodelService:
         before = field_def(fm)
         report: dict = {}
         new_type = data.get("type", fm.field_type)
-        options = data.get("options", fm.options or {}) if new_type == fm.field_type or "options" in data else {}
         ftype = get_field_type(new_type)
+        if "options" in data:
+            options = data["options"]
+        elif new_type == fm.field_type or not ftype.validate_options(fm.options or {}, self.lookup_type):
+            options = fm.options or {}  # kept when the new type understands them (single -> multi select)
+        else:
+            options = {}
         self._check_options(ftype, options)
+        if ftype.computed != before.ftype.computed:
+            raise ValidationError("A computed field cannot become a stored field or the other way round; "
+                                  "add a new field instead", {"type": ["cannot switch between computed and stored"]})
+        if ftype.computed:
+            snapshot = self.schema()
+            options = computed_fields.prepare_options(snapshot, snapshot.get(type_name), field_name, new_type, options)
         if before.field_type == "link" and (new_type != "link" or options.get("target") != before.options.get("target")
                                            or bool(options.get("many")) != bool(before.options.get("many"))):
             raise ValidationError("A link's target and cardinality cannot change; add a new link field instead",
@@ -296,19 +331,52 @@ class MetamodelService:
             self._check_flags(fm)
             self._check_default(fm)
             after = field_def(fm)
-            if new_type != before.field_type or self._storage_changed(before, after):
+            if ftype.computed:
+                if after.options.get("result_type") != before.options.get("result_type") or new_type != before.field_type:
+                    computed_fields.refuse_if_used(self.schema(), type_name, field_name, "change the result type of")
+                    self.ddl().replace_column(tm.id, before, after)  # values are recomputed just below
+                else:
+                    self.ddl().sync_indexes(tm.id, after, before)
+            elif new_type != before.field_type or self._storage_changed(before, after):
                 if new_type != before.field_type and new_type not in before.ftype.convertible_to:
                     raise ValidationError(f"A {before.field_type} field cannot be converted to {new_type}",
                                           {"type": [f"cannot convert {before.field_type} to {new_type}"]})
-                report = convert_column(self.session, self.ddl(), tm.id, before, after, force=bool(data.get("force")))
+                try:
+                    report = convert_column(self.session, self.ddl(), tm.id, before, after,
+                                            force=bool(data.get("force")))
+                except IntegrityError:
+                    raise Conflict(f"Field '{field_name}' must be unique, but its converted values are not",
+                                   {"unique": ["converted values are not unique"]}) from None
             else:
+                if after.unique and not before.unique:
+                    self._check_no_duplicates(tm.id, before)
                 self.ddl().sync_indexes(tm.id, after, before)
         except Exception:
             self.session.expire(fm)  # nothing was flushed: forget the half-applied change
             raise
         self.session.flush()
+        if ftype.computed:
+            computed_fields.finish_computed(self.session, self.schema(), type_name, [field_name])
+        elif new_type != before.field_type:
+            computed_fields.recheck_dependents(self.session, self.schema(), type_name, field_name)
         self.bump_version()
         return fm, report
+
+    def _check_no_duplicates(self, type_id: int, fd) -> None:
+        """Refuse to make a field unique while live records share a value (listing them)."""
+        from sqlalchemy import Column, DateTime, Integer, MetaData, Table, func
+
+        from .runtime import table_name
+
+        t = Table(table_name(type_id), MetaData(), Column("id", Integer, primary_key=True),
+                  Column(fd.column_name, fd.ftype.column_type(fd)), Column("deleted_at", DateTime))
+        col = t.c[fd.column_name]
+        live = t.c.deleted_at.is_(None)
+        shared = select(col).where(live, col.isnot(None)).group_by(col).having(func.count() > 1)
+        ids = list(self.session.scalars(select(t.c.id).where(live, col.in_(shared)).order_by(t.c.id).limit(1000)))
+        if ids:
+            raise Conflict(f"Field '{fd.name}' cannot be made unique: records {', '.join(map(str, ids))} share values",
+                           {"unique": ["existing values are not unique"], "record_ids": ids})
 
     @staticmethod
     def _storage_changed(before, after) -> bool:
@@ -324,6 +392,7 @@ class MetamodelService:
         """Move a field to the trash: it disappears from forms and the API, its column stays."""
         tm = self.type_model(type_name)
         fm = self.field_model(tm, field_name)
+        computed_fields.refuse_if_used(self.schema(), type_name, field_name)
         if tm.primary_field == field_name:
             tm.primary_field = None
         fm.deleted_at = utcnow()
@@ -336,6 +405,9 @@ class MetamodelService:
         if fm.field_type == "link" and self.lookup_type((fm.options or {}).get("target", "")) is None:
             raise Conflict("The link's target type is in the trash; restore it first")
         fm.deleted_at = None
+        self.session.flush()
+        if get_field_type(fm.field_type).computed:
+            computed_fields.finish_computed(self.session, self.schema(), type_name, [field_name])
         self.bump_version()
         return fm
 
@@ -345,8 +417,7 @@ class MetamodelService:
         if fm.deleted_at is None:
             raise Conflict("Move the field to the trash before purging it")
         self.ddl().drop_field(tm.id, field_def(fm))
-        tm.fields.remove(fm)
-        self.session.delete(fm)
+        self._forget_field(tm, fm)
         self.bump_version()
 
     def reorder_fields(self, type_name: str, order: list[str], sections: Optional[dict] = None) -> None:

@@ -9,6 +9,12 @@ A child write costs a fixed number of queries however many siblings it has:
 one to find each affected parent, one to aggregate, one to load and one to
 update it. Computed columns are written directly and do not bump ``version``
 (nobody edits them, so they cannot conflict).
+
+Many records at once (a backfill when a computed field is added or changed, the
+``recordbase recompute`` refresh, a change that reaches many records) go in
+pages of ``batch`` records: one query loads a page, one per lookup, rollup or
+count reads the sources of the whole page, and one executemany writes what
+changed; the records of other types they affect are recomputed once, at the end.
 """
 from __future__ import annotations
 
@@ -17,7 +23,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Iterable, Optional
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from ..metamodel.dependencies import EXISTS, LinkPath, graph_for
 from ..metamodel.fieldtypes import FieldDef
@@ -38,16 +44,30 @@ class Recomputer:
         self.schema = store.schema
         self.graph = graph_for(store.schema)
         self._last_values: dict[str, Any] = {}
+        #: the instant TODAY() and NOW() see (None: the clock at each evaluation); a refresh job sets one
+        self.now: Optional[datetime] = None
+        #: records per page when backfilling and when recomputing many records of a type at once
+        self.batch = BATCH
+        #: records whose computed values were written (a count, for reports)
+        self.written = 0
+        #: field name -> {record id: source values}, read for a whole page at once while backfilling
+        self._prefetched: dict[str, dict[int, list]] = {}
+        #: (type, id) of a record being trashed -> the records its unlinking touches (see before_delete)
+        self._pending: dict[tuple[str, int], "OrderedDict[tuple[str, int], set[str]]"] = {}
 
     # -- entry points ------------------------------------------------------------
     def after_write(self, type_name: str, record_id: int, before: dict, after: dict,
                     changed: Optional[Iterable[str]], exists_changed: bool = False) -> bool:
         """``changed`` None means every field (a new record). True when the written record itself changed."""
         typedef = self.schema.get(type_name)
-        if not any(f.ftype.computed for f in typedef.fields) and not self._has_upstream(type_name):
+        if not any(f.ftype.computed for f in typedef.fields) and not self._has_upstream(type_name) \
+                and (type_name, record_id) not in self._pending:
             return False
         own_changed = False
         changed_set = set(changed) if changed is not None else {f.name for f in typedef.fields}
+        if changed is not None and not exists_changed:
+            # an update also sets the last-modified time and user: fields showing them changed too
+            changed_set |= {f.name for f in typedef.fields if f.field_type in ("updated_at", "updated_by")}
         plan = self.graph.local_plan(type_name, None if changed is None else changed_set)
         if plan:
             recomputed = self.recompute_record(typedef, record_id, plan)
@@ -58,25 +78,88 @@ class Recomputer:
             changed_set.add(EXISTS)
         queue: "OrderedDict[tuple[str, int], set[str]]" = OrderedDict()
         self._enqueue_upstream(queue, type_name, record_id, before, after, changed_set)
-        rounds = 0
-        while queue:
-            rounds += 1
-            if rounds > MAX_ROUNDS * 1000:
-                break
-            (owner, rid), fields = queue.popitem(last=False)
-            otype = self.schema.get(owner)
-            plan = [n for n in self.graph.local_plan(owner, fields) if n not in fields]
-            order = [n for n in self.graph.local_plan(owner, None) if n in fields or n in plan]
-            try:
-                old = self.store.get(owner, rid)
-            except Exception:
-                continue  # the record is gone (trashed): nothing to keep up to date
-            recomputed = self.recompute_record(otype, rid, order, record=old)
-            if recomputed:
-                if (owner, rid) == (type_name, record_id):
-                    own_changed = True
-                self._enqueue_upstream(queue, owner, rid, old.values, {**old.values, **self._last_values}, recomputed)
+        for key, fields in self._pending.pop((type_name, record_id), {}).items():
+            queue.setdefault(key, set()).update(fields)
+        if self._drain(queue, (type_name, record_id)):
+            own_changed = True
         return own_changed
+
+    def _drain(self, queue: "OrderedDict[tuple[str, int], set[str]]", origin: Optional[tuple[str, int]] = None) -> bool:
+        """Recompute the queued (type, id) -> computed fields, breadth first, following what changes.
+
+        Round by round: the records of one type that need the same fields are done together, up to
+        BATCH at a time (one query loads them, one per lookup/rollup/count reads their sources, one
+        writes them); what they change is queued for the next round. True when the ``origin``
+        record was among those that changed."""
+        origin_changed = False
+        rounds = 0
+        while queue and rounds < MAX_ROUNDS * 1000:
+            rounds += 1
+            groups: "OrderedDict[tuple[str, frozenset], list[int]]" = OrderedDict()
+            for (owner, rid), fields in queue.items():
+                groups.setdefault((owner, frozenset(fields)), []).append(rid)
+            queue = OrderedDict()
+            for (owner, fields), ids in groups.items():
+                otype = self.schema.get(owner)
+                plan = [n for n in self.graph.local_plan(owner, fields) if n not in fields]
+                order = [n for n in self.graph.local_plan(owner, None) if n in fields or n in plan]
+                for i in range(0, len(ids), self.batch):
+                    if self._recompute_batch(otype, ids[i:i + self.batch], order, queue, origin):
+                        origin_changed = True
+        return origin_changed
+
+    def _recompute_batch(self, otype: TypeDef, batch: list[int], order: list[str],
+                         queue: "OrderedDict[tuple[str, int], set[str]]", origin: Optional[tuple[str, int]]) -> bool:
+        t = otype.table
+        if len(batch) == 1:
+            q, params = select(t).where(t.c.id == batch[0]), {}
+        else:
+            q, params = select(t).where(t.c.id.in_(bindparam("rb_ids", expanding=True))), {"rb_ids": batch}
+        records = self.store._records(otype, self.session.execute(
+            q.where(t.c.deleted_at.is_(None)).order_by(t.c.id), params).all())
+        # trashed records are not loaded: they have nothing to keep up to date
+        rows: list[tuple[int, dict]] = []
+        origin_changed = False
+        self._prefetched = self._prefetch(otype, order, records) if len(records) > 1 else {}
+        try:
+            for old in records:
+                recomputed = self.recompute_record(otype, old.id, order, record=old, write=False)
+                if recomputed:
+                    rows.append((old.id, self._last_values))
+                    if (otype.name, old.id) == origin:
+                        origin_changed = True
+                    self._enqueue_upstream(queue, otype.name, old.id, old.values,
+                                           {**old.values, **self._last_values}, recomputed)
+        finally:
+            self._prefetched = {}
+        self._write_rows(otype, rows)
+        return origin_changed
+
+    def before_delete(self, type_name: str, record_id: int) -> None:
+        """Call before trashing a record unlinks it (links with ``on_delete: unlink``).
+
+        Unlinking removes the record from other records' many-links and clears one-links to it,
+        after which nothing leads from the record to them any more. Remember those records and
+        the computed fields that read the link (aggregates over it, formulas on it); the
+        :meth:`after_write` of the delete recomputes them."""
+        typedef = self.schema.get(type_name)
+        pending: "OrderedDict[tuple[str, int], set[str]]" = OrderedDict()
+        for src, f in self.schema.backlinks(typedef):
+            if f.options.get("on_delete", "restrict") != "unlink":
+                continue
+            fields = self.graph.local_plan(src.name, {f.name})
+            if not fields:
+                continue
+            st = src.table
+            if is_many_link(f):
+                j = src.junctions[f.name]
+                q = select(j.c.source_id).where(j.c.target_id == record_id)
+            else:
+                q = select(st.c.id).where(st.c[f.column_name] == record_id, st.c.deleted_at.is_(None))
+            for rid in self.session.scalars(q):
+                pending.setdefault((src.name, rid), set()).update(fields)
+        if pending:
+            self._pending[(type_name, record_id)] = pending
 
     def _has_upstream(self, type_name: str) -> bool:
         return any(k[0] == type_name for k in self.graph.upstream_of)
@@ -110,8 +193,10 @@ class Recomputer:
 
     # -- one record --------------------------------------------------------------
     def recompute_record(self, typedef: TypeDef, record_id: int, names: list[str],
-                         record: Optional["Record"] = None) -> set[str]:
-        """Recompute ``names`` (in order) on one record; write and return the ones whose value changed."""
+                         record: Optional["Record"] = None, write: bool = True) -> set[str]:
+        """Recompute ``names`` (in order) on one record; write and return the ones whose value changed.
+
+        The new values are left in ``self._last_values``; with ``write=False`` the caller writes them."""
         self._last_values = {}
         if not names:
             return set()
@@ -126,20 +211,31 @@ class Recomputer:
             if _differs(values.get(name), new):
                 changed[name] = new
             values[name] = new
-        if changed:
+        if changed and write:
+            self.written += 1
             t = typedef.table
-            row = {typedef.field(n).column_name: typedef.field(n).ftype.to_db(v, typedef.field(n)) if v is not None else None
-                   for n, v in changed.items()}
-            self.session.execute(update(t).where(t.c.id == record.id).values(row))
+            self.session.execute(update(t).where(t.c.id == record.id).values(_db_row(typedef, changed)))
         self._last_values = changed
         return set(changed)
+
+    def _write_rows(self, typedef: TypeDef, rows: list[tuple[int, dict]]) -> None:
+        """Write computed values of many records: one executemany per set of changed columns."""
+        t = typedef.table
+        self.written += len(rows)
+        groups: dict[tuple[str, ...], list[dict]] = {}
+        for rid, changed in rows:
+            row = _db_row(typedef, changed)
+            groups.setdefault(tuple(sorted(row)), []).append({"rb_id": rid, **{"v_" + c: v for c, v in row.items()}})
+        for cols, params in groups.items():
+            stmt = update(t).where(t.c.id == bindparam("rb_id")).values({c: bindparam("v_" + c) for c in cols})
+            self.session.connection().execute(stmt, params)
 
     def compute(self, typedef: TypeDef, f: FieldDef, record: "Record", values: dict) -> Any:
         from ..metamodel.computed_fields import evaluate_formula
 
         try:
             if f.field_type == "formula":
-                raw = evaluate_formula(f, values, record.id, self.store)
+                raw = evaluate_formula(f, values, record.id, self.store, now=self.now)
             else:
                 raw = self.aggregate(typedef, f, record, values)
             return f.ftype.coerce(raw, f)
@@ -150,6 +246,11 @@ class Recomputer:
     def source_rows(self, f: FieldDef, path: LinkPath, record_id: int, values: dict,
                     column_field: Optional[FieldDef]) -> list[Any]:
         """The target field's values on the source records reached through ``path`` (in link order)."""
+        return self.source_rows_many(f, path, [(record_id, values)], column_field)[record_id]
+
+    def source_rows_many(self, f: FieldDef, path: LinkPath, owners: list[tuple[int, dict]],
+                         column_field: Optional[FieldDef]) -> dict[int, list[Any]]:
+        """:meth:`source_rows` for several owner records (id, values) in one query: {owner id: values}."""
         src = self.schema.get(path.source)
         t = src.table
         col = src.column(column_field) if column_field is not None else t.c.id
@@ -158,34 +259,73 @@ class Recomputer:
             compiled = compile_filter(f.options["filter"], src, self.store.ctx)
             if compiled is not None:
                 cond.append(compiled.sql())
+        out: dict[int, list] = {rid: [] for rid, _ in owners}
         if path.reverse:
             lf = src.field(path.link_field)
+            ids = list(out)
             if is_many_link(lf):
                 j = src.junctions[lf.name]
-                q = select(t.c.id, col).join(j, j.c.source_id == t.c.id).where(j.c.target_id == record_id, *cond)
+                owner_col = j.c.target_id
+                q = select(t.c.id, col, owner_col).join(j, j.c.source_id == t.c.id)
             else:
-                q = select(t.c.id, col).where(t.c[lf.column_name] == record_id, *cond)
-            rows = self.session.execute(q.order_by(t.c.id)).all()
+                owner_col = t.c[lf.column_name]
+                q = select(t.c.id, col, owner_col)
+            q = q.where(owner_col == ids[0] if len(ids) == 1 else owner_col.in_(bindparam("rb_ids", expanding=True)),
+                        *cond)
+            for row in self.session.execute(q.order_by(t.c.id), {"rb_ids": ids} if len(ids) > 1 else {}):
+                out[row[2]].append(row)
         else:
-            linked = values.get(path.link_field)
-            ids = linked if isinstance(linked, list) else ([] if linked is None else [linked])
-            if not ids:
-                return []
-            rows = self.session.execute(select(t.c.id, col).where(t.c.id.in_(ids), *cond)).all()
-            pos = {i: n for n, i in enumerate(ids)}
-            rows.sort(key=lambda r: pos.get(r[0], 0))
+            wanted: dict[int, list[int]] = {}
+            for rid, values in owners:
+                linked = values.get(path.link_field)
+                wanted[rid] = linked if isinstance(linked, list) else ([] if linked is None else [linked])
+            every = sorted({i for ids in wanted.values() for i in ids})
+            if every:
+                # an expanding parameter: the statement is built and cached once, whatever the number of ids
+                q = select(t.c.id, col).where(t.c.id.in_(bindparam("rb_ids", expanding=True)), *cond)
+                found = {row[0]: row for row in self.session.execute(q, {"rb_ids": every})}
+                for rid, ids in wanted.items():
+                    out[rid] = [found[i] for i in ids if i in found]
         if column_field is None:
-            return [r[0] for r in rows]
-        return [column_field.ftype.from_db(r[1], column_field) if not column_field.ftype.system_column else r[1]
-                for r in rows]
+            return {rid: [r[0] for r in rows] for rid, rows in out.items()}
+        conv = (lambda v: v) if column_field.ftype.system_column else \
+            (lambda v: column_field.ftype.from_db(v, column_field))
+        return {rid: [conv(r[1]) for r in rows] for rid, rows in out.items()}
+
+    def _prefetch(self, typedef: TypeDef, names: list[str], page: list["Record"]) -> dict[str, dict[int, list]]:
+        """The source values of every lookup, rollup and count in ``names`` for a page of records."""
+        from ..metamodel.dependencies import link_path
+
+        out = {}
+        owners = [(r.id, r.values) for r in page]
+        for name in names:
+            f = typedef.field(name)
+            if f is None or f.field_type == "formula":
+                continue
+            try:
+                path = link_path(self.schema, typedef, f.options["link"])
+            except ValueError:
+                continue
+            src = self.schema.get(path.source)
+            target = src.field(f.options["target_field"]) if f.options.get("target_field") else None
+            out[name] = self.source_rows_many(f, path, owners, target)
+        return out
 
     def aggregate(self, typedef: TypeDef, f: FieldDef, record: "Record", values: dict) -> Any:
+        from ..metamodel.computed_fields import USER_TYPES
         from ..metamodel.dependencies import link_path
 
         path = link_path(self.schema, typedef, f.options["link"])
         src = self.schema.get(path.source)
         target = src.field(f.options["target_field"]) if f.options.get("target_field") else None
-        items = self.source_rows(f, path, record.id, values, target)
+        pre = self._prefetched.get(f.name)
+        if pre is not None and record.id in pre:
+            items = pre[record.id]
+        else:
+            items = self.source_rows(f, path, record.id, values, target)
+        if target is not None and target.field_type in USER_TYPES:
+            # a user is shown by e-mail everywhere (API, formulas): so are lookups and rollups of one
+            items = [None if v is None else self.store.ctx.user_email(v) for v in items]
         if f.field_type == "count":
             return len(items)
         if f.field_type == "lookup":
@@ -207,24 +347,41 @@ class Recomputer:
         t = typedef.table
         last = 0
         count = 0
+        # the records of other types that aggregate or look up what changes: each done once, at the end
+        queue: "OrderedDict[tuple[str, int], set[str]]" = OrderedDict()
         while True:
             ids = list(self.session.scalars(select(t.c.id).where(t.c.id > last, t.c.deleted_at.is_(None))
-                                            .order_by(t.c.id).limit(BATCH)))
+                                            .order_by(t.c.id).limit(self.batch)))
             if not ids:
                 break
             page = self.store._records(typedef, self.session.execute(select(t).where(t.c.id.in_(ids))
                                                                     .order_by(t.c.id)).all())
-            for rec in page:
-                changed = self.recompute_record(typedef, rec.id, order, record=rec)
-                if changed and propagate:
-                    queue: "OrderedDict[tuple[str, int], set[str]]" = OrderedDict()
-                    self._enqueue_upstream(queue, type_name, rec.id, rec.values,
-                                           {**rec.values, **self._last_values}, changed)
-                    for (owner, rid), fields in queue.items():
-                        self.after_write(owner, rid, {}, {}, fields)
-                count += 1
+            rows: list[tuple[int, dict]] = []
+            self._prefetched = self._prefetch(typedef, order, page)
+            try:
+                for rec in page:
+                    changed = self.recompute_record(typedef, rec.id, order, record=rec, write=False)
+                    if changed:
+                        rows.append((rec.id, self._last_values))
+                        if propagate:
+                            self._enqueue_upstream(queue, type_name, rec.id, rec.values,
+                                                   {**rec.values, **self._last_values}, changed)
+                    count += 1
+            finally:
+                self._prefetched = {}
+            self._write_rows(typedef, rows)
             last = ids[-1]
+        self._drain(queue)
         return count
+
+
+def _db_row(typedef: TypeDef, changed: dict) -> dict:
+    """Column name -> database value for computed values by field name."""
+    out = {}
+    for n, v in changed.items():
+        f = typedef.field(n)
+        out[f.column_name] = f.ftype.to_db(v, f) if v is not None else None
+    return out
 
 
 def _differs(a: Any, b: Any) -> bool:
@@ -237,8 +394,10 @@ def _differs(a: Any, b: Any) -> bool:
 def _num(v: Any) -> Optional[Decimal]:
     if v is None or isinstance(v, bool):
         return None
-    if isinstance(v, (int, float, Decimal)):
-        return Decimal(str(v))
+    if isinstance(v, (int, Decimal)):
+        return Decimal(v)
+    if isinstance(v, float):
+        return Decimal(repr(v))  # the shortest text of the float: 0.1 is 0.1, not 0.1000000000000000055...
     return None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field as dc_field
 from datetime import datetime, timezone
-from typing import Any, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, exists, func, insert, select, update
@@ -25,6 +25,11 @@ from ..models import Attachment, Counter, User, utcnow
 from . import query as q
 from .events import RecordCreated, RecordDeleted, RecordEvent, RecordRestored, RecordUpdated
 
+if TYPE_CHECKING:
+    from .batch import BatchResult
+    from .recompute import Recomputer
+
+_DEFAULT: Any = object()
 SYSTEM_KEYS = ("id", "version", "created_at", "updated_at", "created_by", "updated_by", "deleted_at")
 MAX_PAGE = 1000
 
@@ -65,9 +70,37 @@ class RecordStore:
         self.lang = lang
         self.events: list[RecordEvent] = []
         self._emails: dict[int, Optional[str]] = {}
+        self._recomputer = None
+        #: the automation hook: called with each event this store emits (None: no automation here).
+        #: By default the rule engine of :mod:`recordbase.automation`, created on first use.
+        self.rule_engine: Any = _DEFAULT
         self.ctx = ValueContext(resolve_user=self._resolve_user, user_email=self._user_email,
                                 missing_links=self._missing_links, attachment_info=self._attachment_info,
                                 current_user_id=user_id, lang=lang, timezone=timezone_name)
+
+    @property
+    def recomputer(self) -> "Recomputer":
+        """The recompute engine for computed fields (created on first use)."""
+        if self._recomputer is None:
+            from .recompute import Recomputer
+
+            self._recomputer = Recomputer(self)
+        return self._recomputer
+
+    def emit(self, event: RecordEvent) -> bool:
+        """Record an event, and let the automation hook act on it inside this write's transaction.
+
+        True when the hook wrote records in turn (the caller re-reads the record it returns)."""
+        self.events.append(event)
+        if self.rule_engine is _DEFAULT:
+            from ..automation.engine import RuleEngine
+
+            self.rule_engine = RuleEngine(self)
+        if self.rule_engine is None:
+            return False
+        count = len(self.events)
+        self.rule_engine.after_event(event)
+        return len(self.events) > count
 
     # -- value-context callables ---------------------------------------------------
     def _resolve_user(self, value: Any) -> Optional[int]:
@@ -138,14 +171,14 @@ class RecordStore:
         if extra_condition is not None:
             stmt = stmt.where(extra_condition)
         if cursor:
-            keys, last_id = q.decode_cursor(cursor, len([s for s in sorts if s[0] != "id"]))
+            keys, last_id = q.decode_cursor(cursor, len([s for s in sorts if s[0] != "id"]), sorts)
             stmt = stmt.where(q.after_cursor(typedef, sorts, keys, last_id))
         stmt = q.apply_order(stmt, typedef, sorts).limit(limit + 1)
         rows = self.session.execute(stmt).all()
         more = len(rows) > limit
         rows = rows[:limit]
         records = self._records(typedef, rows)
-        next_cursor = q.encode_cursor(q.sort_keys(rows[-1], typedef, sorts), rows[-1].id) if more and rows else None
+        next_cursor = q.encode_cursor(q.sort_keys(rows[-1], typedef, sorts), rows[-1].id, sorts) if more and rows else None
         return Page(records, next_cursor)
 
     def count(self, type_name: str, filter: Any = None, trash: bool = False) -> int:
@@ -160,6 +193,8 @@ class RecordStore:
     def get(self, type_name: str, record_id: Any, include_deleted: bool = False) -> Record:
         typedef = self.type(type_name)
         try:
+            if isinstance(record_id, bool) or (isinstance(record_id, float) and not record_id.is_integer()):
+                raise ValueError  # int() would quietly turn 1.5 into record 1
             rid = int(record_id)
         except (TypeError, ValueError):
             raise NotFound(f"No {type_name} record with id {record_id!r}") from None
@@ -326,8 +361,18 @@ class RecordStore:
                                   {"record": [str(exc.orig)[:200]]}) from None
         self._write_links(typedef, rid, cleaned)
         record = self.get(type_name, rid)
-        self.events.append(RecordCreated(type_name, rid, self.user_id, {}, dict(record.values)))
+        if self.recomputer.after_write(type_name, rid, {}, dict(record.values), None):
+            record = self.get(type_name, rid)
+        if self.emit(RecordCreated(type_name, rid, self.user_id, {}, dict(record.values))):
+            record = self.get(type_name, rid)
         return record
+
+    def create_many(self, type_name: str, rows: list, skip_invalid: bool = False) -> "BatchResult":
+        """Create many records with create()'s validation, computed fields and events, in few queries
+        (see :mod:`.batch`); invalid rows raise, or are skipped and reported with ``skip_invalid``."""
+        from .batch import create_many
+
+        return create_many(self, type_name, rows, skip_invalid=skip_invalid)
 
     def update(self, type_name: str, record_id: Any, values: Any, version: Optional[int] = None) -> Record:
         typedef = self.type(type_name)
@@ -353,7 +398,10 @@ class RecordStore:
             raise VersionConflict(f"{type_name} {before.id} was changed by someone else; reload and try again")
         self._write_links(typedef, before.id, cleaned)
         after = self.get(type_name, before.id)
-        self.events.append(RecordUpdated(type_name, before.id, self.user_id, dict(before.values), dict(after.values)))
+        if self.recomputer.after_write(type_name, before.id, dict(before.values), dict(after.values), set(cleaned)):
+            after = self.get(type_name, before.id)
+        if self.emit(RecordUpdated(type_name, before.id, self.user_id, dict(before.values), dict(after.values))):
+            after = self.get(type_name, before.id)
         return after
 
     def delete(self, type_name: str, record_id: Any, version: Optional[int] = None) -> Record:
@@ -363,13 +411,16 @@ class RecordStore:
         if version is not None and version != record.version:
             raise VersionConflict(f"{type_name} {record.id} was changed by someone else; reload and try again",
                                   {"current_version": record.version})
+        self.recomputer.before_delete(type_name, record.id)  # unlinking hides who computed over this record
         self._handle_incoming_links(typedef, record.id)
         t = typedef.table
         res = self.session.execute(update(t).where(t.c.id == record.id, t.c.version == record.version).values(
             deleted_at=utcnow(), version=record.version + 1, updated_by=self.user_id))
         if res.rowcount != 1:
             raise VersionConflict(f"{type_name} {record.id} was changed by someone else; reload and try again")
-        self.events.append(RecordDeleted(type_name, record.id, self.user_id, dict(record.values), {}))
+        self.recomputer.after_write(type_name, record.id, dict(record.values), dict(record.values), set(),
+                                    exists_changed=True)
+        self.emit(RecordDeleted(type_name, record.id, self.user_id, dict(record.values), {}))
         return record
 
     def _handle_incoming_links(self, typedef: TypeDef, rid: int) -> None:
@@ -411,7 +462,10 @@ class RecordStore:
         self.session.execute(update(t).where(t.c.id == record.id).values(
             deleted_at=None, version=record.version + 1, updated_at=utcnow(), updated_by=self.user_id))
         restored = self.get(type_name, record.id)
-        self.events.append(RecordRestored(type_name, record.id, self.user_id, {}, dict(restored.values)))
+        if self.recomputer.after_write(type_name, record.id, {}, dict(restored.values), None, exists_changed=True):
+            restored = self.get(type_name, record.id)
+        if self.emit(RecordRestored(type_name, record.id, self.user_id, {}, dict(restored.values))):
+            restored = self.get(type_name, record.id)
         return restored
 
     def purge(self, type_name: str, record_id: Any) -> None:
