@@ -1,0 +1,517 @@
+"""Record-store, API and admin speed against raw SQL (issue 2, deliverable 11).
+
+    python bench/records.py                       # 10,000 and 100,000 rows, temporary SQLite file
+    python bench/records.py --rows 1000000        # 1M rows (10,000 is added as the scaling baseline)
+    python bench/records.py --database-url postgresql://postgres@127.0.0.1:5432/bench
+
+For each size N it creates a record type with ten fields of mixed types (one of
+them indexed) and an identical hand-made table, then measures:
+
+(a) insert throughput through ``RecordStore.create`` (1,000 records per
+    transaction) against SQLAlchemy Core ``executemany`` into the hand-made
+    table (target: at least 0.5x the raw rate);
+(b) the median time of ``GET /api/v1/records/<type>`` (Flask test client) for
+    one 50-row page filtered on the select field and sorted on the indexed
+    field, against the same query in raw SQL (target: at most 3x);
+(c) the median time of the admin list page ``/admin/records/<type>/``, signed in;
+and the page times at each larger N against the smallest (target: at most 1.5x).
+
+A PostgreSQL database given with --database-url is upgraded and gets the
+benchmark's types and tables, which are removed again at the end (--keep keeps them).
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import platform as pyplatform
+import pstats
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Optional
+from urllib.parse import quote
+
+from sqlalchemy import Column, Index, MetaData, Table, insert, text
+from sqlalchemy.orm import Session
+
+from recordbase import create_app
+from recordbase.auth import create_token, create_user, find_user
+from recordbase.context import platform
+from recordbase.database_setup import upgrade_database
+from recordbase.metamodel.runtime import RuntimeSchema, TypeDef, load_schema, read_version
+from recordbase.metamodel.service import MetamodelService
+from recordbase.storage import RecordStore
+
+BATCH = 1000
+STATUSES = ["new", "open", "review", "done", "archived"]
+FILTER_VALUE = "review"
+BENCH_EMAIL = "bench@example.com"
+BENCH_PASSWORD = "bench-password-123"
+
+TARGET_INSERT = 0.5   # store rate / raw rate, at least
+TARGET_API = 3.0      # API page time / raw SQL time, at most
+TARGET_SCALING = 1.5  # page time at N / page time at the smallest N, at most
+
+
+def type_definition(name: str) -> dict:
+    return {"name": name, "label": f"Benchmark {name}", "label_zh": "基准测试", "primary_field": "title", "fields": [
+        {"name": "title", "label": "Title", "type": "text", "required": True},
+        {"name": "amount", "label": "Amount", "type": "number", "indexed": True},
+        {"name": "price", "label": "Price", "type": "decimal", "options": {"precision": 2}},
+        {"name": "status", "label": "Status", "type": "single_select",
+         "options": {"choices": [{"value": s, "label": s.title()} for s in STATUSES]}},
+        {"name": "due", "label": "Due", "type": "date"},
+        {"name": "active", "label": "Active", "type": "boolean"},
+        {"name": "email", "label": "Email", "type": "email"},
+        {"name": "notes", "label": "Notes", "type": "long_text"},
+        {"name": "stars", "label": "Stars", "type": "rating", "options": {"max": 5}},
+        {"name": "cost", "label": "Cost", "type": "currency", "options": {"code": "CNY"}},
+    ]}
+
+
+WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma".split()
+
+
+def make_values(rng: random.Random, i: int) -> dict:
+    """One record's values as an API client sends them (JSON types, ISO dates, decimals as strings)."""
+    return {
+        "title": f"Item {i:07d} {rng.choice(WORDS)}",
+        "amount": round(rng.uniform(0, 1_000_000), 2),
+        "price": f"{rng.uniform(1, 9999):.2f}",
+        "status": rng.choice(STATUSES),
+        "due": (date(2024, 1, 1) + timedelta(days=rng.randrange(730))).isoformat(),
+        "active": rng.random() < 0.5,
+        "email": f"user{i}@example.com",
+        "notes": " ".join(rng.choice(WORDS) for _ in range(rng.randrange(5, 25))),
+        "stars": rng.randrange(6),
+        "cost": f"{rng.uniform(10, 100000):.2f}",
+    }
+
+
+def raw_row(values: dict, typedef: TypeDef, now, user_id: int) -> dict:
+    """The same record as typed Python values for the hand-made table (what Core executemany is given)."""
+    col = {f.name: f.column_name for f in typedef.fields}
+    return {col["title"]: values["title"], col["amount"]: values["amount"], col["price"]: Decimal(values["price"]),
+            col["status"]: values["status"], col["due"]: date.fromisoformat(values["due"]),
+            col["active"]: values["active"], col["email"]: values["email"], col["notes"]: values["notes"],
+            col["stars"]: values["stars"], col["cost"]: Decimal(values["cost"]),
+            "version": 1, "created_at": now, "updated_at": now, "created_by": user_id, "updated_by": user_id}
+
+
+def hand_made_table(typedef: TypeDef, name: str) -> Table:
+    """A table identical to the record type's (same columns and types, same indexes)."""
+    md = MetaData()
+    cols = [Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable) for c in typedef.table.columns]
+    t = Table(name, md, *cols)
+    Index(f"ix_{name}_updated_at", t.c.updated_at)
+    for f in typedef.fields:
+        if f.indexed:
+            Index(f"ix_{name}_{f.column_name}", t.c[f.column_name])
+    return t
+
+
+def median_ms(fn: Callable[[], Any], repeat: int, warmup: int = 3) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def interleaved_medians(a: Callable[[], Any], b: Callable[[], Any], repeat: int, warmup: int = 3) -> tuple[float, float]:
+    """Median ms of ``a`` and of ``b``, timed alternately so that background load affects both alike."""
+    for _ in range(warmup):
+        a()
+        b()
+    ta, tb = [], []
+    for _ in range(repeat):
+        for fn, out in ((a, ta), (b, tb)):
+            t0 = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(ta), statistics.median(tb)
+
+
+@dataclass
+class Result:
+    rows: int
+    store_rows: int = 0
+    store_rate: float = 0.0
+    raw_rate: float = 0.0
+    many_rate: float = 0.0
+    bulk_rate: float = 0.0
+    api_ms: float = 0.0
+    raw_sql_ms: float = 0.0
+    admin_ms: Optional[float] = None
+    admin_note: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def insert_ratio(self) -> float:
+        """The record store's best path (create_many when the store has it) against raw executemany."""
+        best = self.many_rate or self.store_rate
+        return best / self.raw_rate if self.raw_rate else 0.0
+
+    @property
+    def api_ratio(self) -> float:
+        return self.api_ms / self.raw_sql_ms if self.raw_sql_ms else 0.0
+
+
+class Bench:
+    def __init__(self, url: str, instance: Path, repeat: int, create_rows: Optional[int], profile: bool):
+        self.url, self.repeat, self.create_rows, self.profile = url, repeat, create_rows, profile
+        self.app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": str(instance),
+                               "WTF_CSRF_ENABLED": True})
+        self.engine = platform(self.app).engine
+        self.sessions = platform(self.app).sessions
+        upgrade_database(self.engine)
+        with self.sessions.begin() as s:
+            user = find_user(s, BENCH_EMAIL) or create_user(s, BENCH_EMAIL, BENCH_PASSWORD, role="owner")
+            self.user_id = user.id
+            self.token = create_token(s, user, name="bench")
+        self.suffix = uuid.uuid4().hex[:6]
+        self.created: list[tuple[str, str]] = []  # (type name, raw table name)
+        self.api = self.app.test_client()
+        self.admin = self._signed_in_admin()
+
+    # -- set-up ------------------------------------------------------------------------
+    def _signed_in_admin(self):
+        client = self.app.test_client()
+        page = client.get("/admin/login/")
+        if page.status_code != 200:
+            return None
+        html = page.get_data(as_text=True)
+        m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+            r'value="([^"]+)"[^>]*name="csrf_token"', html)
+        resp = client.post("/admin/login/", data={"email": BENCH_EMAIL, "password": BENCH_PASSWORD,
+                                                  "csrf_token": m.group(1) if m else ""})
+        return client if resp.status_code in (302, 303) else None
+
+    def schema(self, s: Session) -> RuntimeSchema:
+        return load_schema(s, read_version(s))
+
+    def create_type(self, name: str) -> TypeDef:
+        with self.sessions.begin() as s:
+            MetamodelService(s).create_type(type_definition(name))
+        with self.sessions.begin() as s:
+            return self.schema(s).get(name)
+
+    # -- (a) inserts ---------------------------------------------------------------------
+    def insert_through_store(self, name: str, values: list[dict]) -> float:
+        """Seconds to create every record through RecordStore, BATCH records per transaction."""
+        t0 = time.perf_counter()
+        for start in range(0, len(values), BATCH):
+            with self.sessions.begin() as s:
+                store = RecordStore(s, self.schema(s), user_id=self.user_id)
+                for v in values[start:start + BATCH]:
+                    store.create(name, v)
+        return time.perf_counter() - t0
+
+    def insert_many(self, name: str, values: list[dict]) -> float:
+        """Seconds to create every record through ``RecordStore.create_many``, BATCH records per transaction."""
+        t0 = time.perf_counter()
+        for start in range(0, len(values), BATCH):
+            with self.sessions.begin() as s:
+                store = RecordStore(s, self.schema(s), user_id=self.user_id)
+                store.create_many(name, values[start:start + BATCH])
+        return time.perf_counter() - t0
+
+    def insert_validated(self, typedef: TypeDef, values: list[dict], target: Optional[Table] = None) -> float:
+        """Seconds to validate every record with the store's field types (``RecordStore.clean``) and write
+        them with one executemany per BATCH: what a bulk ``create_many`` could do. Used to fill the rows past
+        --store-rows, and measured on its own as a reference line."""
+        from recordbase.models import utcnow
+
+        target = target if target is not None else typedef.table
+        t0 = time.perf_counter()
+        for start in range(0, len(values), BATCH):
+            with self.sessions.begin() as s:
+                store = RecordStore(s, self.schema(s), user_id=self.user_id)
+                now = utcnow()
+                rows = []
+                for v in values[start:start + BATCH]:
+                    row = store._row_values(typedef, store.clean(typedef, v, creating=True))
+                    row.update(version=1, created_at=now, updated_at=now, created_by=self.user_id,
+                               updated_by=self.user_id)
+                    rows.append(row)
+                s.execute(insert(target), rows)
+        return time.perf_counter() - t0
+
+    def insert_raw(self, table: Table, rows: list[dict]) -> float:
+        t0 = time.perf_counter()
+        for start in range(0, len(rows), BATCH):
+            with self.engine.begin() as conn:
+                conn.execute(insert(table), rows[start:start + BATCH])
+        return time.perf_counter() - t0
+
+    def profile_store(self, typedef: TypeDef, values: list[dict]) -> str:
+        name = f"bench_profile_{self.suffix}"
+        self.create_type(name)
+        self.created.append((name, ""))
+        prof = cProfile.Profile()
+        prof.enable()
+        self.insert_through_store(name, values[:BATCH])
+        prof.disable()
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(25)
+        return out.getvalue()
+
+    # -- (b) and (c) pages -----------------------------------------------------------------
+    def api_page(self, name: str) -> Callable[[], Any]:
+        flt = quote(json.dumps({"field": "status", "op": "eq", "value": FILTER_VALUE}))
+        url = f"/api/v1/records/{name}?filter={flt}&sort=amount&limit=50"
+        headers = {"Authorization": f"Bearer {self.token}"}
+
+        def call():
+            resp = self.api.get(url, headers=headers)
+            if resp.status_code != 200:
+                raise SystemExit(f"GET {url} answered {resp.status_code}: {resp.get_data(as_text=True)[:300]}")
+            body = resp.get_json()
+            assert len(body["records"]) == 50, len(body["records"])
+            return body
+        return call
+
+    def raw_page(self, typedef: TypeDef) -> Callable[[], Any]:
+        """The hand-written query a developer would write for the same page, through the DB-API."""
+        c = {f.name: f.column_name for f in typedef.fields}
+        marker = "%s" if self.engine.dialect.name == "postgresql" else "?"
+        sql = (f"SELECT * FROM {typedef.table.name} WHERE deleted_at IS NULL AND {c['status']} = {marker} "
+               f"ORDER BY {c['amount']}, id LIMIT 51")
+        raw = self.engine.raw_connection()
+
+        def call():
+            cur = raw.cursor()
+            cur.execute(sql, (FILTER_VALUE,))
+            rows = cur.fetchall()
+            cur.close()
+            raw.rollback()
+            assert len(rows) == 51
+            return rows
+        call.close = raw.close  # type: ignore[attr-defined]
+        return call
+
+    def admin_page(self, name: str) -> Optional[Callable[[], Any]]:
+        if self.admin is None:
+            return None
+        url = f"/admin/records/{name}/"
+
+        def call():
+            resp = self.admin.get(url)
+            if resp.status_code != 200:
+                raise RuntimeError(f"GET {url} answered {resp.status_code}")
+            return resp
+        return call
+
+    # -- one size --------------------------------------------------------------------------
+    def run(self, n: int) -> Result:
+        res = Result(rows=n)
+        name = f"bench_{n}_{self.suffix}"
+        raw_name = f"bench_raw_{n}_{self.suffix}"
+        typedef = self.create_type(name)
+        table = hand_made_table(typedef, raw_name)
+        table.metadata.create_all(self.engine)
+        self.created.append((name, raw_name))
+        rng = random.Random(n)
+        values = [make_values(rng, i) for i in range(n)]
+        from recordbase.models import utcnow
+
+        now = utcnow()
+        rows = [raw_row(v, typedef, now, self.user_id) for v in values]
+
+        print(f"  [{n:,} rows] raw executemany ...", flush=True)
+        res.raw_rate = n / self.insert_raw(table, rows)
+        if hasattr(RecordStore, "create_many"):
+            print(f"  [{n:,} rows] RecordStore.create_many ...", flush=True)
+            res.many_rate = n / self.insert_many(name, values)
+            k = min(n, self.create_rows or 10_000)
+            loop_type = f"bench_loop_{n}_{self.suffix}"
+            self.create_type(loop_type)
+            self.created.append((loop_type, ""))
+            print(f"  [{n:,} rows] RecordStore.create x {k:,} (into a second type) ...", flush=True)
+            res.store_rows, res.store_rate = k, k / self.insert_through_store(loop_type, values[:k])
+        else:
+            k = n if self.create_rows is None else min(n, self.create_rows)
+            bulk = hand_made_table(typedef, f"bench_bulk_{n}_{self.suffix}")
+            bulk.metadata.create_all(self.engine)
+            self.created.append(("", bulk.name))
+            sample = values[:min(n, 20_000)]
+            print(f"  [{n:,} rows] validated bulk path x {len(sample):,} ...", flush=True)
+            res.bulk_rate = len(sample) / self.insert_validated(typedef, sample, bulk)
+            print(f"  [{n:,} rows] RecordStore.create x {k:,} ...", flush=True)
+            res.store_rows, res.store_rate = k, k / self.insert_through_store(name, values[:k])
+            if k < n:
+                print(f"  [{n:,} rows] filling the other {n - k:,} rows (validated, executemany) ...", flush=True)
+                self.insert_validated(typedef, values[k:])
+        if res.store_rows < n:
+            res.notes.append(f"create() measured on {res.store_rows:,} rows")
+        with self.engine.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn.execute(text(f"ANALYZE {typedef.table.name}"))
+                conn.execute(text(f"ANALYZE {raw_name}"))
+            else:
+                conn.execute(text("ANALYZE"))
+
+        print(f"  [{n:,} rows] pages ...", flush=True)
+        api = self.api_page(name)
+        raw = self.raw_page(typedef)
+        expected = [r[0] for r in raw()[:50]]
+        got = [r["id"] for r in api()["records"]]
+        if got != expected:
+            res.notes.append("API page differs from the raw SQL page (NULL ordering?)")
+        res.api_ms, res.raw_sql_ms = interleaved_medians(api, raw, self.repeat)
+        raw.close()
+        admin = self.admin_page(name)
+        if admin is None:
+            res.admin_note = "admin sign-in unavailable"
+        else:
+            try:
+                res.admin_ms = median_ms(admin, max(5, self.repeat // 2), warmup=2)
+            except RuntimeError as exc:
+                res.admin_note = str(exc)
+        if self.profile:
+            print(self.profile_store(typedef, values))
+        return res
+
+    def cleanup(self) -> None:
+        for name, raw_name in self.created:
+            if name:
+                with self.sessions.begin() as s:
+                    svc = MetamodelService(s)
+                    svc.delete_type(name)
+                    svc.purge_type(name)
+            if raw_name:
+                with self.engine.begin() as conn:
+                    conn.execute(text(f"DROP TABLE IF EXISTS {raw_name}"))
+        self.engine.dispose()
+
+
+# -- report -------------------------------------------------------------------------------
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT MET"
+
+
+def report(results: list[Result], backend: str) -> bool:
+    print()
+    print(f"Recordbase benchmark: {backend}, Python {pyplatform.python_version()}, {os.cpu_count()} CPUs")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    if load > (os.cpu_count() or 1) * 0.75:
+        print(f"WARNING: load average {load:.1f} on {os.cpu_count()} CPUs: other work competed for the CPU; "
+              "timings are inflated and noisy")
+    print("(a) insert, 1,000 records per transaction, vs Core executemany into an identical hand-made table")
+    print(f"    {'rows':>10} {'path':<22} {'rows/s':>10} {'raw rows/s':>11} {'ratio':>7}")
+    all_ok = True
+    for r in results:
+        if r.many_rate:
+            ok = r.insert_ratio >= TARGET_INSERT
+            all_ok &= ok
+            print(f"    {r.rows:>10,} {'store.create_many':<22} {r.many_rate:>10,.0f} {r.raw_rate:>11,.0f} "
+                  f"{r.many_rate / r.raw_rate:>6.2f}x  target >= {TARGET_INSERT}x: {verdict(ok)}")
+            print(f"    {'':>10} {'store.create (1 by 1)':<22} {r.store_rate:>10,.0f} {'':>11} "
+                  f"{r.store_rate / r.raw_rate:>6.2f}x  (per-record path{'; ' + '; '.join(r.notes) if r.notes else ''})")
+        else:
+            ok = r.insert_ratio >= TARGET_INSERT
+            all_ok &= ok
+            print(f"    {r.rows:>10,} {'store.create (1 by 1)':<22} {r.store_rate:>10,.0f} {r.raw_rate:>11,.0f} "
+                  f"{r.insert_ratio:>6.2f}x  target >= {TARGET_INSERT}x: {verdict(ok)}"
+                  + (f"  ({'; '.join(r.notes)})" if r.notes else ""))
+            print(f"    {'':>10} {'clean + executemany':<22} {r.bulk_rate:>10,.0f} {'':>11} "
+                  f"{r.bulk_rate / r.raw_rate:>6.2f}x  (reference: validation alone, no create_many yet)")
+    print("(b) GET /api/v1/records/<type>: 50 rows, filter status=eq, sort by the indexed number; median")
+    print(f"    {'rows':>10} {'API ms':>9} {'raw SQL ms':>11} {'ratio':>7}  target <= {TARGET_API}x")
+    for r in results:
+        ok = r.api_ratio <= TARGET_API
+        all_ok &= ok
+        print(f"    {r.rows:>10,} {r.api_ms:>9.2f} {r.raw_sql_ms:>11.3f} {r.api_ratio:>6.1f}x  {verdict(ok)}")
+    print("(c) admin list page /admin/records/<type>/ (signed in); median")
+    for r in results:
+        shown = f"{r.admin_ms:9.2f} ms" if r.admin_ms is not None else f"      n/a ({r.admin_note})"
+        print(f"    {r.rows:>10,} {shown}")
+    base = results[0]
+    if len(results) > 1:
+        print(f"Scaling: page time at N vs at {base.rows:,} rows; target <= {TARGET_SCALING}x")
+        for r in results[1:]:
+            api_x = r.api_ms / base.api_ms
+            ok = api_x <= TARGET_SCALING
+            all_ok &= ok
+            line = f"    {r.rows:>10,}  API {api_x:5.2f}x {verdict(ok)}"
+            if r.admin_ms is not None and base.admin_ms is not None:
+                admin_x = r.admin_ms / base.admin_ms
+                ok = admin_x <= TARGET_SCALING
+                all_ok &= ok
+                line += f"   admin {admin_x:5.2f}x {verdict(ok)}"
+            else:
+                all_ok = False
+                line += "   admin n/a"
+            print(line)
+    print("All targets met." if all_ok else "Some targets are NOT met (see above).")
+    return all_ok
+
+
+def parse_sizes(values: list[str]) -> list[int]:
+    sizes: set[int] = set()
+    for v in values:
+        for part in v.split(","):
+            part = part.strip().lower().replace("_", "")
+            if part:
+                mult = {"k": 1000, "m": 1_000_000}.get(part[-1], 1)
+                sizes.add(int(float(part.rstrip("km")) * mult))
+    return sorted(sizes)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", action="append", default=[],
+                    help="rows per run; repeat or comma-separate (default 10000,100000). 10,000 is added as the "
+                         "scaling baseline when every size is larger.")
+    ap.add_argument("--database-url", help="PostgreSQL (or SQLite) URL; default: a temporary SQLite file")
+    ap.add_argument("--repeat", type=int, default=30, help="timed runs per page (median)")
+    ap.add_argument("--create-rows", type=int, default=None,
+                    help="rows per size created one by one with RecordStore.create (default: 10,000 when the "
+                         "store has create_many, which then fills the type; else every row)")
+    ap.add_argument("--profile", action="store_true", help="print a cProfile of 1,000 RecordStore.create calls")
+    ap.add_argument("--json", help="also write the results to this JSON file")
+    ap.add_argument("--keep", action="store_true", help="keep the database objects (and the temporary SQLite file)")
+    args = ap.parse_args(argv)
+
+    sizes = parse_sizes(args.rows) or [10_000, 100_000]
+    if min(sizes) > 10_000:
+        sizes.insert(0, 10_000)
+    tmp = Path(tempfile.mkdtemp(prefix="recordbase-bench-"))
+    url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
+    backend = url.split(":", 1)[0] + ("" if args.database_url else f" (temporary file {tmp / 'bench.db'})")
+    bench = Bench(url, tmp / "instance", args.repeat, args.create_rows, args.profile)
+    results = []
+    try:
+        for n in sizes:
+            results.append(bench.run(n))
+    finally:
+        if args.database_url and not args.keep:
+            bench.cleanup()
+        bench.engine.dispose()
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    ok = report(results, backend)
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps({"backend": backend, "results": [
+            dict(asdict(r), insert_ratio=r.insert_ratio, api_ratio=r.api_ratio) for r in results]}, indent=2))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,4 @@
+"""``python -m recordbase.cli`` runs the ``recordbase`` command."""
+from . import main
+
+main()

@@ -1,0 +1,66 @@
+"""CLI fixtures: a clean working directory and environment per test, an unmigrated database, a runner."""
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Iterator
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import create_engine, text
+
+from recordbase.cli import cli
+from recordbase.db import normalize_url
+
+PG_URL = os.environ.get("RECORDBASE_TEST_DATABASE_URL")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(tmp_path, monkeypatch):
+    """Run each CLI test in its own folder, with no Recordbase settings inherited from the caller."""
+    for name in ("RECORDBASE_DATABASE_URL", "RECORDBASE_INSTANCE", "RECORDBASE_ADMIN_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RECORDBASE_SECRET_KEY", "cli-test-secret")
+
+
+@pytest.fixture
+def empty_database_url(tmp_path) -> Iterator[str]:
+    """A database that exists but was never initialised (PostgreSQL when configured, else a new SQLite file)."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'fresh' / 'recordbase.db'}"
+        return
+    base = normalize_url(PG_URL).rsplit("/", 1)[0]
+    name = f"rbcli_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    yield f"{base}/{name}"
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+class Cli:
+    """Invoke ``recordbase`` in-process against one database."""
+
+    def __init__(self, url: str | None):
+        self.url = url
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, url: str | None = ..., input: str | None = None) -> Result:
+        url = self.url if url is ... else url
+        argv = (["--database-url", url] if url else []) + list(args)
+        return self.runner.invoke(cli, argv, input=input, catch_exceptions=False)
+
+
+@pytest.fixture
+def run(database_url) -> Cli:
+    """The CLI on the test's migrated database."""
+    return Cli(database_url)
+
+
+@pytest.fixture
+def run_fresh(empty_database_url) -> Cli:
+    """The CLI on a database that was never initialised."""
+    return Cli(empty_database_url)
