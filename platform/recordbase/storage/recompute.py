@@ -111,13 +111,7 @@ class Recomputer:
     def _recompute_batch(self, otype: TypeDef, batch: list[int], order: list[str],
                          queue: "OrderedDict[tuple[str, int], set[str]]", origin: Optional[tuple[str, int]]) -> bool:
         t = otype.table
-        if len(batch) == 1:
-            q, params = select(t).where(t.c.id == batch[0]), {}
-        else:
-            q, params = select(t).where(t.c.id.in_(bindparam("rb_ids", expanding=True))), {"rb_ids": batch}
-        records = self.store._records(otype, self.session.execute(
-            q.where(t.c.deleted_at.is_(None)).order_by(t.c.id), params).all())
-        # trashed records are not loaded: they have nothing to keep up to date
+        records = self._load(otype, batch)  # trashed records are not loaded: nothing to keep up to date
         rows: list[tuple[int, dict]] = []
         origin_changed = False
         self._prefetched = self._prefetch(otype, order, records) if len(records) > 1 else {}
@@ -134,6 +128,17 @@ class Recomputer:
             self._prefetched = {}
         self._write_rows(otype, rows)
         return origin_changed
+
+    def _load(self, typedef: TypeDef, ids: list[int]) -> list["Record"]:
+        """Live records by id, read directly: computed values cover every record, whoever writes
+        (a rollup counts the children its writer may not see), so no access policy applies here."""
+        t = typedef.table
+        if len(ids) == 1:
+            q, params = select(t).where(t.c.id == ids[0]), {}
+        else:
+            q, params = select(t).where(t.c.id.in_(bindparam("rb_ids", expanding=True))), {"rb_ids": ids}
+        return self.store._records(typedef, self.session.execute(
+            q.where(t.c.deleted_at.is_(None)).order_by(t.c.id), params).all())
 
     def before_delete(self, type_name: str, record_id: int) -> None:
         """Call before trashing a record unlinks it (links with ``on_delete: unlink``).
@@ -200,7 +205,11 @@ class Recomputer:
         self._last_values = {}
         if not names:
             return set()
-        record = record or self.store.get(typedef.name, record_id)
+        if record is None:
+            loaded = self._load(typedef, [record_id])
+            if not loaded:
+                return set()
+            record = loaded[0]
         values = dict(record.values)
         changed: dict[str, Any] = {}
         for name in names:
@@ -354,8 +363,7 @@ class Recomputer:
                                             .order_by(t.c.id).limit(self.batch)))
             if not ids:
                 break
-            page = self.store._records(typedef, self.session.execute(select(t).where(t.c.id.in_(ids))
-                                                                    .order_by(t.c.id)).all())
+            page = self._load(typedef, ids)
             rows: list[tuple[int, dict]] = []
             self._prefetched = self._prefetch(typedef, order, page)
             try:
