@@ -1,0 +1,391 @@
+"""The rule engine: fires rules on record events, inside the triggering write's transaction.
+
+The record store calls :meth:`RuleEngine.after_event` after every create, update and delete
+(its ``rule_engine`` hook). Matching rules run their actions at once, in order:
+
+- **Data actions** (update_record, create_record, update_linked, notify's inbox rows, assign)
+  write through the same store and session, so they commit or roll back with the user's write.
+  A data action that fails (a value the field refuses ...) fails the write: the error names the
+  rule and the action; a failed run is recorded after the transaction ends.
+- **Cascades.** An action's write is itself an event, so rules can trigger rules. The chain
+  may be at most :data:`MAX_DEPTH` rules deep; beyond it, or when the same rule comes back to
+  the same record in the same state (a cycle), the chain stops: everything the chain did is
+  rolled back (a savepoint around each rule fired by the user's write), a failed run naming
+  the chain of rules is recorded, and the user's write still succeeds.
+- **External effects** (webhook, e-mail) are written as *pending* run steps in the same
+  transaction: a transactional outbox. After commit they are handed to the queue
+  (:mod:`.queue`); the worker (:mod:`.outbox`) executes them, at least once, and never for a
+  write that rolled back (its steps rolled back with it).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time as _time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Optional
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound, ValidationError
+from ..metamodel import formula as fx
+from ..metamodel.filters import Clock
+from ..metamodel.runtime import TypeDef
+from ..models import utcnow
+from . import expressions as ex
+from .actions import StepSpec, zh_context
+from .models import RuleRun, RuleStep
+from .rules import CompiledRule, event_rules
+
+if TYPE_CHECKING:
+    from ..storage import RecordStore
+    from ..storage.events import RecordEvent
+
+log = logging.getLogger(__name__)
+
+MAX_DEPTH = 8
+OUTBOX_KEY = "rb_outbox_steps"
+FAILED_KEY = "rb_failed_runs"
+
+
+class CascadeStopped(Exception):
+    def __init__(self, chain: list[dict], reason: str):
+        names = " → ".join(f"{c['rule']} ({c['type']} #{c['record_id']})" for c in chain)
+        super().__init__(f"{reason}: {names}")
+        self.chain = chain
+        self.reason = reason
+
+
+class RuleFailed(ValidationError):
+    """A data action of a rule failed: the write that triggered it fails too (422)."""
+
+    def __init__(self, rule: CompiledRule, position: int, action: str, exc: Exception, chain: list[dict]):
+        inner = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        super().__init__(f"Automation rule '{rule.name}' failed at action {position + 1} ({action}): {inner}",
+                         {"rule": {"id": rule.id, "name": rule.name}, "action": position, "do": action,
+                          "error": inner, "details": getattr(exc, "details", None), "chain": chain})
+        self.rule = rule
+        self.chain = chain
+
+
+@dataclass
+class ActionContext:
+    """What an action sees while it runs on one record."""
+
+    engine: "RuleEngine"
+    rule: CompiledRule
+    typedef: TypeDef
+    record_id: int
+    values: dict
+    before: dict
+    trigger: str
+    run_id: Optional[int]
+    changed_fields: list
+
+    @property
+    def store(self) -> "RecordStore":
+        return self.engine.store
+
+    def evaluate(self, specs: list[ex.ValueSpec], target: Optional[TypeDef] = None) -> dict:
+        target = target or self.typedef
+        out = {}
+        for spec in specs:
+            if spec.formula is None:
+                out[spec.field] = spec.literal
+                continue
+            inputs = ex.formula_inputs(spec.formula, self.typedef, self.values, self.store.ctx.user_email)
+            value = fx.evaluate(spec.formula, inputs, fx.EvalContext(record_id=self.record_id, now=self.engine.now,
+                                                                   timezone=self.store.timezone))
+            out[spec.field] = ex.to_field_input(value, target.field(spec.field))
+        return out
+
+    def update(self, typedef: TypeDef, record_id: int, values: dict) -> list[str]:
+        """Write the values that differ from the record's; the names written (none: no write at all)."""
+        if typedef.name == self.typedef.name and record_id == self.record_id:
+            current = self.values  # read at the start of this action
+        else:
+            current = self.store.get(typedef.name, record_id).values
+        cleaned = self.store.clean(typedef, values, creating=False)
+        changed = {k: values[k] for k, v in cleaned.items() if v != current.get(k)}
+        if changed:
+            self.store.update(typedef.name, record_id, changed)
+        return sorted(changed)
+
+    def render(self, template: Optional[str], zh: bool = False) -> Optional[str]:
+        if not template:
+            return None
+        ctx = zh_context(self.store.ctx) if zh else self.store.ctx
+        extra = {"id": self.record_id, "type": self.typedef.display_label("zh" if zh else "en"),
+                 "rule": self.rule.display_name("zh" if zh else "en")}
+        return ex.render(template, self.typedef, self.values, lambda f, v: f.ftype.format(v, f, ctx), extra)
+
+    def record_json(self) -> dict:
+        return self.store.to_json(self.store.get(self.typedef.name, self.record_id, include_deleted=True))
+
+
+def _fingerprint(values: dict) -> str:
+    return json.dumps(values, sort_keys=True, default=str)
+
+
+class RuleEngine:
+    """One per record store (that is, per unit of work). ``now`` moves the clock (worker ``--now``)."""
+
+    def __init__(self, store: "RecordStore", now: Optional[datetime] = None):
+        self.store = store
+        self.session: Session = store.session
+        self.now = now
+        self._rules: Optional[dict[str, list[CompiledRule]]] = None
+        self._chain: list[dict] = []
+        self._conditions: dict[int, Any] = {}
+
+    # -- the clock -----------------------------------------------------------------
+    def clock(self) -> Clock:
+        now = self.now or datetime.now(timezone.utc)
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=timezone.utc)
+        return Clock(now=now.astimezone(timezone.utc).replace(tzinfo=None),
+                     today=now.astimezone(ZoneInfo(self.store.timezone)).date())
+
+    def condition(self, rule: CompiledRule):
+        key = id(rule)
+        if key not in self._conditions:
+            self._conditions[key] = rule.condition.at(self.clock())
+        return self._conditions[key]
+
+    # -- events ----------------------------------------------------------------------
+    def rules_for(self, type_name: str) -> list[CompiledRule]:
+        if self._rules is None:
+            self._rules = event_rules(self.session, self.store.schema, self.store.ctx)
+        return self._rules.get(type_name, ())
+
+    def after_event(self, event: "RecordEvent") -> None:
+        rules = self.rules_for(event.type_name)
+        if not rules or event.action == "restore":
+            return
+        changed: list[str] = []
+        if event.action == "update":
+            changed = event.changed_fields()
+            if not changed:
+                return
+        after = {**event.after, "id": event.record_id}
+        before = {**event.before, "id": event.record_id}
+        mark = len(self.store.events)
+        for rule in rules:
+            on = rule.on
+            if event.action == "create" and on in ("record_created", "record_matches"):
+                fire = self.condition(rule).matches(after)
+            elif event.action == "update" and on == "record_updated":
+                fire = (not rule.fields or bool(rule.fields.intersection(changed))) and \
+                    self.condition(rule).matches(after, before)
+            elif event.action == "update" and on == "record_matches":
+                cond = self.condition(rule)
+                fire = cond.matches(after) and not cond.matches(before)
+            elif event.action == "delete" and on == "record_deleted":
+                fire = self.condition(rule).matches(before)
+            else:
+                continue
+            if fire:
+                # the event's values are the record's own unless an earlier rule wrote since
+                current = (event.after or event.before) if len(self.store.events) == mark else None
+                self.fire(rule, event.record_id, on, before=event.before, values=current, changed=changed)
+
+    # -- firing ------------------------------------------------------------------------
+    def fire(self, rule: CompiledRule, record_id: int, trigger: str, before: Optional[dict] = None,
+             values: Optional[dict] = None, changed: Optional[list] = None, dry_run: bool = False) -> Optional[RuleRun]:
+        """Run ``rule``'s actions on one record; the run (None when a stopped cascade was recorded instead)."""
+        typedef = self.store.schema.get(rule.type_name)
+        depth = len(self._chain) + 1
+        if values is None:
+            values = dict(self.store.get(typedef.name, record_id, include_deleted=True).values)
+        link = {"rule_id": rule.id, "rule": rule.name, "type": typedef.name, "record_id": record_id}
+        state = (rule.id, typedef.name, record_id, _fingerprint(values))
+        if depth > MAX_DEPTH:
+            raise CascadeStopped(self._chain + [link], f"cascade stopped: more than {MAX_DEPTH} rules deep")
+        if any(c["_state"] == state for c in self._chain):
+            raise CascadeStopped(self._chain + [link], "cascade stopped: a cycle (the same rule on the same record "
+                                                       "in the same state)")
+        top = depth == 1
+        savepoint = self.session.begin_nested() if top else None
+        marks = (len(self.store.events), len(self.session.info.get(OUTBOX_KEY, ())))
+        started, t0 = utcnow(), _time.perf_counter()
+        run = RuleRun(rule_id=rule.id, trigger=trigger, type_name=typedef.name, record_id=record_id,
+                      status="running", started_at=started, depth=depth, user_id=self.store.user_id,
+                      dry_run=dry_run, chain=[{k: v for k, v in c.items() if k != "_state"} for c in self._chain] + [link]
+                      if depth > 1 else None)
+        self.session.add(run)
+        self.session.flush()
+        self._chain.append({**link, "_state": state})
+        steps: list[RuleStep] = []
+        try:
+            for position, action in enumerate(rule.actions):
+                if position:
+                    values = dict(self.store.get(typedef.name, record_id, include_deleted=True).values)
+                ctx = ActionContext(self, rule, typedef, record_id, values, before or {}, trigger, run.id, changed or [])
+                try:
+                    specs = action.run(ctx)
+                except (CascadeStopped, RuleFailed):
+                    raise
+                except Exception as exc:  # noqa: BLE001 - any failure of a data action fails the write
+                    raise RuleFailed(rule, position, action.name, exc, self.public_chain()) from exc
+                steps.extend(self._step(run, position, spec) for spec in specs)
+            external = [st for st in steps if st.kind == "external"]
+            run.status = "pending" if external else "succeeded"
+            run.finished_at = None if external else utcnow()
+            run.duration_ms = int((_time.perf_counter() - t0) * 1000)
+            self.session.add_all(steps)
+            self.session.flush()  # the steps and the run's outcome in one flush
+            if external:
+                self.session.info.setdefault(OUTBOX_KEY, []).extend(s.id for s in external)
+                _install_listeners(self.session)
+        except CascadeStopped as stop:
+            if not top:
+                raise
+            self._undo(savepoint, marks)
+            return self._record_failure(rule, record_id, trigger, str(stop), stop.chain, started, t0)
+        except RuleFailed as failed:
+            if not top:
+                raise
+            self._undo(savepoint, marks)
+            self.session.info.setdefault(FAILED_KEY, []).append(dict(
+                rule_id=failed.rule.id, trigger=trigger if failed.rule is rule else "cascade", type_name=typedef.name,
+                record_id=record_id, error=failed.message, chain=failed.chain or None, user_id=self.store.user_id,
+                started_at=started, duration_ms=int((_time.perf_counter() - t0) * 1000)))
+            _install_listeners(self.session)
+            raise
+        except BaseException:
+            if top:
+                self._undo(savepoint, marks)
+            raise
+        finally:
+            self._chain.pop()
+        if top:
+            savepoint.commit()
+        return run
+
+    def public_chain(self) -> list[dict]:
+        return [{k: v for k, v in c.items() if k != "_state"} for c in self._chain]
+
+    @staticmethod
+    def _step(run: RuleRun, position: int, spec: StepSpec) -> RuleStep:
+        now = utcnow()
+        return RuleStep(run_id=run.id, position=position, action=spec.action, kind=spec.kind, status=spec.status,
+                        result=spec.result, payload=spec.payload, max_attempts=spec.max_attempts,
+                        idempotency_key=spec.idempotency_key, attempts=0,
+                        next_attempt_at=now if spec.kind == "external" else None,
+                        created_at=now, finished_at=None if spec.kind == "external" else now)
+
+    def _undo(self, savepoint, marks: tuple[int, int]) -> None:
+        if savepoint is not None and savepoint.is_active:
+            savepoint.rollback()
+        del self.store.events[marks[0]:]
+        pending = self.session.info.get(OUTBOX_KEY)
+        if pending is not None:
+            del pending[marks[1]:]
+
+    def _record_failure(self, rule: CompiledRule, record_id: int, trigger: str, error: str, chain: list[dict],
+                        started: datetime, t0: float) -> RuleRun:
+        run = RuleRun(rule_id=rule.id, trigger=trigger, type_name=rule.type_name, record_id=record_id,
+                      status="failed", started_at=started, finished_at=utcnow(), error=error,
+                      chain=[{k: v for k, v in c.items() if k != "_state"} for c in chain], depth=1,
+                      user_id=self.store.user_id, duration_ms=int((_time.perf_counter() - t0) * 1000))
+        self.session.add(run)
+        self.session.flush()
+        log.warning("automation rule %s: %s", rule.id, error)
+        return run
+
+    # -- manual runs ---------------------------------------------------------------------
+    def run_on_record(self, rule: CompiledRule, record_id: int, trigger: str = "button",
+                      dry_run: bool = False) -> tuple[Optional[RuleRun], bool]:
+        """Run a rule on one record now (a button, the API, the scheduler). (run, condition matched).
+
+        A dry run does everything inside a savepoint that is then rolled back, and returns the
+        run as a detached object with its steps: what each action would have done."""
+        record = self.store.get(rule.type_name, record_id)
+        values = {**record.values, "id": record.id}
+        matched = self.condition(rule).matches(values) if not rule.condition.uses_changes else True
+        if not matched and not dry_run:
+            return None, False
+        if not dry_run:
+            return self.fire(rule, record.id, trigger, values=dict(record.values)), True
+        outer = self.session.begin_nested()
+        marks = (len(self.store.events), len(self.session.info.get(OUTBOX_KEY, ())))
+        failures = len(self.session.info.get(FAILED_KEY, ()))
+        try:
+            run = self.fire(rule, record.id, trigger, values=dict(record.values), dry_run=True)
+            snapshot = run_json(run) if run is not None else None
+        finally:
+            self._undo(outer, marks)
+            if FAILED_KEY in self.session.info:  # a dry run that fails is reported, not recorded
+                del self.session.info[FAILED_KEY][failures:]
+        return snapshot, matched
+
+
+def run_json(run: RuleRun, with_steps: bool = True) -> dict:
+    out = {"id": run.id, "rule_id": run.rule_id, "status": run.status, "trigger": run.trigger,
+           "type": run.type_name, "record_id": run.record_id,
+           "started_at": _iso(run.started_at), "finished_at": _iso(run.finished_at),
+           "duration_ms": run.duration_ms, "error": run.error, "chain": run.chain, "depth": run.depth}
+    if run.dry_run:
+        out["dry_run"] = True
+    if with_steps:
+        out["steps"] = [step_json(s) for s in run.steps]
+    return out
+
+
+def step_json(step: RuleStep) -> dict:
+    out = {"id": step.id, "position": step.position, "action": step.action, "kind": step.kind,
+           "status": step.status, "result": step.result, "error": step.error, "attempts": step.attempts,
+           "next_attempt_at": _iso(step.next_attempt_at) if step.status == "pending" else None,
+           "finished_at": _iso(step.finished_at)}
+    if step.kind == "external" and step.payload:
+        shown = {k: v for k, v in step.payload.items() if k != "secret"}
+        out["payload"] = shown
+        out["idempotency_key"] = step.idempotency_key
+    return out
+
+
+def _iso(dt: Optional[datetime]) -> Optional[str]:
+    return None if dt is None else dt.replace(tzinfo=timezone.utc).isoformat()
+
+
+# -- after the transaction ----------------------------------------------------------------
+def _install_listeners(session: Session) -> None:
+    if session.info.get("rb_automation_listeners"):
+        return
+    session.info["rb_automation_listeners"] = True
+    sa_event.listen(session, "after_commit", _after_commit)
+    sa_event.listen(session, "after_rollback", _after_rollback)
+
+
+def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the real commit is still to come
+    steps = session.info.pop(OUTBOX_KEY, None)
+    if steps:
+        from .queue import enqueue_steps
+
+        enqueue_steps(list(steps))
+    _write_failures(session)
+
+
+def _after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint rolled back: whoever rolled it back trimmed the outbox list
+    session.info.pop(OUTBOX_KEY, None)  # rolled back with the write: never sent
+    _write_failures(session)
+
+
+def _write_failures(session: Session) -> None:
+    failures = session.info.pop(FAILED_KEY, None)
+    if not failures:
+        return
+    bind = session.get_bind()
+    try:
+        with Session(bind=bind) as other, other.begin():
+            for f in failures:
+                other.add(RuleRun(status="failed", finished_at=utcnow(), depth=1, **f))
+    except Exception:  # noqa: BLE001 - the history is best effort here; the write's own error was reported
+        log.exception("could not record a failed automation run")

@@ -1,0 +1,104 @@
+"""The automation worker: ``recordbase worker`` (a Huey consumer) and ``--once [--now]``.
+
+:func:`run_once` does, at ``now``: the queued tasks that are ready (Huey), the sweep of due
+outbox steps in the database (the source of truth), the scheduled and date-relative rules due,
+and once more the sweep (for the steps those rules just wrote). :func:`run_forever` runs a Huey
+consumer whose periodic ``tick`` does the schedules and the sweep every minute, while
+``deliver`` tasks carry each committed step as soon as it is enqueued.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from datetime import datetime, timezone
+from typing import Optional
+
+from sqlalchemy.orm import sessionmaker
+
+from ..db import make_engine, make_sessionmaker
+from ..metamodel.runtime import SchemaCache
+from . import outbox, scheduler
+from .queue import CONTEXT, count_outcomes, drain, enqueue_steps, get_huey, in_parallel
+
+log = logging.getLogger(__name__)
+
+
+def configure(database_url: Optional[str] = None, sessions: Optional[sessionmaker] = None,
+              timezone_name: Optional[str] = None, worker_id: Optional[str] = None, threads: int = 4) -> None:
+    """Make this process a worker on one database (the Huey tasks use it)."""
+    from .settings import timezone_name as default_tz
+
+    if sessions is None:
+        sessions = make_sessionmaker(make_engine(database_url))
+    CONTEXT.sessions = sessions
+    CONTEXT.schema_cache = SchemaCache()
+    CONTEXT.timezone = timezone_name or default_tz()
+    CONTEXT.threads = max(1, threads)
+    CONTEXT.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _now(now: Optional[datetime]) -> datetime:
+    if now is None:
+        return datetime.now(timezone.utc)
+    return now if now.tzinfo is not None else now.replace(tzinfo=timezone.utc)
+
+
+def sweep(now: Optional[datetime] = None, enqueue: bool = False) -> dict:
+    """Deliver (or, with ``enqueue``, hand to the queue) every outbox step due at ``now``."""
+    with CONTEXT.sessions() as s:
+        ids = outbox.due_step_ids(s, now)
+    if enqueue:
+        enqueue_steps(ids)
+        return {"enqueued": len(ids)}
+    return count_outcomes(in_parallel(lambda sid: outbox.execute_step(CONTEXT.sessions, sid, now, CONTEXT.worker_id),
+                                      ids))
+
+
+def tick(now: Optional[datetime] = None, enqueue: bool = False) -> dict:
+    now = _now(now or CONTEXT.now)
+    rules = scheduler.run_due(CONTEXT.sessions, CONTEXT.schema_cache, now, CONTEXT.worker_id, CONTEXT.timezone)
+    steps = sweep(now, enqueue=enqueue)
+    return {"rules": rules, "steps": steps}
+
+
+def run_once(now: Optional[datetime] = None) -> dict:
+    """Everything pending and due at ``now`` (default: the real clock), then return a summary."""
+    now = _now(now)
+    CONTEXT.now = now
+    try:
+        queued: dict = {}
+        try:
+            queued = drain(get_huey(), now)
+        except Exception:  # noqa: BLE001 - the queue is a carrier only; the database sweep below does the work
+            log.warning("could not read the task queue; delivering from the database", exc_info=True)
+        first = sweep(now)
+        rules = scheduler.run_due(CONTEXT.sessions, CONTEXT.schema_cache, now, CONTEXT.worker_id, CONTEXT.timezone)
+        second = sweep(now)
+        steps = {k: queued.get(k, 0) + first.get(k, 0) + second.get(k, 0)
+                 for k in (set(queued) | set(first) | set(second)) - {"skipped"}}
+        return {"now": now.isoformat(), "rules": rules, "steps": steps}
+    finally:
+        CONTEXT.now = None
+
+
+def run_forever(threads: int = 2) -> None:
+    """A Huey consumer: deliver tasks as they come, and tick every minute (blocks until stopped)."""
+    h = get_huey()
+    tick(enqueue=True)  # catch up at once rather than at the next minute
+    consumer = h.create_consumer(workers=threads, worker_type="thread", periodic=True, initial_delay=0.1,
+                                 backoff=1.15, max_delay=2.0, check_worker_health=True)
+    consumer.run()
+
+
+def start_embedded_worker(database_url: str, extra_env: Optional[dict] = None):
+    """Start ``recordbase worker`` as a child process (``recordbase serve`` without ``--no-worker``).
+
+    Returns the :class:`subprocess.Popen`; the caller terminates it when the server stops."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, **(extra_env or {}))
+    return subprocess.Popen([sys.executable, "-m", "recordbase.cli", "--database-url", database_url, "worker"],
+                            env=env)
