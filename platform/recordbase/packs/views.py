@@ -1,0 +1,205 @@
+"""Saved views: a named filter, sort and column list over one record type (``rb_view``).
+
+A view is JSON like ``{"type": "contract", "name": "Expiring in 90 days", "name_zh": "90天内到期",
+"filter": {"field": "end_date", "op": "within_next_days", "value": 90}, "sort": "end_date",
+"columns": ["contract_no", "title", "supplier", "end_date"]}``. The filter is the filter language
+(design §4), the sort the API's ``-a,b`` syntax; both are checked against the record type when
+the view is saved. Listing records "through" a view (``?view=<id or name>``) applies its filter,
+and its sort unless the request gives one.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict, FilterError, NotFound, RecordbaseError, ValidationError
+from ..metamodel.fieldtypes import ValueContext
+from ..metamodel.filters import compile_filter
+from ..metamodel.runtime import RuntimeSchema
+from ..models import utcnow
+from .models import SavedView
+
+VIEW_KEYS = ("type", "name", "name_zh", "description", "filter", "sort", "columns", "position")
+
+
+def check_view(data: dict, schema: RuntimeSchema, ctx: Optional[ValueContext] = None) -> list[tuple[str, str]]:
+    """Problems as (JSON path from the view's root, message)."""
+    from ..storage.query import parse_sort
+
+    out: list[tuple[str, str]] = []
+    if not isinstance(data, dict):
+        return [("$", "a view must be a JSON object")]
+    extra = sorted(set(data) - set(VIEW_KEYS) - {"id", "created_at", "updated_at", "key"})
+    for k in extra:
+        out.append((f"$.{k}", "unknown attribute"))
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 255:
+        out.append(("$.name", "a view needs a name (at most 255 characters)"))
+    if data.get("name_zh") is not None and (not isinstance(data["name_zh"], str) or len(data["name_zh"]) > 255):
+        out.append(("$.name_zh", "must be text of at most 255 characters"))
+    typedef = schema.types.get(data.get("type") or "")
+    if typedef is None:
+        out.append(("$.type", f"no record type named '{data.get('type')}'"))
+        return out
+    flt = data.get("filter")
+    if flt not in (None, {}):
+        if not isinstance(flt, dict):
+            out.append(("$.filter", "must be a filter object"))
+        else:
+            try:
+                compile_filter(flt, typedef, ctx)
+            except FilterError as exc:
+                path = (exc.details or {}).get("path", "$") if isinstance(exc.details, dict) else "$"
+                msg = exc.message
+                if msg.startswith(path + ":"):
+                    msg = msg[len(path) + 1:].strip()
+                out.append(("$.filter" + path[1:], msg))
+    sort = data.get("sort")
+    if sort not in (None, ""):
+        if not isinstance(sort, str):
+            out.append(("$.sort", "must be text such as '-end_date,name'"))
+        else:
+            try:
+                parse_sort(typedef, sort)
+            except RecordbaseError as exc:
+                out.append(("$.sort", exc.message))
+    cols = data.get("columns")
+    if cols is not None:
+        if not isinstance(cols, list) or not all(isinstance(c, str) for c in cols):
+            out.append(("$.columns", "must be a list of field names"))
+        else:
+            for i, c in enumerate(cols):
+                if typedef.field(c) is None and c not in ("id", "created_at", "updated_at", "created_by", "updated_by"):
+                    out.append((f"$.columns[{i}]", f"record type '{typedef.name}' has no field '{c}'"))
+    if data.get("position") is not None and (isinstance(data["position"], bool) or not isinstance(data["position"], int)):
+        out.append(("$.position", "must be a whole number"))
+    return out
+
+
+def view_json(view: SavedView) -> dict:
+    return {"id": view.id, "type": view.type_name, "name": view.name, "name_zh": view.name_zh,
+            "description": view.description, "filter": view.filter, "sort": view.sort,
+            "columns": view.columns or [], "position": view.position or 0,
+            "created_at": view.created_at.isoformat() + "Z" if view.created_at else None,
+            "updated_at": view.updated_at.isoformat() + "Z" if view.updated_at else None}
+
+
+def view_definition(view: SavedView) -> dict:
+    """A view as pack JSON (what an export writes and a fingerprint compares)."""
+    out = {"type": view.type_name, "name": view.name}
+    if view.name_zh:
+        out["name_zh"] = view.name_zh
+    if view.description:
+        out["description"] = view.description
+    out["filter"] = view.filter
+    out["sort"] = view.sort
+    out["columns"] = view.columns or []
+    return out
+
+
+class ViewError(ValidationError):
+    def __init__(self, problems: list[tuple[str, str]]):
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"Invalid view: {first[0]}: {first[1]}{more}",
+                         {"path": first[0], "errors": [{"path": p, "message": m} for p, m in problems]})
+
+
+class ViewService:
+    """Create, change, delete, find saved views; the caller owns the transaction."""
+
+    def __init__(self, session: Session, schema: RuntimeSchema, ctx: Optional[ValueContext] = None):
+        self.session = session
+        self.schema = schema
+        self.ctx = ctx
+
+    def list(self, type_name: Optional[str] = None) -> list[SavedView]:
+        stmt = select(SavedView).order_by(SavedView.type_name, SavedView.position, SavedView.id)
+        if type_name:
+            stmt = stmt.where(SavedView.type_name == type_name)
+        return [v for v in self.session.scalars(stmt) if v.type_name in self.schema.types]
+
+    def get(self, view_id: Any) -> SavedView:
+        try:
+            vid = int(view_id)
+        except (TypeError, ValueError):
+            vid = None
+        view = self.session.get(SavedView, vid) if vid is not None else None
+        if view is None:
+            raise NotFound(f"No saved view with id {view_id}", {"id": view_id})
+        return view
+
+    def find(self, type_name: str, ref: Any) -> SavedView:
+        """A view of ``type_name`` by id or by name (English or Chinese)."""
+        text = str(ref).strip()
+        view = None
+        if text.isdigit():
+            view = self.session.get(SavedView, int(text))
+            if view is not None and view.type_name != type_name:
+                view = None
+        if view is None:
+            view = self.session.scalars(select(SavedView).where(
+                SavedView.type_name == type_name,
+                (func.lower(SavedView.name) == text.lower()) | (SavedView.name_zh == text))).first()
+        if view is None:
+            raise NotFound(f"Record type '{type_name}' has no saved view '{text}'", {"view": text})
+        return view
+
+    def _check(self, data: dict, exclude_id: Optional[int] = None) -> None:
+        problems = check_view(data, self.schema, self.ctx)
+        if problems:
+            raise ViewError(problems)
+        clash = self.session.scalars(select(SavedView).where(SavedView.type_name == data["type"],
+                                                             SavedView.name == data["name"].strip())).first()
+        if clash is not None and clash.id != exclude_id:
+            raise Conflict(f"Record type '{data['type']}' already has a view named '{data['name']}'",
+                           {"name": [f"'{data['name']}' is taken"]})
+
+    def create(self, data: Any, user_id: Optional[int] = None) -> SavedView:
+        if not isinstance(data, dict):
+            raise ViewError([("$", "a view must be a JSON object")])
+        data = {k: v for k, v in data.items() if k not in ("id", "created_at", "updated_at", "key")}
+        self._check(data)
+        view = SavedView(type_name=data["type"], name=data["name"].strip(), name_zh=data.get("name_zh"),
+                         description=data.get("description"), filter=data.get("filter") or None,
+                         sort=data.get("sort") or None, columns=list(data.get("columns") or []),
+                         position=data.get("position") or 0, created_by=user_id)
+        self.session.add(view)
+        self.session.flush()
+        return view
+
+    def update(self, view_id: Any, data: Any) -> SavedView:
+        view = self.get(view_id)
+        if not isinstance(data, dict):
+            raise ViewError([("$", "a view must be a JSON object")])
+        if "type" in data and data["type"] != view.type_name:
+            raise ViewError([("$.type", "a view's record type cannot change; make a new view")])
+        merged = {**{k: v for k, v in view_json(view).items() if k in VIEW_KEYS}, **data}
+        merged = {k: v for k, v in merged.items() if k not in ("id", "created_at", "updated_at")}
+        self._check(merged, exclude_id=view.id)
+        view.name, view.name_zh = merged["name"].strip(), merged.get("name_zh")
+        view.description = merged.get("description")
+        view.filter = merged.get("filter") or None
+        view.sort = merged.get("sort") or None
+        view.columns = list(merged.get("columns") or [])
+        view.position = merged.get("position") or 0
+        view.updated_at = utcnow()
+        self.session.flush()
+        return view
+
+    def delete(self, view_id: Any) -> None:
+        self.session.delete(self.get(view_id))
+        self.session.flush()
+
+
+def through_view(store: Any, type_name: str, ref: Optional[str], flt: Any, sort: Optional[str]) -> tuple[Any, Optional[str]]:
+    """A listing's filter and sort through the saved view ``ref`` (id or name): the view's filter AND the
+    request's, and the request's sort else the view's. Unchanged when ``ref`` is empty."""
+    if not ref or not str(ref).strip():
+        return flt, sort
+    view = ViewService(store.session, store.schema, store.ctx).find(type_name, ref)
+    if view.filter:
+        flt = {"and": [view.filter, flt]} if flt else view.filter
+    return flt, sort or view.sort
