@@ -67,10 +67,15 @@ def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
 
     from . import i18n, security
     from .admin import init_admin
+    from .airtable import init_airtable
     from .api import init_api
 
     i18n.init_app(app)
     security.init_app(app)
     init_api(app)
     init_admin(app)
+    from .access.public import init_public_forms
+
+    init_public_forms(app)  # /f/<token>: public forms (recordbase.access)
+    init_airtable(app)  # /v0: the Airtable-compatible API
     return app

@@ -54,12 +54,15 @@ def create_user(session: Session, email: str, password: Optional[str], role: str
     if password is not None and len(password) < MIN_PASSWORD:
         raise ValidationError(f"The password must have at least {MIN_PASSWORD} characters",
                               {"password": [f"at least {MIN_PASSWORD} characters"]})
-    if role not in BUILTIN_ROLES:
-        raise ValidationError(f"Unknown role '{role}'", {"role": [f"one of {', '.join(BUILTIN_ROLES)}"]})
+    from .access.roles import known_role, set_user_roles
+
+    if role not in BUILTIN_ROLES and not known_role(session, role):
+        raise ValidationError(f"Unknown role '{role}'", {"role": [f"one of {', '.join(BUILTIN_ROLES)} or a custom role"]})
     user = User(email=email, password_hash=hash_password(password) if password else None, role=role,
                 display_name=display_name or email.split("@")[0], locale=locale, is_active=True)
     session.add(user)
     session.flush()
+    set_user_roles(session, user, [role])  # the role assignment the access policy reads
     return user
 
 
@@ -67,11 +70,14 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, user: User, name: Optional[str] = None, read_only: bool = False) -> str:
-    """Create an API token and return its plain text (shown once; only the digest is stored)."""
+def create_token(session: Session, user: User, name: Optional[str] = None, read_only: bool = False,
+                 types: Optional[list[str]] = None) -> str:
+    """Create an API token and return its plain text (shown once; only the digest is stored).
+
+    ``types`` limits the token to those record types (None: every type its user may reach)."""
     token = "rb_" + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=token_digest(token), prefix=token[:10], name=name,
-                         read_only=read_only))
+                         read_only=read_only, types=list(types) if types else None))
     session.flush()
     return token
 

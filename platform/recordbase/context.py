@@ -56,9 +56,11 @@ def current_lang() -> str:
 
 
 def record_store(schema: Optional[RuntimeSchema] = None) -> RecordStore:
+    from .access import current_policy
+
     user = current_user()
     return RecordStore(db_session(), schema or current_schema(), user_id=user.id if user else None,
-                       timezone_name=current_app.config["TIMEZONE"], lang=current_lang())
+                       timezone_name=current_app.config["TIMEZONE"], lang=current_lang(), policy=current_policy())
 
 
 def close_session(exc: Optional[BaseException] = None) -> None:

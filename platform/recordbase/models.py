@@ -113,6 +113,8 @@ class ApiToken(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     name: Mapped[Optional[str]] = mapped_column(String(255))
     read_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the record types the token may touch (None: every type its user may); migration 0004
+    types: Mapped[Optional[list]] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     revoked_at: Mapped[Optional[datetime]] = mapped_column(DateTime)

@@ -31,4 +31,16 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
                             theme=Bootstrap4Theme(base_template="recordbase/base.html"))
     admin.add_view(RecordsView())
     admin.add_view(MetamodelView())
+    from .access_views import register_access
+
+    register_access(admin)  # users, roles, audit log, one-time account links (admin/access_views.py)
+    from .rules import register_automation
+
+    register_automation(admin)  # automation rules, run history, the inbox (admin/rules.py)
+    from .packs import register_packs
+
+    register_packs(admin)  # the template pack catalogue (admin/packs.py)
+    from .dataio import register_import
+
+    register_import(admin)  # the import page for every record type (admin/dataio/)
     return admin

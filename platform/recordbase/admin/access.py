@@ -49,8 +49,18 @@ class SignedInOnly:
 
 
 class BuildersOnly(SignedInOnly):
-    """Mixin for the metamodel views: owners and builders change the structure."""
+    """Mixin for the metamodel views: owners and builders (any role that may configure) change the structure."""
 
     def is_accessible(self) -> bool:
-        user = current_user()
-        return super().is_accessible() and user.role in BUILDER_ROLES
+        from ..access import current_policy
+
+        return super().is_accessible() and current_policy().can_configure()
+
+
+class OwnersOnly(SignedInOnly):
+    """Mixin for the users, roles and audit log pages."""
+
+    def is_accessible(self) -> bool:
+        from ..access import current_policy
+
+        return super().is_accessible() and current_policy().can_manage_users()

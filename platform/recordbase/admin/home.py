@@ -8,11 +8,11 @@ from flask_admin import AdminIndexView, expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..auth import find_user, verify_password
+from ..access import current_policy
 from ..context import current_lang, current_schema, current_user, db_session
 from ..i18n import LANGUAGES
 from ..security import sign_in, sign_out
-from .access import BUILDER_ROLES, SignedInOnly, login_redirect, safe_next
+from .access import SignedInOnly, login_redirect, safe_next
 from .forms import LoginForm
 
 PUBLIC_VIEWS = frozenset({"login_view", "lang_view"})
@@ -37,7 +37,7 @@ class HomeView(SignedInOnly, AdminIndexView):
 
         user = current_user()
         return self.render("recordbase/home.html", groups=type_groups(current_schema()), lang=current_lang(),
-                           can_build=user is not None and user.role in BUILDER_ROLES)
+                           can_build=user is not None and current_policy().can_configure())
 
     @expose("/login/", methods=("GET", "POST"))
     def login_view(self):
@@ -46,20 +46,28 @@ class HomeView(SignedInOnly, AdminIndexView):
         if current_user() is not None and request.method == "GET":
             return redirect(nxt)
         error = None
+        status = 200
         if request.method == "POST" and form.validate():
-            user = find_user(db_session(), form.email.data or "")
-            # verify_password does the same work for unknown accounts, and the message never
-            # says which part was wrong: the form does not reveal which e-mails have accounts.
-            if verify_password(user, form.password.data or "") and user is not None and user.is_active:
+            from ..access.signin import attempt
+
+            # throttled per account and address, recorded in the audit log (recordbase.access.signin);
+            # the message never says which part was wrong: the form does not reveal which e-mails exist
+            result = attempt(db_session(), form.email.data or "", form.password.data or "")
+            user = result.user
+            if user is not None:
                 lang = session.get("lang")
                 sign_in(user)
                 if lang:
                     session["lang"] = lang
                 return redirect(nxt)
-            error = _("Invalid email or password.")
+            if result.locked_minutes is not None:
+                error = _("Too many failed sign-ins. Try again in %(minutes)d minutes.", minutes=result.locked_minutes)
+                status = 429
+            else:
+                error = _("Invalid email or password.")
         elif request.method == "POST":
             error = _("Enter your email and password.")
-        return self.render("recordbase/login.html", form=form, error=error, next=nxt)
+        return self.render("recordbase/login.html", form=form, error=error, next=nxt), status
 
     @expose("/logout/", methods=("POST",))
     def logout_view(self):

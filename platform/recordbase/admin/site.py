@@ -15,7 +15,7 @@ from flask_admin import Admin
 from flask_admin.menu import BaseMenu, MenuCategory, MenuLink
 from flask_babel import gettext as _
 
-from ..context import current_lang, current_schema, current_user
+from ..context import current_lang, current_schema, current_user, db_session
 from ..metamodel.runtime import RuntimeSchema, TypeDef
 
 
@@ -33,10 +33,17 @@ class TypeMenuLink(MenuLink):
 
 def type_groups(schema: RuntimeSchema) -> list[tuple[str, list[TypeDef]]]:
     """The types grouped by ``app`` (types without one under "Records"), in menu order."""
+    from ..access import current_policy
+
+    policy = current_policy()  # only the types the user may read
     groups: dict[str, list[TypeDef]] = {}
     for t in schema.ordered():
-        groups.setdefault(t.app or "", []).append(t)
-    out = [(app, types) for app, types in groups.items() if app]
+        if policy is None or policy.can("read", t.name):
+            groups.setdefault(t.app or "", []).append(t)
+    from ..packs import app_labels  # a template pack names its menu group in Chinese too
+
+    names = app_labels(db_session(), current_lang())
+    out = [(names.get(app, app), types) for app, types in groups.items() if app]
     if "" in groups:
         out.append((_("Records"), groups[""]))
     return out

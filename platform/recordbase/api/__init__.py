@@ -11,7 +11,9 @@ from __future__ import annotations
 from flask import Flask
 
 # importing the endpoint modules adds their routes to the blueprint
-from . import attachments, auth, openapi, records, types  # noqa: F401
+from . import attachments, auth, dataio, openapi, records, rules, types  # noqa: F401
+from . import packs, views  # noqa: F401  (template packs, saved views: recordbase.packs)
+from . import access  # noqa: F401  (users, roles, tokens, history, audit, public forms: recordbase.access)
 from .blueprint import bp
 from .errors import init_errors
 

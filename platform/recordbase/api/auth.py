@@ -56,7 +56,10 @@ def authenticate() -> None:
 @bp.get("/me")
 def me():
     """The token's user (a cheap way for a client to check its token)."""
+    from ..access import current_policy
+
     user, token = g.rb_user, g.rb_token
     return jsonify({"email": user.email, "display_name": user.display_name, "role": user.role,
-                    "locale": user.locale,
-                    "token": {"name": token.name, "prefix": token.prefix, "read_only": bool(token.read_only)}})
+                    "roles": current_policy().role_names, "locale": user.locale,
+                    "token": {"name": token.name, "prefix": token.prefix, "read_only": bool(token.read_only),
+                              "types": token.types or None}})

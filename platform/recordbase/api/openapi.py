@@ -58,8 +58,10 @@ def nullable(schema: dict) -> dict:
     return s
 
 
-def record_components(typedef: TypeDef, ctx: Any) -> tuple[dict, dict]:
-    """(output schema, input schema) of one record type, from its marshmallow fields."""
+def record_components(typedef: TypeDef, ctx: Any, readonly: frozenset = frozenset()) -> tuple[dict, dict]:
+    """(output schema, input schema) of one record type, from its marshmallow fields.
+
+    ``readonly``: fields the caller's role may not write (left out of the input schema)."""
     mfields = record_schema(typedef, ctx, creating=True).fields
     out_props, in_props, required = {}, {}, []
     for f in typedef.fields:
@@ -67,7 +69,7 @@ def record_components(typedef: TypeDef, ctx: Any) -> tuple[dict, dict]:
         schema = mf.metadata["json_schema"]
         never_empty = f.required or schema.get("type") in ("boolean", "array")  # empty lists are [], not null
         out_props[f.name] = schema if never_empty else nullable(schema)
-        if not f.ftype.read_only:
+        if not f.ftype.read_only and f.name not in readonly:
             in_props[f.name] = nullable(schema) if not f.required else schema
             if mf.required:
                 required.append(f.name)
@@ -112,11 +114,14 @@ LIST_PARAMS = [
     _param("search", "query", {"type": "string"}, "text searched in the text fields"),
     _param("trash", "query", {"type": "boolean"}, "list the trash instead"),
     _param("count", "query", {"type": "boolean"}, "also return the number of matching records"),
+    _param("view", "query", {"type": "string"}, "a saved view (id or name): its filter, and its sort unless given"),
 ]
 
 
-def record_paths(spec: APISpec, t: TypeDef) -> None:
+def record_paths(spec: APISpec, t: TypeDef, may: Any = None) -> None:
+    """The paths of one record type; ``may(action)`` says what the caller may do (None: everything)."""
     rec, fields_in = ref(f"{t.name}_record"), ref(f"{t.name}_fields")
+    may = may or (lambda action: True)
     tag = [t.name]
     page = {"type": "object", "required": ["records", "next_cursor"],
             "properties": {"records": {"type": "array", "items": rec}, "next_cursor": {"type": ["string", "null"]},
@@ -126,14 +131,14 @@ def record_paths(spec: APISpec, t: TypeDef) -> None:
     update = {"type": "object", "required": ["fields", "version"], "additionalProperties": False,
               "properties": {"fields": {"allOf": [fields_in], "description": "only the fields to change"},
                              "version": {"type": "integer", "description": "the version you read"}}}
-    spec.path(path=f"{API}/records/{t.name}", operations={
+    listing = {
         "get": {"operationId": f"list_{t.name}", "summary": f"List {t.label} records", "tags": tag,
                 "parameters": LIST_PARAMS, "responses": {"200": body(page), **errors("400", "404")}},
         "post": {"operationId": f"create_{t.name}", "summary": f"Create a {t.label} record", "tags": tag,
                  "requestBody": {"required": True, "content": {JSON: {"schema": create}}},
                  "responses": {"201": body(rec, "Created"), **errors("400", "403", "404", "422")}},
-    })
-    spec.path(path=f"{API}/records/{t.name}/{{id}}", parameters=[ID], operations={
+    }
+    one = {
         "get": {"operationId": f"get_{t.name}", "summary": f"One {t.label} record, with its backlinks",
                 "tags": tag, "responses": {"200": body(rec), **errors("404")}},
         "patch": {"operationId": f"update_{t.name}", "summary": f"Change a {t.label} record", "tags": tag,
@@ -143,12 +148,21 @@ def record_paths(spec: APISpec, t: TypeDef) -> None:
                    "tags": tag, "parameters": [_param("version", "query", {"type": "integer"}),
                                                _param("purge", "query", {"type": "boolean"})],
                    "responses": {"200": body(rec), **errors("403", "404", "409")}},
-    })
-    spec.path(path=f"{API}/records/{t.name}/{{id}}/restore", parameters=[ID], operations={
-        "post": {"operationId": f"restore_{t.name}", "summary": f"Restore a {t.label} record from the trash",
-                 "tags": tag, "responses": {"200": body(rec), **errors("403", "404", "409")}}})
+    }
+    for method, action in (("post", "create"), ("patch", "update"), ("delete", "delete")):
+        if not may(action):  # a token sees only what its user may do
+            (listing if method == "post" else one).pop(method)
+    spec.path(path=f"{API}/records/{t.name}", operations=listing)
+    spec.path(path=f"{API}/records/{t.name}/{{id}}", parameters=[ID], operations=one)
+    if may("delete"):
+        spec.path(path=f"{API}/records/{t.name}/{{id}}/restore", parameters=[ID], operations={
+            "post": {"operationId": f"restore_{t.name}", "summary": f"Restore a {t.label} record from the trash",
+                     "tags": tag, "responses": {"200": body(rec), **errors("403", "404", "409")}}})
+    from .access_openapi import history_path
+
+    history_path(spec, t)
     attachment_fields = [f.name for f in t.fields if f.field_type == "attachment"]
-    if attachment_fields:
+    if attachment_fields and may("update"):
         upload = {"type": "object", "required": ["file", "version"],
                   "properties": {"file": {"type": "string", "format": "binary"}, "version": {"type": "integer"}}}
         spec.path(path=f"{API}/records/{t.name}/{{id}}/attachments/{{field}}", operations={
@@ -160,7 +174,10 @@ def record_paths(spec: APISpec, t: TypeDef) -> None:
                          **errors("403", "404", "409", "413", "422")}}})
 
 
-def metamodel_paths(spec: APISpec) -> None:
+def metamodel_paths(spec: APISpec, may_configure: bool = True) -> None:
+    """The metamodel paths; without ``may_configure``, only their reading operations."""
+    if not may_configure:
+        spec = _ReadOnlySpec(spec)
     tp, fp = ref("RecordType"), ref("Field")
     tag = ["metamodel"]
     spec.path(path=f"{API}/types", operations={
@@ -247,10 +264,12 @@ def common_components(spec: APISpec) -> None:
     field_schema = deepcopy(FIELD_SCHEMA)
     field_schema["properties"]["type"] = {"type": "string", "enum": types}
     field_schema["properties"]["read_only"] = {"type": "boolean", "readOnly": True}
+    field_schema["properties"]["deleted_at"] = {"type": ["string", "null"], "readOnly": True, "description": "in the trash"}
     field_schema["required"] = ["name", "label", "type"]
     spec.components.schema("Field", field_schema)
     type_schema = deepcopy(TYPE_SCHEMA)
     type_schema["properties"]["fields"] = {"type": "array", "items": ref("Field")}
+    type_schema["properties"]["deleted_at"] = {"type": ["string", "null"], "readOnly": True, "description": "in the trash"}
     type_schema["required"] = ["name", "label"]
     spec.components.schema("RecordType", type_schema)
     spec.components.schema("Attachment", {"type": "object", "properties": {
@@ -260,27 +279,47 @@ def common_components(spec: APISpec) -> None:
         "type": {"type": "string"}, "field": {"type": "string"}, "ids": {"type": "array", "items": {"type": "integer"}}}})
 
 
-def build_spec(schema: RuntimeSchema, ctx: Any) -> dict:
+class _ReadOnlySpec:
+    """Passes on only the GET operations of each path (a caller who may not change the structure)."""
+
+    def __init__(self, spec: APISpec) -> None:
+        self.spec = spec
+
+    def path(self, path: str, operations: dict, **kw: Any) -> None:
+        ops = {m: op for m, op in operations.items() if m == "get"}
+        if ops:
+            self.spec.path(path=path, operations=ops, **kw)
+
+
+def build_spec(schema: RuntimeSchema, ctx: Any, policy: Any = None) -> dict:
+    """The document; with ``policy``, only the types, fields and operations that policy allows."""
+    types = [t for t in schema.ordered() if policy is None or policy.can("read", t.name)]
     spec = APISpec(title="Recordbase API", version=str(schema.version), openapi_version="3.1.0",
                    info={"description": "Records, record types and fields of this Recordbase instance. "
                                         f"Schema version {schema.version}."},
                    security=[{"bearer": []}],
                    tags=[{"name": "metamodel"}, {"name": "attachments"}]
                    + [{"name": t.name, "description": t.label + (f" / {t.label_zh}" if t.label_zh else "")}
-                      for t in schema.ordered()])
+                      for t in types])
     common_components(spec)
-    for t in schema.ordered():
-        record, fields_in = record_components(t, ctx)
+    for t in types:
+        shown = policy.visible(t) if policy is not None else t  # hidden fields are not in the document
+        record, fields_in = record_components(shown, ctx, policy.readonly(t.name) if policy is not None else frozenset())
         spec.components.schema(f"{t.name}_record", record)
         spec.components.schema(f"{t.name}_fields", fields_in)
-        record_paths(spec, t)
-    metamodel_paths(spec)
+        record_paths(spec, shown, (lambda action, n=t.name: policy.can(action, n)) if policy is not None else None)
+    metamodel_paths(spec, policy is None or policy.can_configure())
     other_paths(spec)
+    from .access_openapi import access_paths
+
+    access_paths(spec, policy)
     return spec.to_dict()
 
 
 @bp.get("/openapi.json")
 def openapi_document():
     """Serialised without sorting keys, so that fields keep their form order."""
-    doc = build_spec(current_schema(), record_store().ctx)
+    from ..access import current_policy
+
+    doc = build_spec(current_schema(), record_store().ctx, current_policy())
     return current_app.response_class(json.dumps(doc, ensure_ascii=False), mimetype="application/json")

@@ -16,6 +16,7 @@ from ..errors import NotFound, RecordbaseError, ValidationError
 from ..metamodel.filters import parse_filter_param
 from ..metamodel.runtime import TypeDef, is_many_link
 from ..storage import RecordStore
+from ..packs.views import through_view
 from ..storage.record_store import MAX_PAGE
 from .blueprint import bp, commit, json_body, name_list, query_flag, query_int, version_value
 from .schemas import validate_fields
@@ -47,14 +48,16 @@ def _selected_fields(typedef: TypeDef) -> Optional[list[str]]:
 
 @bp.get("/records/<type_name>")
 def list_records(type_name: str):
-    """``?filter=<json>&sort=-a,b&limit=N&cursor=C&fields=a,b&search=text&trash=1&count=1``."""
+    """``?filter=<json>&sort=-a,b&limit=N&cursor=C&fields=a,b&search=text&trash=1&count=1&view=<id or name>``."""
     store = record_store()
     typedef = store.type(type_name)
     wanted = _selected_fields(typedef)
     limit = query_int("limit", DEFAULT_PAGE, 1, MAX_PAGE)
-    compiled = store.compile(typedef, parse_filter_param(request.args.get("filter")))
+    flt, sort = through_view(store, type_name, request.args.get("view"),  # ?view=<saved view id or name>
+                             parse_filter_param(request.args.get("filter")), request.args.get("sort") or None)
+    compiled = store.compile(typedef, flt)
     trash = query_flag("trash")
-    page = store.list(type_name, filter=compiled, sort=request.args.get("sort") or None,
+    page = store.list(type_name, filter=compiled, sort=sort,
                       search=request.args.get("search"), limit=limit, cursor=request.args.get("cursor") or None,
                       trash=trash)
     body = {"records": [store.to_json(r, wanted) for r in page.records], "next_cursor": page.next_cursor}

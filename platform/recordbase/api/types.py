@@ -44,6 +44,10 @@ def _field_json(fm: FieldModel) -> dict:
 def list_types():
     rows = db_session().scalars(select(RecordTypeModel).where(RecordTypeModel.deleted_at.is_(None))).all()
     rows = sorted(rows, key=lambda t: (t.app or "", t.position or 0, t.label.casefold(), t.name))  # as the menu
+    from ..access import current_policy
+
+    policy = current_policy()  # only the types the caller may read or configure
+    rows = [t for t in rows if policy is None or policy.can("read", t.name) or policy.can("configure", t.name)]
     return jsonify({"types": [type_to_json(tm) for tm in rows]})
 
 

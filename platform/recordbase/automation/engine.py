@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from ..access.enforce import unchecked
 from ..errors import NotFound, ValidationError
 from ..metamodel import formula as fx
 from ..metamodel.filters import Clock
@@ -222,10 +223,12 @@ class RuleEngine:
         try:
             for position, action in enumerate(rule.actions):
                 if position:
-                    values = dict(self.store.get(typedef.name, record_id, include_deleted=True).values)
+                    with unchecked(self.store):
+                        values = dict(self.store.get(typedef.name, record_id, include_deleted=True).values)
                 ctx = ActionContext(self, rule, typedef, record_id, values, before or {}, trigger, run.id, changed or [])
                 try:
-                    specs = action.run(ctx)
+                    with unchecked(self.store):  # actions act with the rule owner's rights, not the user's
+                        specs = action.run(ctx)
                 except (CascadeStopped, RuleFailed):
                     raise
                 except Exception as exc:  # noqa: BLE001 - any failure of a data action fails the write

@@ -1,7 +1,6 @@
 """``recordbase import`` and ``recordbase export``: bulk data from and to CSV/XLSX files."""
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -72,7 +71,7 @@ def import_(ctx: click.Context, type_name: str, file: Path, dry_run: bool, key: 
     by the field types: 2026-01-05, 2026/1/5, 2026年1月5日; ¥1,200; 85%; 是/否; choices by
     label; links by the linked record's name; users by e-mail or name.
     """
-    from ..dataio import ImportOptions, open_table, propose_type, run_import
+    from ..dataio import ImportOptions, open_table, run_import
 
     if delimiter == "\\t" or (delimiter and delimiter.lower() == "tab"):
         delimiter = "\t"

@@ -22,6 +22,7 @@ from ..metamodel.fieldtypes import FieldDef, ValueContext
 from ..metamodel.filters import CompiledFilter, compile_filter
 from ..metamodel.runtime import RuntimeSchema, TypeDef, has_own_column, is_many_link
 from ..models import Attachment, Counter, User, utcnow
+from ..access import enforce
 from . import query as q
 from .events import RecordCreated, RecordDeleted, RecordEvent, RecordRestored, RecordUpdated
 
@@ -62,8 +63,13 @@ class Page:
 
 class RecordStore:
     def __init__(self, session: Session, schema: RuntimeSchema, user_id: Optional[int] = None,
-                 timezone_name: str = "UTC", lang: str = "en"):
+                 timezone_name: str = "UTC", lang: str = "en", policy: Any = None, actor: Optional[str] = None):
         self.session = session
+        #: the access policy every public read and write consults (None: unrestricted; see recordbase.access)
+        self.policy = policy
+        self._unchecked = 0
+        #: who writes when there is no user (a public form), for the record history
+        self.actor = actor
         self.schema = schema
         self.user_id = user_id
         self.timezone = timezone_name
@@ -77,6 +83,9 @@ class RecordStore:
         self.ctx = ValueContext(resolve_user=self._resolve_user, user_email=self._user_email,
                                 missing_links=self._missing_links, attachment_info=self._attachment_info,
                                 current_user_id=user_id, lang=lang, timezone=timezone_name)
+        from ..access.history import track
+
+        track(self)  # writes become record history when the session commits
 
     @property
     def recomputer(self) -> "Recomputer":
@@ -150,7 +159,22 @@ class RecordStore:
         return self.schema.get(name)
 
     def compile(self, typedef: TypeDef, tree: Any) -> Optional[CompiledFilter]:
-        return compile_filter(tree, typedef, self.ctx)
+        return compile_filter(tree, enforce.visible(self, typedef), self.ctx)  # hidden fields: unknown
+
+    # -- access (recordbase.access.enforce applies self.policy) ----------------------
+    def require(self, action: str, type_name: str) -> None:
+        """403 unless this store's user may ``action`` records of the type (export, import ...)."""
+        enforce.require(self, action, type_name)
+
+    def can(self, action: str, type_name: str) -> bool:
+        return not enforce.active(self) or self.policy.can(action, type_name)
+
+    def visible_type(self, type_name: str) -> TypeDef:
+        """The type as this store's user sees it (hidden fields left out)."""
+        return enforce.visible(self, self.type(type_name))
+
+    def row_condition(self, typedef: TypeDef, action: str = "read") -> Any:
+        return enforce.row_condition(self, typedef, action)
 
     def select_live(self, typedef: TypeDef, trash: bool = False):
         t = typedef.table
@@ -160,14 +184,18 @@ class RecordStore:
              limit: int = 50, cursor: Optional[str] = None, trash: bool = False,
              extra_condition: Any = None) -> Page:
         typedef = self.type(type_name)
+        enforce.require(self, "read", type_name)
         limit = max(1, min(int(limit), MAX_PAGE))
-        sorts = q.parse_sort(typedef, sort)
+        sorts = q.parse_sort(enforce.visible(self, typedef), sort)
         stmt = self.select_live(typedef, trash)
+        rows_cond = enforce.row_condition(self, typedef, "read")
+        if rows_cond is not None:
+            stmt = stmt.where(rows_cond)
         compiled = filter if isinstance(filter, CompiledFilter) else self.compile(typedef, filter)
         if compiled is not None:
             stmt = stmt.where(compiled.sql())
         if search and search.strip():
-            stmt = stmt.where(q.search_condition(typedef, search))
+            stmt = stmt.where(q.search_condition(enforce.visible(self, typedef), search))
         if extra_condition is not None:
             stmt = stmt.where(extra_condition)
         if cursor:
@@ -183,8 +211,12 @@ class RecordStore:
 
     def count(self, type_name: str, filter: Any = None, trash: bool = False) -> int:
         typedef = self.type(type_name)
+        enforce.require(self, "read", type_name)
         t = typedef.table
         stmt = select(func.count()).select_from(t).where(t.c.deleted_at.isnot(None) if trash else t.c.deleted_at.is_(None))
+        rows_cond = enforce.row_condition(self, typedef, "read")
+        if rows_cond is not None:
+            stmt = stmt.where(rows_cond)
         compiled = filter if isinstance(filter, CompiledFilter) else self.compile(typedef, filter)
         if compiled is not None:
             stmt = stmt.where(compiled.sql())
@@ -198,8 +230,12 @@ class RecordStore:
             rid = int(record_id)
         except (TypeError, ValueError):
             raise NotFound(f"No {type_name} record with id {record_id!r}") from None
+        enforce.require(self, "read", type_name)
         t = typedef.table
         stmt = select(t).where(t.c.id == rid)
+        rows_cond = enforce.row_condition(self, typedef, "read")
+        if rows_cond is not None:
+            stmt = stmt.where(rows_cond)  # a record outside the user's rows is not found
         if not include_deleted:
             stmt = stmt.where(t.c.deleted_at.is_(None))
         row = self.session.execute(stmt).first()
@@ -235,7 +271,7 @@ class RecordStore:
 
     # -- JSON ------------------------------------------------------------------------
     def to_json(self, record: Record, fields: Optional[Iterable[str]] = None) -> dict:
-        typedef = self.type(record.type_name)
+        typedef = enforce.visible(self, self.type(record.type_name))  # hidden fields never leave the store
         wanted = set(fields) if fields else None
         user_ids = [record.created_by, record.updated_by] + [
             record.values.get(f.name) for f in typedef.fields if f.field_type in ("user", "created_by", "updated_by")]
@@ -255,7 +291,7 @@ class RecordStore:
         return body
 
     def title(self, record: Record) -> str:
-        typedef = self.type(record.type_name)
+        typedef = enforce.visible(self, self.type(record.type_name))
         tf = typedef.title_field
         if tf is not None:
             text = tf.ftype.format(record.values.get(tf.name), tf, self.ctx)
@@ -342,6 +378,7 @@ class RecordStore:
     def local_now(self) -> datetime:
         return datetime.now(timezone.utc).astimezone(ZoneInfo(self.timezone))
 
+    @enforce.guarded
     def create(self, type_name: str, values: Any) -> Record:
         typedef = self.type(type_name)
         cleaned = self.clean(typedef, values, creating=True)
@@ -367,6 +404,7 @@ class RecordStore:
             record = self.get(type_name, rid)
         return record
 
+    @enforce.guarded
     def create_many(self, type_name: str, rows: list, skip_invalid: bool = False) -> "BatchResult":
         """Create many records with create()'s validation, computed fields and events, in few queries
         (see :mod:`.batch`); invalid rows raise, or are skipped and reported with ``skip_invalid``."""
@@ -374,6 +412,7 @@ class RecordStore:
 
         return create_many(self, type_name, rows, skip_invalid=skip_invalid)
 
+    @enforce.guarded
     def update(self, type_name: str, record_id: Any, values: Any, version: Optional[int] = None) -> Record:
         typedef = self.type(type_name)
         before = self.get(type_name, record_id)
@@ -404,6 +443,7 @@ class RecordStore:
             after = self.get(type_name, before.id)
         return after
 
+    @enforce.guarded
     def delete(self, type_name: str, record_id: Any, version: Optional[int] = None) -> Record:
         """Move a record to the trash, honouring each incoming link's on_delete (restrict by default)."""
         typedef = self.type(type_name)
@@ -451,6 +491,7 @@ class RecordStore:
             raise Conflict(f"This record is still linked from {where}; unlink them first", {"linked_from": blockers},
                            code="restricted")
 
+    @enforce.guarded
     def restore(self, type_name: str, record_id: Any) -> Record:
         typedef = self.type(type_name)
         record = self.get(type_name, record_id, include_deleted=True)
@@ -468,6 +509,7 @@ class RecordStore:
             restored = self.get(type_name, record.id)
         return restored
 
+    @enforce.guarded
     def purge(self, type_name: str, record_id: Any) -> None:
         """Delete a trashed record for good."""
         typedef = self.type(type_name)

@@ -25,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from werkzeug.utils import secure_filename
 
+from ...access import current_policy
 from ...context import current_lang, db_session
 from ...errors import RecordbaseError, ValidationError, VersionConflict
 from ...metamodel.runtime import RuntimeSchema, TypeDef, has_own_column
@@ -54,7 +55,10 @@ def _text(view: "RecordModelView", context: Any, model: Any, name: str) -> str:
 
 def _export_text(view: "RecordModelView", context: Any, model: Any, name: str) -> str:
     """Formatted text, with a leading ' before text a spreadsheet would run as a formula."""
-    text = presenter(view.typedef).text(model, name)
+    return _neutral(presenter(view.typedef).text(model, name))
+
+
+def _neutral(text: str) -> str:
     if text.startswith(CSV_RISKY) or (text.startswith("-") and not _is_number(text)):
         return "'" + text
     return text
@@ -77,7 +81,6 @@ class RecordModelView(SignedInOnly, ModelView):
     create_template = "recordbase/records/create.html"
     edit_template = "recordbase/records/edit.html"
     can_view_details = True
-    can_export = True
     export_types = ["csv"]
     can_set_page_size = True
     page_size = 20
@@ -87,8 +90,12 @@ class RecordModelView(SignedInOnly, ModelView):
     column_display_pk = False
     column_default_sort = ("id", True)
 
-    def __init__(self, schema: RuntimeSchema, typedef: TypeDef, lang: str, registered: Any):
+    def __init__(self, schema: RuntimeSchema, typedef: TypeDef, lang: str, registered: Any,
+                 readonly: frozenset = frozenset()):
+        # ``typedef`` is the type as the user sees it (hidden fields left out: recordbase.access);
+        # ``readonly`` the fields their role shows but may not change
         self.typedef = typedef
+        self.readonly = readonly
         self.schema_version = schema.version
         self.lang = lang
         listed = [f for f in typedef.fields if f.show_in_list]
@@ -103,8 +110,8 @@ class RecordModelView(SignedInOnly, ModelView):
         self.column_sortable_list = self._sortables(schema.mapped_class(typedef), listed)
         self.column_searchable_list = [f.name for f in typedef.fields if f.ftype.searchable and has_own_column(f)]
         self.column_filters = build_filters(typedef, lang)
-        self.form_create_rules = rf.form_rules(typedef, lang, editing=False)
-        self.form_edit_rules = rf.form_rules(typedef, lang, editing=True)
+        self.form_create_rules = rf.form_rules(typedef, lang, editing=False, readonly=readonly)
+        self.form_edit_rules = rf.form_rules(typedef, lang, editing=True, readonly=readonly)
         super().__init__(schema.mapped_class(typedef), RequestSession(), name=typedef.display_label(lang),
                          endpoint=registered.endpoint, url=registered.url)
         self.admin = registered.admin
@@ -125,12 +132,30 @@ class RecordModelView(SignedInOnly, ModelView):
         # Flask-Admin's default turns any TypeError into "unexpected keyword argument 'cls'".
         return fn(self, *args, **kwargs)
 
-    # -- queries: live records of this type only ---------------------------------------
+    # -- what the user may do: asked per request of their policy (recordbase.access) ----------
+    def _allowed(self, action: str) -> bool:
+        typedef = getattr(self, "typedef", None)
+        policy = current_policy()
+        return typedef is None or policy is None or policy.can(action, typedef.name)
+
+    can_create = property(lambda self: self._allowed("create"))
+    can_edit = property(lambda self: self._allowed("update"))
+    can_delete = property(lambda self: self._allowed("delete"))
+    can_export = property(lambda self: self._allowed("export"))
+
+    def is_action_allowed(self, name: str) -> bool:
+        return self._allowed("delete") if name == "delete" else super().is_action_allowed(name)
+
+    # -- queries: live records of this type, within the user's rows ---------------------------
+    def _rows(self, query: Any) -> Any:
+        cond = request_store().row_condition(self.typedef, "read")
+        return query if cond is None else query.filter(cond)
+
     def get_query(self) -> Any:
-        return super().get_query().filter(self.model.deleted_at.is_(None))
+        return self._rows(super().get_query().filter(self.model.deleted_at.is_(None)))
 
     def get_count_query(self) -> Any:
-        return super().get_count_query().filter(self.model.deleted_at.is_(None))
+        return self._rows(super().get_count_query().filter(self.model.deleted_at.is_(None)))
 
     def get_one(self, id: Any) -> Any:
         try:
@@ -169,7 +194,7 @@ class RecordModelView(SignedInOnly, ModelView):
         _count, data = self._export_data()
         buf = io.StringIO()
         writer = csv.writer(buf)
-        writer.writerow([str(label) for _name, label in self._export_columns])
+        writer.writerow([_neutral(str(label)) for _name, label in self._export_columns])  # labels are user text too
         for row in data:
             writer.writerow([self.get_export_value(row, name) for name, _label in self._export_columns])
         disposition = f"attachment;filename={secure_filename(self.get_export_name('csv'))}"
@@ -182,19 +207,23 @@ class RecordModelView(SignedInOnly, ModelView):
     # -- forms ---------------------------------------------------------------------------
     def scaffold_form(self) -> Any:
         # Used once, to check the form rules; request forms are built with live choices below.
-        return rf.build_form_class(self.typedef, rf.form_context(self.lang, live=False), editing=False)
+        return rf.build_form_class(self.typedef, rf.form_context(self.lang, live=False), editing=False,
+                                   readonly=self.readonly)
 
     def get_edit_form(self) -> Any:
-        return rf.build_form_class(self.typedef, rf.form_context(self.lang, live=False), editing=True)
+        return rf.build_form_class(self.typedef, rf.form_context(self.lang, live=False), editing=True,
+                                   readonly=self.readonly)
 
     def create_form(self, obj: Any = None) -> Any:
-        cls = rf.build_form_class(self.typedef, rf.form_context(current_lang()), editing=False)
+        cls = rf.build_form_class(self.typedef, rf.form_context(current_lang()), editing=False,
+                                  readonly=self.readonly)
         form = cls(get_form_data(), **rf.defaults(self.typedef))
         form._validated_ruleset = True
         return form
 
     def edit_form(self, obj: Any = None) -> Any:
-        cls = rf.build_form_class(self.typedef, rf.form_context(current_lang()), editing=True)
+        cls = rf.build_form_class(self.typedef, rf.form_context(current_lang()), editing=True,
+                                  readonly=self.readonly)
         data: dict = {}
         values: dict = {}
         if obj is not None:
@@ -300,6 +329,12 @@ class RecordModelView(SignedInOnly, ModelView):
         kwargs.setdefault("typedef", self.typedef)
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs["backlinks"] = self.backlinks(kwargs["model"].id)
+            from ...access.history import history
+
+            store = request_store()  # the record's history, without the fields hidden from the user
+            kwargs["history"] = list(reversed(history(store.session, store.type(self.typedef.name),
+                                                      kwargs["model"].id, store.policy, limit=200)))
+            kwargs["field_labels"] = {f.name: f.display_label(self.lang) for f in self.typedef.fields}
         return super().render(template, **kwargs)
 
     def backlinks(self, record_id: int, limit: int = 50) -> list[dict]:
@@ -308,6 +343,8 @@ class RecordModelView(SignedInOnly, ModelView):
         lang = current_lang()
         out = []
         for src, f in store.schema.backlinks(self.typedef):
+            if not store.can("read", src.name) or store.visible_type(src.name).field(f.name) is None:
+                continue  # types the user may not read, and link fields hidden from them, are left out
             op = "contains" if f.options.get("many") else "eq"
             page = store.list(src.name, filter={"field": f.name, "op": op, "value": record_id}, limit=limit)
             if page.records:

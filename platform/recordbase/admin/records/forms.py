@@ -57,8 +57,8 @@ class AdminFormContext(FormContext):
 def link_choices(field: FieldDef) -> list[tuple[str, str]]:
     store = request_store()
     target = field.options.get("target", "")
-    if target not in store.schema.types:
-        return []
+    if target not in store.schema.types or not store.can("read", target):
+        return []  # offers only records the user may read (their rows of a type they may read)
     page = store.list(target, limit=LINK_CHOICES_LIMIT)
     choices = [(str(r.id), store.title(r)) for r in page.records]
     return sorted(choices, key=lambda c: c[1].casefold())
@@ -77,10 +77,12 @@ def form_context(lang: str, live: bool = True) -> AdminFormContext:
     return AdminFormContext(lang=lang, link_choices=link_choices, user_choices=user_choices)
 
 
-def build_form_class(typedef: TypeDef, ctx: FormContext, editing: bool) -> type[RecordForm]:
+def build_form_class(typedef: TypeDef, ctx: FormContext, editing: bool,
+                     readonly: frozenset = frozenset()) -> type[RecordForm]:
+    """``readonly``: fields the user's role may not change (shown as text, never posted)."""
     attrs: dict[str, Any] = {}
     for f in typedef.fields:
-        if not f.ftype.read_only:
+        if not f.ftype.read_only and f.name not in readonly:
             unbound = f.ftype.form_field(f, ctx)
             if f.field_type == "link":
                 # the select offers at most LINK_CHOICES_LIMIT records; the record store checks any id
@@ -123,11 +125,12 @@ class HiddenInput(rules.BaseRule):
         return ""
 
 
-def form_rules(typedef: TypeDef, lang: str, editing: bool) -> list:
+def form_rules(typedef: TypeDef, lang: str, editing: bool, readonly: frozenset = frozenset()) -> list:
     """Fields in position order, grouped by section (fields without one first), each section with a heading."""
     groups: dict[Optional[str], list] = {None: []}
     for f in typedef.fields:
-        rule = ReadOnlyValue(typedef, f, lang) if f.ftype.read_only else rules.Field(input_name(f))
+        locked = f.ftype.read_only or f.name in readonly
+        rule = ReadOnlyValue(typedef, f, lang) if locked else rules.Field(input_name(f))
         groups.setdefault(f.section or None, []).append(rule)
     out: list = [rules.NestedRule(groups.pop(None))]
     for section, items in groups.items():

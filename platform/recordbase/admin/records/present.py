@@ -109,8 +109,8 @@ class Presenter:
         """Titles of live target records; a trashed or missing one shows as '#id'."""
         for i in ids:
             self._titles.setdefault((type_name, i), f"#{i}")
-        if type_name not in self.store.schema.types or not ids:
-            return
+        if type_name not in self.store.schema.types or not ids or not self.store.can("read", type_name):
+            return  # records of a type the user may not read stay '#id'
         for part in _chunks(ids):
             page = self.store.list(type_name, filter={"field": "id", "op": "in", "value": part}, limit=len(part))
             for rec in page.records:

@@ -16,6 +16,7 @@ from flask import Blueprint, abort, g
 from flask_admin import helpers as h
 from flask_admin.base import BaseView
 
+from ...access import current_policy
 from ...context import current_lang, current_schema
 from ...metamodel.runtime import RuntimeSchema, TypeDef
 from .delegate import RecordModelView
@@ -31,16 +32,20 @@ class DelegateCache:
         self._state: tuple[int, dict] = (-1, {})
         self._lock = threading.Lock()
 
-    def get(self, schema: RuntimeSchema, typedef: TypeDef, lang: str, registered: Any) -> RecordModelView:
+    def get(self, schema: RuntimeSchema, typedef: TypeDef, lang: str, registered: Any,
+            policy: Any = None) -> RecordModelView:
+        # the user's hidden and read-only fields shape the pages: one delegate per distinct set
+        shape = policy.signature(typedef.name) if policy is not None else ((), ())
         version, table = self._state
-        key = (typedef.name, lang)
+        key = (typedef.name, lang, shape)
         if version == schema.version and key in table:
             return table[key]
         with self._lock:
             version, table = self._state
             if version == schema.version and key in table:
                 return table[key]
-            delegate = RecordModelView(schema, typedef, lang, registered)
+            delegate = RecordModelView(schema, policy.visible(typedef) if policy is not None else typedef, lang,
+                                       registered, readonly=frozenset(shape[1]))
             if schema.version > version:
                 self._state = (schema.version, {key: delegate})
             elif schema.version == version:
@@ -81,9 +86,38 @@ class RecordsView(RecordModelView):
         typedef = schema.types.get(g.get("rb_type_name") or "")
         if typedef is None:
             abort(404)
-        return self.delegates.get(schema, typedef, current_lang(), self)
+        return self.delegates.get(schema, typedef, current_lang(), self, current_policy())
 
     def _run_view(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         delegate = self.delegate()
+        check_page(fn.__name__, delegate.typedef)  # every record page asks the user's policy first
         h.set_current_view(delegate)
         return fn(delegate, *args, **kwargs)
+
+
+#: the action each record page needs (pages not named here need "read")
+PAGE_ACTIONS = {"create_view": "create", "edit_view": "update", "delete_view": "delete", "export": "export",
+                "restore_view": "delete", "trash_view": "read"}
+
+
+def check_page(page: str, typedef: TypeDef) -> None:
+    """403 unless the user may do what the page does; an edit page also needs the record in their rows."""
+    from flask import request
+
+    from ...access.enforce import in_rows
+    from .present import request_store
+
+    policy = current_policy()
+    if policy is None:
+        return
+    action = PAGE_ACTIONS.get(page, "read")
+    if not policy.can("read", typedef.name) or not policy.can(action, typedef.name):
+        abort(403)
+    if page == "edit_view" and policy.rows("update", typedef.name) is not None:
+        try:
+            rid = int(request.args.get("id", ""))
+        except ValueError:
+            return
+        store = request_store()
+        if in_rows(store, typedef, "read", [rid]) and not in_rows(store, typedef, "update", [rid]):
+            abort(403)

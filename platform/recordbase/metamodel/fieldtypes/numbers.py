@@ -15,8 +15,13 @@ NUMBER_OPERATORS = ("eq", "neq", "lt", "lte", "gt", "gte", "in", "not_in", "is_e
 NUMERIC = frozenset({"number", "decimal", "currency", "percent", "rating", "text", "long_text", "duration"})
 
 
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
 def parse_number_text(text: str) -> Decimal:
     """Parse '1,234.5', '１２３', '¥1,200', ' -3 ' into a Decimal; ValueError otherwise."""
+    if _PLAIN_NUMBER.fullmatch(text):  # the common case (imports read many): nothing to normalise
+        return Decimal(text)
     s = unicodedata.normalize("NFKC", text).strip()
     s = s.replace("¥", "").replace("$", "").replace("€", "").replace("£", "").replace(",", "").replace(" ", "")
     s = s.replace("\u00a0", "")

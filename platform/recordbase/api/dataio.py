@@ -1,0 +1,217 @@
+"""Bulk data over the API: import a file, write a batch of records, export a list.
+
+- ``POST /api/v1/records/<type>/import`` (multipart: ``file``; form or query fields
+  ``dry_run``, ``key``, ``sheet``, ``skip_bad_rows``, ``date_order`` = dmy|mdy, ``mapping``
+  = a JSON object column -> field, ``run_rules``, ``create_type``): the import report
+  (``?report=csv`` answers the error report as a CSV file instead). 200 when the import was
+  written (or would be, for a dry run), 422 with the same report when it was refused.
+- ``POST /api/v1/import/infer`` (multipart ``file``, ``name``): the record type the file
+  suggests, ready for ``POST /api/v1/types``.
+- ``POST /api/v1/records/<type>/batch`` ``{"records": [{"fields": {...}}, ...]}``: up to 1,000
+  records created in one transaction, all or nothing (``"skip_invalid": true`` writes the
+  valid ones and reports the others).
+- ``GET /api/v1/records/<type>/export?format=csv|xlsx&filter=&sort=&search=&fields=&lang=``:
+  the list, filtered and sorted as the list endpoint does it, streamed.
+"""
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+from flask import Response, jsonify, request
+
+from ..context import current_lang, record_store
+from ..errors import RecordbaseError, ValidationError
+from ..metamodel.filters import parse_filter_param
+from .blueprint import bp, commit, json_body, name_list, rollback
+
+MAX_BATCH = 1000
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    raw = request.form.get(name, request.args.get(name))
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _param(name: str) -> Optional[str]:
+    raw = request.form.get(name, request.args.get(name))
+    return raw.strip() if raw and raw.strip() else None
+
+
+def _require(store, action: str, type_name: str) -> None:
+    """403 unless the token's user may ``action`` (import, export) records of the type."""
+    fn = getattr(store, "require", None)
+    if fn is not None:
+        fn(action, type_name)
+
+
+def _uploaded():
+    f = request.files.get("file")
+    if f is None or not f.filename:
+        raise ValidationError("Send the file as multipart/form-data in a part named 'file'",
+                              {"file": ["is required"]})
+    return f
+
+
+def _table(upload):
+    from ..dataio import open_table
+
+    return open_table(upload.stream, upload.filename, sheet=_param("sheet"), encoding=_param("encoding"),
+                      delimiter=_param("delimiter"))
+
+
+@bp.post("/records/<type_name>/import")
+def import_records(type_name: str):
+    from ..dataio import ImportOptions, propose_type, run_import
+    from ..metamodel.service import MetamodelService
+
+    upload = _uploaded()
+    mapping = None
+    if _param("mapping"):
+        try:
+            mapping = json.loads(_param("mapping"))
+        except ValueError:
+            raise ValidationError("'mapping' must be a JSON object of column -> field", {"mapping": ["not JSON"]}) from None
+        if not isinstance(mapping, dict):
+            raise ValidationError("'mapping' must be a JSON object of column -> field", {"mapping": ["not an object"]})
+    options = ImportOptions(mapping=mapping, key=_param("key"), skip_bad_rows=_flag("skip_bad_rows"),
+                            dry_run=_flag("dry_run"), date_order=_param("date_order"),
+                            run_rules=_flag("run_rules", True))
+    store = record_store()
+    table = _table(upload)
+    if _flag("create_type") and type_name not in store.schema.types:
+        from flask import g
+
+        from ..errors import Forbidden
+
+        if getattr(g, "rb_user", None) is None or g.rb_user.role not in ("owner", "builder"):
+            raise Forbidden("Only owners and builders create record types", {"create_type": ["not allowed"]})
+        MetamodelService(store.session).create_type(propose_type(table, type_name, _param("label")))
+        from ..context import current_schema
+
+        store = record_store(current_schema(refresh=True))
+        upload.stream.seek(0)
+        table = _table(upload)
+    store.type(type_name)
+    _require(store, "import", type_name)
+    report = run_import(store, type_name, table, options)
+    if report.committed:
+        commit()
+    else:
+        rollback()
+    if (request.args.get("report") or "").lower() == "csv":
+        return Response(report.errors_csv().encode("utf-8"), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{type_name}-import-errors.csv"'})
+    return jsonify(report.to_json()), (200 if report.ok else 422)
+
+
+@bp.post("/import/infer")
+def infer_type():
+    from ..dataio import propose_type
+
+    upload = _uploaded()
+    name = _param("name") or "imported"
+    return jsonify(propose_type(_table(upload), name, _param("label")))
+
+
+@bp.post("/records/<type_name>/batch")
+def batch_create(type_name: str):
+    store = record_store()
+    typedef = store.type(type_name)
+    body = json_body(allowed=("records", "skip_invalid"))
+    items = body.get("records")
+    if not isinstance(items, list) or not items:
+        raise ValidationError("The body needs 'records': a list of {\"fields\": {...}}", {"records": ["is required"]})
+    if len(items) > MAX_BATCH:
+        raise ValidationError(f"At most {MAX_BATCH} records per batch (got {len(items)})",
+                              {"records": [f"at most {MAX_BATCH}"]})
+    rows = []
+    problems = []
+    for i, item in enumerate(items):
+        fields = item.get("fields") if isinstance(item, dict) else None
+        if not isinstance(fields, dict):
+            problems.append({"index": i, "errors": {"fields": ["must be an object"]}})
+            rows.append({})
+            continue
+        rows.append(fields)  # validated by the record store, every record and field at once
+    skip = bool(body.get("skip_invalid"))
+    bad = {p["index"] for p in problems}
+    keep = [i for i in range(len(rows)) if i not in bad]
+    result = store.create_many(type_name, [rows[i] for i in keep], skip_invalid=True)
+    if not skip and (problems or result.errors):
+        problems += [{"index": keep[j], "errors": errs} for j, errs in result.errors.items()]
+        problems.sort(key=lambda p: p["index"])
+        raise ValidationError(f"{len(problems)} of {len(items)} records are not valid; nothing was written "
+                              f"(the first: record {problems[0]['index']})", {"records": problems})
+    for j, errs in result.errors.items():
+        problems.append({"index": keep[j], "errors": errs})
+    ids = [None] * len(rows)
+    for j, rid in enumerate(result.ids):
+        ids[keep[j]] = rid
+    created = [rid for rid in ids if rid is not None]
+    records = {}
+    if created:
+        from sqlalchemy import select
+
+        t = typedef.table
+        for i in range(0, len(created), 500):
+            chunk = created[i:i + 500]
+            for r in store._records(typedef, store.session.execute(select(t).where(t.c.id.in_(chunk))).all()):
+                records[r.id] = r
+    body_out = {"records": [store.to_json(records[rid]) if rid is not None else None for rid in ids],
+                "created": len(created), "errors": sorted(problems, key=lambda p: p["index"])}
+    commit()
+    return jsonify(body_out), 201
+
+
+@bp.get("/records/<type_name>/export")
+def export_records(type_name: str):
+    from ..dataio.exporters import csv_chunks, export_rows, headers, write_xlsx
+
+    store = record_store()
+    _require(store, "export", type_name)
+    typedef = store.visible_type(type_name) if hasattr(store, "visible_type") else store.type(type_name)
+    fmt = (request.args.get("format") or "csv").lower()
+    if fmt not in ("csv", "xlsx"):
+        raise RecordbaseError("The 'format' parameter must be csv or xlsx", {"format": ["csv or xlsx"]})
+    lang = request.args.get("lang") or current_lang()
+    store.lang = store.ctx.lang = lang
+    names = name_list(request.args.get("fields")) or None
+    if names:
+        unknown = [n for n in names if typedef.field(n) is None]
+        if unknown:
+            raise RecordbaseError(f"Record type '{type_name}' has no field(s) {', '.join(unknown)}", {"fields": unknown})
+    compiled = store.compile(typedef, parse_filter_param(request.args.get("filter")))
+    sort = request.args.get("sort") or None
+    search = request.args.get("search")
+    from ..storage import query as q
+
+    q.parse_sort(typedef, sort)  # a bad sort is a 400 now, not in the middle of the stream
+    filename = f"{type_name}.{fmt}"
+    # Written to a spooled file first, then the transaction ends (on SQLite a transaction holds the
+    # write lock), then the file is streamed: a slow client never holds the database.
+    import tempfile
+
+    spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
+    if fmt == "csv":
+        cols, rows = export_rows(store, type_name, compiled, sort, search, names)
+        for chunk in csv_chunks(headers(cols, lang), rows):
+            spool.write(chunk)
+        mimetype = "text/csv; charset=utf-8"
+    else:
+        cols, rows = export_rows(store, type_name, compiled, sort, search, names, native=True)
+        write_xlsx(headers(cols, lang), rows, spool, cols, typedef.display_label(lang))
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    rollback()
+    spool.seek(0)
+
+    def chunks():
+        try:
+            while data := spool.read(256 * 1024):
+                yield data
+        finally:
+            spool.close()
+
+    return Response(chunks(), mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

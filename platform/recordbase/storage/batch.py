@@ -1,0 +1,258 @@
+"""Creating many records at once: :meth:`RecordStore.create_many` (imports, the batch API).
+
+Every value goes through the same :meth:`RecordStore.clean` as :meth:`RecordStore.create`
+(field types, required, defaults, links to live records, users), uniqueness is checked
+against live records and within the batch, autonumbers are reserved in one step, rows are
+written with one multi-row INSERT (ids returned in order), many-links with one more, computed
+fields are recomputed through the recompute engine, and one ``RecordCreated`` event per
+record is emitted through :meth:`RecordStore.emit` — so automation rules run for imported
+records as for any other. What differs
+from calling ``create`` in a loop is only the number of round trips to the database.
+
+Problems are reported per row (index in the batch) and field; with ``skip_invalid`` the valid
+rows are written and the invalid ones returned with their problems, otherwise nothing is
+written and a ValidationError lists them all.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field as dc_field
+from typing import TYPE_CHECKING, Any, Iterator, Optional
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import ValidationError
+from ..metamodel.runtime import TypeDef, has_own_column, is_many_link
+from ..models import Counter, utcnow
+from .events import RecordCreated
+
+if TYPE_CHECKING:
+    from .record_store import RecordStore
+
+CHUNK = 500
+
+
+@dataclass
+class BatchResult:
+    #: the new record's id per input row (None for a row that was not written)
+    ids: list[Optional[int]] = dc_field(default_factory=list)
+    #: input row index -> {field: [messages]}
+    errors: dict[int, dict[str, list[str]]] = dc_field(default_factory=dict)
+
+    @property
+    def created(self) -> int:
+        return sum(1 for i in self.ids if i is not None)
+
+
+def _chunks(items: list, n: int = CHUNK) -> Iterator[list]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def _ids_in(value: Any) -> list[int]:
+    items = value if isinstance(value, (list, tuple)) else [value]
+    out = []
+    for v in items:
+        if isinstance(v, dict):
+            v = v.get("id")
+        if isinstance(v, bool):
+            continue
+        if isinstance(v, int):
+            out.append(v)
+        elif isinstance(v, str) and v.strip().isdigit():
+            out.append(int(v.strip()))
+    return out
+
+
+@contextmanager
+def batch_lookups(store: "RecordStore", typedef: TypeDef, rows: list[dict]) -> Iterator[None]:
+    """Answer the value context's link and user questions for a whole batch with few queries."""
+    ctx = store.ctx
+    orig_missing, orig_user = ctx.missing_links, ctx.resolve_user
+    known: dict[str, set[int]] = {}
+    for f in typedef.fields:
+        if f.field_type != "link":
+            continue
+        target = store.schema.types.get(f.options.get("target", ""))
+        if target is None:
+            continue
+        wanted: set[int] = set()
+        for values in rows:
+            if isinstance(values, dict) and values.get(f.name) is not None:
+                wanted.update(_ids_in(values[f.name]))
+        found = known.setdefault(f.name, set())
+        t = target.table
+        for chunk in _chunks(sorted(i for i in wanted if 0 < i < 2**31)):
+            found.update(store.session.scalars(select(t.c.id).where(t.c.id.in_(chunk), t.c.deleted_at.is_(None))))
+    users: dict[Any, Optional[int]] = {}
+
+    def missing(field, ids):
+        if field.name in known and field.type_id == typedef.id:
+            return {i for i in ids if i not in known[field.name]}
+        return orig_missing(field, ids)
+
+    def resolve(value):
+        key = (type(value).__name__, value)
+        try:
+            if key not in users:
+                users[key] = orig_user(value)
+            return users[key]
+        except TypeError:  # unhashable: not a user reference anyway
+            return orig_user(value)
+
+    ctx.missing_links, ctx.resolve_user = missing, resolve
+    try:
+        yield
+    finally:
+        ctx.missing_links, ctx.resolve_user = orig_missing, orig_user
+
+
+def _reserve_numbers(store: "RecordStore", field_id: int, n: int) -> int:
+    """Reserve ``n`` autonumbers in one step; returns the first."""
+    stmt = update(Counter).where(Counter.field_id == field_id).values(value=Counter.value + n).returning(Counter.value)
+    end = store.session.execute(stmt).scalar()
+    if end is None:
+        store.session.add(Counter(field_id=field_id, value=n))
+        store.session.flush()
+        end = n
+    return end - n + 1
+
+
+def _empty(f) -> Any:
+    if f.field_type == "boolean":
+        return False
+    if f.field_type in ("multi_select", "attachment") or is_many_link(f):
+        return []
+    return None
+
+
+def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: bool = False) -> BatchResult:
+    typedef = store.type(type_name)
+    rows = list(rows)
+    result = BatchResult(ids=[None] * len(rows))
+    errors = result.errors
+    cleaned: list[tuple[int, dict]] = []
+    with batch_lookups(store, typedef, rows):
+        for i, values in enumerate(rows):
+            try:
+                cleaned.append((i, store.clean(typedef, values, creating=True)))
+            except ValidationError as exc:
+                errors[i] = exc.details if isinstance(exc.details, dict) else {"record": [exc.message]}
+    _check_unique_batch(store, typedef, cleaned, errors)
+    if errors and not skip_invalid:
+        i, problems = next(iter(sorted(errors.items())))
+        name, msgs = next(iter(problems.items()))
+        raise ValidationError(
+            f"{len(errors)} of {len(rows)} {type_name} records are not valid; the first, record {i + 1}: {name}: {msgs[0]}",
+            {"records": [{"index": k, "errors": v} for k, v in sorted(errors.items())]})
+    good = [(i, c) for i, c in cleaned if i not in errors]
+    if not good:
+        return result
+
+    t = typedef.table
+    now = utcnow()
+    local_now = store.local_now()
+    columns = [f for f in typedef.fields if has_own_column(f) and not f.ftype.system_column]
+    # what RecordStore._row_values does per value, planned once per batch
+    plan = {f.name: (f.column_name, f.ftype.to_db, f) for f in columns}
+    autos = [f for f in typedef.fields if f.field_type == "autonumber"]
+    first_numbers = {f.name: _reserve_numbers(store, f.id, len(good)) for f in autos}
+    payload = []
+    for n, (i, c) in enumerate(good):
+        row = {f.column_name: None for f in columns}
+        for name, v in c.items():
+            p = plan.get(name)
+            if p is not None:
+                row[p[0]] = p[1](v, p[2])
+        for f in autos:
+            row[f.column_name] = f.ftype.generate(f, first_numbers[f.name] + n, local_now)
+            c[f.name] = row[f.column_name]
+        row.update(version=1, created_at=now, updated_at=now, created_by=store.user_id, updated_by=store.user_id)
+        payload.append(row)
+    new_ids: list[int] = []
+    sqlite = store.session.get_bind().dialect.name == "sqlite"
+    try:
+        with store.session.begin_nested():
+            if sqlite:
+                # SQLite has one writer and this transaction holds the write lock (BEGIN IMMEDIATE):
+                # the ids it would give are max(id)+1 ... (INTEGER PRIMARY KEY), so give them
+                # explicitly and insert with a plain executemany (RETURNING in parameter order
+                # would make SQLAlchemy insert one row per statement on SQLite).
+                start = store.session.scalar(select(func.max(t.c.id))) or 0
+                for n, row in enumerate(payload, start=start + 1):
+                    row["id"] = n
+                for chunk in _chunks(payload, 2000):
+                    store.session.execute(insert(t), chunk)
+                new_ids = [row["id"] for row in payload]
+            else:
+                for chunk in _chunks(payload):
+                    res = store.session.execute(insert(t).returning(t.c.id, sort_by_parameter_order=True), chunk)
+                    new_ids.extend(r[0] for r in res)
+    except IntegrityError as exc:
+        raise ValidationError("The records conflict with other records (a unique value is taken)",
+                              {"record": [str(exc.orig)[:200]]}) from None
+    links = []
+    for (i, c), rid in zip(good, new_ids):
+        result.ids[i] = rid
+        for f in typedef.fields:
+            if is_many_link(f) and c.get(f.name):
+                links.append((f.name, [{"source_id": rid, "target_id": tid, "position": p}
+                                       for p, tid in enumerate(c[f.name])]))
+    by_field: dict[str, list[dict]] = {}
+    for name, items in links:
+        by_field.setdefault(name, []).extend(items)
+    for name, items in by_field.items():
+        for chunk in _chunks(items, 2000):
+            store.session.execute(insert(typedef.junctions[name]), chunk)
+
+    needs_recompute = any(f.ftype.computed for f in typedef.fields) or store.recomputer._has_upstream(type_name)
+    if needs_recompute:
+        for chunk in _chunks(new_ids):
+            stmt = select(t).where(t.c.id.in_(chunk))
+            for record in store._records(typedef, store.session.execute(stmt).all()):
+                if store.recomputer.after_write(type_name, record.id, {}, dict(record.values), None):
+                    record = store.get(type_name, record.id)
+                store.emit(RecordCreated(type_name, record.id, store.user_id, {}, dict(record.values)))
+    else:
+        system = {"created_at": now, "updated_at": now, "created_by": store.user_id, "updated_by": store.user_id}
+        for (i, c), rid in zip(good, new_ids):
+            after = {}
+            for f in typedef.fields:
+                if f.ftype.system_column:
+                    after[f.name] = system[f.ftype.system_column]
+                else:
+                    v = c.get(f.name)
+                    after[f.name] = _empty(f) if v is None else v
+            store.emit(RecordCreated(type_name, rid, store.user_id, {}, after))
+    return result
+
+
+def _check_unique_batch(store: "RecordStore", typedef: TypeDef, cleaned: list[tuple[int, dict]],
+                        errors: dict[int, dict[str, list[str]]]) -> None:
+    t = typedef.table
+    for f in typedef.fields:
+        if not f.unique or not has_own_column(f):
+            continue
+        seen: dict[Any, int] = {}
+        for i, c in cleaned:
+            v = c.get(f.name)
+            if i in errors or v in (None, ""):
+                continue
+            key = f.ftype.to_db(v, f)
+            if key in seen:
+                errors.setdefault(i, {}).setdefault(f.name, []).append(
+                    f"must be unique: record {seen[key] + 1} of this batch has the same value")
+            else:
+                seen[key] = i
+        if not seen:
+            continue
+        col = t.c[f.column_name]
+        for chunk in _chunks(list(seen)):
+            for value, other in store.session.execute(select(col, t.c.id).where(col.in_(chunk), t.c.deleted_at.is_(None))):
+                i = seen.get(value)
+                if i is None and isinstance(value, str):
+                    i = next((seen[k] for k in seen if k == value), None)
+                if i is not None:
+                    errors.setdefault(i, {}).setdefault(f.name, []).append(
+                        f"must be unique: record {other} already has this value")
