@@ -173,6 +173,10 @@ def managers(app, sessions, world, records):
 def test_row_limits_and_read_only_fields_on_writes(app, managers, records, people):
     carol = managers
     assert [r["fields"]["name"] for r in ok(carol.get("/api/v1/records/supplier"))["records"]] == ["Bolt"]
+    # backlinks only from types she may read (contracts: no)
+    assert ok(carol.get(f"/api/v1/records/supplier/{records['b1']}"))["backlinks"] == []
+    assert ok(people["alice"].api.get(f"/api/v1/records/supplier/{records['a1']}"))["backlinks"] == [
+        {"type": "contract", "field": "supplier", "ids": [records["c_a1"]]}]
     b1 = ok(carol.patch(f"/api/v1/records/supplier/{records['b1']}", json={"fields": {"name": "Bolt 2"}, "version": 2}))
     assert b1["fields"]["name"] == "Bolt 2"
     e = err(carol.patch(f"/api/v1/records/supplier/{records['b1']}", json={"fields": {"rating": 1}, "version": 3}), 403)

@@ -33,6 +33,7 @@ WATCHED = {
     "rb_public_form": ("form", {"updated_at", "created_at", "submissions", "token"}),
 }
 SECRET_ATTRS = {"password_hash", "token", "token_hash", "secret"}
+CREATED_KEY = "rb_audit_created"
 MAX_VALUE = 500
 
 
@@ -123,14 +124,16 @@ def _audit_schema_changes(session: Session, flush_context: Any, instances: Any) 
     if session.info.get("rb_no_audit"):
         return
     events = []
+    created = session.info.setdefault(CREATED_KEY, set())  # made in this transaction: later changes are part of it
     for obj in list(session.new):
         spec = WATCHED.get(getattr(obj, "__tablename__", ""))
         if spec:
             kind, skip = spec
+            created.add(id(obj))
             events.append((f"{kind}.create", kind, _target(session, kind, obj), _snapshot(obj, skip)))
     for obj in list(session.dirty):
         spec = WATCHED.get(getattr(obj, "__tablename__", ""))
-        if not spec or not session.is_modified(obj, include_collections=False):
+        if not spec or id(obj) in created or not session.is_modified(obj, include_collections=False):
             continue
         kind, skip = spec
         changes = _changes(obj, skip)
@@ -154,6 +157,12 @@ def _audit_schema_changes(session: Session, flush_context: Any, instances: Any) 
         if action == "pack.create":
             action = "pack.install"
         record(session, action, kind, target, details)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_over(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the whole transaction, not a savepoint
+        session.info.pop(CREATED_KEY, None)
 
 
 # -- reading --------------------------------------------------------------------------------

@@ -78,6 +78,8 @@ def changes_of(store: "RecordStore", typedef: "TypeDef", ev: Any) -> dict:
 
 @event.listens_for(Session, "before_commit")
 def _write_history(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: history is written once, when the whole transaction commits
     rows = []
     now = utcnow()
     for store in _stores(session):
@@ -98,8 +100,11 @@ def _write_history(session: Session) -> None:
         session.execute(insert(RecordHistory.__table__), rows)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_history(session: Session) -> None:
+@event.listens_for(Session, "after_transaction_end")
+def _forget_history(session: Session, transaction: Any) -> None:
+    """When the whole transaction ends (committed: written above; rolled back: never to be written)."""
+    if transaction.parent is not None:
+        return
     for store in _stores(session):
         store._history_mark = len(store.events)
 

@@ -28,7 +28,9 @@ from ..models import User
 from ..security import sign_in
 from .access import OwnersOnly
 
-CATEGORY = _l("Access")
+#: the users page is in the menu; roles and the audit log are tabs of the same section
+SECTION = (("access_users.index", _l("Users")), ("access_roles.index", _l("Roles")),
+           ("access_audit.index", _l("Audit log")))
 ACTION_LABELS = {"read": _l("Read"), "create": _l("Create"), "update": _l("Update"), "delete": _l("Delete"),
                  "export": _l("Export"), "import": _l("Import"), "configure": _l("Configure")}
 
@@ -48,7 +50,7 @@ class UsersView(OwnersOnly, BaseView):
     """``/admin/users/``: the users, a new user, one user's roles and state."""
 
     def __init__(self) -> None:
-        super().__init__(name=_l("Users"), category=CATEGORY, endpoint="access_users", url="/admin/users")
+        super().__init__(name=_l("Users"), endpoint="access_users", url="/admin/users")
 
     @expose("/")
     def index(self):
@@ -170,8 +172,10 @@ def _permissions_from_form(form: Any, schema: Any) -> dict:
 class RolesView(OwnersOnly, BaseView):
     """``/admin/roles/``: roles and, for a custom role, its permissions per record type."""
 
+    hide_from_menu = True  # a tab beside Users
+
     def __init__(self) -> None:
-        super().__init__(name=_l("Roles"), category=CATEGORY, endpoint="access_roles", url="/admin/roles")
+        super().__init__(name=_l("Roles"), endpoint="access_roles", url="/admin/roles")
 
     @expose("/")
     def index(self):
@@ -254,8 +258,10 @@ AUDIT_KINDS = ("type", "field", "rule", "pack", "role", "form", "user")
 class AuditView(OwnersOnly, BaseView):
     """``/admin/audit/``: the audit log, newest first, filtered by action, kind, user and time."""
 
+    hide_from_menu = True  # a tab beside Users
+
     def __init__(self) -> None:
-        super().__init__(name=_l("Audit log"), category=CATEGORY, endpoint="access_audit", url="/admin/audit")
+        super().__init__(name=_l("Audit log"), endpoint="access_audit", url="/admin/audit")
 
     @expose("/")
     def index(self):
@@ -335,3 +341,4 @@ class AccountLinkView(BaseView):
 def register_access(admin: Any) -> None:
     for view in (UsersView(), RolesView(), AuditView(), AccountLinkView()):
         admin.add_view(view)
+    admin.app.jinja_env.globals.setdefault("rb_access_section", SECTION)

@@ -138,6 +138,8 @@ def backlinks(store: RecordStore, typedef: TypeDef, record_id: int) -> list[dict
     """The reverse side of links: for each link field pointing at this type, the live records linking here."""
     out = []
     for src, f in store.schema.backlinks(typedef):
+        if not store.can("read", src.name) or store.visible_type(src.name).field(f.name) is None:
+            continue  # types the caller may not read, and link fields hidden from them, are left out
         st = src.table
         if is_many_link(f):
             j = src.junctions[f.name]
@@ -146,6 +148,9 @@ def backlinks(store: RecordStore, typedef: TypeDef, record_id: int) -> list[dict
         else:
             col = st.c[f.column_name]
             stmt = select(st.c.id).where(col == record_id, st.c.deleted_at.is_(None)).order_by(st.c.id)
+        rows_cond = store.row_condition(src)  # and only the linking records within the caller's rows
+        if rows_cond is not None:
+            stmt = stmt.where(rows_cond)
         ids = list(store.session.scalars(stmt.limit(MAX_BACKLINKS)))
         out.append({"type": src.name, "field": f.name, "ids": ids})
     return out
