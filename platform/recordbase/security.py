@@ -14,11 +14,16 @@ CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 
        "form-action 'self'; frame-ancestors 'none'")
 
 
+#: endpoints that must answer without the database (an import's progress page: on SQLite the
+#: import holds the one write lock for its whole transaction); they read ``session["uid"]`` themselves
+DATABASE_FREE_ENDPOINTS: set[str] = set()
+
+
 def load_session_user() -> None:
     """Sign-in state of the admin: the user id in the signed session cookie."""
     g.rb_user = None
     uid = session.get("uid")
-    if uid is None or request.path.startswith("/api/"):
+    if uid is None or request.path.startswith("/api/") or request.endpoint in DATABASE_FREE_ENDPOINTS:
         return
     user = db_session().get(User, uid)
     if user is not None and user.is_active and session.get("auth_version") == _auth_version(user):

@@ -166,3 +166,43 @@ def test_fields_named_like_form_attributes(app, admin_client, sessions):
     assert all(f">{v}<" in listing.replace("\n", "").replace(" ", "") for v in "demvpoc")
     edit = page_text(admin_client.get("/admin/records/odd/edit/?id=1"))
     assert 'id="F_errors" name="F_errors" type="text" value="e"' in edit
+
+
+def test_formula_live_check_shows_the_error_or_the_type_and_a_sample(app, admin_client, sessions):
+    create_type(sessions, {"name": "line", "label": "Line", "fields": [
+        {"name": "name", "label": "Name", "type": "text"},
+        {"name": "price", "label": "Price", "type": "number"}, {"name": "qty", "label": "Qty", "type": "number"}]})
+    new_field = "/admin/metamodel/types/line/fields/new/?type=formula"
+    check_url = "/admin/metamodel/types/line/formula-check/"
+    first = post_form(admin_client, check_url, {"expression": "{price} * {qty}"}, token_url=new_field).get_json()
+    assert first["ok"] and first["result_type"] == "number" and first["sample"] is None  # no record yet
+    assert "no record yet" in first["text"]
+    for values in ({"name": "Old", "price": "1", "qty": "1"}, {"name": "Bolts", "price": "2.5", "qty": "4"}):
+        assert post_form(admin_client, "/admin/records/line/new/", values).status_code == 302
+    got = post_form(admin_client, check_url, {"expression": "{Price} * {qty}"}, token_url=new_field).get_json()
+    assert got["ok"] and got["result_type"] == "number" and got["sample"]["value"] == 10  # the newest record
+    assert got["text"] == "Result: number · on Bolts: 10"
+    text = post_form(admin_client, check_url, {"expression": 'IF({qty} > 3, "many", "few")'},
+                     token_url=new_field).get_json()
+    assert text["result_type"] == "text" and text["sample"]["value"] == "many"
+    blank = post_form(admin_client, check_url, {"expression": "{price} / 0"}, token_url=new_field).get_json()
+    assert blank["ok"] and blank["sample"]["value"] is None and "(empty)" in blank["text"]
+    for expression, needle, column in (("{nope} * 2", "unknown field {nope}", 1), ("1 +", "column 4", 4),
+                                       ("IF(1)", "IF", None), ("{name} * 2", "text", None)):
+        bad = post_form(admin_client, check_url, {"expression": expression}, token_url=new_field).get_json()
+        assert not bad["ok"] and needle in bad["error"] and bad["text"] == bad["error"], (expression, bad)
+        if column is not None:
+            assert bad["position"]["column"] == column
+    # without script: the "Check formula" button redraws the form with the result and saves nothing
+    resp = post_form(admin_client, new_field, {"name": "total", "label": "Total", "type": "formula",
+                                               "opt_expression": "{price} * {qty}", "_check": "1"})
+    page = page_text(resp)
+    assert resp.status_code == 200 and "Result: number · on Bolts: 10" in page and "{price} * {qty}" in page
+    assert "total" not in [f.name for f in load_schema_for(app).types["line"].fields]
+    # a CSRF token is required, as for every state-changing admin request
+    assert admin_client.post(check_url, data={"expression": "1"}).status_code == 400
+
+
+def load_schema_for(app):
+    with platform(app).sessions() as s:
+        return load_schema(s, read_version(s))

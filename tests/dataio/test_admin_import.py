@@ -70,3 +70,49 @@ def test_admin_refused_file_shows_rows_and_offers_the_error_csv(admin_client, ty
 def test_admin_import_needs_sign_in(app, types):
     resp = app.test_client().get("/admin/import/?type=supplier")
     assert resp.status_code in (302, 303) and "/admin/login/" in resp.headers["Location"]
+
+
+def test_a_long_import_shows_its_progress_while_it_holds_the_database(app, admin_client, types, store_in, monkeypatch):
+    """A run that outlasts the request's short wait continues beside it; a page without database access
+    (on SQLite the import holds the one write lock) shows the rows done, then hands over to the report."""
+    import threading
+    import time
+
+    import recordbase.dataio as dataio
+
+    real_run_import, release = dataio.run_import, threading.Event()
+
+    def slow_run_import(store, type_name, table, options, progress=None):
+        store.session.execute(__import__("sqlalchemy").text("SELECT 1"))  # the transaction (and its lock) has begun
+        progress(1, 3)
+        assert release.wait(30)
+        return real_run_import(store, type_name, table, options, progress=progress)
+
+    monkeypatch.setattr(dataio, "run_import", slow_run_import)
+    app.config["IMPORT_WAIT_SECONDS"] = 0.2
+    html = _upload(admin_client, supplier_workbook(), "suppliers.xlsx")
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    data = {"csrf_token": csrf_token_from(html), "token": token, "action": "run"}
+    data.update(dict(re.findall(r'<select name="(map_\d+)"[^>]*>(?:(?!</select>).)*?<option value="([^"]*)" selected',
+                                html, re.S)))
+    resp = admin_client.post("/admin/import/run/", data=data)
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/admin/import/progress/{token}/")
+    started = time.monotonic()
+    page = admin_client.get(f"/admin/import/progress/{token}/")
+    assert time.monotonic() - started < 5  # answered while the import holds the database
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "1 of about 3 rows" in body and 'http-equiv="refresh"' in body
+    assert "<script" not in body
+    assert app.test_client().get(f"/admin/import/progress/{token}/").status_code == 302  # signed-in users only
+    assert admin_client.get("/admin/import/progress/someone-elses/").status_code == 404
+    release.set()
+    deadline = time.monotonic() + 30
+    while True:
+        page = admin_client.get(f"/admin/import/progress/{token}/")
+        if page.status_code == 302 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert page.status_code == 302 and page.headers["Location"].endswith(f"/admin/import/job/{token}/")
+    report = admin_client.get(f"/admin/import/job/{token}/").get_data(as_text=True)
+    assert "3 records were created" in report
+    assert len(records(store_in)) == 3

@@ -5,7 +5,9 @@ Upload a CSV or XLSX file (sheet, day-first/month-first, all-or-nothing or skip 
 the column mapping (automatic, editable), preview it (a dry run: every problem with row,
 column, value and reason, and the first rows as they will be stored), run it, and read the
 report (the error report downloads as CSV). Everything goes through
-:func:`recordbase.dataio.run_import`, in one transaction, as the CLI and the API do.
+:func:`recordbase.dataio.run_import`, in one transaction, as the CLI and the API do. A
+preview or import that takes more than a few seconds goes on beside the request
+(:mod:`.jobs`) while a self-refreshing page shows how many rows are done.
 
 Self-contained: :func:`register_import` adds the view and its templates (one line in
 ``init_admin``). The uploaded file waits in the instance folder between the steps, under a
@@ -21,41 +23,15 @@ from typing import Any, Optional
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
-from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ...context import current_lang, current_schema, current_user, db_session, record_store
 from ...errors import RecordbaseError
 from ..access import BUILDER_ROLES, SignedInOnly
 
-WORDS = {
-    "title": ("Import", "导入"),
-    "intro": ("Import a CSV or Excel file into a record type. Columns are matched to fields by their English or "
-              "Chinese label; nothing is written until you run the import, and by default a file with any bad row "
-              "is refused whole.",
-              "将 CSV 或 Excel 文件导入记录类型。列按中英文字段名称自动匹配；在运行导入之前不会写入任何数据，"
-              "默认情况下只要有一行有误，整个文件都不会导入。"),
-    "type": ("Record type", "记录类型"), "file": ("File (.csv or .xlsx)", "文件（.csv 或 .xlsx）"),
-    "sheet": ("Sheet (XLSX; empty: the first)", "工作表（XLSX；留空为第一个）"),
-    "dates": ("Dates like 05/01/2026", "形如 05/01/2026 的日期"), "dmy": ("day first (5 January)", "日在前（1月5日）"),
-    "mdy": ("month first (May 1)", "月在前（5月1日）"), "none": ("refuse ambiguous dates", "拒绝有歧义的日期"),
-    "mode": ("If some rows are bad", "如果某些行有误"), "all": ("import nothing", "全部不导入"),
-    "skip": ("skip them, import the rest", "跳过这些行，导入其余行"),
-    "key": ("Update existing records matching on", "按此字段匹配并更新已有记录"), "no_key": ("— (always create)", "—（总是新建）"),
-    "rules": ("Run automation rules for the imported records", "为导入的记录运行自动化规则"),
-    "upload": ("Upload and map columns", "上传并匹配列"), "mapping": ("Column mapping", "列映射"),
-    "column": ("Column", "列"), "field": ("Field", "字段"), "skip_col": ("— not imported", "— 不导入"),
-    "preview": ("Preview (dry run)", "预览（试运行）"), "run": ("Import", "导入"),
-    "report": ("Report", "报告"), "row": ("Row", "行"), "value": ("Value", "值"), "reason": ("Reason", "原因"),
-    "download": ("Download the error report (CSV)", "下载错误报告（CSV）"), "again": ("Import another file", "导入其他文件"),
-    "preview_rows": ("First rows as they will be stored", "前几行的存储结果"), "expired": (
-        "The uploaded file is no longer available; upload it again.", "上传的文件已失效，请重新上传。"),
-    "list": ("Back to the list", "返回列表"), "more": ("more problems: download the report", "个问题未显示：请下载报告"),
-}
-
-
-def word(key: str, lang: Optional[str] = None) -> str:
-    en, zh = WORDS[key]
-    return zh if (lang or current_lang()).startswith("zh") else en
+#: seconds the run request waits for the import before it shows the progress page instead
+WAIT_SECONDS = 3.0
 
 
 def _upload_dir() -> Path:
@@ -76,7 +52,7 @@ def _cleanup(folder: Path, max_age: float = 86400) -> None:
 
 class ImportView(SignedInOnly, BaseView):
     def __init__(self) -> None:
-        super().__init__(name=LazyString(lambda: word("title")), endpoint="records_import", url="/admin/import")
+        super().__init__(name=_l("Import"), endpoint="records_import", url="/admin/import")
 
     # -- helpers ------------------------------------------------------------------------------
     def _typedef(self, name: Optional[str]):
@@ -93,7 +69,7 @@ class ImportView(SignedInOnly, BaseView):
     def _saved(self, token: str) -> tuple[Path, dict]:
         meta_path = self._token_path(token, ".json")
         if not meta_path.exists():
-            flash(word("expired"), "error")
+            flash(_("The uploaded file is no longer available; upload it again."), "error")
             return None, None  # type: ignore[return-value]
         meta = json.loads(meta_path.read_text("utf-8"))
         return self._token_path(token, meta["suffix"]), meta
@@ -108,9 +84,13 @@ class ImportView(SignedInOnly, BaseView):
     # -- pages ----------------------------------------------------------------------------------
     @expose("/")
     def index(self) -> Any:
+        store = record_store()
+        types = [t for t in current_schema().ordered() if store.can("import", t.name)]
         typedef = self._typedef(request.args.get("type"))
-        return self.render("dataio/upload.html", typedef=typedef, types=current_schema().ordered(), lang=current_lang(),
-                           word=word, builder=current_user().role in BUILDER_ROLES)
+        if typedef is not None and typedef not in types:
+            abort(403)
+        return self.render("dataio/upload.html", typedef=typedef, types=types, lang=current_lang(),
+                           builder=current_user().role in BUILDER_ROLES)
 
     @expose("/upload/", methods=("POST",))
     def upload(self) -> Any:
@@ -120,8 +100,10 @@ class ImportView(SignedInOnly, BaseView):
         typedef = self._typedef(request.form.get("type"))
         f = request.files.get("file")
         if typedef is None or f is None or not f.filename:
-            flash(word("file") + " ?", "error")
+            flash(_("Choose a record type and a CSV or XLSX file."), "error")
             return redirect(url_for(".index", type=request.form.get("type") or ""))
+        if not record_store().can("import", typedef.name):
+            abort(403)
         folder = _upload_dir()
         _cleanup(folder)
         token = secrets.token_urlsafe(12)
@@ -137,14 +119,15 @@ class ImportView(SignedInOnly, BaseView):
             return redirect(url_for(".index", type=typedef.name))
         meta = {"type": typedef.name, "filename": f.filename, "suffix": suffix, "options": options}
         self._token_path(token, ".json").write_text(json.dumps(meta), "utf-8")
-        mapping = auto_map(typedef, table.headers)
+        mapping = [_column(m.to_json()) for m in auto_map(typedef, table.headers)]
         return self.render("dataio/mapping.html", typedef=typedef, token=token, meta=meta, mapping=mapping,
-                           fields=[x for x in typedef.fields if importable(x)], lang=current_lang(), word=word,
-                           table=table)
+                           fields=[x for x in typedef.fields if importable(x)], lang=current_lang(), table=table)
 
     @expose("/run/", methods=("POST",))
     def run(self) -> Any:
-        from ...dataio import ImportOptions, open_table, run_import
+        from ...dataio import ImportOptions
+
+        from .jobs import read_status, start_import
 
         token = request.form.get("token", "")
         path, meta = self._saved(token)
@@ -153,39 +136,57 @@ class ImportView(SignedInOnly, BaseView):
         typedef = self._typedef(meta["type"])
         if typedef is None:
             abort(404)
+        if not record_store().can("import", typedef.name):
+            abort(403)  # a role without 'import' on this type (the job checks again, in its own session)
+        status_path = self._token_path(token, ".status.json")
+        current = read_status(status_path)
+        if current and current.get("state") == "running":  # a second click while it runs
+            return redirect(url_for("recordbase_admin_dataio.progress", token=token))
         mapping = {}
         for key, value in request.form.items():
-            if key.startswith("map_"):
+            if key.startswith("map_") and key[4:].isdigit():
                 mapping[int(key[4:]) + 1] = value or None
         opts = meta["options"]
-        dry_run = request.form.get("action") != "run"
-        session = db_session()
-        try:
-            store = record_store()
-            if hasattr(store, "require"):
-                store.require("import", typedef.name)  # 403 for a role without 'import' on this type
-            table = open_table(path, meta["filename"], sheet=opts["sheet"])
-            report = run_import(store, typedef.name, table, ImportOptions(
-                mapping=mapping, key=opts["key"], skip_bad_rows=opts["skip_bad_rows"], dry_run=dry_run,
-                date_order=opts["date_order"], run_rules=opts["run_rules"]))
-        except RecordbaseError as exc:
-            session.rollback()
-            flash(exc.message, "error")
-            return redirect(url_for(".index", type=typedef.name))
-        if report.committed:
-            session.commit()
-        else:
-            session.rollback()
-        errors_path = self._token_path(token, ".errors.csv")
-        errors_path.write_text(report.errors_csv(), "utf-8")
-        if not dry_run and report.committed:
-            path.unlink(missing_ok=True)
+        options = ImportOptions(mapping=mapping, key=opts["key"], skip_bad_rows=opts["skip_bad_rows"],
+                                dry_run=request.form.get("action") != "run", date_order=opts["date_order"],
+                                run_rules=opts["run_rules"])
+        user_id, lang, errors_path = current_user().id, current_lang(), self._token_path(token, ".errors.csv")
+        db_session().rollback()  # end this request's transaction: on SQLite it holds the one write lock
+        thread = start_import(current_app._get_current_object(), status_path=status_path, errors_path=errors_path,
+                              upload_path=path, filename=meta["filename"], type_name=typedef.name, user_id=user_id,
+                              lang=lang, sheet=opts["sheet"], options=options)
+        thread.join(current_app.config.get("IMPORT_WAIT_SECONDS", WAIT_SECONDS))
+        if thread.is_alive():  # a big file: the progress page, which needs no database, until it is done
+            return redirect(url_for("recordbase_admin_dataio.progress", token=token))
+        return self.job(token)
+
+    @expose("/job/<token>/")
+    def job(self, token: str) -> Any:
+        """The progress of a running preview or import, or its report once it is over."""
         from ...dataio.mapping import importable
 
+        from .jobs import read_status
+
+        meta_path = self._token_path(token, ".json")
+        status = read_status(self._token_path(token, ".status.json"))
+        if status is None or not meta_path.exists():
+            abort(404)
+        meta = json.loads(meta_path.read_text("utf-8"))
+        typedef = self._typedef(meta["type"])
+        if typedef is None:
+            abort(404)
+        if status["state"] == "running":
+            return redirect(url_for("recordbase_admin_dataio.progress", token=token))
+        if status["state"] == "failed":
+            flash(status.get("message") or _("The import failed unexpectedly; nothing was written."), "error")
+            return redirect(url_for(".index", type=typedef.name))
+        report = status["report"]
+        dry_run = report["dry_run"]
+        upload = self._token_path(token, meta["suffix"])
         return self.render("dataio/report.html", typedef=typedef, report=report, token=token, meta=meta,
-                           dry_run=dry_run, lang=current_lang(), word=word, mapping=report.mapping,
+                           dry_run=dry_run, lang=current_lang(), mapping=[_column(m) for m in report["mapping"]],
                            fields=[x for x in typedef.fields if importable(x)],
-                           can_run=dry_run and report.ok and path.exists())
+                           can_run=dry_run and report["ok"] and upload.exists())
 
     @expose("/errors/<token>.csv")
     def errors(self, token: str) -> Any:
@@ -196,7 +197,48 @@ class ImportView(SignedInOnly, BaseView):
                         headers={"Content-Disposition": 'attachment; filename="import-errors.csv"'})
 
 
+def _column(m: dict) -> dict:
+    """One row of the mapping form from a column's JSON (the same shape before and after a run)."""
+    return {"index": m["column"] - 1, "header": m["header"], "field": m["field"], "reason": m.get("reason")}
+
+
+def progress(token: str) -> Any:
+    """``/admin/import/progress/<token>``: how far a running import got, without the database.
+
+    On SQLite the import holds the database's one write lock until it commits, so this page
+    (unlike every admin page) reads only the signed session cookie and the status file, and
+    hands over to the admin's report page when the import is over.
+    """
+    from flask import render_template, session
+
+    from ...i18n import lang_code
+    from .jobs import read_status
+
+    uid = session.get("uid")
+    if uid is None:
+        return redirect(url_for("admin.index"))
+    if not token or not token.replace("-", "").replace("_", "").isalnum():
+        abort(404)
+    folder = Path(current_app.instance_path) / "imports"
+    status = read_status(folder / f"{uid}-{token}.status.json")
+    meta = read_status(folder / f"{uid}-{token}.json")
+    if status is None or meta is None:
+        abort(404)
+    if status.get("state") != "running":
+        return redirect(url_for("records_import.job", token=token))
+    done, total = status.get("done") or 0, status.get("total")
+    return render_template("dataio/progress.html", token=token, meta=meta, done=done, total=total,
+                           percent=min(99, int(done * 100 / total)) if total else None,
+                           dry_run=status.get("dry_run"), lang=lang_code(session.get("lang")),
+                           seconds=int(time.time() - status.get("started", time.time())))
+
+
 def register_import(admin) -> None:
     """Add the import page to ``admin`` (call once, from ``init_admin``)."""
-    admin.app.register_blueprint(Blueprint("recordbase_admin_dataio", __name__, template_folder="templates"))
+    from ...security import DATABASE_FREE_ENDPOINTS
+
+    bp = Blueprint("recordbase_admin_dataio", __name__, template_folder="templates")
+    bp.add_url_rule("/admin/import/progress/<token>/", "progress", progress)
+    admin.app.register_blueprint(bp)
+    DATABASE_FREE_ENDPOINTS.add("recordbase_admin_dataio.progress")
     admin.add_view(ImportView())

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 
-from ...context import current_lang, current_schema, db_session
+from ...context import current_lang, current_schema, db_session, record_store
 from ...metamodel.fieldtypes import FieldDef, field_types
 from ...metamodel.runtime import TypeDef
 from ...metamodel.service import MetamodelService
@@ -25,6 +25,27 @@ def _field_or_404(typedef: TypeDef, field_name: str) -> FieldDef:
     if fd is None:
         abort(404)
     return fd
+
+
+def _check(typedef: TypeDef, expression: str, fd: Optional[FieldDef]) -> dict:
+    from ...storage.formula_preview import preview_formula
+
+    result = preview_formula(record_store(), typedef.name, expression, exclude_field=fd.name if fd else None)
+    result["text"] = _check_text(result)
+    return result
+
+
+def _check_text(result: dict) -> str:
+    """The one line the form shows under the formula."""
+    if not result["ok"]:
+        return result["error"]
+    kind = _("Result: %(type)s", type=result["result_type"])
+    sample = result["sample"]
+    if sample is None:
+        return kind + " · " + _("no record yet to try it on")
+    value = sample["value"]
+    shown = _("(empty)") if value is None or value == "" else str(value)
+    return kind + " · " + _("on %(title)s: %(value)s", title=sample["title"] or f"#{sample['id']}", value=shown)
 
 
 class FieldPages:
@@ -56,6 +77,10 @@ class FieldPages:
                 data.update(options_to_form(ftype, fd.options))
         form = cls(request.form if posted else None, **data)
         refresh = posted and bool(request.form.get("_refresh"))
+        formula_check = None
+        if posted and request.form.get("_check") and "opt_expression" in form:
+            refresh = True  # "Check formula" without script: show the result, save nothing
+            formula_check = _check(typedef, form["opt_expression"].data or "", fd)
         if posted and not refresh and form.validate():
             try:
                 options = options_from_form(ftype, form)
@@ -72,7 +97,15 @@ class FieldPages:
                     return redirect(url_for(".fields", type_name=typedef.name))
                 show_errors(form, error)
         return self.render("recordbase/meta/field_form.html", form=form, typedef=typedef, field=fd,
-                           ftype=ftype, lang=lang, option_names=[n for n in form._fields if n.startswith("opt_")])
+                           ftype=ftype, lang=lang, option_names=[n for n in form._fields if n.startswith("opt_")],
+                           formula_check=formula_check)
+
+    @expose("/types/<type_name>/formula-check/", methods=("POST",))
+    def formula_check(self, type_name: str) -> Any:
+        """The live check of the field form: JSON of :func:`~recordbase.storage.formula_preview.preview_formula`."""
+        typedef = typedef_or_404(type_name)
+        fd = typedef.field(request.form.get("field", "")) if request.form.get("field") else None
+        return jsonify(_check(typedef, request.form.get("expression", ""), fd))
 
     @expose("/types/<type_name>/fields/new/", methods=("GET", "POST"))
     def field_create(self, type_name: str) -> Any:
