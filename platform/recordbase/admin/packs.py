@@ -7,7 +7,7 @@ changes); uninstall (the pack's types to the trash). Owners and builders only. E
 goes through :mod:`recordbase.packs.installer`, in one transaction, as the CLI and API do.
 
 Self-contained: :func:`register_packs` adds the view (one line in ``init_admin``); templates
-live in ``templates/packs/``. Its few words are bilingual here, not in the message catalogue.
+live in ``templates/packs/``. Its words are in the message catalogue (Flask-Babel).
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
-from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..context import current_lang, current_user, db_session
 from ..errors import RecordbaseError
@@ -23,29 +24,6 @@ from ..packs import PackError, catalog
 from ..packs.installer import install, installed_packs, uninstall
 from .access import BuildersOnly
 
-WORDS = {
-    "title": ("Template packs", "模板包"),
-    "intro": ("Ready-made record types, rules, saved views and sample data. Installing twice changes nothing; "
-              "installing a newer version adds what is new and keeps your own changes.",
-              "预置的记录类型、自动化规则、视图与示例数据。重复安装不会改变任何内容；安装新版本只会增加新内容，并保留您自己的修改。"),
-    "types": ("Record types", "记录类型"), "rules": ("Automation rules", "自动化规则"), "views": ("Saved views", "视图"),
-    "fields": ("Fields", "字段"), "version": ("Version", "版本"), "installed": ("Installed", "已安装"),
-    "not_installed": ("Not installed", "未安装"), "uninstalled": ("Uninstalled (in the trash)", "已卸载（在回收站）"),
-    "preview": ("Preview", "预览"), "install": ("Install", "安装"), "upgrade": ("Upgrade", "升级"),
-    "reinstall": ("Install again", "重新安装"), "sample": ("Include sample data", "包含示例数据"),
-    "uninstall": ("Uninstall", "卸载"), "confirm_uninstall": ("Move this pack's record types and their records to the trash?",
-                                                               "将此模板包的记录类型及其记录移入回收站？"),
-    "back": ("All packs", "全部模板包"), "field": ("Field", "字段"), "type": ("Type", "类型"),
-    "api_name": ("API name", "API 名称"), "sample_records": ("Sample records", "示例记录"),
-    "trigger": ("Trigger", "触发"), "record_type": ("Record type", "记录类型"),
-    "kept": ("Kept your change", "保留了您的修改"), "skipped": ("Skipped", "跳过"),
-    "refused": ("The pack was refused; nothing was installed", "模板包未通过校验，未安装任何内容"),
-}
-
-
-def word(key: str, lang: str | None = None) -> str:
-    en, zh = WORDS[key]
-    return zh if (lang or current_lang()).startswith("zh") else en
 
 
 def pick(obj: dict, key: str, lang: str) -> Any:
@@ -57,7 +35,7 @@ def pick(obj: dict, key: str, lang: str) -> Any:
 
 class PacksView(BuildersOnly, BaseView):
     def __init__(self) -> None:
-        super().__init__(name=LazyString(lambda: word("title")), endpoint="packs", url="/admin/packs")
+        super().__init__(name=_l("Template packs"), endpoint="packs", url="/admin/packs")
 
     def _packs(self) -> tuple[list, dict]:
         return catalog(), installed_packs(db_session())
@@ -72,7 +50,7 @@ class PacksView(BuildersOnly, BaseView):
     def index(self) -> Any:
         sources, installed = self._packs()
         return self.render("packs/index.html", packs=sources, installed=installed, lang=current_lang(),
-                           word=word, pick=pick)
+                           pick=pick)
 
     @expose("/<pack_id>/")
     def preview(self, pack_id: str) -> Any:
@@ -82,7 +60,7 @@ class PacksView(BuildersOnly, BaseView):
             if isinstance(s.data, dict):
                 counts[s.data.get("type", "")] = counts.get(s.data.get("type", ""), 0) + len(s.data.get("records") or [])
         return self.render("packs/preview.html", pack=src, m=src.manifest, installed=installed_packs(db_session()).get(pack_id),
-                           sample_counts=counts, lang=current_lang(), word=word, pick=pick)
+                           sample_counts=counts, lang=current_lang(), pick=pick)
 
     @expose("/<pack_id>/install/", methods=("POST",))
     def install_view(self, pack_id: str) -> Any:
@@ -95,7 +73,7 @@ class PacksView(BuildersOnly, BaseView):
             session.commit()
         except PackError as exc:
             session.rollback()
-            flash(word("refused", lang) + ": " + "; ".join(f"{p['path']}: {p['message']}" for p in exc.problems[:10]),
+            flash(_("The pack was refused; nothing was installed") + ": " + "; ".join(f"{p['path']}: {p['message']}" for p in exc.problems[:10]),
                   "error")
             return redirect(url_for(".preview", pack_id=pack_id))
         except RecordbaseError as exc:
@@ -104,9 +82,9 @@ class PacksView(BuildersOnly, BaseView):
             return redirect(url_for(".preview", pack_id=pack_id))
         flash(report.summary(), "success")
         for c in report.conflicts[:10]:
-            flash(f"{word('kept', lang)}: {c['item']} — {c['message']}", "warning")
+            flash(f"{_('Kept your change')}: {c['item']} — {c['message']}", "warning")
         for s in report.skipped[:10]:
-            flash(f"{word('skipped', lang)}: {s['item']} — {s['message']}", "info")
+            flash(f"{_('Skipped')}: {s['item']} — {s['message']}", "info")
         return redirect(url_for(".index"))
 
     @expose("/<pack_id>/uninstall/", methods=("POST",))
