@@ -49,7 +49,9 @@ class SchemaManager:
     # -- types -----------------------------------------------------------------
     def create_type_table(self, type_id: int) -> None:
         with self._ddl():
-            self.ops.create_table(table_name(type_id), *system_columns())
+            # AUTOINCREMENT on SQLite: the id of a purged record is never given again (history, audit
+            # and links name records by id); PostgreSQL's sequences never reuse one anyway
+            self.ops.create_table(table_name(type_id), *system_columns(), sqlite_autoincrement=True)
             self.ops.create_index(f"ix_{table_name(type_id)}_updated_at", table_name(type_id), ["updated_at"])
 
     def drop_type_table(self, type_id: int) -> None:
@@ -83,7 +85,8 @@ class SchemaManager:
                 return
             self.sync_indexes(type_id, replace(field, indexed=False, unique=False, field_type="text"), field)
             if self.dialect == "sqlite":
-                with self.ops.batch_alter_table(table_name(type_id)) as batch:
+                with self.ops.batch_alter_table(table_name(type_id),
+                                                table_kwargs={"sqlite_autoincrement": True}) as batch:
                     batch.drop_column(field.column_name)
             else:
                 self.ops.drop_column(table_name(type_id), field.column_name)
