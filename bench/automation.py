@@ -6,7 +6,8 @@
 Measures, on a record type with eleven number fields, the time of one record update (its own
 transaction, through ``RecordStore.update``):
 
-(a) with no rules (the baseline);
+(a) with no rules (the baseline: a second, identical type that has no rules; its writes are
+    interleaved with the measured ones, so that load from other processes hits both alike);
 (b) with 10 enabled ``record_updated`` rules whose conditions do not match (target: <= 1.3x);
 (c) with 1 and with 10 matching rules each updating another field of the record (target for
     matching data-update rules: <= 2x; each such rule is one more write of the record);
@@ -43,8 +44,9 @@ def setup(url: str):
     upgrade_database(engine)
     sessions = make_sessionmaker(engine)
     with sessions.begin() as s:
-        MetamodelService(s).create_type({"name": "bench_item", "label": "Bench item",
-                                         "fields": [{"name": f, "label": f, "type": "number"} for f in FIELDS]})
+        for name in ("bench_item", "bench_plain"):
+            MetamodelService(s).create_type({"name": name, "label": name,
+                                             "fields": [{"name": f, "label": f, "type": "number"} for f in FIELDS]})
     return engine, sessions
 
 
@@ -59,15 +61,25 @@ def set_rules(sessions, cache, rules: list[dict]) -> None:
             svc.create(r)
 
 
-def time_writes(sessions, cache, rid: int, writes: int) -> float:
-    """Median seconds of one update (its own transaction)."""
-    samples = []
+def _write(sessions, cache, type_name: str, rid: int, n: int) -> float:
+    t0 = time.perf_counter()
+    with sessions.begin() as s:
+        RecordStore(s, cache.get(s)).update(type_name, rid, {"n": n})
+    return time.perf_counter() - t0
+
+
+def time_writes(sessions, cache, rid: int, writes: int, plain_rid: int) -> tuple[float, float]:
+    """Median seconds of one update (its own transaction) of the type with the rules, and of the
+    type without, measured in turns."""
+    samples, plain = [], []
     for i in range(writes):
-        t0 = time.perf_counter()
-        with sessions.begin() as s:
-            RecordStore(s, cache.get(s)).update("bench_item", rid, {"n": i % 1000})
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples)
+        if i % 2:
+            samples.append(_write(sessions, cache, "bench_item", rid, i % 1000))
+            plain.append(_write(sessions, cache, "bench_plain", plain_rid, i % 1000))
+        else:
+            plain.append(_write(sessions, cache, "bench_plain", plain_rid, i % 1000))
+            samples.append(_write(sessions, cache, "bench_item", rid, i % 1000))
+    return statistics.median(samples), statistics.median(plain)
 
 
 def webhook_throughput(sessions, cache, steps: int) -> float:
@@ -112,24 +124,25 @@ def main() -> None:
     cache = SchemaCache()
     with sessions.begin() as s:
         rid = RecordStore(s, cache.get(s)).create("bench_item", {"n": 0}).id
-    results = {}
-    set_rules(sessions, cache, [])
-    time_writes(sessions, cache, rid, 50)  # warm up
-    results["no rules"] = time_writes(sessions, cache, rid, args.writes)
-    set_rules(sessions, cache, [{"name": f"never {i}", "type": "bench_item", "trigger": {"on": "record_updated"},
-                                 "condition": {"field": "n", "op": "gt", "value": 10 ** 9},
-                                 "actions": [{"do": "update_record", "values": {f"x{i}": 1}}]} for i in range(10)])
-    results["10 non-matching rules"] = time_writes(sessions, cache, rid, args.writes)
+        plain_rid = RecordStore(s, cache.get(s)).create("bench_plain", {"n": 0}).id
+    scenarios = {"no rules": []}
+    scenarios["10 non-matching rules"] = [
+        {"name": f"never {i}", "type": "bench_item", "trigger": {"on": "record_updated"},
+         "condition": {"field": "n", "op": "gt", "value": 10 ** 9},
+         "actions": [{"do": "update_record", "values": {f"x{i}": 1}}]} for i in range(10)]
     for count in (1, 10):
-        set_rules(sessions, cache, [{"name": f"copy {i}", "type": "bench_item",
-                                     "trigger": {"on": "record_updated", "fields": ["n"]},
-                                     "actions": [{"do": "update_record", "values": {f"x{i}": {"formula": f"{{n}} + {i}"}}}]}
-                                    for i in range(count)])
-        results[f"{count} matching update rule(s)"] = time_writes(sessions, cache, rid, max(50, args.writes // 2))
-    base = results["no rules"]
+        scenarios[f"{count} matching update rule(s)"] = [
+            {"name": f"copy {i}", "type": "bench_item", "trigger": {"on": "record_updated", "fields": ["n"]},
+             "actions": [{"do": "update_record", "values": {f"x{i}": {"formula": f"{{n}} + {i}"}}}]}
+            for i in range(count)]
+    set_rules(sessions, cache, [])
+    time_writes(sessions, cache, rid, 50, plain_rid)  # warm up
     print(f"database: {engine.url.render_as_string(hide_password=True)}; python {sys.version.split()[0]}")
-    for name, secs in results.items():
-        print(f"  {name:28s} {secs * 1000:8.3f} ms/write   {secs / base:5.2f}x")
+    print(f"  {'':28s} {'with rules':>10s}   {'no rules':>10s}   ratio (medians of interleaved writes)")
+    for name, rules in scenarios.items():
+        set_rules(sessions, cache, rules)
+        secs, base = time_writes(sessions, cache, rid, args.writes, plain_rid)
+        print(f"  {name:28s} {secs * 1000:7.3f} ms   {base * 1000:7.3f} ms   {secs / base:5.2f}x")
     rate = webhook_throughput(sessions, cache, args.steps)
     print(f"  webhook steps delivered by one worker --once: {rate:,.0f} steps/s ({args.steps} steps)")
     engine.dispose()

@@ -132,9 +132,10 @@ def evaluation(auto) -> Auto:
 
 
 class Hook:
-    """A local HTTP server recording POSTs; ``fail_next`` makes the next N requests answer 503."""
+    """A local HTTP server recording POSTs; ``fail_next`` makes the next N requests answer 503.
+    ``port``: listen on that port (0: any free one)."""
 
-    def __init__(self):
+    def __init__(self, port: int = 0):
         self.requests: list[dict] = []
         self.fail_next = 0
         self.status = 200
@@ -158,7 +159,7 @@ class Hook:
             def log_message(self, *args):  # quiet
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 

@@ -12,6 +12,10 @@ The record store calls :meth:`RuleEngine.after_event` after every create, update
   the same record in the same state (a cycle), the chain stops: everything the chain did is
   rolled back (a savepoint around each rule fired by the user's write), a failed run naming
   the chain of rules is recorded, and the user's write still succeeds.
+- **Cost.** The rules of each type are precompiled per schema and rules version (:mod:`.plan`);
+  conditions are checked in Python on the event's values. Rules fired by the user's write that
+  only set plain fields of the record are evaluated in memory and written with one update
+  (:mod:`.merge`) when that cannot change which rules fire.
 - **External effects** (webhook, e-mail) are written as *pending* run steps in the same
   transaction: a transactional outbox. After commit they are handed to the queue
   (:mod:`.queue`); the worker (:mod:`.outbox`) executes them, at least once, and never for a
@@ -38,8 +42,11 @@ from ..metamodel.runtime import TypeDef
 from ..models import utcnow
 from . import expressions as ex
 from .actions import StepSpec, zh_context
+from .merge import UpdateGroup
 from .models import RuleRun, RuleStep
-from .rules import CompiledRule, event_rules
+from .plan import TypeRules, type_rules
+from .rules import CompiledRule
+from .runs import run_json, step_json  # noqa: F401 - the API and admin import them from here
 
 if TYPE_CHECKING:
     from ..storage import RecordStore
@@ -138,7 +145,7 @@ class RuleEngine:
         self.store = store
         self.session: Session = store.session
         self.now = now
-        self._rules: Optional[dict[str, list[CompiledRule]]] = None
+        self._rules: Optional[dict[str, TypeRules]] = None
         self._chain: list[dict] = []
         self._conditions: dict[int, Any] = {}
 
@@ -157,14 +164,16 @@ class RuleEngine:
         return self._conditions[key]
 
     # -- events ----------------------------------------------------------------------
-    def rules_for(self, type_name: str) -> list[CompiledRule]:
+    def rules_for(self, type_name: str) -> Optional[TypeRules]:
+        """The type's precompiled rules (the rules version is read once per engine, i.e. per unit of work)."""
         if self._rules is None:
-            self._rules = event_rules(self.session, self.store.schema, self.store.ctx)
-        return self._rules.get(type_name, ())
+            self._rules = type_rules(self.session, self.store.schema, self.store.ctx)
+        return self._rules.get(type_name)
 
     def after_event(self, event: "RecordEvent") -> None:
-        rules = self.rules_for(event.type_name)
-        if not rules or event.action == "restore":
+        trules = self.rules_for(event.type_name)
+        rules = trules.for_action(event.action) if trules is not None else ()
+        if not rules:
             return
         changed: list[str] = []
         if event.action == "update":
@@ -174,24 +183,48 @@ class RuleEngine:
         after = {**event.after, "id": event.record_id}
         before = {**event.before, "id": event.record_id}
         mark = len(self.store.events)
+        merging = event.action != "delete" and trules.any_mergeable and not self._chain
+        group: Optional[UpdateGroup] = None
         for rule in rules:
             on = rule.on
-            if event.action == "create" and on in ("record_created", "record_matches"):
+            if event.action == "create":
                 fire = self.condition(rule).matches(after)
-            elif event.action == "update" and on == "record_updated":
+            elif on == "record_updated":
                 fire = (not rule.fields or bool(rule.fields.intersection(changed))) and \
                     self.condition(rule).matches(after, before)
-            elif event.action == "update" and on == "record_matches":
+            elif on == "record_matches":
                 cond = self.condition(rule)
                 fire = cond.matches(after) and not cond.matches(before)
-            elif event.action == "delete" and on == "record_deleted":
+            else:  # deleted
                 fire = self.condition(rule).matches(before)
-            else:
+            if not fire:
                 continue
-            if fire:
-                # the event's values are the record's own unless an earlier rule wrote since
+            # the event's values are the record's own unless an earlier rule wrote since
+            current = (event.after or event.before) if len(self.store.events) == mark else None
+            if merging:
+                if group is None:
+                    group = UpdateGroup.start(self, trules, event.type_name, event.record_id, current, changed)
+                if group.try_add(rule, on):
+                    continue
+                self._flush(group)
+                group = None
                 current = (event.after or event.before) if len(self.store.events) == mark else None
-                self.fire(rule, event.record_id, on, before=event.before, values=current, changed=changed)
+            self.fire(rule, event.record_id, on, before=event.before, values=current, changed=changed)
+        if group is not None:
+            self._flush(group)
+
+    def _flush(self, group: UpdateGroup) -> None:
+        """Write a group of merged rules; a failure fails the write and is recorded, as :meth:`fire` does."""
+        started, t0 = utcnow(), _time.perf_counter()
+        try:
+            group.flush()
+        except RuleFailed as failed:
+            self.session.info.setdefault(FAILED_KEY, []).append(dict(
+                rule_id=failed.rule.id, trigger=failed.rule.on, type_name=group.typedef.name,
+                record_id=group.record_id, error=failed.message, chain=failed.chain or None,
+                user_id=self.store.user_id, started_at=started, duration_ms=int((_time.perf_counter() - t0) * 1000)))
+            _install_listeners(self.session)
+            raise
 
     # -- firing ------------------------------------------------------------------------
     def fire(self, rule: CompiledRule, record_id: int, trigger: str, before: Optional[dict] = None,
@@ -324,34 +357,6 @@ class RuleEngine:
             if FAILED_KEY in self.session.info:  # a dry run that fails is reported, not recorded
                 del self.session.info[FAILED_KEY][failures:]
         return snapshot, matched
-
-
-def run_json(run: RuleRun, with_steps: bool = True) -> dict:
-    out = {"id": run.id, "rule_id": run.rule_id, "status": run.status, "trigger": run.trigger,
-           "type": run.type_name, "record_id": run.record_id,
-           "started_at": _iso(run.started_at), "finished_at": _iso(run.finished_at),
-           "duration_ms": run.duration_ms, "error": run.error, "chain": run.chain, "depth": run.depth}
-    if run.dry_run:
-        out["dry_run"] = True
-    if with_steps:
-        out["steps"] = [step_json(s) for s in run.steps]
-    return out
-
-
-def step_json(step: RuleStep) -> dict:
-    out = {"id": step.id, "position": step.position, "action": step.action, "kind": step.kind,
-           "status": step.status, "result": step.result, "error": step.error, "attempts": step.attempts,
-           "next_attempt_at": _iso(step.next_attempt_at) if step.status == "pending" else None,
-           "finished_at": _iso(step.finished_at)}
-    if step.kind == "external" and step.payload:
-        shown = {k: v for k, v in step.payload.items() if k != "secret"}
-        out["payload"] = shown
-        out["idempotency_key"] = step.idempotency_key
-    return out
-
-
-def _iso(dt: Optional[datetime]) -> Optional[str]:
-    return None if dt is None else dt.replace(tzinfo=timezone.utc).isoformat()
 
 
 # -- after the transaction ----------------------------------------------------------------

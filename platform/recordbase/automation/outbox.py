@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..models import utcnow
 from .models import RuleRun, RuleStep
-from .settings import smtp_settings
+from .settings import setting, smtp_settings
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +55,13 @@ def naive_utc(now: Optional[datetime]) -> datetime:
 
 
 def backoff(attempts: int) -> timedelta:
-    """The wait after the ``attempts``-th failed attempt."""
-    return timedelta(seconds=min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1)))
+    """The wait after the ``attempts``-th failed attempt (the first wait is ``RECORDBASE_RETRY_BACKOFF``
+    seconds, default :data:`BACKOFF_BASE`; tests and impatient set-ups shorten it)."""
+    try:
+        base = float(setting("RETRY_BACKOFF", "") or BACKOFF_BASE)
+    except ValueError:
+        base = BACKOFF_BASE
+    return timedelta(seconds=min(BACKOFF_CAP, max(0.0, base) * 2 ** max(0, attempts - 1)))
 
 
 def _due(now: datetime):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Optional
 
 from .settings import instance_folder, redis_url
@@ -97,6 +97,8 @@ def enqueue_steps(step_ids: list[int], eta: Optional[datetime] = None) -> None:
         return
     try:
         h = get_huey()
+        if eta is not None and eta.tzinfo is None:
+            eta = eta.replace(tzinfo=timezone.utc)  # ours are naive UTC; Huey reads naive as local time
         for sid in step_ids:
             if eta is not None:
                 h.rb_deliver.schedule(args=(sid,), eta=eta)

@@ -8,6 +8,8 @@
 ``RECORDBASE_SMTP_TLS``   ``1`` (default): STARTTLS; ``0``: plain; ``ssl``: SMTP over TLS
 ``RECORDBASE_REDIS_URL``  the Huey queue on Redis (many workers on many machines) instead of
                           the SQLite queue file ``<instance>/automation-queue.db``
+``RECORDBASE_RETRY_BACKOFF``  seconds before a failed webhook / e-mail is retried the first time
+                          (default 30; doubled after each failure, at most an hour)
 ``RECORDBASE_TIMEZONE``   the instance time zone (schedules without a ``timezone``, ``--now`` without an offset)
 ========================  ==================================================================
 """

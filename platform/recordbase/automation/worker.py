@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
+import subprocess
+import sys
+import threading
+import time
 import uuid
 from datetime import datetime, timezone
 from typing import Optional
@@ -92,13 +97,46 @@ def run_forever(threads: int = 2) -> None:
     consumer.run()
 
 
-def start_embedded_worker(database_url: str, extra_env: Optional[dict] = None):
-    """Start ``recordbase worker`` as a child process (``recordbase serve`` without ``--no-worker``).
+def watch_parent(parent_pid: int, interval: float = 1.0) -> threading.Thread:
+    """Stop this process when ``parent_pid`` is no longer its parent (the embedded worker of
+    ``recordbase serve``: if serve is killed outright, with no chance to stop us, we must not live
+    on as an orphan). SIGTERM makes the Huey consumer stop; a claimed step is then delivered again
+    after its lease, with the same idempotency key."""
 
-    Returns the :class:`subprocess.Popen`; the caller terminates it when the server stops."""
-    import subprocess
-    import sys
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(interval)
+        log.warning("the serve process %s is gone: the embedded worker stops", parent_pid)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(10)
+        os._exit(1)  # the consumer did not stop in time
 
-    env = dict(os.environ, **(extra_env or {}))
-    return subprocess.Popen([sys.executable, "-m", "recordbase.cli", "--database-url", database_url, "worker"],
-                            env=env)
+    thread = threading.Thread(target=watch, name="recordbase-parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+def start_embedded_worker(database_url: str, threads: int = 2,
+                          extra_env: Optional[dict] = None) -> "subprocess.Popen":
+    """Start ``recordbase worker`` as a child of this process (``recordbase serve`` without ``--no-worker``).
+
+    The child watches that this process stays its parent and stops otherwise; the caller stops it
+    with :func:`stop_embedded_worker` when the server stops. The database URL goes through the
+    environment, not the command line (``ps`` would show a password)."""
+    env = dict(os.environ, RECORDBASE_DATABASE_URL=database_url, **(extra_env or {}))
+    return subprocess.Popen([sys.executable, "-m", "recordbase.cli", "worker", "--threads", str(threads),
+                             "--parent-pid", str(os.getpid())], env=env)
+
+
+def stop_embedded_worker(proc: "subprocess.Popen", timeout: float = 10.0) -> None:
+    """Stop the embedded worker: SIGTERM, then SIGKILL after ``timeout`` seconds."""
+    if proc.poll() is not None:
+        return
+    try:
+        proc.terminate()
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    except ProcessLookupError:  # already gone (and reaped by gunicorn's arbiter)
+        pass

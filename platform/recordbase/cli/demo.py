@@ -40,8 +40,10 @@ def stored_or_new_password() -> tuple[str, bool]:
               help=f"Set {DEMO_EMAIL}'s password (default: generated once and kept in instance/demo_password).")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--no-serve", is_flag=True, help="Set everything up and print the login, but do not serve.")
+@click.option("--no-worker", is_flag=True, help="Serve without the embedded automation worker.")
 @click.pass_context
-def demo(ctx: click.Context, port: int, host: str, password: Optional[str], workers: int, no_serve: bool) -> None:
+def demo(ctx: click.Context, port: int, host: str, password: Optional[str], workers: int, no_serve: bool,
+         no_worker: bool) -> None:
     """Set up a demo (database, owner, the outsourcing template pack with sample data) and serve it.
 
     演示：初始化数据库、创建管理员、安装服务类外包管理模板包及示例数据，然后启动服务。
@@ -89,4 +91,6 @@ def demo(ctx: click.Context, port: int, host: str, password: Optional[str], work
     click.echo("")
     if no_serve:
         return
-    run_server(st, host, port, workers, banner=f"Serving on {url}  (Ctrl+C to stop)")
+    run_server(st, host, port, workers, banner=f"Serving on {url}  (Ctrl+C to stop; automation worker "
+                                               f"{'off' if no_worker else 'included'})",
+               embedded_worker=not no_worker)

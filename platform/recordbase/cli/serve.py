@@ -6,6 +6,13 @@ Each worker then builds its own app (no preloading): engines and connection
 pools are never shared across a fork. Workers keep no state of their own; the
 schema-version cache (design §2) keeps them consistent, so any number of
 ``serve`` processes may share one PostgreSQL database.
+
+Unless ``--no-worker`` is given, the master (gunicorn's arbiter) also starts exactly one
+automation worker (``recordbase worker``) as its child once it is ready, and stops it when it
+shuts down (SIGTERM, SIGINT). The worker also watches that the master stays its parent, so a
+``serve`` killed outright (SIGKILL) leaves no orphan. With several ``serve`` processes on one
+database, each has its own embedded worker; they share the work safely (claims on outbox
+steps and on scheduled occurrences), or run ``--no-worker`` and separate ``recordbase worker``s.
 """
 from __future__ import annotations
 
@@ -99,9 +106,32 @@ def prepare(st: CliState) -> None:
     st.dispose()  # no connection may cross the fork
 
 
+def embedded_worker_hooks(database_url: str) -> dict:
+    """gunicorn server hooks that run one automation worker beside the arbiter (not per web worker)."""
+    running: dict[str, Any] = {}
+
+    def when_ready(server) -> None:
+        from ..automation.worker import start_embedded_worker
+
+        proc = start_embedded_worker(database_url)
+        running["proc"] = proc
+        server.log.info("Started the embedded automation worker (pid: %s)", proc.pid)
+
+    def on_exit(server) -> None:
+        from ..automation.worker import stop_embedded_worker
+
+        proc = running.pop("proc", None)
+        if proc is not None:
+            stop_embedded_worker(proc)
+            server.log.info("Stopped the embedded automation worker (pid: %s)", proc.pid)
+
+    return {"when_ready": when_ready, "on_exit": on_exit}
+
+
 def run_server(st: CliState, host: str, port: int, workers: int, threads: int = 4, timeout: int = 60,
-               access_log: bool = False, banner: Optional[str] = None) -> None:
-    """Prepare the database, then serve until interrupted (blocks)."""
+               access_log: bool = False, banner: Optional[str] = None, embedded_worker: bool = True) -> None:
+    """Prepare the database, then serve until interrupted (blocks); with ``embedded_worker``, one
+    automation worker runs beside the server for as long as it does."""
     if workers < 1 or threads < 1:
         raise CliError("--workers and --threads must be at least 1.")
     check_port_free(host, port)
@@ -116,7 +146,13 @@ def run_server(st: CliState, host: str, port: int, workers: int, threads: int = 
     shown = f"[{host}]" if ":" in host else host
     click.echo(banner or f"Recordbase on http://{shown}:{port}/admin/  (API: /api/v1/, "
                          f"{workers} worker{'s' if workers > 1 else ''}, database {st.display_url})")
-    make_server(factory, gunicorn_options(host, port, workers, threads, timeout, access_log)).run()
+    options = gunicorn_options(host, port, workers, threads, timeout, access_log)
+    if embedded_worker:
+        options.update(embedded_worker_hooks(url))
+    else:
+        click.echo("No embedded worker (--no-worker): run `recordbase worker` for webhooks, e-mail and "
+                   "scheduled rules.", err=True)
+    make_server(factory, options).run()
 
 
 @click.command()
@@ -127,10 +163,13 @@ def run_server(st: CliState, host: str, port: int, workers: int, threads: int = 
               help="Threads per worker (1 = gunicorn sync workers).")
 @click.option("--timeout", default=60, show_default=True, type=click.IntRange(1), help="Worker timeout, seconds.")
 @click.option("--access-log", is_flag=True, help="Log every request to stdout (with the worker's <pid>).")
+@click.option("--no-worker", is_flag=True, help="Do not start the embedded automation worker "
+              "(run `recordbase worker` separately).")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, timeout: int, access_log: bool) -> None:
+def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int, timeout: int, access_log: bool,
+          no_worker: bool) -> None:
     """Serve the admin and the REST API with gunicorn (production WSGI server).
 
     用 gunicorn 提供管理界面和 REST API（生产级 WSGI 服务器）。
     """
-    run_server(state(ctx), host, port, workers, threads, timeout, access_log)
+    run_server(state(ctx), host, port, workers, threads, timeout, access_log, embedded_worker=not no_worker)

@@ -7,6 +7,7 @@ moment and exits (for cron jobs); ``--now`` sets that moment (for tests that mov
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timezone
 from typing import Optional
 
@@ -36,8 +37,11 @@ def parse_now(text: Optional[str], tz: str) -> Optional[datetime]:
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
               help="Delivery threads (webhooks and e-mail wait on the network).")
 @click.option("--json", "as_json", is_flag=True, help="With --once: print the summary as JSON.")
+@click.option("--parent-pid", type=int, hidden=True,
+              help="Stop when this process is no longer the parent (the embedded worker of `recordbase serve`).")
 @click.pass_context
-def worker(ctx: click.Context, once: bool, now_text: Optional[str], threads: int, as_json: bool) -> None:
+def worker(ctx: click.Context, once: bool, now_text: Optional[str], threads: int, as_json: bool,
+           parent_pid: Optional[int]) -> None:
     """Run automation: webhooks, e-mail and scheduled / date-relative rules.
 
     执行自动化：Webhook、邮件，以及定时和按日期触发的规则。
@@ -66,5 +70,9 @@ def worker(ctx: click.Context, once: bool, now_text: Optional[str], threads: int
         return
     from ..automation.queue import queue_location
 
-    click.echo(f"Recordbase worker on {st.display_url} (queue: {queue_location()}); Ctrl+C to stop")
+    if parent_pid:
+        w.watch_parent(parent_pid)
+        click.echo(f"Recordbase embedded worker (pid {os.getpid()}, queue: {queue_location()})")
+    else:
+        click.echo(f"Recordbase worker on {st.display_url} (queue: {queue_location()}); Ctrl+C to stop")
     w.run_forever(threads=threads)

@@ -1,0 +1,146 @@
+"""One write for several "update a field" rules fired by the same write (deliverable 10).
+
+Fired one by one, ten rules that each set a field of the triggering record cost ten updates of
+the record, each with its re-reads, savepoint, recompute and event, and twenty flushes of run
+rows. When the rules are *mergeable* (:mod:`.plan`) and merging cannot change what happens, the
+engine instead evaluates them in order on the record in memory (each rule sees the values the
+ones before it set, as it would have), writes the union of their changes with **one** update,
+and records their runs and steps with two INSERTs.
+
+"Cannot change what happens" is checked, not assumed. Fired one by one, each rule's write is an
+event that could trigger rules (a cascade); merged, there is one event with all the changes. So
+a rule joins the group only if no rule of the type could fire on those writes: no
+``record_updated`` rule whose trigger fields or condition touch the written fields (or the
+computed and system fields, which a write may change) and whose condition holds, and no
+``record_matches`` rule whose condition reads them. Only the user's own write is merged (not a
+cascade's, whose depth and cycle bookkeeping stay as they are). Anything else — a rule that is
+not mergeable, blocked, or whose evaluation fails — ends the group and fires the normal way, so
+its failure is reported exactly as before. What differs is invisible to rules: the record's
+version grows by one instead of once per rule, and its history shows one entry for the merged
+changes.
+"""
+from __future__ import annotations
+
+import time as _time
+from typing import TYPE_CHECKING, Optional
+
+from sqlalchemy import insert
+
+from ..access.enforce import unchecked
+from ..models import utcnow
+from .models import RuleRun, RuleStep
+from .plan import TypeRules
+from .rules import CompiledRule
+
+if TYPE_CHECKING:
+    from .engine import RuleEngine
+
+
+class UpdateGroup:
+    """Mergeable rules fired on one record by one write, written together by :meth:`flush`."""
+
+    def __init__(self, engine: "RuleEngine", trules: TypeRules, type_name: str, record_id: int, values: dict,
+                 changed: list):
+        self.engine = engine
+        self.trules = trules
+        self.typedef = engine.store.schema.get(type_name)
+        self.record_id = record_id
+        self.base = {**values, "id": record_id}  # the record before any merged rule wrote
+        self.values = dict(values)  # ... and as the merged rules have set it so far
+        self.changed = changed
+        self.raw: dict = {}  # the input values to write (later rules override earlier ones)
+        self.written: frozenset = frozenset()
+        self.runs: list[tuple[CompiledRule, str, object, int, list]] = []
+        self._holds: dict[int, bool] = {}
+
+    @classmethod
+    def start(cls, engine: "RuleEngine", trules: TypeRules, type_name: str, record_id: int,
+              values: Optional[dict], changed: list) -> "UpdateGroup":
+        if values is None:  # an earlier rule wrote: read the record as it is now
+            values = dict(engine.store.get(type_name, record_id, include_deleted=True).values)
+        return cls(engine, trules, type_name, record_id, values, changed)
+
+    def _holds_unchanged(self, rule: CompiledRule) -> bool:
+        """Would ``rule``'s condition hold on a write that changes none of the fields it reads?"""
+        key = id(rule)
+        if key not in self._holds:
+            self._holds[key] = self.engine.condition(rule).matches(self.base, self.base)
+        return self._holds[key]
+
+    def blocked(self, written: frozenset) -> bool:
+        """True when writing ``written`` could fire a rule (so merging could change what happens)."""
+        touched = written | self.trules.derived
+        for other in self.trules.on_update:
+            p = self.trules.plan(other)
+            if other.on == "record_updated":
+                if p.fields is not None and not (p.fields & touched):
+                    continue
+                if p.reads is None or p.reads & touched or self._holds_unchanged(other):
+                    return True
+            elif p.reads is None or p.reads & touched:  # record_matches
+                return True
+        return False
+
+    def try_add(self, rule: CompiledRule, trigger: str) -> bool:
+        """Evaluate ``rule`` into the group; False (nothing changed) when it must fire on its own."""
+        from .engine import ActionContext
+
+        p = self.trules.plan(rule)
+        if not p.mergeable:
+            return False
+        written = self.written | p.writes
+        if self.blocked(written):
+            return False
+        store = self.engine.store
+        started, t0 = utcnow(), _time.perf_counter()
+        values, raw, results = dict(self.values), dict(self.raw), []
+        try:
+            with unchecked(store):
+                for action in rule.actions:
+                    ctx = ActionContext(self.engine, rule, self.typedef, self.record_id, values, {}, trigger, None,
+                                        self.changed)
+                    given = ctx.evaluate(action.values)
+                    cleaned = store.clean(self.typedef, given, creating=False)
+                    changed = {k: given[k] for k, v in cleaned.items() if v != values.get(k)}
+                    values.update({k: cleaned[k] for k in changed})
+                    raw.update(changed)
+                    results.append({"type": self.typedef.name, "id": self.record_id, "changed": sorted(changed)})
+        except Exception:  # noqa: BLE001 - it fires on its own and fails there, reported as usual
+            return False
+        self.values, self.raw, self.written = values, raw, written
+        self.runs.append((rule, trigger, started, int((_time.perf_counter() - t0) * 1000), results))
+        return True
+
+    def flush(self) -> None:
+        """Write the merged changes (one update) and the runs and their steps (two INSERTs)."""
+        if not self.runs:
+            return
+        engine, store = self.engine, self.engine.store
+        if self.raw:
+            last = self.runs[-1][0]
+            # rules that fire on this write (none should: see blocked()) are a cascade of the last rule
+            engine._chain.append({"rule_id": last.id, "rule": last.name, "type": self.typedef.name,
+                                  "record_id": self.record_id, "_state": ("merged", last.id, self.record_id)})
+            try:
+                with unchecked(store):
+                    store.update(self.typedef.name, self.record_id, self.raw)
+            except Exception as exc:
+                from .engine import RuleFailed
+
+                raise RuleFailed(last, len(last.actions) - 1, "update_record", exc, engine.public_chain()) from exc
+            finally:
+                engine._chain.pop()
+        now = utcnow()
+        session = engine.session
+        runs, steps = RuleRun.__table__, RuleStep.__table__  # Core: no ORM bookkeeping for rows nobody holds
+        run_ids = session.scalars(insert(runs).returning(runs.c.id, sort_by_parameter_order=True), [
+            {"rule_id": rule.id, "trigger": trigger, "type_name": self.typedef.name, "record_id": self.record_id,
+             "status": "succeeded", "started_at": started, "finished_at": now, "duration_ms": ms, "depth": 1,
+             "user_id": store.user_id, "dry_run": False, "chain": None}
+            for rule, trigger, started, ms, _ in self.runs]).all()
+        session.execute(insert(steps), [
+            {"run_id": run_id, "position": position, "action": "update_record", "kind": "data",
+             "status": "succeeded", "result": result, "max_attempts": 1, "attempts": 0, "created_at": now,
+             "finished_at": now}
+            for run_id, (_, _, _, _, results) in zip(run_ids, self.runs) for position, result in enumerate(results)])
+        self.runs = []
