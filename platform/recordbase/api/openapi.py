@@ -298,21 +298,32 @@ def build_spec(schema: RuntimeSchema, ctx: Any, policy: Any = None) -> dict:
                    info={"description": "Records, record types and fields of this Recordbase instance. "
                                         f"Schema version {schema.version}."},
                    security=[{"bearer": []}],
-                   tags=[{"name": "metamodel"}, {"name": "attachments"}]
+                   tags=[{"name": "metamodel"}, {"name": "attachments"}, {"name": "automation"},
+                         {"name": "notifications"}, {"name": "views"}, {"name": "packs"}]
                    + [{"name": t.name, "description": t.label + (f" / {t.label_zh}" if t.label_zh else "")}
                       for t in types])
     common_components(spec)
+    from .dataio_openapi import components as dataio_components, dataio_paths, infer_path
+
+    dataio_components(spec)
     for t in types:
         shown = policy.visible(t) if policy is not None else t  # hidden fields are not in the document
         record, fields_in = record_components(shown, ctx, policy.readonly(t.name) if policy is not None else frozenset())
         spec.components.schema(f"{t.name}_record", record)
         spec.components.schema(f"{t.name}_fields", fields_in)
-        record_paths(spec, shown, (lambda action, n=t.name: policy.can(action, n)) if policy is not None else None)
+        may = (lambda action, n=t.name: policy.can(action, n)) if policy is not None else None
+        record_paths(spec, shown, may)
+        dataio_paths(spec, shown, may)
     metamodel_paths(spec, policy is None or policy.can_configure())
+    infer_path(spec)
     other_paths(spec)
     from .access_openapi import access_paths
+    from .packs_openapi import pack_and_view_paths
+    from .rules_openapi import rules_paths
 
     access_paths(spec, policy)
+    rules_paths(spec, policy)
+    pack_and_view_paths(spec, policy)
     return spec.to_dict()
 
 

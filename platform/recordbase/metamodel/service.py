@@ -211,7 +211,14 @@ class MetamodelService:
         self.session.delete(fm)
 
     # -- fields ------------------------------------------------------------------
-    def add_field(self, type_name: str, data: dict, _bump: bool = True) -> FieldModel:
+    def add_field(self, type_name: str, data: dict, _bump: bool = True, snapshot: Optional[RuntimeSchema] = None,
+                  finish: bool = True) -> FieldModel:
+        """Add a field (its column or junction in the same transaction).
+
+        For bulk work (a pack install adding dozens of computed fields) the caller may pass
+        ``snapshot``, the runtime schema to check a computed field's options against (instead of
+        reloading it), and ``finish=False`` to skip the cycle check and backfill; it must then run
+        :func:`computed_fields.finish_computed` (or its parts) itself once the fields are in."""
         check_payload(data, FIELD_SCHEMA, ("name", "label", "type"))
         tm = self.type_model(type_name)
         name = check_api_name(data["name"], "field")
@@ -222,7 +229,7 @@ class MetamodelService:
         options = data.get("options") or {}
         self._check_options(ftype, options)
         if ftype.computed:
-            snapshot = self.schema()
+            snapshot = snapshot or self.schema()
             options = computed_fields.prepare_options(snapshot, snapshot.get(type_name), name, ftype.name, options)
         position = data.get("position")
         if position is None:
@@ -243,7 +250,7 @@ class MetamodelService:
         self.ddl().add_field(tm.id, field_def(fm), target_id)
         if ftype.name == "autonumber":
             self._number_existing(tm.id, field_def(fm))
-        if ftype.computed:
+        if ftype.computed and finish:
             computed_fields.finish_computed(self.session, self.schema(), type_name, [name])
         if _bump:
             self.bump_version()

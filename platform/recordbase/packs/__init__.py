@@ -6,10 +6,16 @@ A pack is a folder ``templates_catalog/<id>/`` with a ``pack.json`` validated by
 Modules:
 
 - :mod:`.loader` — find and read packs (catalogue name, folder, ``pack.json``, one-file pack).
-- :mod:`.validator` — the JSON Schema plus semantic checks against the pack and the instance;
-  every problem with its JSON path; an invalid pack installs nothing.
+- :mod:`.validator` — the JSON Schema, then the semantic checks against the pack and the instance
+  (:mod:`.field_checks`: fields and computed fields; :mod:`.content_checks`: rules, views, sample
+  data) on a :mod:`.simulation` of the schema; every problem with its JSON path; an invalid pack
+  installs nothing. It gives the install plan (:mod:`.pack_plan`).
 - :mod:`.installer` — install / upgrade / re-install (one transaction, idempotent, never
-  overwrites the user's changes: fingerprints in ``rb_pack_item``) and uninstall (to the trash).
+  overwrites the user's changes): the order of the steps, which are :mod:`.install_metamodel`
+  (types and fields, in phases), :mod:`.install_content` (rules, views) and
+  :mod:`.install_samples` (sample data), sharing :mod:`.install_state`; what was installed is
+  remembered with :mod:`.fingerprints` in ``rb_pack_item``; :mod:`.install_report` is what it did.
+- :mod:`.uninstaller` — uninstall (the pack's types to the trash, its rules off).
 - :mod:`.exporter` — any selection of record types (with rules, views, records) as a pack.
 - :mod:`.sample` — sample data: keys instead of ids, dates relative to the install day.
 - :mod:`.views` — saved views (``rb_view``): filter, sort, columns.
@@ -30,7 +36,7 @@ def install(*args, **kwargs):
 
 
 def uninstall(*args, **kwargs):
-    from .installer import uninstall as _uninstall
+    from .uninstaller import uninstall as _uninstall
 
     return _uninstall(*args, **kwargs)
 

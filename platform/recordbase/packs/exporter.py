@@ -22,7 +22,7 @@ from ..errors import NotFound, ValidationError
 from ..metamodel.runtime import RuntimeSchema, is_many_link
 from ..metamodel.service import MetamodelService
 from ..models import RecordTypeModel
-from .installer import DERIVED_OPTIONS
+from .fingerprints import DERIVED_OPTIONS
 from .models import Pack, PackItem, SavedView
 from .views import view_definition
 
@@ -151,7 +151,7 @@ class Exporter:
         from ..automation.models import Rule
         from ..automation.rules import compile_rule, rule_json
         from ..automation.schema import RuleError
-        from .validator import _validation_ctx
+        from .simulation import validation_ctx
 
         only = RuntimeSchema(0, {n: t for n, t in schema.types.items() if n in selected}, schema.metadata)
         keys = self._keys_of("rule")
@@ -165,7 +165,7 @@ class Exporter:
             if data.get("name_zh") is None:
                 data.pop("name_zh", None)
             try:
-                compile_rule(data, only, _validation_ctx())
+                compile_rule(data, only, validation_ctx())
             except RuleError as exc:
                 self.left_out.append({"rule": rule.name, "message": f"needs something outside the selection: "
                                                                     f"{exc.problems[0]['path']}: {exc.problems[0]['message']}"})
@@ -239,7 +239,9 @@ class Exporter:
                 if then:
                     rec["@then"] = then
                 out.append(rec)
-            files.append({"type": tname, "records": out})
+            # a snapshot: the rules already acted on these records (their corrective actions are in the
+            # export too), so installing them must not run the rules again
+            files.append({"type": tname, "run_rules": False, "records": out})
         return files
 
     def _title(self, store, schema: RuntimeSchema, target: str, rid: int, cache: dict) -> Optional[str]:
@@ -260,9 +262,29 @@ class Exporter:
 
 
 def _link_order(selected: list[str], schema: RuntimeSchema) -> list[str]:
-    """Types ordered so that link targets come first where the links allow it."""
-    deps = {n: {f.options.get("target") for f in schema.get(n).fields if f.field_type == "link"} & set(selected) - {n}
-            for n in selected}
+    """Types ordered so that link targets come first where the links allow it.
+
+    A required link's target always comes first (its records must exist when the record is
+    created). Where links form a cycle (supplier.latest_evaluation -> evaluation.supplier), an
+    optional link gives way: its target may come later, and its values are set by ``@then``."""
+    def links(n: str, required: bool) -> set[str]:
+        return {f.options.get("target") for f in schema.get(n).fields
+                if f.field_type == "link" and bool(f.required) == required} & set(selected) - {n}
+
+    required = {n: links(n, True) for n in selected}
+    optional = {n: links(n, False) - required[n] for n in selected}
+
+    def needs(n: str) -> set[str]:
+        """Every type ``n`` needs before it through required links."""
+        seen: set[str] = set()
+        todo = [n]
+        while todo:
+            for d in required[todo.pop()]:
+                if d not in seen:
+                    seen.add(d)
+                    todo.append(d)
+        return seen
+
     out: list[str] = []
     visiting: set[str] = set()
 
@@ -270,8 +292,11 @@ def _link_order(selected: list[str], schema: RuntimeSchema) -> list[str]:
         if n in out or n in visiting:
             return
         visiting.add(n)
-        for d in sorted(deps[n], key=selected.index):
+        for d in sorted(required[n], key=selected.index):
             visit(d)
+        for d in sorted(optional[n], key=selected.index):
+            if not needs(d) & visiting:
+                visit(d)
         visiting.discard(n)
         out.append(n)
 

@@ -1,0 +1,88 @@
+"""What a pack defined and what the instance has now, as comparable JSON and fingerprints.
+
+Every object a pack creates is remembered in ``rb_pack_item`` with two SHA-256 fingerprints:
+of the pack's definition (``*_pack_def``) and of the object as the pack left it (``*_state``).
+Comparing them on the next install tells "the pack changed it" from "the user changed it"
+(see the table in :mod:`.installer`). Derived keys (a formula's result type, what it reads) and
+a select field's choice list (fingerprinted choice by choice) are left out of a field's options.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Optional
+
+from ..metamodel.fieldtypes.choices import normalize_choices
+from ..models import FieldModel, RecordTypeModel
+
+#: options a computed field's save derives (never part of what a pack or a user defines)
+DERIVED_OPTIONS = ("result_type", "depends_on", "volatile")
+
+
+def fingerprint(value: Any) -> str:
+    """SHA-256 of canonical JSON (sorted keys): equal definitions give equal fingerprints."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def version_key(v: str) -> tuple[int, ...]:
+    """'1.10.0' -> (1, 10, 0), for comparing pack versions (a non-numeric version sorts first)."""
+    try:
+        return tuple(int(p) for p in str(v).split("."))
+    except ValueError:
+        return (0,)
+
+
+def is_select(type_name: str) -> bool:
+    return type_name in ("single_select", "multi_select")
+
+
+def _opts(options: Optional[dict], select_field: bool) -> dict:
+    out = {k: v for k, v in (options or {}).items() if k not in DERIVED_OPTIONS}
+    if select_field:
+        out.pop("choices", None)
+    return out
+
+
+def field_pack_def(data: dict) -> dict:
+    """A pack field as compared across installs."""
+    return {"label": data["label"], "label_zh": data.get("label_zh"), "type": data["type"],
+            "required": bool(data.get("required")), "unique": bool(data.get("unique")),
+            "indexed": bool(data.get("indexed")), "default": data.get("default"), "help_text": data.get("help_text"),
+            "section": data.get("section"), "show_in_list": bool(data.get("show_in_list", True)),
+            "options": _opts(data.get("options"), is_select(data["type"]))}
+
+
+def field_state(fm: FieldModel) -> dict:
+    """A field of the instance, in the shape of :func:`field_pack_def`."""
+    return {"label": fm.label, "label_zh": fm.label_zh, "type": fm.field_type, "required": bool(fm.required),
+            "unique": bool(fm.unique), "indexed": bool(fm.indexed), "default": fm.default, "help_text": fm.help_text,
+            "section": fm.section, "show_in_list": bool(fm.show_in_list),
+            "options": _opts(fm.options, is_select(fm.field_type))}
+
+
+def type_pack_def(t: dict, app_label: Optional[str]) -> dict:
+    """A pack record type (without its fields) as compared across installs."""
+    return {"label": t["label"], "label_zh": t.get("label_zh"), "description": t.get("description"),
+            "app": app_label, "primary_field": t.get("primary_field")}
+
+
+def type_state(tm: RecordTypeModel) -> dict:
+    """A record type of the instance, in the shape of :func:`type_pack_def`."""
+    return {"label": tm.label, "label_zh": tm.label_zh, "description": tm.description, "app": tm.app,
+            "primary_field": tm.primary_field}
+
+
+def choice_def(c: Any) -> dict:
+    """One choice (a bare value or an object) in its normal form."""
+    return normalize_choices({"choices": [c]})[0]
+
+
+def rule_state(rule: Any) -> dict:
+    """A rule of the instance as its JSON, without ids and timestamps."""
+    from ..automation.rules import rule_json
+
+    out = rule_json(rule)
+    for k in ("id", "created_at", "updated_at"):
+        out.pop(k, None)
+    return out
