@@ -10,11 +10,8 @@ import hmac
 import json
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +19,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 import pytest
+from processes import free_port, recordbase_command
 
 from recordbase.auth import create_token, create_user
 from recordbase.db import make_engine, make_sessionmaker
@@ -30,20 +28,6 @@ from .conftest import Hook
 
 START_TIMEOUT = 30
 WORKER_LINE = re.compile(r"Started the embedded automation worker \(pid: (\d+)\)")
-
-
-def recordbase_command() -> list[str]:
-    script = Path(sys.executable).with_name("recordbase")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("recordbase")
-    return [found] if found else [sys.executable, "-m", "recordbase.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def alive(pid: int) -> bool:

@@ -10,11 +10,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from processes import free_port, recordbase_command
 
 from recordbase.auth import create_user
 from recordbase.db import make_engine, make_sessionmaker
@@ -29,21 +27,6 @@ from recordbase.db import make_engine, make_sessionmaker
 pytestmark = pytest.mark.multiprocess
 
 START_TIMEOUT = 20
-
-
-def recordbase_command() -> list[str]:
-    """The installed console script next to this interpreter (else ``python -m recordbase.cli``)."""
-    script = Path(sys.executable).with_name("recordbase")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("recordbase")
-    return [found] if found else [sys.executable, "-m", "recordbase.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
