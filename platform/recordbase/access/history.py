@@ -12,14 +12,16 @@ out altogether).
 """
 from __future__ import annotations
 
+import functools
 import weakref
 from datetime import timezone
 from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from ..models import User, utcnow
+from ..storage.fast_insert import gc_paused, insert_plan
 from .models import RecordHistory
 
 if TYPE_CHECKING:
@@ -63,41 +65,121 @@ def changes_of(store: "RecordStore", typedef: "TypeDef", ev: Any) -> dict:
     out: dict[str, list] = {}
     if ev.action not in ("create", "update"):
         return out
+    if ev.action == "create":
+        return _create_changes(store, typedef, ev.after)
     for f in typedef.fields:
         if f.ftype.system_column:
             continue  # created/updated at/by: the entry itself says who and when
-        old = ev.before.get(f.name) if ev.action == "update" else None
+        old = ev.before.get(f.name)
         new = ev.after.get(f.name)
-        if ev.action == "create" and _empty(new):
+        if old == new or (_empty(old) and _empty(new)):
             continue
-        if ev.action == "update" and (old == new or (_empty(old) and _empty(new))):
-            continue
-        out[f.name] = [None if ev.action == "create" else _json(store, f, old), _json(store, f, new)]
+        out[f.name] = [_json(store, f, old), _json(store, f, new)]
     return out
+
+
+def _create_changes(store: "RecordStore", typedef: "TypeDef", after: dict) -> dict:
+    """A create's changes: each non-empty field value as [None, its JSON] (what changes_of gives)."""
+    out: dict[str, list] = {}
+    get = after.get
+    for name, f, convert in _json_plan(store, typedef):
+        new = get(name)
+        if new is None:
+            continue
+        kind = type(new)
+        if kind is str or kind is list or kind is dict:
+            if not new:
+                continue  # _empty
+            if kind is str:
+                out[name] = [None, new if convert is None and len(new) <= MAX_TEXT else _json(store, f, new)]
+                continue
+        elif isinstance(new, (str, list, dict)) and _empty(new):
+            continue
+        if convert is None:
+            out[name] = [None, new]
+        else:
+            try:
+                out[name] = [None, convert(new)]
+            except Exception:  # noqa: BLE001 - as _json: history must never fail a write
+                out[name] = [None, _json(store, f, new)]
+    return out
+
+
+def _json_plan(store: "RecordStore", typedef: "TypeDef") -> list[tuple[str, Any, Any]]:
+    """(name, field, converter) of the fields history shows, once per store and type. The converter is
+    None where ``to_json`` is the identity, else a one-argument ``to_json`` (strings go through _json)."""
+    cache = store.__dict__.setdefault("_rb_history_plans", {})
+    entry = cache.get(typedef.name)
+    if entry is None or entry[0] is not typedef:
+        from ..metamodel.fieldtypes.base import FieldType
+        from ..metamodel.fieldtypes.numbers import NumberLike, json_number
+
+        fields = []
+        for f in typedef.fields:
+            if f.ftype.system_column:
+                continue
+            method = type(f.ftype).to_json
+            if method is FieldType.to_json:
+                convert = None
+            elif method is NumberLike.to_json:
+                convert = json_number
+            else:
+                convert = functools.partial(_to_json, f.ftype, f, store.ctx)
+            fields.append((f.name, f, convert))
+        entry = cache[typedef.name] = (typedef, fields)
+    return entry[1]
+
+
+def _to_json(ftype: Any, f: Any, ctx: Any, value: Any) -> Any:
+    out = ftype.to_json(value, f, ctx)
+    if isinstance(out, str) and len(out) > MAX_TEXT:
+        out = out[:MAX_TEXT] + "…"
+    return out
+
+
+HISTORY_KEYS = ("type_id", "type_name", "record_id", "action", "user_id", "actor", "at", "changes")
 
 
 @event.listens_for(Session, "before_commit")
 def _write_history(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint: history is written once, when the whole transaction commits
-    rows = []
-    now = utcnow()
+    pending = []
     for store in _stores(session):
         events = store.events
         start = min(getattr(store, "_history_mark", 0), len(events))
-        for ev in events[start:]:
-            typedef = store.schema.types.get(ev.type_name)
+        if start < len(events):
+            pending.append((store, events[start:]))
+        store._history_mark = len(events)
+    if not pending:
+        return
+    # one executemany for the whole transaction, the shared time converted once (storage.fast_insert)
+    with gc_paused():
+        _write_rows(session, pending)
+
+
+def _write_rows(session: Session, pending: list) -> None:
+    plan = insert_plan(session, RecordHistory.__table__, HISTORY_KEYS)
+    at = plan.convert("at", utcnow())
+    convert = [(HISTORY_KEYS.index(plan.keys[i]), proc) for i, proc in plan.processors_except("at")]
+    reorder = None if plan.keys == HISTORY_KEYS else [HISTORY_KEYS.index(k) for k in plan.keys]
+    rows = []
+    for store, events in pending:
+        actor = getattr(store, "actor", None)
+        types = store.schema.types
+        for ev in events:
+            typedef = types.get(ev.type_name)
             if typedef is None:
                 continue
             changes = changes_of(store, typedef, ev)
             if ev.action == "update" and not changes:
                 continue
-            rows.append({"type_id": typedef.id, "type_name": ev.type_name, "record_id": ev.record_id,
-                         "action": ev.action, "user_id": ev.user_id, "actor": getattr(store, "actor", None),
-                         "at": now, "changes": changes})
-        store._history_mark = len(events)
-    if rows:
-        session.execute(insert(RecordHistory.__table__), rows)
+            row = [typedef.id, ev.type_name, ev.record_id, ev.action, ev.user_id, actor, at, changes]
+            for i, proc in convert:
+                if row[i] is not None:
+                    row[i] = proc(row[i])
+            rows.append(row if reorder is None else [row[i] for i in reorder])
+    plan.execute(session, rows)
 
 
 @event.listens_for(Session, "after_transaction_end")

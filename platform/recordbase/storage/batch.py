@@ -17,15 +17,17 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field as dc_field
-from typing import TYPE_CHECKING, Any, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import ValidationError
-from ..metamodel.runtime import TypeDef, has_own_column, is_many_link
+from ..metamodel.runtime import TypeDef, has_own_column
 from ..models import Counter, utcnow
 from .events import RecordCreated
+from .fast_insert import insert_plan
+from .write_plan import WritePlan, write_plan
 
 if TYPE_CHECKING:
     from .record_store import RecordStore
@@ -119,84 +121,58 @@ def _reserve_numbers(store: "RecordStore", field_id: int, n: int) -> int:
     return end - n + 1
 
 
-def _empty(f) -> Any:
-    if f.field_type == "boolean":
-        return False
-    if f.field_type in ("multi_select", "attachment") or is_many_link(f):
-        return []
-    return None
-
-
 def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: bool = False) -> BatchResult:
     typedef = store.type(type_name)
+    plan = write_plan(store, typedef)
     rows = list(rows)
     result = BatchResult(ids=[None] * len(rows))
     errors = result.errors
     cleaned: list[tuple[int, dict]] = []
+    clean = plan.clean
     with batch_lookups(store, typedef, rows):
         for i, values in enumerate(rows):
             try:
-                cleaned.append((i, store.clean(typedef, values, creating=True)))
+                cleaned.append((i, clean(values, True)))
             except ValidationError as exc:
                 errors[i] = exc.details if isinstance(exc.details, dict) else {"record": [exc.message]}
-    _check_unique_batch(store, typedef, cleaned, errors)
+    if plan.unique:
+        _check_unique_batch(store, typedef, cleaned, errors)
     if errors and not skip_invalid:
         i, problems = next(iter(sorted(errors.items())))
         name, msgs = next(iter(problems.items()))
         raise ValidationError(
             f"{len(errors)} of {len(rows)} {type_name} records are not valid; the first, record {i + 1}: {name}: {msgs[0]}",
             {"records": [{"index": k, "errors": v} for k, v in sorted(errors.items())]})
-    good = [(i, c) for i, c in cleaned if i not in errors]
+    good = [(i, c) for i, c in cleaned if i not in errors] if errors else cleaned
     if not good:
         return result
 
     t = typedef.table
     now = utcnow()
+    user_id = store.user_id
     local_now = store.local_now()
-    columns = [f for f in typedef.fields if has_own_column(f) and not f.ftype.system_column]
-    # what RecordStore._row_values does per value, planned once per batch
-    plan = {f.name: (f.column_name, f.ftype.to_db, f) for f in columns}
-    autos = [f for f in typedef.fields if f.field_type == "autonumber"]
+    autos = plan.autonumbers
     first_numbers = {f.name: _reserve_numbers(store, f.id, len(good)) for f in autos}
-    payload = []
     for n, (i, c) in enumerate(good):
-        row = {f.column_name: None for f in columns}
-        for name, v in c.items():
-            p = plan.get(name)
-            if p is not None:
-                row[p[0]] = p[1](v, p[2])
         for f in autos:
-            row[f.column_name] = f.ftype.generate(f, first_numbers[f.name] + n, local_now)
-            c[f.name] = row[f.column_name]
-        row.update(version=1, created_at=now, updated_at=now, created_by=store.user_id, updated_by=store.user_id)
-        payload.append(row)
-    new_ids: list[int] = []
-    sqlite = store.session.get_bind().dialect.name == "sqlite"
-    try:
-        with store.session.begin_nested():
-            if sqlite:
-                # SQLite has one writer and this transaction holds the write lock (BEGIN IMMEDIATE):
-                # the ids it would give are max(id)+1 ... (INTEGER PRIMARY KEY), so give them
-                # explicitly and insert with a plain executemany (RETURNING in parameter order
-                # would make SQLAlchemy insert one row per statement on SQLite).
-                start = store.session.scalar(select(func.max(t.c.id))) or 0
-                for n, row in enumerate(payload, start=start + 1):
-                    row["id"] = n
-                for chunk in _chunks(payload, 2000):
-                    store.session.execute(insert(t), chunk)
-                new_ids = [row["id"] for row in payload]
-            else:
-                for chunk in _chunks(payload):
-                    res = store.session.execute(insert(t).returning(t.c.id, sort_by_parameter_order=True), chunk)
-                    new_ids.extend(r[0] for r in res)
-    except IntegrityError as exc:
-        raise ValidationError("The records conflict with other records (a unique value is taken)",
-                              {"record": [str(exc.orig)[:200]]}) from None
+            c[f.name] = f.ftype.generate(f, first_numbers[f.name] + n, local_now)
+    if store.session.get_bind().dialect.name == "sqlite":
+        new_ids = _insert_sqlite(store, plan, [c for i, c in good], now)
+    else:
+        # what RecordStore._row_values does per value, planned once per batch
+        template = {f.column_name: None for f in plan.own_columns}
+        template.update(version=1, created_at=now, updated_at=now, created_by=user_id, updated_by=user_id)
+        payload = []
+        for i, c in good:
+            row = template.copy()
+            row.update(plan.row_values(c))
+            payload.append(row)
+        new_ids = _insert_returning(store, t, payload)
     links = []
     for (i, c), rid in zip(good, new_ids):
         result.ids[i] = rid
-        for f in typedef.fields:
-            if is_many_link(f) and c.get(f.name):
+        for f in plan.many_links:
+            if c.get(f.name):
                 links.append((f.name, [{"source_id": rid, "target_id": tid, "position": p}
                                        for p, tid in enumerate(c[f.name])]))
     by_field: dict[str, list[dict]] = {}
@@ -206,7 +182,7 @@ def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: 
         for chunk in _chunks(items, 2000):
             store.session.execute(insert(typedef.junctions[name]), chunk)
 
-    needs_recompute = any(f.ftype.computed for f in typedef.fields) or store.recomputer._has_upstream(type_name)
+    needs_recompute = plan.computed or store.recomputer._has_upstream(type_name)
     if needs_recompute:
         for chunk in _chunks(new_ids):
             stmt = select(t).where(t.c.id.in_(chunk))
@@ -215,17 +191,81 @@ def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: 
                     record = store.get(type_name, record.id)
                 store.emit(RecordCreated(type_name, record.id, store.user_id, {}, dict(record.values)))
     else:
-        system = {"created_at": now, "updated_at": now, "created_by": store.user_id, "updated_by": store.user_id}
+        # each record as reading it back would give it (no re-read: nothing computed changes it)
+        base = plan.new_values(now, user_id)
+        values_of, emit = plan.record_values, store.emit
         for (i, c), rid in zip(good, new_ids):
-            after = {}
-            for f in typedef.fields:
-                if f.ftype.system_column:
-                    after[f.name] = system[f.ftype.system_column]
-                else:
-                    v = c.get(f.name)
-                    after[f.name] = _empty(f) if v is None else v
-            store.emit(RecordCreated(type_name, rid, store.user_id, {}, after))
+            emit(RecordCreated(type_name, rid, user_id, {}, values_of(base, c)))
     return result
+
+
+def _insert_sqlite(store: "RecordStore", plan: WritePlan, records: list[dict], now: Any) -> list[int]:
+    """Insert on SQLite; the new ids in order.
+
+    SQLite has one writer and this transaction holds the write lock (BEGIN IMMEDIATE): the ids
+    it would give are max(id)+1 ... (INTEGER PRIMARY KEY), so give them explicitly and insert
+    with the driver's executemany (:mod:`.fast_insert`; RETURNING in parameter order would make
+    SQLAlchemy insert one row per statement on SQLite). Each value goes through its field
+    type's ``to_db`` and its column's bind conversion; the shared system values once."""
+    t = plan.typedef.table
+    system = ("version", "created_at", "updated_at", "created_by", "updated_by")
+    ins = insert_plan(store.session, t, ["id"] + [f.column_name for f in plan.own_columns] + list(system))
+    keys = ins.keys  # the statement's order
+    slot = {k: n for n, k in enumerate(keys)}
+    procs = dict(zip(keys, ins.processors))
+    #: field name -> (position, its value's conversion to what the driver gets, or None: as it is)
+    columns = {name: (slot[col], _converter(to_db, f, procs[col]))
+               for name, (col, to_db, f) in plan.columns.items() if col in slot}
+    user_id = store.user_id
+    base: list[Any] = [None] * len(keys)
+    for k, v in zip(system, (1, now, now, user_id, user_id)):
+        base[slot[k]] = ins.convert(k, v)
+    start = store.session.scalar(select(func.max(t.c.id))) or 0
+    id_slot = slot["id"]
+    rows = []
+    for rid, c in enumerate(records, start=start + 1):
+        row = base.copy()
+        row[id_slot] = rid
+        for name, v in c.items():
+            col = columns.get(name)
+            if col is not None:  # (to_db(None) is None for every type)
+                row[col[0]] = v if v is None or col[1] is None else col[1](v)
+        rows.append(row)
+    try:
+        with store.session.begin_nested():
+            for chunk in _chunks(rows, 2000):
+                ins.execute(store.session, chunk)
+    except IntegrityError as exc:
+        raise ValidationError("The records conflict with other records (a unique value is taken)",
+                              {"record": [str(exc.orig)[:200]]}) from None
+    return list(range(start + 1, start + 1 + len(records)))
+
+
+def _converter(to_db: Optional[Callable], f: Any, proc: Optional[Callable]) -> Optional[Callable]:
+    """A value's field-type ``to_db`` then its column's bind processor, as one function (None: neither)."""
+    if to_db is None:
+        return proc
+    if proc is None:
+        return lambda v: to_db(v, f)
+
+    def convert(v: Any) -> Any:
+        v = to_db(v, f)
+        return v if v is None else proc(v)
+    return convert
+
+
+def _insert_returning(store: "RecordStore", t: Any, payload: list[dict]) -> list[int]:
+    """Insert with Core (RETURNING the ids, in parameter order); the new ids in order."""
+    new_ids: list[int] = []
+    try:
+        with store.session.begin_nested():
+            for chunk in _chunks(payload):
+                res = store.session.execute(insert(t).returning(t.c.id, sort_by_parameter_order=True), chunk)
+                new_ids.extend(r[0] for r in res)
+    except IntegrityError as exc:
+        raise ValidationError("The records conflict with other records (a unique value is taken)",
+                              {"record": [str(exc.orig)[:200]]}) from None
+    return new_ids
 
 
 def _check_unique_batch(store: "RecordStore", typedef: TypeDef, cleaned: list[tuple[int, dict]],

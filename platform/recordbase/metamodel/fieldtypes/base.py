@@ -136,6 +136,20 @@ class FieldType:
     def clean_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
         raise NotImplementedError
 
+    def cleaner(self, field: FieldDef, ctx: ValueContext) -> Callable[[Any], Any]:
+        """:meth:`clean` for one field as a one-argument function (what bulk writes call per value).
+
+        Types override it with a fast path for their common input, worked out once per field
+        (limits, choice maps); anything else falls back to :meth:`clean`, so results and
+        messages are always the same as ``clean``'s."""
+        clean = self.clean
+        return lambda value: clean(value, field, ctx)
+
+    def _overrides(self, *names_and_owners: tuple[str, type]) -> bool:
+        """True when a subclass replaced one of these methods (its fast path would then be wrong)."""
+        cls = type(self)
+        return any(getattr(cls, name) is not getattr(owner, name) for name, owner in names_and_owners)
+
     def parse_text(self, text: str, field: FieldDef, ctx: ValueContext) -> Any:
         """Parse a value written as text (import, type conversion). Defaults to :meth:`clean`."""
         return self.clean(text, field, ctx)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import Boolean, String, Text, and_, not_, or_
 
@@ -28,6 +28,10 @@ CHOICES_SCHEMA = {"type": "object", "additionalProperties": False, "required": [
 
 TRUE_WORDS = {"true", "yes", "y", "1", "on", "是", "对", "✓", "✔", "√", "t", "checked"}
 FALSE_WORDS = {"false", "no", "n", "0", "off", "否", "不", "✗", "✘", "×", "f", "unchecked"}
+
+#: words that clean() reads as true/false when written exactly so (no normalising needed)
+_EXACT_WORDS = {**{w: True for w in TRUE_WORDS if unicodedata.normalize("NFKC", w).strip().casefold() == w},
+                **{w: False for w in FALSE_WORDS if unicodedata.normalize("NFKC", w).strip().casefold() == w}}
 
 
 def normalize_choices(options: dict) -> list[dict]:
@@ -108,6 +112,22 @@ class BooleanType(FieldType):
                 return False
         raise ValueError(f"'{value}' is not true or false")
 
+    def cleaner(self, field: FieldDef, ctx: ValueContext) -> Callable[[Any], Any]:
+        if self._overrides(("clean", BooleanType), ("clean_value", BooleanType)):
+            return super().cleaner(field, ctx)
+        slow = super().cleaner(field, ctx)
+        words = _EXACT_WORDS
+
+        def clean(value: Any) -> Any:
+            if value is True or value is False:
+                return value
+            if type(value) is str:
+                hit = words.get(value)
+                if hit is not None:
+                    return hit
+            return slow(value)
+        return clean
+
     def from_db(self, value: Any, field: FieldDef) -> Any:
         return bool(value) if value is not None else False
 
@@ -152,6 +172,35 @@ class SingleSelectType(ChoiceLike):
 
     def clean_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
         return self.match_choice(value, field)
+
+    def cleaner(self, field: FieldDef, ctx: ValueContext) -> Callable[[Any], Any]:
+        """match_choice with the choices looked up in two dicts built once per field."""
+        if self._overrides(("clean", FieldType), ("is_blank", FieldType), ("clean_value", SingleSelectType),
+                           ("match_choice", ChoiceLike)):
+            return super().cleaner(field, ctx)
+        slow = super().cleaner(field, ctx)
+        exact: dict[str, str] = {}
+        folded: dict[str, str] = {}
+        choices = normalize_choices(field.options)
+        for c in choices:
+            exact.setdefault(c["value"], c["value"])
+        for c in choices:  # match_choice's second pass: the first choice whose value or label matches
+            for key in (c["value"].casefold(), (c["label"] or "").casefold(), (c["label_zh"] or "").casefold()):
+                if key:
+                    folded.setdefault(key, c["value"])
+        normalize = unicodedata.normalize
+
+        def clean(value: Any) -> Any:
+            if type(value) is str:
+                text = normalize("NFKC", value).strip()
+                if text:
+                    hit = exact.get(text)
+                    if hit is None:
+                        hit = folded.get(text.casefold())
+                    if hit is not None:
+                        return hit
+            return slow(value)  # blank, or no choice: clean() answers (and words the message)
+        return clean
 
     def json_schema(self, field: FieldDef) -> dict:
         return {"type": "string", "enum": [c["value"] for c in normalize_choices(field.options)]}

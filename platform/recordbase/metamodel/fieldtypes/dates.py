@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, DateTime
@@ -13,6 +13,7 @@ from .base import FieldDef, FieldType, FormContext, ValueContext, register
 
 DATE_OPERATORS = ("eq", "neq", "lt", "lte", "gt", "gte", "before", "after",
                   "within_last_days", "within_next_days", "is_empty", "is_not_empty")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 
@@ -48,6 +49,21 @@ class DateType(FieldType):
                 return DateTimeType().clean_value(text, field, ctx).date()
             return parse_date_text(text)
         raise ValueError("must be a date written YYYY-MM-DD")
+
+    def cleaner(self, field: FieldDef, ctx: ValueContext) -> Callable[[Any], Any]:
+        """'2026-01-05' (what the API and most files send) without normalising; the rest through clean()."""
+        if self._overrides(("clean", FieldType), ("is_blank", FieldType), ("clean_value", DateType)):
+            return super().cleaner(field, ctx)
+        slow = super().cleaner(field, ctx)
+
+        def clean(value: Any) -> Any:
+            if type(value) is str and _ISO_DATE.fullmatch(value):
+                try:
+                    return date.fromisoformat(value)
+                except ValueError:
+                    pass  # an impossible date: clean() words the message
+            return slow(value)
+        return clean
 
     def from_db(self, value: Any, field: FieldDef) -> Any:
         if isinstance(value, str):

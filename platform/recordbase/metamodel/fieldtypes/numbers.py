@@ -5,7 +5,7 @@ import math
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import BigInteger, Float, Integer, Numeric
 
@@ -16,6 +16,9 @@ NUMERIC = frozenset({"number", "decimal", "currency", "percent", "rating", "text
 
 
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+#: text parse_number_text reads by dropping a currency sign and thousands separators (nothing to normalise)
+_GROUPED_NUMBER = re.compile(r"[+-]?[¥$€£]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
+_SYMBOLS = str.maketrans("", "", "¥$€£,")
 
 
 def parse_number_text(text: str) -> Decimal:
@@ -78,6 +81,54 @@ class NumberLike(FieldType):
 
     def finish(self, d: Decimal, field: FieldDef) -> Any:
         return float(d)
+
+    def cleaner(self, field: FieldDef, ctx: ValueContext) -> Callable[[Any], Any]:
+        """Plain numbers (JSON numbers, '1234.5' text) straight to :meth:`finish`; the rest through clean()."""
+        cls = type(self)
+        if self._overrides(("clean", FieldType), ("is_blank", FieldType)) or cls.clean_value not in _PLAIN_CLEAN:
+            return super().cleaner(field, ctx)
+        slow = super().cleaner(field, ctx)
+        limit = self.value_limit(field)
+        float_limit = float(limit)
+        percent = cls.clean_value is PercentType.clean_value
+        as_float = cls.finish is NumberLike.finish  # the stored value is float(d): floats pass unchanged
+        # whole numbers a rating keeps as they are (finish() would give int(Decimal(value)))
+        top = int(field.options.get("max", 5)) if cls.finish is RatingType.finish else -1
+        if cls.finish is FixedPoint.finish:  # finish() with the quantum worked out once
+            quantum = Decimal(1).scaleb(-self.precision(field))
+
+            def finish(d: Decimal, field: FieldDef) -> Any:
+                return d.quantize(quantum, rounding=ROUND_HALF_UP)
+        else:
+            finish = self.finish
+
+        def clean(value: Any) -> Any:
+            t = type(value)
+            if t is int and 0 <= value <= top:
+                return value
+            if t is float:
+                if as_float and -float_limit < value < float_limit:
+                    return value  # == float(Decimal(repr(value))), and within the limit exactly
+                if value != value or value in (math.inf, -math.inf):
+                    return slow(value)
+                d = Decimal(repr(value))
+            elif t is int:
+                d = Decimal(value)
+            elif t is str:
+                if _PLAIN_NUMBER.fullmatch(value):
+                    d = Decimal(value)
+                elif percent and value[-1:] == "%" and _PLAIN_NUMBER.fullmatch(value[:-1]):
+                    d = Decimal(value[:-1])  # '85%'
+                elif _GROUPED_NUMBER.fullmatch(value):
+                    d = Decimal(value.translate(_SYMBOLS))  # '¥1,200.50', '-1,234'
+                else:
+                    return slow(value)
+            else:
+                return slow(value)
+            if abs(d) >= limit:
+                raise ValueError(f"must be smaller than {limit:,}")
+            return finish(d, field)
+        return clean
 
     def to_json(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
         return json_number(value)
@@ -225,6 +276,10 @@ class RatingType(NumberLike):
             return ""
         return "★" * value + "☆" * (int(field.options.get("max", 5)) - value)
 
+
+#: the clean_value methods whose only extra over NumberLike's is for text that is not a plain number
+_PLAIN_CLEAN = frozenset({NumberLike.clean_value, CurrencyType.clean_value, PercentType.clean_value,
+                          RatingType.clean_value})
 
 DURATION_RE = re.compile(r"^(?:(\d+)\s*d(?:ays?)?)?\s*(?:(\d+)\s*h(?:ours?)?)?\s*(?:(\d+)\s*m(?:in(?:utes?)?)?)?\s*(?:(\d+)\s*s(?:ec(?:onds?)?)?)?$")
 

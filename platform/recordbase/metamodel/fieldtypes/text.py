@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from sqlalchemy import String, Text
@@ -32,6 +32,24 @@ class TextLike(FieldType):
         if len(text) > limit:
             raise ValueError(f"must be at most {limit} characters")
         return self.check(text)
+
+    def cleaner(self, field: FieldDef, ctx: ValueContext) -> Callable[[Any], Any]:
+        if self._overrides(("clean", FieldType), ("is_blank", FieldType), ("clean_value", TextLike)):
+            return super().cleaner(field, ctx)
+        slow = super().cleaner(field, ctx)
+        limit = self.length_limit(field)
+        check = self.check
+
+        def clean(value: Any) -> Any:
+            if type(value) is not str:
+                return slow(value)
+            text = value.strip()
+            if not text:
+                return None
+            if len(text) > limit:
+                raise ValueError(f"must be at most {limit} characters")
+            return check(text)
+        return clean
 
     def length_limit(self, field: FieldDef) -> int:
         """The column's size, or the field's smaller ``options.max_length``."""
