@@ -6,8 +6,8 @@ rolled back unless a view committed) and reads the schema version once.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Optional
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine
@@ -17,12 +17,23 @@ from .metamodel.runtime import RuntimeSchema, SchemaCache
 from .models import User
 from .storage import RecordStore
 
+if TYPE_CHECKING:
+    from .access.cache import PolicyCache
+
 
 @dataclass
 class Platform:
     engine: Engine
     sessions: sessionmaker
     schema_cache: SchemaCache
+    #: policies by user, token and role signature (see recordbase.access.cache)
+    policy_cache: "PolicyCache" = field(default_factory=lambda: _policy_cache())
+
+
+def _policy_cache() -> "PolicyCache":
+    from .access.cache import PolicyCache
+
+    return PolicyCache()
 
 
 def platform(app: Optional[Flask] = None) -> Platform:
@@ -40,8 +51,15 @@ def db_session() -> Session:
 def current_schema(refresh: bool = False) -> RuntimeSchema:
     """The runtime schema for this request (the version is read once per request, or on refresh)."""
     if refresh or g.get("_rb_schema") is None:
-        g._rb_schema = platform().schema_cache.get(db_session())
+        # the API's authentication reads the version in the same query as the token
+        known = None if refresh else g.pop("_rb_schema_version", None)
+        g._rb_schema = platform().schema_cache.get(db_session(), version=known)
     return g._rb_schema
+
+
+def note_schema_version(version: int) -> None:
+    """The schema version, read by this request in its own transaction along with something else."""
+    g._rb_schema_version = version
 
 
 def current_user() -> Optional[User]:
@@ -59,15 +77,15 @@ def record_store(schema: Optional[RuntimeSchema] = None) -> RecordStore:
     from .access import current_policy
 
     user = current_user()
-    return RecordStore(db_session(), schema or current_schema(), user_id=user.id if user else None,
-                       timezone_name=current_app.config["TIMEZONE"], lang=current_lang(), policy=current_policy())
+    store = RecordStore(db_session(), schema or current_schema(), user_id=user.id if user else None,
+                        timezone_name=current_app.config["TIMEZONE"], lang=current_lang(), policy=current_policy())
+    if user is not None:
+        store.remember_user(user.id, user.email)  # records created by the reader need no e-mail lookup
+    return store
 
 
 def close_session(exc: Optional[BaseException] = None) -> None:
     s = g.pop("_rb_session", None)
     g.pop("_rb_schema", None)
     if s is not None:
-        try:
-            s.rollback()
-        finally:
-            s.close()
+        s.close()  # rolls back whatever the request did not commit

@@ -22,6 +22,8 @@ DATABASE_FREE_ENDPOINTS: set[str] = set()
 def load_session_user() -> None:
     """Sign-in state of the admin: the user id in the signed session cookie."""
     g.rb_user = None
+    if request.path.startswith("/api/"):
+        return  # the API authenticates by token only (and need not open the cookie session)
     uid = session.get("uid")
     if uid is None or request.path.startswith("/api/") or request.endpoint in DATABASE_FREE_ENDPOINTS:
         return

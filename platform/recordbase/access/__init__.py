@@ -33,12 +33,25 @@ def current_policy() -> Optional[Policy]:
         return None
     policy = g.get("_rb_policy", _MISSING)
     if policy is _MISSING or (policy is not None and policy.user_id != _uid()):
-        from ..context import db_session
-
         user = g.get("rb_user")
-        policy = Policy.for_user(db_session(), user, g.get("rb_token")) if user is not None else Policy.nobody()
+        policy = _cached_policy(user) if user is not None else Policy.nobody()
         g._rb_policy = policy
     return policy
+
+
+def _cached_policy(user) -> Policy:
+    """The user's policy from the per-process :class:`~.cache.PolicyCache` (see there for its key).
+
+    The API's authentication reads the role signature with the token (``g._rb_role_signature``);
+    it serves the first policy of the request only, a later rebuild reads it again."""
+    from ..context import current_schema, db_session, platform
+    from .cache import role_signature
+
+    session = db_session()
+    version = current_schema().version
+    known = g.pop("_rb_role_signature", None)  # (user id, signature)
+    signature = known[1] if known is not None and known[0] == user.id else role_signature(session, user.id)
+    return platform().policy_cache.get(session, user, g.get("rb_token"), version, signature)
 
 
 def _uid() -> Optional[int]:

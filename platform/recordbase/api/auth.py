@@ -7,16 +7,24 @@ a read-only token may only read (403 on any write).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Optional
 
 from flask import g, jsonify, request
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
 
-from ..auth import touch_token, user_for_token
-from ..context import db_session
+from ..access.cache import role_signature_column
+from ..auth import token_digest
+from ..context import db_session, note_schema_version
+from ..metamodel.runtime import version_column
+from ..models import ApiToken, User, utcnow
 from ..errors import Forbidden, RecordbaseError
 from .blueprint import bp
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+TOUCH_SECONDS = 60  # last_used_at is written at most this often (as recordbase.auth.touch_token)
 
 
 class Unauthorized(RecordbaseError):
@@ -39,18 +47,55 @@ def authenticate() -> None:
     if token is None:
         raise Unauthorized("Authentication required: send 'Authorization: Bearer <token>'")
     session = db_session()
-    found = user_for_token(session, token)
+    found = _token_lookup(session, token)
     if found is None:
         raise Unauthorized("The API token is not valid (unknown or revoked), or its user is inactive")
-    user, api_token = found
-    before = api_token.last_used_at
-    touch_token(session, api_token)
-    if api_token.last_used_at != before:
-        session.commit()  # a tiny write of its own, so that a failing request still records the use
+    user, api_token, version, signature = found
+    note_schema_version(int(version or 0))
+    g._rb_role_signature = (user.id, signature)
+    now = utcnow()
+    if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > TOUCH_SECONDS:
+        # at most one tiny write a minute per token, committed at once so that a failing request still counts
+        session.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
+        session.commit()
+        api_token.last_used_at = now
     g.rb_user = user
     g.rb_token = api_token
     if api_token.read_only and request.method not in READ_METHODS:
         raise Forbidden("This API token is read-only", {"token": ["read-only"]})
+
+
+@dataclass
+class TokenInfo:
+    """The request's API token (``g.rb_token``): what the API reads of it, without an ORM object."""
+
+    id: int
+    name: Optional[str]
+    prefix: str
+    read_only: bool
+    types: Optional[list]
+    last_used_at: Optional[datetime]
+
+
+_LOOKUP = None
+
+
+def _token_lookup(session: Session, token: str) -> Optional[tuple]:
+    """(user, token, schema version, role signature) for a live token of an active user, in one query.
+
+    What :func:`recordbase.auth.user_for_token` answers, plus what the rest of the request
+    needs first (the schema version, the role signature of :mod:`recordbase.access.cache`), so
+    that authenticating costs one round trip. The statement is built once."""
+    global _LOOKUP
+    if _LOOKUP is None:
+        _LOOKUP = (select(User, ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.read_only, ApiToken.types,
+                          ApiToken.last_used_at, version_column(), role_signature_column())
+                   .join(ApiToken, User.id == ApiToken.user_id)
+                   .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None)))
+    row = session.execute(_LOOKUP, {"digest": token_digest(token)}).first()
+    if row is None or not row[0].is_active:
+        return None
+    return row[0], TokenInfo(*row[1:7]), row[7], row[8]
 
 
 @bp.get("/me")

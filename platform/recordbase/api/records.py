@@ -60,7 +60,7 @@ def list_records(type_name: str):
     page = store.list(type_name, filter=compiled, sort=sort,
                       search=request.args.get("search"), limit=limit, cursor=request.args.get("cursor") or None,
                       trash=trash)
-    body = {"records": [store.to_json(r, wanted) for r in page.records], "next_cursor": page.next_cursor}
+    body = {"records": store.to_json_many(page.records, wanted), "next_cursor": page.next_cursor}
     if query_flag("count"):
         body["count"] = store.count(type_name, filter=compiled, trash=trash)
     return jsonify(body)

@@ -17,6 +17,8 @@ API = "/api/v1"
 TEXT_OR_NULL = {"type": ["string", "null"]}
 DATE_TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
 RUN_STATUS = {"type": "string", "enum": ["pending", "succeeded", "failed"]}
+#: a step is also "running" while a worker holds its claim (delivering a webhook or an e-mail)
+STEP_STATUS = {"type": "string", "enum": ["pending", "running", "succeeded", "failed"]}
 
 
 def components(spec: APISpec) -> None:
@@ -34,7 +36,7 @@ def components(spec: APISpec) -> None:
     spec.components.schema("RuleInput", rule_in)
     step = {"type": "object", "required": ["id", "position", "action", "kind", "status"], "properties": {
         "id": {"type": "integer"}, "position": {"type": "integer"}, "action": {"type": "string"},
-        "kind": {"type": "string"}, "status": RUN_STATUS, "result": {}, "error": TEXT_OR_NULL,
+        "kind": {"type": "string"}, "status": STEP_STATUS, "result": {}, "error": TEXT_OR_NULL,
         "attempts": {"type": ["integer", "null"]}, "next_attempt_at": DATE_TIME_OR_NULL,
         "finished_at": DATE_TIME_OR_NULL, "payload": {"type": "object", "description": "webhooks and e-mails"},
         "idempotency_key": TEXT_OR_NULL}}

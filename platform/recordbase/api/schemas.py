@@ -9,6 +9,7 @@ store, which validates again, writes anything.
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any, Mapping, Optional
 
 import marshmallow
@@ -18,10 +19,15 @@ from ..errors import ValidationError
 from ..metamodel.fieldtypes import FieldDef, ValueContext
 from ..metamodel.runtime import TypeDef
 
+#: the value context of the load running now: schemas are built once per type and snapshot
+#: (see :func:`record_schema`), the context (the request's user, session lookups) is per call
+_CONTEXT: ContextVar[Optional[ValueContext]] = ContextVar("rb_value_context", default=None)
+
+
 class RecordValue(fields.Field):
     """A record type's field as a marshmallow field."""
 
-    def __init__(self, field: FieldDef, ctx: ValueContext, creating: bool):
+    def __init__(self, field: FieldDef, ctx: Optional[ValueContext], creating: bool):
         ft = field.ftype
         required = creating and field.required and field.default is None and not ft.read_only
         super().__init__(
@@ -31,7 +37,11 @@ class RecordValue(fields.Field):
             metadata={"json_schema": field_json_schema(field), "title": field.label},
         )
         self.field = field
-        self.ctx = ctx
+        self._ctx = ctx
+
+    @property
+    def ctx(self) -> ValueContext:
+        return _CONTEXT.get() or self._ctx or ValueContext()
 
     def _deserialize(self, value: Any, attr: Optional[str], data: Optional[Mapping[str, Any]], **kwargs: Any) -> Any:
         field = self.field
@@ -60,11 +70,18 @@ def field_json_schema(field: FieldDef) -> dict:
     return schema
 
 
-def record_schema(typedef: TypeDef, ctx: ValueContext, creating: bool) -> Schema:
-    """A marshmallow schema instance for a record's ``fields`` object (partial for updates)."""
+def record_schema(typedef: TypeDef, ctx: Optional[ValueContext], creating: bool) -> Schema:
+    """A new marshmallow schema instance for a record's ``fields`` object (partial for updates)."""
     cls = Schema.from_dict({f.name: RecordValue(f, ctx, creating) for f in typedef.fields},
                            name=f"{typedef.name}_fields")
     return cls(partial=not creating, unknown=marshmallow.RAISE)
+
+
+def shared_schema(typedef: TypeDef, creating: bool) -> Schema:
+    """The schema :func:`validate_fields` loads with, built once per TypeDef (so per schema version) and kind.
+
+    Loading keeps no state on a schema; the value context of each load comes from :data:`_CONTEXT`."""
+    return typedef.memo(("marshmallow", creating), lambda td: record_schema(td, None, creating))
 
 
 def validate_fields(typedef: TypeDef, values: Any, ctx: ValueContext, creating: bool) -> dict:
@@ -72,10 +89,13 @@ def validate_fields(typedef: TypeDef, values: Any, ctx: ValueContext, creating: 
     if not isinstance(values, dict):
         raise ValidationError("'fields' must be an object of field API names to values",
                               {"fields": ["must be an object"]})
+    token = _CONTEXT.set(ctx)
     try:
-        return record_schema(typedef, ctx, creating).load(values)
+        return shared_schema(typedef, creating).load(values)
     except marshmallow.ValidationError as exc:
         raise ValidationError(*_problems(typedef, exc.messages)) from None
+    finally:
+        _CONTEXT.reset(token)
 
 
 def _problems(typedef: TypeDef, messages: Any) -> tuple[str, dict]:

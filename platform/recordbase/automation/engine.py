@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event as sa_event
+from sqlalchemy import event as sa_event, select
 from sqlalchemy.orm import Session
 
 from ..access.enforce import unchecked
@@ -201,6 +201,16 @@ class RuleEngine:
                 continue
             # the event's values are the record's own unless an earlier rule wrote since
             current = (event.after or event.before) if len(self.store.events) == mark else None
+            if event.action != "delete":
+                if group is not None and group.raw and group.reads_changes(rule):
+                    self._flush(group)  # the condition reads what the merged rules set: write it first
+                    group = None
+                    current = None
+                if current is None:
+                    # an earlier rule wrote: the rule fires only if its condition still holds now
+                    current = dict(self.store.get(event.type_name, event.record_id, include_deleted=True).values)
+                    if not self._still_matches(rule, {**current, "id": event.record_id}, before):
+                        continue
             if merging:
                 if group is None:
                     group = UpdateGroup.start(self, trules, event.type_name, event.record_id, current, changed)
@@ -212,6 +222,12 @@ class RuleEngine:
             self.fire(rule, event.record_id, on, before=event.before, values=current, changed=changed)
         if group is not None:
             self._flush(group)
+
+    def _still_matches(self, rule: CompiledRule, now: dict, before: dict) -> bool:
+        """Does ``rule``'s condition hold on the record as the rules before it left it (``now``)?"""
+        if rule.on == "record_updated":
+            return self.condition(rule).matches(now, before)
+        return self.condition(rule).matches(now)
 
     def _flush(self, group: UpdateGroup) -> None:
         """Write a group of merged rules; a failure fails the write and is recorded, as :meth:`fire` does."""
@@ -393,7 +409,13 @@ def _write_failures(session: Session) -> None:
     bind = session.get_bind()
     try:
         with Session(bind=bind) as other, other.begin():
+            from .models import Rule
+
+            # a rule created in the transaction that rolled back (a pack install) is gone: no run for it,
+            # or its id, given again to the next rule, would show another rule's failure
+            alive = set(other.scalars(select(Rule.id).where(Rule.id.in_({f["rule_id"] for f in failures}))))
             for f in failures:
-                other.add(RuleRun(status="failed", finished_at=utcnow(), depth=1, **f))
+                if f["rule_id"] in alive:
+                    other.add(RuleRun(status="failed", finished_at=utcnow(), depth=1, **f))
     except Exception:  # noqa: BLE001 - the history is best effort here; the write's own error was reported
         log.exception("could not record a failed automation run")

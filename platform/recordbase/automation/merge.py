@@ -67,6 +67,11 @@ class UpdateGroup:
             self._holds[key] = self.engine.condition(rule).matches(self.base, self.base)
         return self._holds[key]
 
+    def reads_changes(self, rule: CompiledRule) -> bool:
+        """Could ``rule``'s condition read a field the group changes (or one a write may recompute)?"""
+        reads = self.trules.plan(rule).reads
+        return reads is None or bool(reads & (self.written | self.trules.derived))
+
     def blocked(self, written: frozenset) -> bool:
         """True when writing ``written`` could fire a rule (so merging could change what happens)."""
         touched = written | self.trules.derived

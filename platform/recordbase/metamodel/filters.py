@@ -197,7 +197,7 @@ def compile_filter(tree: Any, typedef: TypeDef, ctx: Optional[ValueContext] = No
     ctx = ctx or ValueContext()
     if _depth(tree) > MAX_DEPTH:
         raise FilterError(f"The filter is nested too deeply (at most {MAX_DEPTH} levels)", {"path": "$"})
-    errors = sorted(_VALIDATOR.iter_errors(tree), key=lambda e: len(list(e.absolute_path)))
+    errors = [] if _known_valid(tree) else sorted(_VALIDATOR.iter_errors(tree), key=lambda e: len(list(e.absolute_path)))
     if errors:
         counter = [0]
         _walk_shape(tree, "$", counter)
@@ -205,6 +205,30 @@ def compile_filter(tree: Any, typedef: TypeDef, ctx: Optional[ValueContext] = No
     counter = [0]
     root = _compile(tree, typedef, ctx, "$", counter)
     return CompiledFilter(typedef, root, clock or Clock.current(ctx.timezone))
+
+
+_VALID_SHAPES: dict[str, bool] = {}
+MAX_VALID_SHAPES = 1024
+
+
+def _known_valid(tree: Any) -> bool:
+    """Whether this exact tree passed the JSON-schema check before (then it need not run again).
+
+    The check is a pure function of the tree and takes most of compiling a small filter, which
+    every filtered list request does; valid trees are remembered by their canonical JSON (the
+    same filter arrives again and again from a client or a saved view). Invalid ones are not."""
+    try:
+        key = json.dumps(tree, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return False
+    if key in _VALID_SHAPES:
+        return True
+    if next(iter(_VALIDATOR.iter_errors(tree)), None) is not None:
+        return False
+    if len(_VALID_SHAPES) >= MAX_VALID_SHAPES:
+        _VALID_SHAPES.clear()
+    _VALID_SHAPES[key] = True
+    return True
 
 
 def _walk_shape(node: Any, path: str, counter: list) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field as dc_field
 from functools import cached_property
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from sqlalchemy import (Column, DateTime, ForeignKey, Integer, MetaData, PrimaryKeyConstraint, Table, select)
 from sqlalchemy.orm import Session, registry
@@ -129,6 +129,23 @@ class TypeDef:
     def _writable_fields(self) -> tuple[FieldDef, ...]:
         return tuple(f for f in self.fields if not f.ftype.read_only)
 
+    @cached_property
+    def _memo(self) -> dict:
+        return {}
+
+    def memo(self, key: Any, build: Callable[["TypeDef"], Any]) -> Any:
+        """``build(self)``, computed once per snapshot and key (read plans, schemas, admin views ...).
+
+        A TypeDef never changes, and a schema change makes new ones, so whatever is
+        derived from it alone can be kept on it: that is what keys such caches on the
+        schema version (and, for a policy's view with hidden fields, on that view)."""
+        memo = self._memo
+        try:
+            return memo[key]
+        except KeyError:
+            value = memo[key] = build(self)
+            return value
+
 
 class RuntimeSchema:
     """All live record types at one schema version."""
@@ -211,8 +228,16 @@ def field_def(fm: FieldModel) -> FieldDef:
                     show_in_list=bool(fm.show_in_list))
 
 
+_VERSION = select(SchemaState.version).where(SchemaState.id == 1)  # built once: it runs on every request
+
+
+def version_column() -> Any:
+    """The schema version as a scalar subquery, to read it along with another query."""
+    return _VERSION.scalar_subquery()
+
+
 def read_version(session: Session) -> int:
-    v = session.execute(select(SchemaState.version).where(SchemaState.id == 1)).scalar()
+    v = session.execute(_VERSION).scalar()
     return int(v or 0)
 
 
@@ -223,8 +248,10 @@ class SchemaCache:
         self._current: Optional[RuntimeSchema] = None
         self._lock = threading.Lock()
 
-    def get(self, session: Session) -> RuntimeSchema:
-        version = read_version(session)
+    def get(self, session: Session, version: Optional[int] = None) -> RuntimeSchema:
+        """The snapshot of the stored version (``version``: already read by the caller, in ``session``)."""
+        if version is None:
+            version = read_version(session)
         current = self._current
         if current is not None and current.version == version:
             return current

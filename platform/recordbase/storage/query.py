@@ -118,6 +118,17 @@ def decode_cursor(cursor: str, n_keys: int, sorts: Optional[list[tuple[str, bool
 
 
 def apply_order(q: Select, typedef: TypeDef, sorts: list[tuple[str, bool]]) -> Select:
+    memo = typedef.memo("orders", lambda td: {})  # ORDER BY clauses per sort (built once per snapshot)
+    key = tuple(sorts)
+    order = memo.get(key)
+    if order is None:
+        order = _order(typedef, sorts)
+        if len(memo) < 256:  # sorts come from query strings: bound the memo
+            memo[key] = order
+    return q.order_by(*order)
+
+
+def _order(typedef: TypeDef, sorts: list[tuple[str, bool]]) -> tuple:
     order = []
     for name, desc in sorts:
         c = sort_column(typedef, name)
@@ -127,7 +138,7 @@ def apply_order(q: Select, typedef: TypeDef, sorts: list[tuple[str, bool]]) -> S
             order.append((c.desc() if desc else c.asc()).nulls_last())
     if not any(n == "id" for n, _ in sorts):
         order.append(typedef.table.c.id.asc())
-    return q.order_by(*order)
+    return tuple(order)
 
 
 def after_cursor(typedef: TypeDef, sorts: list[tuple[str, bool]], keys: list, last_id: int):

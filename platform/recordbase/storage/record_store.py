@@ -24,7 +24,9 @@ from ..metamodel.runtime import RuntimeSchema, TypeDef, has_own_column, is_many_
 from ..models import Attachment, Counter, User, utcnow
 from ..access import enforce
 from . import query as q
+from . import serialization
 from .events import RecordCreated, RecordDeleted, RecordEvent, RecordRestored, RecordUpdated
+from .write_plan import write_plan
 
 if TYPE_CHECKING:
     from .batch import BatchResult
@@ -177,8 +179,8 @@ class RecordStore:
         return enforce.row_condition(self, typedef, action)
 
     def select_live(self, typedef: TypeDef, trash: bool = False):
-        t = typedef.table
-        return select(t).where(t.c.deleted_at.isnot(None) if trash else t.c.deleted_at.is_(None))
+        return typedef.memo(("select_live", trash), lambda td: select(td.table).where(
+            td.table.c.deleted_at.isnot(None) if trash else td.table.c.deleted_at.is_(None)))
 
     def list(self, type_name: str, filter: Any = None, sort: Any = None, search: Optional[str] = None,
              limit: int = 50, cursor: Optional[str] = None, trash: bool = False,
@@ -244,51 +246,22 @@ class RecordStore:
         return self._records(typedef, [row])[0]
 
     def _records(self, typedef: TypeDef, rows: list) -> list[Record]:
-        out = []
-        for row in rows:
-            m = row._mapping
-            values = {}
-            for f in typedef.fields:
-                if f.ftype.system_column:
-                    values[f.name] = m[f.ftype.system_column]
-                elif has_own_column(f):
-                    values[f.name] = f.ftype.from_db(m[f.column_name], f)
-            out.append(Record(typedef.name, m["id"], m["version"], m["created_at"], m["updated_at"],
-                              m["created_by"], m["updated_by"], m["deleted_at"], values))
-        ids = [r.id for r in out]
-        for f in typedef.fields:
-            if is_many_link(f):
-                links: dict[int, list[int]] = {i: [] for i in ids}
-                if ids:
-                    j = typedef.junctions[f.name]
-                    for sid, tid in self.session.execute(select(j.c.source_id, j.c.target_id)
-                                                         .where(j.c.source_id.in_(ids))
-                                                         .order_by(j.c.source_id, j.c.position)):
-                        links[sid].append(tid)
-                for r in out:
-                    r.values[f.name] = links[r.id]
-        return out
+        return serialization.records_from_rows(self, typedef, rows)
 
     # -- JSON ------------------------------------------------------------------------
     def to_json(self, record: Record, fields: Optional[Iterable[str]] = None) -> dict:
-        typedef = enforce.visible(self, self.type(record.type_name))  # hidden fields never leave the store
-        wanted = set(fields) if fields else None
-        user_ids = [record.created_by, record.updated_by] + [
-            record.values.get(f.name) for f in typedef.fields if f.field_type in ("user", "created_by", "updated_by")]
-        self.prefetch_users(user_ids)
-        out = {}
-        for f in typedef.fields:
-            if wanted is not None and f.name not in wanted:
-                continue
-            out[f.name] = f.ftype.to_json(record.values.get(f.name), f, self.ctx)
-        body = {"id": record.id, "version": record.version,
-                "created_at": _iso(record.created_at), "updated_at": _iso(record.updated_at),
-                "created_by": self._user_email(record.created_by) if record.created_by else None,
-                "updated_by": self._user_email(record.updated_by) if record.updated_by else None,
-                "fields": out}
-        if record.deleted_at is not None:
-            body["deleted_at"] = _iso(record.deleted_at)
-        return body
+        return self.to_json_many([record], fields)[0]
+
+    def to_json_many(self, records: list[Record], fields: Optional[Iterable[str]] = None) -> list[dict]:
+        """The API JSON of records of one type (users' e-mails fetched once for all of them)."""
+        if not records:
+            return []
+        typedef = enforce.visible(self, self.type(records[0].type_name))  # hidden fields never leave the store
+        return serialization.records_json(self, typedef, records, fields)
+
+    def remember_user(self, uid: int, email: Optional[str]) -> None:
+        """Seed the e-mail cache with a user already loaded (the request's own user)."""
+        self._emails.setdefault(uid, email)
 
     def title(self, record: Record) -> str:
         typedef = enforce.visible(self, self.type(record.type_name))
@@ -301,42 +274,18 @@ class RecordStore:
 
     # -- writing ---------------------------------------------------------------------
     def clean(self, typedef: TypeDef, values: Any, creating: bool) -> dict:
-        """Validate and convert input values; raise ValidationError listing every problem."""
-        if not isinstance(values, dict):
-            raise ValidationError("'fields' must be an object of field API names to values", {"fields": ["must be an object"]})
-        problems: dict[str, list[str]] = {}
-        cleaned: dict[str, Any] = {}
-        for name, raw in values.items():
-            f = typedef.field(name)
-            if f is None:
-                problems.setdefault(name, []).append(f"unknown field (record type '{typedef.name}' has no field '{name}')")
-                continue
-            if f.ftype.read_only:
-                problems.setdefault(name, []).append("is read-only")
-                continue
-            try:
-                cleaned[name] = f.ftype.clean(raw, f, self.ctx)
-            except ValueError as exc:
-                problems.setdefault(name, []).append(str(exc))
-        for f in typedef.writable_fields():
-            if creating and f.name not in values and f.default is not None:
-                try:
-                    cleaned[f.name] = f.ftype.default_value(f, self.ctx)
-                except ValueError as exc:
-                    problems.setdefault(f.name, []).append(f"default: {exc}")
-            if f.required and f.name not in problems:
-                present = f.name in cleaned
-                if (creating or present) and (not present or cleaned[f.name] in (None, "", [])):
-                    problems.setdefault(f.name, []).append("is required")
-        if problems:
-            first = next(iter(problems.items()))
-            raise ValidationError(f"Invalid {typedef.name}: {first[0]}: {first[1][0]}"
-                                  + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""), problems)
-        return cleaned
+        """Validate and convert input values; raise ValidationError listing every problem.
+
+        Unknown and read-only fields, each value through its field type, then defaults (when
+        creating) and required fields; done by the type's :class:`~.write_plan.WritePlan`."""
+        return write_plan(self, typedef).clean(values, creating)
 
     def _check_unique(self, typedef: TypeDef, cleaned: dict, exclude_id: Optional[int] = None) -> None:
         problems = {}
         t = typedef.table
+        unique = write_plan(self, typedef).unique
+        if not unique:
+            return
         for name, value in cleaned.items():
             f = typedef.field(name)
             if not f.unique or value in (None, ""):
@@ -352,8 +301,7 @@ class RecordStore:
             raise ValidationError("Duplicate value for " + ", ".join(problems), problems)
 
     def _row_values(self, typedef: TypeDef, cleaned: dict) -> dict:
-        return {typedef.field(n).column_name: typedef.field(n).ftype.to_db(v, typedef.field(n))
-                for n, v in cleaned.items() if has_own_column(typedef.field(n))}
+        return write_plan(self, typedef).row_values(cleaned)
 
     def _write_links(self, typedef: TypeDef, record_id: int, cleaned: dict) -> None:
         for name, ids in cleaned.items():
@@ -381,23 +329,30 @@ class RecordStore:
     @enforce.guarded
     def create(self, type_name: str, values: Any) -> Record:
         typedef = self.type(type_name)
+        plan = write_plan(self, typedef)
         cleaned = self.clean(typedef, values, creating=True)
         self._check_unique(typedef, cleaned)
         now = utcnow()
         row = self._row_values(typedef, cleaned)
-        for f in typedef.fields:
-            if f.field_type == "autonumber":
-                row[f.column_name] = f.ftype.generate(f, self._next_number(f), self.local_now())
+        for f in plan.autonumbers:
+            cleaned[f.name] = row[f.column_name] = f.ftype.generate(f, self._next_number(f), self.local_now())
         row.update(version=1, created_at=now, updated_at=now, created_by=self.user_id, updated_by=self.user_id)
         t = typedef.table
+        stmt = insert(t).returning(t.c.id)
         try:
-            with self.session.begin_nested():
-                rid = self.session.execute(insert(t).values(row).returning(t.c.id)).scalar_one()
+            if self.session.get_bind().dialect.name == "sqlite":
+                # a failed statement leaves a SQLite transaction as it was: no savepoint needed
+                rid = self.session.execute(stmt, row).scalar_one()
+            else:
+                with self.session.begin_nested():  # keeps the transaction usable after a conflict
+                    rid = self.session.execute(stmt, row).scalar_one()
         except IntegrityError as exc:
             raise ValidationError("The record conflicts with another record (a unique value is taken)",
                                   {"record": [str(exc.orig)[:200]]}) from None
         self._write_links(typedef, rid, cleaned)
-        record = self.get(type_name, rid)
+        # the record as reading it back gives it (no re-read: computed fields are recomputed below)
+        record = Record(type_name, rid, 1, now, now, self.user_id, self.user_id, None,
+                        plan.record_values(plan.new_values(now, self.user_id), cleaned))
         if self.recomputer.after_write(type_name, rid, {}, dict(record.values), None):
             record = self.get(type_name, rid)
         if self.emit(RecordCreated(type_name, rid, self.user_id, {}, dict(record.values))):
@@ -409,8 +364,10 @@ class RecordStore:
         """Create many records with create()'s validation, computed fields and events, in few queries
         (see :mod:`.batch`); invalid rows raise, or are skipped and reported with ``skip_invalid``."""
         from .batch import create_many
+        from .fast_insert import gc_paused
 
-        return create_many(self, type_name, rows, skip_invalid=skip_invalid)
+        with gc_paused():
+            return create_many(self, type_name, rows, skip_invalid=skip_invalid)
 
     @enforce.guarded
     def update(self, type_name: str, record_id: Any, values: Any, version: Optional[int] = None) -> Record:
@@ -424,19 +381,27 @@ class RecordStore:
         cleaned = self.clean(typedef, values, creating=False)
         self._check_unique(typedef, cleaned, exclude_id=before.id)
         row = self._row_values(typedef, cleaned)
-        row.update(version=before.version + 1, updated_at=utcnow(), updated_by=self.user_id)
+        now = utcnow()
+        row.update(version=before.version + 1, updated_at=now, updated_by=self.user_id)
         t = typedef.table
+        stmt = update(t).where(t.c.id == before.id, t.c.version == before.version,
+                               t.c.deleted_at.is_(None)).values(row)
         try:
-            with self.session.begin_nested():
-                res = self.session.execute(update(t).where(t.c.id == before.id, t.c.version == before.version,
-                                                           t.c.deleted_at.is_(None)).values(row))
+            if self.session.get_bind().dialect.name == "sqlite":
+                res = self.session.execute(stmt)  # a failed statement leaves a SQLite transaction as it was
+            else:
+                with self.session.begin_nested():  # keeps the transaction usable after a conflict
+                    res = self.session.execute(stmt)
         except IntegrityError as exc:
             raise ValidationError("The change conflicts with another record (a unique value is taken)",
                                   {"record": [str(exc.orig)[:200]]}) from None
         if res.rowcount != 1:
             raise VersionConflict(f"{type_name} {before.id} was changed by someone else; reload and try again")
         self._write_links(typedef, before.id, cleaned)
-        after = self.get(type_name, before.id)
+        # the record as reading it back gives it (no re-read: computed fields are recomputed below)
+        after = Record(type_name, before.id, before.version + 1, before.created_at, now, before.created_by,
+                       self.user_id, None, write_plan(self, typedef).updated_values(before.values, cleaned, now,
+                                                                                    self.user_id))
         if self.recomputer.after_write(type_name, before.id, dict(before.values), dict(after.values), set(cleaned)):
             after = self.get(type_name, before.id)
         if self.emit(RecordUpdated(type_name, before.id, self.user_id, dict(before.values), dict(after.values))):

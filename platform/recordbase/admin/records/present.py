@@ -47,6 +47,7 @@ class Presenter:
         self.typedef = typedef
         self._many: dict[str, dict[int, list[int]]] = {f.name: {} for f in typedef.fields if is_many_link(f)}
         self._titles: dict[tuple[str, int], str] = {}
+        self._texters: dict[str, Any] = {}
 
     # -- raw values ----------------------------------------------------------------
     def value(self, model: Any, name: str) -> Any:
@@ -124,6 +125,23 @@ class Presenter:
     # -- text ----------------------------------------------------------------------
     def text(self, model: Any, name: str) -> str:
         """The display text of field (or system column) ``name`` on ``model``."""
+        texter = self._texters.get(name)
+        if texter is None:
+            texter = self._texters[name] = self._texter(name)
+        return texter(model)
+
+    def _texter(self, name: str) -> Any:
+        """``model -> text`` for one column, with what :meth:`_text` asks per cell worked out once
+        (a list page formats every cell of every row)."""
+        f = self.typedef.field(name)
+        if name == "id" or name in SYSTEM_COLUMNS or f is None or f.field_type == "link" \
+                or not has_own_column(f) or f.ftype.system_column:
+            return lambda model: self._text(model, name)
+        ftype, ctx = f.ftype, self.store.ctx
+        from_db, fmt = ftype.from_db, ftype.format
+        return lambda model: fmt(from_db(getattr(model, name), f), f, ctx)
+
+    def _text(self, model: Any, name: str) -> str:
         value = self.value(model, name)
         if name == "id":
             return str(value)
