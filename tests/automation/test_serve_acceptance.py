@@ -278,3 +278,20 @@ def test_no_worker_starts_none(database_url, tmp_path):
         assert "No embedded worker (--no-worker)" in srv.text()
     finally:
         stop(srv)
+
+
+def test_a_dead_embedded_worker_is_started_again(database_url, tmp_path):
+    srv = start_serve(database_url, tmp_path, name="restart")
+    try:
+        wait_until_up(srv)
+        first = srv.worker_pid()
+        os.kill(first, signal.SIGKILL)  # as the out-of-memory killer would
+        wait_for(lambda: len(WORKER_LINE.findall(srv.text())) >= 2, 20, "the worker to be started again", srv.log)
+        second = int(WORKER_LINE.findall(srv.text())[-1])
+        assert second != first and alive(second) and not alive(first)
+        assert "stopped; starting it again" in srv.text()
+        srv.proc.send_signal(signal.SIGTERM)
+        assert srv.proc.wait(timeout=20) == 0
+        wait_for(lambda: not alive(second), 5, "the new worker to stop with serve", srv.log)
+    finally:
+        stop(srv)

@@ -140,3 +140,61 @@ def stop_embedded_worker(proc: "subprocess.Popen", timeout: float = 10.0) -> Non
         proc.wait()
     except ProcessLookupError:  # already gone (and reaped by gunicorn's arbiter)
         pass
+
+
+class EmbeddedWorker:
+    """The embedded worker of ``recordbase serve``, kept running: a watchdog thread in the server's
+    master process starts it again (after 1, 2, 4 ... at most 60 s) whenever it dies — a database
+    that was unreachable at its start, an out-of-memory kill — so that webhooks, e-mail and
+    scheduled rules never stop silently. gunicorn's master reaps the dead child itself; the
+    watchdog sees that through :meth:`subprocess.Popen.poll`, which then answers 0."""
+
+    CHECK_EVERY = 1.0
+    MAX_DELAY = 60.0
+
+    def __init__(self, database_url: str, logger: Optional[logging.Logger] = None) -> None:
+        self.database_url = database_url
+        self.log = logger or log
+        self.proc: Optional[subprocess.Popen] = None
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    def start(self) -> "subprocess.Popen":
+        with self._lock:
+            self.proc = start_embedded_worker(self.database_url)
+        self.log.info("Started the embedded automation worker (pid: %s)", self.proc.pid)
+        self._thread = threading.Thread(target=self._watch, name="recordbase-worker-watchdog", daemon=True)
+        self._thread.start()
+        return self.proc
+
+    def _watch(self) -> None:
+        delay = 1.0
+        while not self._stopping.wait(self.CHECK_EVERY):
+            with self._lock:
+                proc = self.proc
+                if self._stopping.is_set() or proc is None or proc.poll() is None:
+                    continue
+            started = getattr(proc, "rb_started", None)
+            self.log.error("The embedded automation worker (pid: %s) stopped; starting it again in %.0f s",
+                           proc.pid, delay)
+            if self._stopping.wait(delay):
+                return
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self.proc = start_embedded_worker(self.database_url)
+                self.proc.rb_started = time.monotonic()  # type: ignore[attr-defined]
+            self.log.info("Started the embedded automation worker (pid: %s)", self.proc.pid)
+            # a worker that lived a while resets the back-off; one that dies at once doubles it
+            delay = 1.0 if started is not None and time.monotonic() - started > 300 else min(delay * 2, self.MAX_DELAY)
+
+    def stop(self) -> Optional[int]:
+        """Stop the watchdog, then the worker; the pid that was stopped (None if none ran)."""
+        self._stopping.set()
+        with self._lock:
+            proc, self.proc = self.proc, None
+        if proc is None:
+            return None
+        stop_embedded_worker(proc)
+        return proc.pid

@@ -111,19 +111,17 @@ def embedded_worker_hooks(database_url: str) -> dict:
     running: dict[str, Any] = {}
 
     def when_ready(server) -> None:
-        from ..automation.worker import start_embedded_worker
+        from ..automation.worker import EmbeddedWorker
 
-        proc = start_embedded_worker(database_url)
-        running["proc"] = proc
-        server.log.info("Started the embedded automation worker (pid: %s)", proc.pid)
+        worker = EmbeddedWorker(database_url, server.log)  # restarted by its watchdog if it dies
+        running["worker"] = worker
+        worker.start()
 
     def on_exit(server) -> None:
-        from ..automation.worker import stop_embedded_worker
-
-        proc = running.pop("proc", None)
-        if proc is not None:
-            stop_embedded_worker(proc)
-            server.log.info("Stopped the embedded automation worker (pid: %s)", proc.pid)
+        worker = running.pop("worker", None)
+        pid = worker.stop() if worker is not None else None
+        if pid is not None:
+            server.log.info("Stopped the embedded automation worker (pid: %s)", pid)
 
     return {"when_ready": when_ready, "on_exit": on_exit}
 
