@@ -162,3 +162,19 @@ def test_multi_select_and_many_links_split_on_chinese_separators(store_in):
     got = {r.values["name"]: r.values for r in records(store_in)}
     assert got["X"]["certifications"] == ["ISO 9001", "CMMI"]
     assert got["Y"]["certifications"] == ["ISO 27001", "ISO 14001"]
+
+
+def test_a_formula_without_a_saved_result_is_refused_with_its_cell(store_in):
+    """openpyxl and other libraries write formulas without calculating them: such a cell is not an empty value."""
+    data = xlsx_bytes([["供应商名称", "人数"], ["甲", 3], ["乙", "=B2*5"], ["丙", "=B2*2"]], cached={"B4": 6})
+    table = open_table(data, "s.xlsx")
+    with store_in() as store:
+        report = run_import(store, "supplier", table)
+    assert not report.ok and not report.committed and records(store_in) == []
+    [error] = report.errors
+    assert (error.row, error.column, error.field, error.value) == (3, "人数", "headcount", "=B2*5")
+    assert "no calculated result" in error.reason
+    with store_in() as store:  # skipping bad rows imports the others, the cached result included
+        report = run_import(store, "supplier", open_table(data, "s.xlsx"), ImportOptions(skip_bad_rows=True))
+    assert report.committed and sorted((r.values["name"], r.values["headcount"]) for r in records(store_in)) == \
+        [("丙", 6), ("甲", 3)]

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from ..errors import ValidationError
 from ..metamodel.runtime import is_many_link
 from .exporters import neutralise
+from .xlsx_fast import UncalculatedFormula
 from .mapping import ColumnMap, auto_map, find_field
 from .parsing import DATE_ORDERS, Lookups, preparer
 from .parsing import _text as text_preparer
@@ -227,6 +228,12 @@ class Importer:
                             values[f.name] = cell
                         elif self.key_field is not None:
                             values[f.name] = None
+                        continue
+                    if cell.__class__ is UncalculatedFormula:
+                        self.error(number, f.name, str(cell), "the cell holds a formula with no calculated result "
+                                   "(the file was never opened and saved in Excel); save it in Excel, or paste "
+                                   "the values")
+                        bad.add(f.name)
                         continue
                     try:
                         v = prep(cell)

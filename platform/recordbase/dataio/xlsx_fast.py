@@ -17,6 +17,15 @@ from xml.parsers import expat
 CHUNK = 256 * 1024
 
 
+class UncalculatedFormula(str):
+    """A formula cell the file holds no result for (written by a program that does not calculate,
+    never opened in Excel): its text is the formula. The importer refuses it with the row and
+    column rather than importing an empty value."""
+
+    def __repr__(self) -> str:
+        return f"UncalculatedFormula({str(self)!r})"
+
+
 def _col(ref: str) -> int:
     n = 0
     for ch in ref:
@@ -42,7 +51,7 @@ def iter_sheet_values(fileobj: IO[bytes], member: str, shared: list, date_styles
     every number cell is recorded there by (row, column)."""
     zf = zipfile.ZipFile(fileobj)
     state: dict[str, Any] = {"row": 0, "cells": {}, "col": 0, "t": None, "s": 0, "text": None,
-                             "in_is": False, "v": None, "is": None, "auto_col": 0}
+                             "in_is": False, "v": None, "is": None, "auto_col": 0, "f": None}
     done: list[tuple[int, list]] = []
     buf: list[str] = []
 
@@ -56,6 +65,11 @@ def iter_sheet_values(fileobj: IO[bytes], member: str, shared: list, date_styles
             state["s"] = int(s) if s else 0
             state["v"] = None
             state["is"] = None
+            state["f"] = None
+        elif name == "f":
+            buf.clear()
+            state["text"] = "f"
+            state["f"] = ""
         elif name == "v":
             buf.clear()
             state["text"] = "v"
@@ -78,7 +92,10 @@ def iter_sheet_values(fileobj: IO[bytes], member: str, shared: list, date_styles
             buf.append(data)
 
     def end(name: str) -> None:
-        if name == "v":
+        if name == "f":
+            state["f"] = "".join(buf)
+            state["text"] = None
+        elif name == "v":
             state["v"] = "".join(buf)
             state["text"] = None
         elif name == "t" and state["in_is"]:
@@ -89,6 +106,8 @@ def iter_sheet_values(fileobj: IO[bytes], member: str, shared: list, date_styles
             state["in_is"] = False
         elif name == "c":
             value = _value(state["t"], state["v"], state["is"], state["s"])
+            if state["f"] is not None and not state["v"] and state["t"] in (None, "n", "d"):
+                value = UncalculatedFormula("=" + state["f"] if state["f"] else "=")  # shared formula: no text here
             if value is not None:
                 state["cells"][state["col"]] = value
                 if styles is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
