@@ -148,6 +148,8 @@ class RuleEngine:
         self._rules: Optional[dict[str, TypeRules]] = None
         self._chain: list[dict] = []
         self._conditions: dict[int, Any] = {}
+        #: a group folded into the user's update by :meth:`fold_update`: (type, record id, rule ids, group)
+        self._folded: Optional[tuple] = None
 
     # -- the clock -----------------------------------------------------------------
     def clock(self) -> Clock:
@@ -170,11 +172,44 @@ class RuleEngine:
             self._rules = type_rules(self.session, self.store.schema, self.store.ctx)
         return self._rules.get(type_name)
 
+    def fold_update(self, typedef: TypeDef, before, cleaned: dict) -> tuple[dict, int]:
+        """The record store's pre-write hook for the user's own update: (the values to write, version step).
+
+        When every rule this write fires is mergeable and they would all have been merged into one
+        group (:mod:`.merge`), the group is evaluated now, on the values the write is about to give
+        the record, and its values join the user's UPDATE: one statement instead of two. The version
+        grows by two, as with the separate merged write, and the runs and steps are recorded when the
+        write's event arrives (:meth:`after_event`), which then does not fire these rules again.
+        Anything that could make the outcome differ from the merged write falls back to it
+        (see :func:`.merge.fold_group`)."""
+        self._folded = None
+        if self._chain:
+            return cleaned, 1
+        trules = self.rules_for(typedef.name)
+        if trules is None or not trules.any_mergeable or not trules.on_update:
+            return cleaned, 1
+        from .merge import fold_group
+
+        group = fold_group(self, trules, typedef, before, cleaned)
+        if group is None:
+            return cleaned, 1
+        self._folded = (typedef.name, before.id, frozenset(id(r) for r, *_ in group.runs), group)
+        if not group.raw:
+            return cleaned, 1
+        return {**cleaned, **{k: group.values[k] for k in group.raw}}, 2
+
     def after_event(self, event: "RecordEvent") -> None:
         trules = self.rules_for(event.type_name)
         rules = trules.for_action(event.action) if trules is not None else ()
         if not rules:
             return
+        folded, skip = self._folded, frozenset()
+        if folded is not None and event.action == "update" and (event.type_name, event.record_id) == folded[:2]:
+            # the user's update already wrote what these rules set: record their runs, do not fire them again
+            self._folded = None
+            skip, group = folded[2], folded[3]
+            group.raw = {}
+            self._flush(group)
         changed: list[str] = []
         if event.action == "update":
             changed = event.changed_fields()
@@ -186,6 +221,8 @@ class RuleEngine:
         merging = event.action != "delete" and trules.any_mergeable and not self._chain
         group: Optional[UpdateGroup] = None
         for rule in rules:
+            if skip and id(rule) in skip:
+                continue
             on = rule.on
             if event.action == "create":
                 fire = self.condition(rule).matches(after)

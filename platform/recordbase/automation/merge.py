@@ -18,6 +18,11 @@ not mergeable, blocked, or whose evaluation fails — ends the group and fires t
 its failure is reported exactly as before. What differs is invisible to rules: the record's
 version grows by one instead of once per rule, and its history shows one entry for the merged
 changes.
+
+For the user's own update the group can go further: :func:`fold_group` evaluates it before the write
+(called by :meth:`RuleEngine.fold_update`, the record store's pre-write hook) and its values join the
+user's UPDATE, so the merged rules cost no write of their own; the cases where that could differ from
+the merged write are refused there and take the path above.
 """
 from __future__ import annotations
 
@@ -149,3 +154,65 @@ class UpdateGroup:
              "finished_at": now}
             for run_id, (_, _, _, _, results) in zip(run_ids, self.runs) for position, result in enumerate(results)])
         self.runs = []
+
+
+def fold_group(engine: "RuleEngine", trules: TypeRules, typedef, before, cleaned: dict) -> Optional[UpdateGroup]:
+    """The group of rules the user's update of ``before`` with ``cleaned`` fires, evaluated before the
+    write so that its values can join the user's UPDATE (:meth:`RuleEngine.fold_update`); None when
+    folding could change anything compared with the merged write, which then happens as before.
+
+    Folded, the rules see the values the write is about to give the record, and the write's one event
+    carries the user's and the rules' changes together. That is the same outcome only when:
+
+    - the write sets only plain fields (no links, no computed or system fields), and no rule of the
+      type reads, or is triggered by, a field a write may recompute (so the values predicted here
+      are those the event would carry);
+    - every rule the write fires is mergeable and joins one group, none of them reading what an
+      earlier one of the group set (where the engine would write the group first and re-check);
+    - the group's writes could not fire a rule (:meth:`UpdateGroup.blocked`), and no rule outside
+      the group reads or is triggered by a field the group writes (so it does not fire on the
+      combined event either, as it did not on the user's).
+    """
+    from ..storage.write_plan import write_plan
+
+    derived = trules.derived
+    for name in cleaned:
+        f = typedef.field(name)
+        if f is None or f.field_type == "link" or f.ftype.read_only or name in derived:
+            return None
+    for rule in trules.on_update:
+        p = trules.plan(rule)
+        if p.reads is None or p.reads & derived or (p.fields is not None and p.fields & derived):
+            return None
+    store = engine.store
+    base = dict(before.values)
+    after = write_plan(store, typedef).updated_values(base, cleaned, None, store.user_id)
+    changed = sorted(k for k in set(base) | set(after) if base.get(k) != after.get(k))
+    changed = [k for k in changed if k not in derived]
+    if not changed:
+        return None
+    after_id, before_id = {**after, "id": before.id}, {**base, "id": before.id}
+    group = UpdateGroup(engine, trules, typedef.name, before.id, after, changed)
+    for rule in trules.on_update:
+        if rule.on == "record_updated":
+            fire = (not rule.fields or bool(rule.fields.intersection(changed))) and \
+                engine.condition(rule).matches(after_id, before_id)
+        else:  # record_matches
+            cond = engine.condition(rule)
+            fire = cond.matches(after_id) and not cond.matches(before_id)
+        if not fire:
+            continue
+        if group.raw and group.reads_changes(rule):
+            return None
+        if not group.try_add(rule, rule.on):
+            return None
+    if not group.runs:
+        return None
+    joined = {id(r) for r, *_ in group.runs}
+    for rule in trules.on_update:
+        if id(rule) in joined:
+            continue
+        p = trules.plan(rule)
+        if p.reads & group.written or (p.fields is not None and p.fields & group.written):
+            return None
+    return group

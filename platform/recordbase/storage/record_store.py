@@ -103,15 +103,20 @@ class RecordStore:
 
         True when the hook wrote records in turn (the caller re-reads the record it returns)."""
         self.events.append(event)
+        engine = self._automation()
+        if engine is None:
+            return False
+        count = len(self.events)
+        engine.after_event(event)
+        return len(self.events) > count
+
+    def _automation(self) -> Any:
+        """The automation hook (the rule engine, created on first use), or None."""
         if self.rule_engine is _DEFAULT:
             from ..automation.engine import RuleEngine
 
             self.rule_engine = RuleEngine(self)
-        if self.rule_engine is None:
-            return False
-        count = len(self.events)
-        self.rule_engine.after_event(event)
-        return len(self.events) > count
+        return self.rule_engine
 
     # -- value-context callables ---------------------------------------------------
     def _resolve_user(self, value: Any) -> Optional[int]:
@@ -380,9 +385,12 @@ class RecordStore:
                 {"current_version": before.version})
         cleaned = self.clean(typedef, values, creating=False)
         self._check_unique(typedef, cleaned, exclude_id=before.id)
+        # automation's pre-write hook: rules that only set plain fields of this record may join this write
+        cleaned, step = self._automation().fold_update(typedef, before, cleaned) if self.rule_engine is not None \
+            else (cleaned, 1)
         row = self._row_values(typedef, cleaned)
         now = utcnow()
-        row.update(version=before.version + 1, updated_at=now, updated_by=self.user_id)
+        row.update(version=before.version + step, updated_at=now, updated_by=self.user_id)
         t = typedef.table
         stmt = update(t).where(t.c.id == before.id, t.c.version == before.version,
                                t.c.deleted_at.is_(None)).values(row)
@@ -399,7 +407,7 @@ class RecordStore:
             raise VersionConflict(f"{type_name} {before.id} was changed by someone else; reload and try again")
         self._write_links(typedef, before.id, cleaned)
         # the record as reading it back gives it (no re-read: computed fields are recomputed below)
-        after = Record(type_name, before.id, before.version + 1, before.created_at, now, before.created_by,
+        after = Record(type_name, before.id, before.version + step, before.created_at, now, before.created_by,
                        self.user_id, None, write_plan(self, typedef).updated_values(before.values, cleaned, now,
                                                                                     self.user_id))
         if self.recomputer.after_write(type_name, before.id, dict(before.values), dict(after.values), set(cleaned)):
