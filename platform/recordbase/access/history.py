@@ -13,6 +13,7 @@ out altogether).
 from __future__ import annotations
 
 import functools
+import json
 import weakref
 from datetime import timezone
 from typing import TYPE_CHECKING, Any, Optional
@@ -82,11 +83,14 @@ def _create_changes(store: "RecordStore", typedef: "TypeDef", after: dict) -> di
     """A create's changes: each non-empty field value as [None, its JSON] (what changes_of gives)."""
     out: dict[str, list] = {}
     get = after.get
-    for name, f, convert in _json_plan(store, typedef):
+    for name, f, convert, numeric in _json_plan(store, typedef):
         new = get(name)
         if new is None:
             continue
-        kind = type(new)
+        kind = new.__class__
+        if numeric and (kind is int or kind is float or kind is bool):  # never empty; cannot fail
+            out[name] = [None, new if convert is None else convert(new)]
+            continue
         if kind is str or kind is list or kind is dict:
             if not new:
                 continue  # _empty
@@ -105,9 +109,11 @@ def _create_changes(store: "RecordStore", typedef: "TypeDef", after: dict) -> di
     return out
 
 
-def _json_plan(store: "RecordStore", typedef: "TypeDef") -> list[tuple[str, Any, Any]]:
-    """(name, field, converter) of the fields history shows, once per store and type. The converter is
-    None where ``to_json`` is the identity, else a one-argument ``to_json`` (strings go through _json)."""
+def _json_plan(store: "RecordStore", typedef: "TypeDef") -> list[tuple[str, Any, Any, bool]]:
+    """(name, field, converter, numeric) of the fields history shows, once per store and type. The converter
+    is None where ``to_json`` is the identity, else a one-argument ``to_json`` (strings go through _json);
+    numeric: the converter is None or ``json_number``, which give an int, float or bool as it is or
+    (an integral float) as an int, and never fail."""
     cache = store.__dict__.setdefault("_rb_history_plans", {})
     entry = cache.get(typedef.name)
     if entry is None or entry[0] is not typedef:
@@ -125,7 +131,7 @@ def _json_plan(store: "RecordStore", typedef: "TypeDef") -> list[tuple[str, Any,
                 convert = json_number
             else:
                 convert = functools.partial(_to_json, f.ftype, f, store.ctx)
-            fields.append((f.name, f, convert))
+            fields.append((f.name, f, convert, convert is None or convert is json_number))
         entry = cache[typedef.name] = (typedef, fields)
     return entry[1]
 
@@ -158,10 +164,39 @@ def _write_history(session: Session) -> None:
         _write_rows(session, pending)
 
 
+def _json_dumps() -> Any:
+    """``json.dumps(value)`` with default arguments (the JSON column's own serialiser, so the text stored
+    is the same), without building a new C encoder per call as ``json.dumps`` does."""
+    from json import encoder
+
+    make = getattr(encoder, "c_make_encoder", None)
+    if make is None:
+        return json.dumps
+    c = make(None, json.JSONEncoder().default, encoder.encode_basestring_ascii, None, ": ", ", ",
+             False, False, True)
+    join = "".join
+    return lambda value: join(c(value, 0))
+
+
+_DUMPS = _json_dumps()
+
+
+def _changes_converter(session: Session, proc: Any) -> Any:
+    """What the ``changes`` values go through: the JSON text itself where the column's bind processor
+    would only call the default ``json.dumps`` (SQLite stores that text; on PostgreSQL the statement
+    casts the bound text ``::JSON``), else the column's own processor."""
+    dialect = session.get_bind().dialect
+    if getattr(dialect, "_json_serializer", None) is None and (
+            dialect.name == "sqlite" or (dialect.name == "postgresql" and dialect.driver == "psycopg")):
+        return _DUMPS
+    return proc
+
+
 def _write_rows(session: Session, pending: list) -> None:
     plan = insert_plan(session, RecordHistory.__table__, HISTORY_KEYS)
     at = plan.convert("at", utcnow())
-    convert = [(HISTORY_KEYS.index(plan.keys[i]), proc) for i, proc in plan.processors_except("at")]
+    convert = [(HISTORY_KEYS.index(plan.keys[i]), proc) for i, proc in plan.processors_except("at", "changes")]
+    dumps = _changes_converter(session, plan.processors[plan.slot("changes")])
     reorder = None if plan.keys == HISTORY_KEYS else [HISTORY_KEYS.index(k) for k in plan.keys]
     rows = []
     for store, events in pending:
@@ -174,7 +209,8 @@ def _write_rows(session: Session, pending: list) -> None:
             changes = changes_of(store, typedef, ev)
             if ev.action == "update" and not changes:
                 continue
-            row = [typedef.id, ev.type_name, ev.record_id, ev.action, ev.user_id, actor, at, changes]
+            row = [typedef.id, ev.type_name, ev.record_id, ev.action, ev.user_id, actor, at,
+                   changes if dumps is None else dumps(changes)]
             for i, proc in convert:
                 if row[i] is not None:
                     row[i] = proc(row[i])
