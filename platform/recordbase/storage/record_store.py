@@ -4,7 +4,7 @@ Writes validate every value through its field type and report all problems at
 once, keyed by field API name; each public write method leaves the transaction
 to its caller, so a batch is one transaction. Updates state the version they
 read: a stale version is a conflict, never a lost update. Deletes move records
-to the trash (``deleted_at``); restore brings them back.
+to the trash (``deleted_at``); restore brings them back (:mod:`.trash`).
 """
 from __future__ import annotations
 
@@ -13,19 +13,20 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, exists, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, NotFound, RecordbaseError, ValidationError, VersionConflict
+from ..errors import NotFound, ValidationError, VersionConflict
 from ..metamodel.fieldtypes import FieldDef, ValueContext
 from ..metamodel.filters import CompiledFilter, compile_filter
-from ..metamodel.runtime import RuntimeSchema, TypeDef, has_own_column, is_many_link
+from ..metamodel.runtime import RuntimeSchema, TypeDef, is_many_link
 from ..models import Attachment, Counter, User, utcnow
 from ..access import enforce
 from . import query as q
 from . import serialization
-from .events import RecordCreated, RecordDeleted, RecordEvent, RecordRestored, RecordUpdated
+from .events import RecordCreated, RecordEvent, RecordUpdated
+from .trash import TrashOperations
 from .write_plan import write_plan
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ class Page:
     next_cursor: Optional[str]
 
 
-class RecordStore:
+class RecordStore(TrashOperations):
     def __init__(self, session: Session, schema: RuntimeSchema, user_id: Optional[int] = None,
                  timezone_name: str = "UTC", lang: str = "en", policy: Any = None, actor: Optional[str] = None):
         self.session = session
@@ -415,92 +416,6 @@ class RecordStore:
         if self.emit(RecordUpdated(type_name, before.id, self.user_id, dict(before.values), dict(after.values))):
             after = self.get(type_name, before.id)
         return after
-
-    @enforce.guarded
-    def delete(self, type_name: str, record_id: Any, version: Optional[int] = None) -> Record:
-        """Move a record to the trash, honouring each incoming link's on_delete (restrict by default)."""
-        typedef = self.type(type_name)
-        record = self.get(type_name, record_id)
-        if version is not None and version != record.version:
-            raise VersionConflict(f"{type_name} {record.id} was changed by someone else; reload and try again",
-                                  {"current_version": record.version})
-        self.recomputer.before_delete(type_name, record.id)  # unlinking hides who computed over this record
-        self._handle_incoming_links(typedef, record.id)
-        t = typedef.table
-        res = self.session.execute(update(t).where(t.c.id == record.id, t.c.version == record.version).values(
-            deleted_at=utcnow(), version=record.version + 1, updated_by=self.user_id))
-        if res.rowcount != 1:
-            raise VersionConflict(f"{type_name} {record.id} was changed by someone else; reload and try again")
-        self.recomputer.after_write(type_name, record.id, dict(record.values), dict(record.values), set(),
-                                    exists_changed=True)
-        self.emit(RecordDeleted(type_name, record.id, self.user_id, dict(record.values), {}))
-        return record
-
-    def _handle_incoming_links(self, typedef: TypeDef, rid: int) -> None:
-        blockers = []
-        for src, f in self.schema.backlinks(typedef):
-            st = src.table
-            if is_many_link(f):
-                j = src.junctions[f.name]
-                cond = and_(j.c.target_id == rid, exists(select(st.c.id).where(st.c.id == j.c.source_id,
-                                                                                 st.c.deleted_at.is_(None))))
-                n = self.session.scalar(select(func.count()).select_from(j).where(cond))
-            else:
-                col = st.c[f.column_name]
-                n = self.session.scalar(select(func.count()).select_from(st).where(col == rid, st.c.deleted_at.is_(None)))
-            if not n:
-                continue
-            if f.options.get("on_delete", "restrict") == "restrict":
-                blockers.append({"type": src.name, "field": f.name, "count": n})
-            elif is_many_link(f):
-                j = src.junctions[f.name]
-                self.session.execute(delete(j).where(j.c.target_id == rid))
-            else:
-                col = st.c[f.column_name]
-                self.session.execute(update(st).where(col == rid).values(
-                    {f.column_name: None, "version": st.c.version + 1, "updated_at": utcnow(), "updated_by": self.user_id}))
-        if blockers:
-            where = ", ".join(f"{b['count']} {b['type']} record(s) through '{b['field']}'" for b in blockers)
-            raise Conflict(f"This record is still linked from {where}; unlink them first", {"linked_from": blockers},
-                           code="restricted")
-
-    @enforce.guarded
-    def restore(self, type_name: str, record_id: Any) -> Record:
-        typedef = self.type(type_name)
-        record = self.get(type_name, record_id, include_deleted=True)
-        if record.deleted_at is None:
-            return record
-        t = typedef.table
-        uniques = {f.name: record.values.get(f.name) for f in typedef.fields if f.unique}
-        self._check_unique(typedef, uniques, exclude_id=record.id)
-        self.session.execute(update(t).where(t.c.id == record.id).values(
-            deleted_at=None, version=record.version + 1, updated_at=utcnow(), updated_by=self.user_id))
-        restored = self.get(type_name, record.id)
-        if self.recomputer.after_write(type_name, record.id, {}, dict(restored.values), None, exists_changed=True):
-            restored = self.get(type_name, record.id)
-        if self.emit(RecordRestored(type_name, record.id, self.user_id, {}, dict(restored.values))):
-            restored = self.get(type_name, record.id)
-        return restored
-
-    @enforce.guarded
-    def purge(self, type_name: str, record_id: Any) -> None:
-        """Delete a trashed record for good."""
-        typedef = self.type(type_name)
-        record = self.get(type_name, record_id, include_deleted=True)
-        if record.deleted_at is None:
-            raise Conflict("Move the record to the trash before deleting it for good")
-        for f in typedef.fields:
-            if is_many_link(f):
-                j = typedef.junctions[f.name]
-                self.session.execute(delete(j).where(j.c.source_id == record.id))
-        for src, f in self.schema.backlinks(typedef):
-            if is_many_link(f):
-                j = src.junctions[f.name]
-                self.session.execute(delete(j).where(j.c.target_id == record.id))
-            else:
-                st = src.table
-                self.session.execute(update(st).where(st.c[f.column_name] == record.id).values({f.column_name: None}))
-        self.session.execute(delete(typedef.table).where(typedef.table.c.id == record.id))
 
 
 def _iso(dt: Optional[datetime]) -> Optional[str]:
