@@ -9,6 +9,7 @@ from recordbase.automation import merge
 from recordbase.automation.merge import UpdateGroup
 
 from .conftest import error, ok
+from .test_merge_semantics import rule  # the same 'update_record' rule on type ev
 
 FIELDS = [
     {"name": "total", "label": "Total", "type": "number"},
@@ -46,14 +47,6 @@ def ev(auto, mode):
                                                    "options": {"expression": "{note} & '/' & {flag}"}})
     auto.mode, auto.folds = mode
     return auto
-
-
-def rule(auto, name, values, on="record_updated", fields=("total",), **extra):
-    trigger = {"on": on}
-    if on == "record_updated" and fields:
-        trigger["fields"] = list(fields)
-    return auto.rule(name=name, type="ev", trigger=trigger, actions=[{"do": "update_record", "values": values}],
-                     **extra)
 
 
 def history(auto, rid):

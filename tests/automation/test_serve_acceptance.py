@@ -13,13 +13,11 @@ import re
 import signal
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Callable, Optional
 
 import pytest
-from processes import free_port, recordbase_command
+from processes import free_port, http_json, recordbase_command
 
 from recordbase.auth import create_token, create_user
 from recordbase.db import make_engine, make_sessionmaker
@@ -85,16 +83,7 @@ class Serve:
         return int(m.group(1)) if m else None
 
     def request(self, method: str, path: str, body: Optional[dict] = None) -> tuple[int, dict]:
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.base + path, data=data, method=method)
-        req.add_header("Authorization", f"Bearer {self.token}")
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(req, timeout=15) as resp:
-                return resp.status, json.loads(resp.read() or b"{}")
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read() or b"{}")
+        return http_json(self.base, self.token, method, path, body)
 
     def ok(self, method: str, path: str, body: Optional[dict] = None, status: int = 200) -> dict:
         got, answer = self.request(method, path, body)

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from processes import free_port, recordbase_command
+from processes import free_port, http_json, recordbase_command
 
 from recordbase.auth import create_user
 from recordbase.db import make_engine, make_sessionmaker
@@ -35,17 +35,7 @@ class Server:
         self.token = ""
 
     def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-        """One request on a fresh connection (urllib sends ``Connection: close``)."""
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.base + path, data=data, method=method)
-        req.add_header("Authorization", f"Bearer {self.token}")
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(req, timeout=15) as resp:
-                return resp.status, json.loads(resp.read() or b"{}")
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read() or b"{}")
+        return http_json(self.base, self.token, method, path, body)
 
     def pids_for(self, marker: str) -> dict[str, str]:
         """probe id -> pid of the worker that answered, from the access log."""
