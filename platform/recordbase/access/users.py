@@ -197,3 +197,21 @@ def use_link(session: Session, token: str, password: str) -> User:
     row.used_at = utcnow()
     session.flush()
     return user
+
+
+def update_audited(session: Session, user: User, data: dict, by_owner: bool = True
+                   ) -> tuple[User, Optional[str], dict]:
+    """:func:`update`, and a ``user.update`` entry in the audit log naming what changed (a new password
+    only as "changed"). Returns the user, the reset link (or None) and the user's JSON after the change."""
+    from . import audit
+
+    before = user_json(session, user)
+    user, link = update(session, user, data, by_owner=by_owner)
+    after = user_json(session, user)
+    changes: dict[str, Any] = {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
+    if "password" in data:
+        changes["password"] = "changed"
+    if link:
+        changes["reset_password"] = "link created"
+    audit.record(session, "user.update", "user", user.email, changes or None)
+    return user, link, after

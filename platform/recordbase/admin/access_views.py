@@ -98,16 +98,8 @@ class UsersView(OwnersOnly, BaseView):
                 data["password"] = request.form["password"]
             if request.form.get("reset_password"):
                 data = {"reset_password": True}
-            before = user_service.user_json(session, user)
             try:
-                user, link = user_service.update(session, user, data)
-                after = user_service.user_json(session, user)
-                changes = {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
-                if "password" in data:
-                    changes["password"] = "changed"
-                if link:
-                    changes["reset_password"] = "link created"
-                audit_log.record(session, "user.update", "user", user.email, changes or None)
+                user, link, _after = user_service.update_audited(session, user, data)
                 session.commit()
             except RecordbaseError as exc:
                 session.rollback()

@@ -207,15 +207,7 @@ def update_user(email: str):
     session = db_session()
     data = json_body()
     owner = policy().can_manage_users()
-    before = user_service.user_json(session, user)
-    user, link = user_service.update(session, user, data, by_owner=owner)
-    after = user_service.user_json(session, user)
-    changes = {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
-    if "password" in data:
-        changes["password"] = "changed"
-    if link:
-        changes["reset_password"] = "link created"
-    audit_log.record(session, "user.update", "user", user.email, changes or None)
+    user, link, after = user_service.update_audited(session, user, data, by_owner=owner)
     commit()
     if user.id == g.rb_user.id:
         g.pop("_rb_policy", None)
