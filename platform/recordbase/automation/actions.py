@@ -33,7 +33,7 @@ from . import expressions as ex
 from .settings import smtp_configured
 
 if TYPE_CHECKING:
-    from .engine import ActionContext
+    from .action_context import ActionContext
 
 ACTIONS: dict[str, type["Action"]] = {}
 

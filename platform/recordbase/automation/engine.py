@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import logging
 import time as _time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Optional
 from zoneinfo import ZoneInfo
@@ -35,13 +34,12 @@ from sqlalchemy import event as sa_event, select
 from sqlalchemy.orm import Session
 
 from ..access.enforce import unchecked
-from ..errors import NotFound, ValidationError
-from ..metamodel import formula as fx
+from ..errors import ValidationError
 from ..metamodel.filters import Clock
 from ..metamodel.runtime import TypeDef
 from ..models import utcnow
-from . import expressions as ex
-from .actions import StepSpec, zh_context
+from .actions import StepSpec
+from .action_context import ActionContext
 from .merge import UpdateGroup
 from .models import RuleRun, RuleStep
 from .plan import TypeRules, type_rules
@@ -77,61 +75,6 @@ class RuleFailed(ValidationError):
                           "error": inner, "details": getattr(exc, "details", None), "chain": chain})
         self.rule = rule
         self.chain = chain
-
-
-@dataclass
-class ActionContext:
-    """What an action sees while it runs on one record."""
-
-    engine: "RuleEngine"
-    rule: CompiledRule
-    typedef: TypeDef
-    record_id: int
-    values: dict
-    before: dict
-    trigger: str
-    run_id: Optional[int]
-    changed_fields: list
-
-    @property
-    def store(self) -> "RecordStore":
-        return self.engine.store
-
-    def evaluate(self, specs: list[ex.ValueSpec], target: Optional[TypeDef] = None) -> dict:
-        target = target or self.typedef
-        out = {}
-        for spec in specs:
-            if spec.formula is None:
-                out[spec.field] = spec.literal
-                continue
-            inputs = ex.formula_inputs(spec.formula, self.typedef, self.values, self.store.ctx.user_email)
-            value = fx.evaluate(spec.formula, inputs, fx.EvalContext(record_id=self.record_id, now=self.engine.now,
-                                                                   timezone=self.store.timezone))
-            out[spec.field] = ex.to_field_input(value, target.field(spec.field))
-        return out
-
-    def update(self, typedef: TypeDef, record_id: int, values: dict) -> list[str]:
-        """Write the values that differ from the record's; the names written (none: no write at all)."""
-        if typedef.name == self.typedef.name and record_id == self.record_id:
-            current = self.values  # read at the start of this action
-        else:
-            current = self.store.get(typedef.name, record_id).values
-        cleaned = self.store.clean(typedef, values, creating=False)
-        changed = {k: values[k] for k, v in cleaned.items() if v != current.get(k)}
-        if changed:
-            self.store.update(typedef.name, record_id, changed)
-        return sorted(changed)
-
-    def render(self, template: Optional[str], zh: bool = False) -> Optional[str]:
-        if not template:
-            return None
-        ctx = zh_context(self.store.ctx) if zh else self.store.ctx
-        extra = {"id": self.record_id, "type": self.typedef.display_label("zh" if zh else "en"),
-                 "rule": self.rule.display_name("zh" if zh else "en")}
-        return ex.render(template, self.typedef, self.values, lambda f, v: f.ftype.format(v, f, ctx), extra)
-
-    def record_json(self) -> dict:
-        return self.store.to_json(self.store.get(self.typedef.name, self.record_id, include_deleted=True))
 
 
 def _fingerprint(values: dict) -> str:
