@@ -10,6 +10,7 @@ from flask import Flask
 
 from .context import Platform, close_session
 from .db import make_engine, make_sessionmaker
+from .json_provider import OrjsonProvider
 from .metamodel.runtime import SchemaCache
 
 
@@ -50,6 +51,7 @@ def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
     instance_path = Path(config.pop("INSTANCE_PATH", None) or os.environ.get("RECORDBASE_INSTANCE")
                          or Path.cwd() / "instance").resolve()
     app = Flask("recordbase", instance_path=str(instance_path), instance_relative_config=False)
+    app.json = OrjsonProvider(app)
     app.config.update(default_config(instance_path))
     app.config.update(config)
     if not app.config.get("SECRET_KEY"):

@@ -11,9 +11,11 @@ filters agree between SQL and Python evaluation.
 """
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -48,7 +50,12 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # straight to the driver: this runs at the start of every transaction (every request), and
+            # SQLAlchemy's statement machinery around it cost more than the BEGIN itself
+            try:
+                conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:  # as SQLAlchemy would raise it ("database is locked" ...)
+                raise sa_exc.DBAPIError.instance("BEGIN IMMEDIATE", (), exc, sqlite3.Error) from exc
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -52,11 +52,15 @@ def _joined_pg(element: Any, compiler: Any, **kw: Any) -> str:
 
 
 def role_signature_column() -> Any:
-    """A scalar subquery (correlated to ``User``) giving the user's role signature as one string."""
-    part = cast(Role.id, String) + literal_column("':'") + cast(Role.updated_at, String)
+    """A scalar subquery (correlated to ``User``) giving the user's role signature as one string.
+
+    Built on the tables rather than the ORM classes: a statement without ORM entities runs
+    on the session's connection directly, skipping the ORM's execution layer."""
+    role, user_role, user = Role.__table__.c, UserRole.__table__.c, User.__table__.c
+    part = cast(role.id, String) + literal_column("':'") + cast(role.updated_at, String)
     return (select(_joined(part))
-            .select_from(UserRole).join(Role, Role.id == UserRole.role_id)
-            .where(UserRole.user_id == User.id).scalar_subquery())
+            .select_from(UserRole.__table__).join(Role.__table__, role.id == user_role.role_id)
+            .where(user_role.user_id == user.id).scalar_subquery())
 
 
 _SIGNATURE = None
@@ -68,7 +72,8 @@ def role_signature(session: Session, user_id: int) -> Optional[str]:
     if _SIGNATURE is None:
         from sqlalchemy import bindparam
 
-        _SIGNATURE = select(role_signature_column()).select_from(User).where(User.id == bindparam("uid"))
+        _SIGNATURE = (select(role_signature_column()).select_from(User.__table__)
+                      .where(User.__table__.c.id == bindparam("uid")))
     return session.execute(_SIGNATURE, {"uid": user_id}).scalar()
 
 

@@ -77,6 +77,23 @@ class TokenInfo:
     last_used_at: Optional[datetime]
 
 
+@dataclass
+class TokenUser:
+    """The token's user (``g.rb_user`` in the API): the columns the request reads, without an ORM object.
+
+    Loading a ``User`` entity went through the ORM's execution and loading layers on every
+    request; every API use of ``g.rb_user`` reads these attributes only."""
+
+    id: int
+    email: str
+    display_name: Optional[str]
+    role: str
+    locale: str
+    is_active: bool
+
+    is_authenticated = True
+
+
 _LOOKUP = None
 
 
@@ -85,17 +102,19 @@ def _token_lookup(session: Session, token: str) -> Optional[tuple]:
 
     What :func:`recordbase.auth.user_for_token` answers, plus what the rest of the request
     needs first (the schema version, the role signature of :mod:`recordbase.access.cache`), so
-    that authenticating costs one round trip. The statement is built once."""
+    that authenticating costs one round trip. The statement is built once, on the tables."""
     global _LOOKUP
     if _LOOKUP is None:
-        _LOOKUP = (select(User, ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.read_only, ApiToken.types,
-                          ApiToken.last_used_at, version_column(), role_signature_column())
-                   .join(ApiToken, User.id == ApiToken.user_id)
-                   .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None)))
+        u, t = User.__table__.c, ApiToken.__table__.c
+        _LOOKUP = (select(u.id, u.email, u.display_name, u.role, u.locale, u.is_active,
+                          t.id, t.name, t.prefix, t.read_only, t.types, t.last_used_at,
+                          version_column(), role_signature_column())
+                   .select_from(User.__table__.join(ApiToken.__table__, u.id == t.user_id))
+                   .where(t.token_hash == bindparam("digest"), t.revoked_at.is_(None)))
     row = session.execute(_LOOKUP, {"digest": token_digest(token)}).first()
-    if row is None or not row[0].is_active:
+    if row is None or not row[5]:
         return None
-    return row[0], TokenInfo(*row[1:7]), row[7], row[8]
+    return TokenUser(*row[0:6]), TokenInfo(*row[6:12]), row[12], row[13]
 
 
 @bp.get("/me")

@@ -215,7 +215,7 @@ def metamodel_paths(spec: APISpec, may_configure: bool = True) -> None:
                   "description": "A type change converts the data; values that cannot convert are a 409 "
                                  "listing record ids unless the body has \"force\": true.",
                   "requestBody": {"required": True, "content": {JSON: {"schema": fp}}},
-                  "responses": {"200": body(fp), **errors("400", "403", "404", "409", "422")}},
+                  "responses": {"200": body(ref("FieldChange")), **errors("400", "403", "404", "409", "422")}},
         "delete": {"operationId": "delete_field", "tags": tag,
                    "parameters": [_param("purge", "query", {"type": "boolean"})],
                    "responses": {"200": body(fp), **errors("403", "404", "409")}}})
@@ -267,6 +267,11 @@ def common_components(spec: APISpec) -> None:
     field_schema["properties"]["deleted_at"] = {"type": ["string", "null"], "readOnly": True, "description": "in the trash"}
     field_schema["required"] = ["name", "label", "type"]
     spec.components.schema("Field", field_schema)
+    change_schema = deepcopy(field_schema)  # the field after a PATCH, with what a type change did to the data
+    change_schema["properties"]["conversion"] = {
+        "type": ["object", "null"], "readOnly": True,
+        "description": "after a type change: the values converted, and those cleared when forced; else null"}
+    spec.components.schema("FieldChange", change_schema)
     type_schema = deepcopy(TYPE_SCHEMA)
     type_schema["properties"]["fields"] = {"type": "array", "items": ref("Field")}
     type_schema["properties"]["deleted_at"] = {"type": ["string", "null"], "readOnly": True, "description": "in the trash"}

@@ -228,7 +228,8 @@ def field_def(fm: FieldModel) -> FieldDef:
                     show_in_list=bool(fm.show_in_list))
 
 
-_VERSION = select(SchemaState.version).where(SchemaState.id == 1)  # built once: it runs on every request
+# built once, on the table (no ORM layer): it runs on every request
+_VERSION = select(SchemaState.__table__.c.version).where(SchemaState.__table__.c.id == 1)
 
 
 def version_column() -> Any:

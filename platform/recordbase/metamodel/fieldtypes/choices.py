@@ -84,6 +84,10 @@ class ChoiceLike(FieldType):
         return [(c["value"], choice_label(c, lang)) for c in normalize_choices(field.options)]
 
 
+def _bool_json(value: Any, ctx: ValueContext) -> bool:
+    return bool(value)
+
+
 @register
 class BooleanType(FieldType):
     name, label, label_zh = "boolean", "Checkbox", "复选框"
@@ -130,6 +134,11 @@ class BooleanType(FieldType):
 
     def from_db(self, value: Any, field: FieldDef) -> Any:
         return bool(value) if value is not None else False
+
+    def json_reader(self, field: FieldDef) -> Callable[[Any, ValueContext], Any]:
+        if self._overrides(("from_db", BooleanType), ("to_json", FieldType)):
+            return super().json_reader(field)
+        return _bool_json
 
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
         if ctx.lang.startswith("zh"):

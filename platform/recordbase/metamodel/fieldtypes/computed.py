@@ -8,7 +8,7 @@ service derives when the field is saved and keeps in ``options.result_type``.
 """
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar, Optional
 
 from .base import FieldDef, FieldType, FormContext, ValueContext, get_field_type, register
 
@@ -44,6 +44,9 @@ class ComputedType(FieldType):
 
     def to_json(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
         return self.result(field).to_json(value, field, ctx)
+
+    def json_reader(self, field: FieldDef) -> Optional[Callable[[Any, ValueContext], Any]]:
+        return self.result(field).json_reader(field)
 
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
         return self.result(field).format(value, field, ctx)

@@ -77,6 +77,15 @@ class DateType(FieldType):
 
     format_text = to_json
 
+    def json_reader(self, field: FieldDef) -> Callable[[Any, ValueContext], Any]:
+        if self._overrides(("from_db", DateType), ("to_json", DateType)):
+            return super().json_reader(field)
+        from_db = self.from_db
+
+        def read(value: Any, ctx: ValueContext) -> Any:  # the driver's date needs no from_db
+            return (value if type(value) is date else from_db(value, field)).isoformat()
+        return read
+
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
         return value.isoformat() if value is not None else ""
 
@@ -128,6 +137,17 @@ class DateTimeType(FieldType):
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc).isoformat()
+
+    def json_reader(self, field: FieldDef) -> Callable[[Any, ValueContext], Any]:
+        if self._overrides(("from_db", DateTimeType), ("to_json", DateTimeType)):
+            return super().json_reader(field)
+        from_db = self.from_db
+
+        def read(value: Any, ctx: ValueContext) -> Any:  # a naive datetime is stored UTC as it is
+            if type(value) is not datetime or value.tzinfo is not None:
+                value = from_db(value, field)
+            return value.replace(tzinfo=timezone.utc).isoformat()
+        return read
 
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
         if value is None:

@@ -53,14 +53,30 @@ def to_decimal(value: Any) -> Decimal:
     return d
 
 
+_EXACT = 2**53  # integers a double holds exactly
+
+
 def json_number(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
+    """A stored number as JSON: whole numbers as integers, others as floats.
+
+    A Decimal goes through ``float`` once (the common case, a value below 2**53, needs no
+    Decimal arithmetic); a Decimal with more digits than a double holds keeps its float."""
+    t = type(value)
+    if t is float:
+        return int(value) if value.is_integer() and -_EXACT < value < _EXACT else value
+    if t is Decimal:
+        f = float(value)
+        if not f.is_integer():
+            return f
+        if -_EXACT < f < _EXACT:
+            i = int(f)
+            return i if value == i else f
+        return int(value) if value == value.to_integral_value() else f
     return value
+
+
+def _number_json(value: Any, ctx: ValueContext) -> Any:
+    return json_number(value)
 
 
 class NumberLike(FieldType):
@@ -133,6 +149,11 @@ class NumberLike(FieldType):
     def to_json(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
         return json_number(value)
 
+    def json_reader(self, field: FieldDef) -> Callable[[Any, ValueContext], Any]:
+        if self._overrides(("from_db", NumberLike), ("to_json", NumberLike)):
+            return super().json_reader(field)
+        return _number_json
+
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
         if value is None:
             return ""
@@ -184,6 +205,15 @@ class FixedPoint(NumberLike):
         if value is None or isinstance(value, Decimal):
             return value
         return Decimal(str(value)).quantize(Decimal(1).scaleb(-self.precision(field)))
+
+    def json_reader(self, field: FieldDef) -> Callable[[Any, ValueContext], Any]:
+        if self._overrides(("from_db", FixedPoint), ("to_json", NumberLike)):
+            return super().json_reader(field)
+        from_db = self.from_db
+
+        def read(value: Any, ctx: ValueContext) -> Any:  # the driver's Decimal needs no from_db
+            return json_number(value if type(value) is Decimal else from_db(value, field))
+        return read
 
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
         if value is None:

@@ -1,0 +1,49 @@
+"""The app's JSON provider: orjson for every response, Flask's own rules for what it serialises.
+
+A 50-record API page spent as long in :func:`json.dumps` (with Flask's sorted keys) as in
+its SQL query; orjson writes the same document about ten times faster. What may be
+serialised stays Flask's: dates and datetimes as HTTP dates, ``Decimal`` and ``UUID`` as
+text, dataclasses as objects, ``__html__`` objects through it (``OPT_PASSTHROUGH_*`` hands
+those to Flask's ``default``). Keys keep the order the code built them in (a record's
+``id`` first, its fields in form order) instead of Flask's alphabetical order.
+Whatever orjson refuses (an integer beyond 64 bits, a non-string key it cannot turn into
+one) falls back to Flask's :func:`json.dumps` path, so no response fails because of it.
+Parsing stays the standard library's: orjson would read an integer beyond 64 bits as a
+float, and request bodies are small.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from flask.json.provider import DefaultJSONProvider
+
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+
+class OrjsonProvider(DefaultJSONProvider):
+    """Flask's :class:`DefaultJSONProvider` with orjson doing the writing."""
+
+    sort_keys = False
+    ensure_ascii = False
+
+    def _fast(self, obj: Any) -> bytes | None:
+        try:
+            return orjson.dumps(obj, default=self.default, option=_OPTIONS)
+        except (orjson.JSONEncodeError, TypeError):
+            return None
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        if not kwargs:
+            data = self._fast(obj)
+            if data is not None:
+                return data.decode()
+        return super().dumps(obj, **kwargs)
+
+    def response(self, *args: Any, **kwargs: Any):
+        if (self.compact is None and self._app.debug) or self.compact is False:
+            return super().response(*args, **kwargs)  # indented output for debugging
+        data = self._fast(self._prepare_response_obj(args, kwargs))
+        if data is None:
+            return super().response(*args, **kwargs)
+        return self._app.response_class(data + b"\n", mimetype=self.mimetype)

@@ -1,0 +1,159 @@
+"""Reading records: one record, a page of them (as records or straight as API JSON), a count.
+
+A mixin of :class:`~recordbase.storage.record_store.RecordStore` (kept apart to keep one module
+per concern): it uses the store's ``type``, ``compile``, ``session`` and its policy through
+:mod:`recordbase.access.enforce`. Every read applies the caller's policy: the type must be
+readable, row conditions narrow the rows, hidden fields never leave the store.
+
+:meth:`ReadOperations.list_json` is the API's list: it builds the same statement as
+:meth:`ReadOperations.list` and turns the rows into JSON in one pass
+(:func:`~.serialization.rows_json`) instead of building a :class:`Record` per row first.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dc_field
+from datetime import datetime
+from typing import Any, Iterable, Optional
+
+from sqlalchemy import func, select
+
+from ..access import enforce
+from ..errors import NotFound
+from ..metamodel.filters import CompiledFilter
+from ..metamodel.runtime import TypeDef
+from . import query as q
+from . import serialization
+
+MAX_PAGE = 1000
+
+
+@dataclass
+class Record:
+    type_name: str
+    id: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    created_by: Optional[int]
+    updated_by: Optional[int]
+    deleted_at: Optional[datetime]
+    values: dict = dc_field(default_factory=dict)
+
+    def filter_values(self) -> dict:
+        """Field values plus the system keys, as the filter language's Python evaluation reads them."""
+        out = dict(self.values)
+        out.update(id=self.id, created_at=self.created_at, updated_at=self.updated_at,
+                   created_by=self.created_by, updated_by=self.updated_by)
+        return out
+
+
+@dataclass
+class Page:
+    records: list[Record]
+    next_cursor: Optional[str]
+
+
+@dataclass
+class JsonPage:
+    """A page as the API answers it: each record's JSON, and the cursor of the next page."""
+
+    records: list[dict]
+    next_cursor: Optional[str]
+
+
+class ReadOperations:
+    def select_live(self, typedef: TypeDef, trash: bool = False):
+        return typedef.memo(("select_live", trash), lambda td: select(td.table).where(
+            td.table.c.deleted_at.isnot(None) if trash else td.table.c.deleted_at.is_(None)))
+
+    def list(self, type_name: str, filter: Any = None, sort: Any = None, search: Optional[str] = None,
+             limit: int = 50, cursor: Optional[str] = None, trash: bool = False,
+             extra_condition: Any = None) -> Page:
+        typedef, rows, next_cursor = self._page_rows(type_name, filter, sort, search, limit, cursor, trash,
+                                                     extra_condition)
+        return Page(self._records(typedef, rows), next_cursor)
+
+    def list_json(self, type_name: str, filter: Any = None, sort: Any = None, search: Optional[str] = None,
+                  limit: int = 50, cursor: Optional[str] = None, trash: bool = False,
+                  fields: Optional[Iterable[str]] = None) -> JsonPage:
+        """:meth:`list` with each record as :meth:`to_json` gives it (``fields`` selects fields)."""
+        typedef, rows, next_cursor = self._page_rows(type_name, filter, sort, search, limit, cursor, trash, None)
+        return JsonPage(serialization.rows_json(self, enforce.visible(self, typedef), typedef, rows, fields),
+                        next_cursor)
+
+    def _page_rows(self, type_name: str, filter: Any, sort: Any, search: Optional[str], limit: int,
+                   cursor: Optional[str], trash: bool, extra_condition: Any) -> tuple[TypeDef, list, Optional[str]]:
+        """The rows of one page (``limit`` at most) and the cursor of the next page, if there is one."""
+        typedef = self.type(type_name)
+        enforce.require(self, "read", type_name)
+        limit = max(1, min(int(limit), MAX_PAGE))
+        visible = enforce.visible(self, typedef)
+        sorts = q.parse_sort(visible, sort)
+        stmt = self.select_live(typedef, trash)
+        rows_cond = enforce.row_condition(self, typedef, "read")
+        if rows_cond is not None:
+            stmt = stmt.where(rows_cond)
+        compiled = filter if isinstance(filter, CompiledFilter) else self.compile(typedef, filter)
+        if compiled is not None:
+            stmt = stmt.where(compiled.sql())
+        if search and search.strip():
+            stmt = stmt.where(q.search_condition(visible, search))
+        if extra_condition is not None:
+            stmt = stmt.where(extra_condition)
+        if cursor:
+            keys, last_id = q.decode_cursor(cursor, len([s for s in sorts if s[0] != "id"]), sorts)
+            stmt = stmt.where(q.after_cursor(typedef, sorts, keys, last_id))
+        stmt = q.apply_order(stmt, typedef, sorts).limit(limit + 1)
+        rows = self.session.execute(stmt).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = q.encode_cursor(q.sort_keys(rows[-1], typedef, sorts), rows[-1].id, sorts) if more and rows else None
+        return typedef, rows, next_cursor
+
+    def count(self, type_name: str, filter: Any = None, trash: bool = False) -> int:
+        typedef = self.type(type_name)
+        enforce.require(self, "read", type_name)
+        t = typedef.table
+        stmt = select(func.count()).select_from(t).where(t.c.deleted_at.isnot(None) if trash else t.c.deleted_at.is_(None))
+        rows_cond = enforce.row_condition(self, typedef, "read")
+        if rows_cond is not None:
+            stmt = stmt.where(rows_cond)
+        compiled = filter if isinstance(filter, CompiledFilter) else self.compile(typedef, filter)
+        if compiled is not None:
+            stmt = stmt.where(compiled.sql())
+        return int(self.session.scalar(stmt) or 0)
+
+    def get(self, type_name: str, record_id: Any, include_deleted: bool = False) -> Record:
+        typedef = self.type(type_name)
+        try:
+            if isinstance(record_id, bool) or (isinstance(record_id, float) and not record_id.is_integer()):
+                raise ValueError  # int() would quietly turn 1.5 into record 1
+            rid = int(record_id)
+        except (TypeError, ValueError):
+            raise NotFound(f"No {type_name} record with id {record_id!r}") from None
+        enforce.require(self, "read", type_name)
+        t = typedef.table
+        stmt = select(t).where(t.c.id == rid)
+        rows_cond = enforce.row_condition(self, typedef, "read")
+        if rows_cond is not None:
+            stmt = stmt.where(rows_cond)  # a record outside the user's rows is not found
+        if not include_deleted:
+            stmt = stmt.where(t.c.deleted_at.is_(None))
+        row = self.session.execute(stmt).first()
+        if row is None:
+            raise NotFound(f"No {type_name} record with id {rid}", {"type": type_name, "id": rid})
+        return self._records(typedef, [row])[0]
+
+    def _records(self, typedef: TypeDef, rows: list) -> list[Record]:
+        return serialization.records_from_rows(self, typedef, rows)
+
+    # -- JSON ------------------------------------------------------------------------
+    def to_json(self, record: Record, fields: Optional[Iterable[str]] = None) -> dict:
+        return self.to_json_many([record], fields)[0]
+
+    def to_json_many(self, records: list[Record], fields: Optional[Iterable[str]] = None) -> list[dict]:
+        """The API JSON of records of one type (users' e-mails fetched once for all of them)."""
+        if not records:
+            return []
+        typedef = enforce.visible(self, self.type(records[0].type_name))  # hidden fields never leave the store
+        return serialization.records_json(self, typedef, records, fields)

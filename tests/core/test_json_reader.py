@@ -1,0 +1,140 @@
+"""A list page's one-pass JSON (``FieldType.json_reader``, ``RecordStore.list_json``) gives exactly
+what the record path gives (``to_json(from_db(value))``, ``to_json_many(list(...).records)``)."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from recordbase.metamodel.fieldtypes import ValueContext
+from recordbase.metamodel.fieldtypes.base import _REGISTRY
+from recordbase.metamodel.fieldtypes.numbers import json_number
+
+from .conftest import fd
+
+
+def reference_json_number(value):
+    """json_number as it was written first (Decimal arithmetic for every value)."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def same(a, b) -> bool:
+    """Equal, and of the same JSON kind (1 and 1.0 are different JSON)."""
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.one_of(
+    st.decimals(allow_nan=False, allow_infinity=False),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-10**15, max_value=10**15),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.integers(min_value=-2**70, max_value=2**70),
+    st.booleans(), st.none()))
+def test_json_number_matches_the_reference(value):
+    assert same(json_number(value), reference_json_number(value))
+
+
+OPTIONS = {
+    "single_select": {"choices": ["a", "b"]}, "multi_select": {"choices": ["a", "b"]},
+    "link": {"target": "other"}, "decimal": {"precision": 3}, "currency": {"code": "CNY"},
+    "formula": {"expression": "1", "result_type": "date"},
+    "lookup": {"link": "l", "target_field": "x", "result_type": "number"},
+    "rollup": {"link": "l", "target_field": "x", "function": "sum", "result_type": "number"},
+    "count": {"link": "l"},
+}
+NOW = datetime(2026, 3, 4, 5, 6, 7, 123000)
+#: stored values as the database drivers (through SQLAlchemy's column types) hand them over
+SAMPLES = {
+    "number": [0.0, 1.5, 3.0, -2.0, 1e20, 7], "percent": [85.0, 12.25], "rating": [0, 4], "duration": [0, 5400],
+    "decimal": [Decimal("1.500"), Decimal("3.000"), 2.5, "4.125"], "currency": [Decimal("9.99"), Decimal("10.00")],
+    "boolean": [True, False, 1, 0], "date": [date(2026, 1, 5), "2026-01-05", datetime(2026, 1, 5, 3, 0)],
+    "datetime": [NOW, NOW.replace(tzinfo=timezone(timedelta(hours=8))), "2026-03-04T05:06:07"],
+    "created_at": [NOW], "updated_at": [NOW],
+    "multi_select": ["a|b", "b"], "attachment": ['[{"key": "k1", "name": "a.pdf", "size": 3}]'],
+    "user": [1, 2], "created_by": [1], "updated_by": [2], "link": [3, [3, 4]],
+    "formula": [date(2026, 1, 5)], "lookup": [Decimal("2.50"), 3.0], "rollup": [12.0, Decimal("1.25")], "count": [0, 4],
+}
+CTX = ValueContext(user_email=lambda uid: f"user{uid}@example.com")
+
+
+@pytest.mark.parametrize("type_name", sorted(_REGISTRY))
+def test_json_reader_is_to_json_of_from_db(type_name):
+    f = fd(type_name, OPTIONS.get(type_name, {}))
+    ft = f.ftype
+    reader = ft.json_reader(f)
+    for value in SAMPLES.get(type_name, ["some text", "文本"]):
+        expected = ft.to_json(ft.from_db(value, f), f, CTX)
+        got = value if reader is None else reader(value, CTX)
+        assert same(got, expected), (type_name, value, got, expected)
+
+
+@pytest.fixture
+def every_type(core, owner):
+    core.create_type("party", [{"name": "name", "label": "Name", "type": "text"}])
+    core.create_type("deal", [
+        {"name": "title", "label": "Title", "type": "text", "required": True},
+        {"name": "notes", "label": "Notes", "type": "long_text"},
+        {"name": "score", "label": "Score", "type": "number"},
+        {"name": "price", "label": "Price", "type": "decimal", "options": {"precision": 3}},
+        {"name": "budget", "label": "Budget", "type": "currency", "options": {"code": "CNY"}},
+        {"name": "share", "label": "Share", "type": "percent"},
+        {"name": "stars", "label": "Stars", "type": "rating"},
+        {"name": "took", "label": "Took", "type": "duration"},
+        {"name": "done", "label": "Done", "type": "boolean"},
+        {"name": "due", "label": "Due", "type": "date"},
+        {"name": "at", "label": "At", "type": "datetime"},
+        {"name": "status", "label": "Status", "type": "single_select", "options": {"choices": ["a", "b"]}},
+        {"name": "tags", "label": "Tags", "type": "multi_select", "options": {"choices": ["x", "y"]}},
+        {"name": "email", "label": "Email", "type": "email"},
+        {"name": "site", "label": "Site", "type": "url"},
+        {"name": "owner", "label": "Owner", "type": "user"},
+        {"name": "parties", "label": "Parties", "type": "link", "options": {"target": "party", "many": True}},
+        {"name": "lead", "label": "Lead", "type": "link", "options": {"target": "party"}},
+        {"name": "ref", "label": "Ref", "type": "autonumber", "options": {"pattern": "D-{0000}"}},
+        {"name": "made", "label": "Made", "type": "created_at"},
+        {"name": "maker", "label": "Maker", "type": "created_by"},
+        {"name": "double", "label": "Double", "type": "formula",
+         "options": {"expression": "{score} * 2"}},
+    ])
+    p1 = core.create("party", {"name": "P1"}).id
+    p2 = core.create("party", {"name": "P2"}).id
+    core.create("deal", {"title": "full", "notes": "n", "score": 2.5, "price": "1.125", "budget": "¥2,000",
+                         "share": "85%", "stars": 4, "took": "1h 30m", "done": True, "due": "2026-01-05",
+                         "at": "2026-03-04T05:06:07Z", "status": "b", "tags": ["y", "x"], "email": "a@b.cn",
+                         "site": "https://example.com", "owner": owner.email, "parties": [p2, p1], "lead": p1})
+    core.create("deal", {"title": "empty"})
+    core.create("deal", {"title": "whole", "score": 3, "price": "2", "budget": "7", "done": False})
+    return "deal"
+
+
+@pytest.mark.parametrize("fields", [None, ["title", "parties", "done", "owner"], ["price"]])
+def test_list_json_is_the_records_json(core, every_type, fields):
+    with core.store() as s:
+        expected = s.to_json_many(s.list(every_type, sort="id").records, fields)
+        got = s.list_json(every_type, sort="id", fields=fields).records
+    assert len(got) == 3
+    assert same(got, expected)
+    if fields is None:
+        full = got[0]["fields"]
+        assert full["parties"] and full["owner"] and full["price"] == 1.125 and full["done"] is True
+        assert got[1]["fields"]["done"] is False and got[1]["fields"]["tags"] == []
+        assert got[2]["fields"]["score"] == 3 and isinstance(got[2]["fields"]["score"], int)
+
+
+def test_list_json_pages_like_list(core, every_type):
+    with core.store() as s:
+        first = s.list_json(every_type, sort="-score", limit=2)
+        again = s.list(every_type, sort="-score", limit=2)
+        assert first.next_cursor == again.next_cursor
+        rest = s.list_json(every_type, sort="-score", limit=2, cursor=first.next_cursor)
+    assert [r["id"] for r in first.records] == [r.id for r in again.records]
+    assert len(rest.records) == 1 and rest.next_cursor is None
