@@ -50,7 +50,7 @@ from recordbase import create_app
 from recordbase.auth import create_token, create_user, find_user
 from recordbase.context import platform
 from recordbase.database_setup import upgrade_database
-from recordbase.metamodel.runtime import RuntimeSchema, TypeDef, load_schema, read_version
+from recordbase.metamodel.runtime import RuntimeSchema, TypeDef
 from recordbase.metamodel.service import MetamodelService
 from recordbase.storage import RecordStore
 
@@ -157,6 +157,7 @@ class Result:
     bulk_rate: float = 0.0
     api_ms: float = 0.0
     raw_sql_ms: float = 0.0
+    floor_ms: float = 0.0  # an authenticated request that reads no record
     admin_ms: Optional[float] = None
     admin_note: str = ""
     notes: list[str] = field(default_factory=list)
@@ -186,7 +187,7 @@ class Bench:
             self.token = create_token(s, user, name="bench")
         self.suffix = uuid.uuid4().hex[:6]
         self.created: list[tuple[str, str]] = []  # (type name, raw table name)
-        self.api = self.app.test_client()
+        self.api = self.app.test_client(use_cookies=False)  # an API client sends its token, no cookies
         self.admin = self._signed_in_admin()
 
     # -- set-up ------------------------------------------------------------------------
@@ -203,7 +204,9 @@ class Bench:
         return client if resp.status_code in (302, 303) else None
 
     def schema(self, s: Session) -> RuntimeSchema:
-        return load_schema(s, read_version(s))
+        """The runtime schema as a running app gets it: the app's per-process cache, checked against
+        the version stored in the database (a new type or field is seen at once)."""
+        return platform(self.app).schema_cache.get(s)
 
     def create_type(self, name: str) -> TypeDef:
         with self.sessions.begin() as s:
@@ -273,18 +276,30 @@ class Bench:
 
     # -- (b) and (c) pages -----------------------------------------------------------------
     def api_page(self, name: str) -> Callable[[], Any]:
+        """One GET of the page, as timed: the request and its whole answer (the test client runs the app and
+        reads the body); the body is checked once beforehand (:meth:`api_body`), not parsed on every run."""
         flt = quote(json.dumps({"field": "status", "op": "eq", "value": FILTER_VALUE}))
-        url = f"/api/v1/records/{name}?filter={flt}&sort=amount&limit=50"
+        return self._get(f"/api/v1/records/{name}?filter={flt}&sort=amount&limit=50")
+
+    def api_floor(self) -> Callable[[], Any]:
+        """An authenticated GET that reads no record (``/api/v1/me``): what any API request costs."""
+        return self._get("/api/v1/me")
+
+    def _get(self, url: str) -> Callable[[], Any]:
         headers = {"Authorization": f"Bearer {self.token}"}
 
         def call():
             resp = self.api.get(url, headers=headers)
             if resp.status_code != 200:
                 raise SystemExit(f"GET {url} answered {resp.status_code}: {resp.get_data(as_text=True)[:300]}")
-            body = resp.get_json()
-            assert len(body["records"]) == 50, len(body["records"])
-            return body
+            return resp
         return call
+
+    @staticmethod
+    def api_body(call: Callable[[], Any]) -> dict:
+        body = call().get_json()
+        assert len(body["records"]) == 50, len(body["records"])
+        return body
 
     def raw_page(self, typedef: TypeDef) -> Callable[[], Any]:
         """The hand-written query a developer would write for the same page, through the DB-API."""
@@ -370,10 +385,11 @@ class Bench:
         api = self.api_page(name)
         raw = self.raw_page(typedef)
         expected = [r[0] for r in raw()[:50]]
-        got = [r["id"] for r in api()["records"]]
+        got = [r["id"] for r in self.api_body(api)["records"]]
         if got != expected:
             res.notes.append("API page differs from the raw SQL page (NULL ordering?)")
         res.api_ms, res.raw_sql_ms = interleaved_medians(api, raw, self.repeat)
+        res.floor_ms = median_ms(self.api_floor(), self.repeat)
         raw.close()
         admin = self.admin_page(name)
         if admin is None:
@@ -436,7 +452,8 @@ def report(results: list[Result], backend: str) -> bool:
     for r in results:
         ok = r.api_ratio <= TARGET_API
         all_ok &= ok
-        print(f"    {r.rows:>10,} {r.api_ms:>9.2f} {r.raw_sql_ms:>11.3f} {r.api_ratio:>6.1f}x  {verdict(ok)}")
+        print(f"    {r.rows:>10,} {r.api_ms:>9.2f} {r.raw_sql_ms:>11.3f} {r.api_ratio:>6.1f}x  {verdict(ok)}"
+              f"   (GET /api/v1/me, no records: {r.floor_ms:.2f} ms = {r.floor_ms / r.raw_sql_ms:.1f}x)")
     print("(c) admin list page /admin/records/<type>/ (signed in); median")
     for r in results:
         shown = f"{r.admin_ms:9.2f} ms" if r.admin_ms is not None else f"      n/a ({r.admin_note})"

@@ -18,6 +18,7 @@ import weakref
 from datetime import timezone
 from typing import TYPE_CHECKING, Any, Optional
 
+import orjson
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -181,6 +182,17 @@ def _json_dumps() -> Any:
 _DUMPS = _json_dumps()
 
 
+def _orjson_dumps(value: Any) -> str:
+    """The changes as JSON text through orjson (several times faster than the C ``json`` encoder on
+    these small objects); the rare value orjson refuses (an integer beyond 64 bits) through ``json``.
+    The text differs from ``json.dumps``'s only in spacing and in writing non-ASCII as is: it reads back
+    the same."""
+    try:
+        return orjson.dumps(value).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        return _DUMPS(value)
+
+
 def _changes_converter(session: Session, proc: Any) -> Any:
     """What the ``changes`` values go through: the JSON text itself where the column's bind processor
     would only call the default ``json.dumps`` (SQLite stores that text; on PostgreSQL the statement
@@ -188,7 +200,7 @@ def _changes_converter(session: Session, proc: Any) -> Any:
     dialect = session.get_bind().dialect
     if getattr(dialect, "_json_serializer", None) is None and (
             dialect.name == "sqlite" or (dialect.name == "postgresql" and dialect.driver == "psycopg")):
-        return _DUMPS
+        return _orjson_dumps
     return proc
 
 

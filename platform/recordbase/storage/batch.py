@@ -193,10 +193,23 @@ def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: 
     else:
         # each record as reading it back would give it (no re-read: nothing computed changes it)
         base = plan.new_values(now, user_id)
-        values_of, emit = plan.record_values, store.emit
-        for (i, c), rid in zip(good, new_ids):
-            emit(RecordCreated(type_name, rid, user_id, {}, values_of(base, c)))
+        values_of = plan.record_values
+        events = (RecordCreated(type_name, rid, user_id, {}, values_of(base, c)) for (i, c), rid in zip(good, new_ids))
+        if _fires_on_create(store, type_name):
+            for event in events:
+                store.emit(event)
+        else:  # what emit() would do when no rule acts on a create of this type: keep the events
+            store.events.extend(events)
     return result
+
+
+def _fires_on_create(store: "RecordStore", type_name: str) -> bool:
+    """Whether a rule acts on creates of the type (else emitting is only keeping the event)."""
+    engine = store._automation()
+    if engine is None:
+        return False
+    rules = engine.rules_for(type_name)
+    return rules is not None and bool(rules.for_action("create"))
 
 
 def _insert_sqlite(store: "RecordStore", plan: WritePlan, records: list[dict], now: Any) -> list[int]:
