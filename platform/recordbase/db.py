@@ -12,6 +12,7 @@ filters agree between SQL and Python evaluation.
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -58,13 +59,48 @@ def make_engine(url: str, **kwargs) -> Engine:
                 raise sa_exc.DBAPIError.instance("BEGIN IMMEDIATE", (), exc, sqlite3.Error) from exc
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     # psycopg prepares a statement server-side after a few runs; record tables change shape at
     # runtime (a field's type change drops and re-adds its column), and a prepared SELECT on such a
     # table then fails with "cached plan must not change result type". Never prepare.
     if url.startswith("postgresql+psycopg:"):
         kwargs["connect_args"] = dict({"prepare_threshold": None}, **kwargs.get("connect_args", {}))
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_after_idle(engine)
+    return engine
+
+
+IDLE_PING_SECONDS = 5.0
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Check a pooled connection before use when it has sat idle (the server may have been restarted,
+    or closed it); a dead one is replaced, so the request does not fail on it.
+
+    SQLAlchemy's ``pool_pre_ping`` does this on every checkout: one more round trip per request.
+    A connection given back less than :data:`IDLE_PING_SECONDS` ago was working then; it is used
+    as it is (if the server went away in between, SQLAlchemy sees the disconnect on first use and
+    discards the pool's connections). The pattern is the pool ``checkout`` event of SQLAlchemy's
+    "Disconnect Handling" documentation: raising DisconnectionError makes the pool connect anew."""
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(dbapi_conn, record):
+        record.info["rb_checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn, record, proxy):
+        since = record.info.get("rb_checked_in")
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return  # new (just connected) or recently working
+        try:
+            cur = dbapi_conn.cursor()
+            try:
+                cur.execute("SELECT 1")
+            finally:
+                cur.close()
+            dbapi_conn.rollback()
+        except Exception as exc:  # noqa: BLE001 - any failure: this connection is not usable
+            raise sa_exc.DisconnectionError(f"stale pooled connection: {exc}") from exc
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
 from .context import db_session
@@ -17,6 +18,17 @@ CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 
 #: endpoints that must answer without the database (an import's progress page: on SQLite the
 #: import holds the one write lock for its whole transaction); they read ``session["uid"]`` themselves
 DATABASE_FREE_ENDPOINTS: set[str] = set()
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, without building the signing serializer (a key derivation
+    and several objects) for a request that carries no session cookie, such as every API request:
+    such a request gets the same empty session Flask would give it."""
+
+    def open_session(self, app: Flask, request):  # type: ignore[override]
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def load_session_user() -> None:
@@ -59,6 +71,7 @@ def add_headers(response):
 
 
 def init_app(app: Flask) -> None:
+    app.session_interface = CookieSessions()
     csrf.init_app(app)
     app.before_request(load_session_user)
     app.after_request(add_headers)

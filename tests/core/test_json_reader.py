@@ -138,3 +138,12 @@ def test_list_json_pages_like_list(core, every_type):
         rest = s.list_json(every_type, sort="-score", limit=2, cursor=first.next_cursor)
     assert [r["id"] for r in first.records] == [r.id for r in again.records]
     assert len(rest.records) == 1 and rest.next_cursor is None
+
+
+def test_list_json_of_a_type_without_fields(core):
+    core.create_type("bare", [])
+    core.create("bare", {})
+    with core.store() as s:
+        got = s.list_json("bare").records
+        assert same(got, s.to_json_many(s.list("bare").records))
+    assert got[0]["fields"] == {}
