@@ -16,6 +16,7 @@ import functools
 import json
 import weakref
 from datetime import timezone
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Optional
 
 import orjson
@@ -89,7 +90,7 @@ def _create_changes(store: "RecordStore", typedef: "TypeDef", after: dict) -> di
         if new is None:
             continue
         kind = new.__class__
-        if numeric and (kind is int or kind is float or kind is bool):  # never empty; cannot fail
+        if numeric and (kind is int or kind is float or kind is bool or kind is Decimal):  # never empty; cannot fail
             out[name] = [None, new if convert is None else convert(new)]
             continue
         if kind is str or kind is list or kind is dict:
@@ -114,7 +115,7 @@ def _json_plan(store: "RecordStore", typedef: "TypeDef") -> list[tuple[str, Any,
     """(name, field, converter, numeric) of the fields history shows, once per store and type. The converter
     is None where ``to_json`` is the identity, else a one-argument ``to_json`` (strings go through _json);
     numeric: the converter is None or ``json_number``, which give an int, float or bool as it is or
-    (an integral float) as an int, and never fail."""
+    (an integral float) as an int, a (finite, as stored) Decimal as an int or float, and never fail."""
     cache = store.__dict__.setdefault("_rb_history_plans", {})
     entry = cache.get(typedef.name)
     if entry is None or entry[0] is not typedef:
