@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, inspect, select, text
 from recordbase.db import make_engine, make_sessionmaker, normalize_url
 from recordbase.metamodel.fieldtypes import FieldDef, ValueContext
 from recordbase.metamodel.runtime import SchemaCache, load_schema, read_version
-from recordbase.metamodel.service import MetamodelService
+from recordbase.metamodel.service import MetamodelService, type_to_json
 from recordbase.models import User
 from recordbase.storage import RecordStore
 
@@ -157,3 +157,32 @@ def owner(sessions):
 @pytest.fixture
 def core(sessions, owner) -> Core:
     return Core(sessions, owner.id)
+
+
+# -- shared by the metamodel service tests (test_metamodel_types.py, test_metamodel_fields.py) ----------
+
+def supplier(core, extra=()):
+    core.create_type("supplier", [
+        {"name": "name", "label": "Name", "label_zh": "名称", "type": "text", "required": True},
+        {"name": "score", "label": "Score", "label_zh": "得分", "type": "number"},
+        *extra,
+    ], label="Supplier", label_zh="供应商")
+
+
+def type_json(core, name):
+    with core.meta() as m:
+        return type_to_json(m.type_model(name))
+
+
+def indexes(core, type_name):
+    """{column: unique?} for the single-column indexes of a type's table."""
+    t = core.schema().get(type_name)
+    with core.sessions() as s:
+        return {ix["column_names"][0]: bool(ix["unique"]) for ix in inspect(s.connection()).get_indexes(t.table.name)}
+
+
+@pytest.fixture(scope="module")
+def shared(module_core):
+    """A database with the supplier type, shared by the module's cases that must change nothing."""
+    supplier(module_core)
+    return module_core
