@@ -89,13 +89,7 @@ class ReadOperations:
         limit = max(1, min(int(limit), MAX_PAGE))
         visible = enforce.visible(self, typedef)
         sorts = q.parse_sort(visible, sort)
-        stmt = self.select_live(typedef, trash)
-        rows_cond = enforce.row_condition(self, typedef, "read")
-        if rows_cond is not None:
-            stmt = stmt.where(rows_cond)
-        compiled = filter if isinstance(filter, CompiledFilter) else self.compile(typedef, filter)
-        if compiled is not None:
-            stmt = stmt.where(compiled.sql())
+        stmt = self._readable(self.select_live(typedef, trash), typedef, filter)
         if search and search.strip():
             stmt = stmt.where(q.search_condition(visible, search))
         if extra_condition is not None:
@@ -115,13 +109,18 @@ class ReadOperations:
         enforce.require(self, "read", type_name)
         t = typedef.table
         stmt = select(func.count()).select_from(t).where(t.c.deleted_at.isnot(None) if trash else t.c.deleted_at.is_(None))
+        return int(self.session.scalar(self._readable(stmt, typedef, filter)) or 0)
+
+    def _readable(self, stmt: Any, typedef: TypeDef, filter: Any) -> Any:
+        """``stmt`` narrowed to the rows the caller may read (the policy's row condition) and the filter
+        (a filter tree, or one already compiled)."""
         rows_cond = enforce.row_condition(self, typedef, "read")
         if rows_cond is not None:
             stmt = stmt.where(rows_cond)
         compiled = filter if isinstance(filter, CompiledFilter) else self.compile(typedef, filter)
         if compiled is not None:
             stmt = stmt.where(compiled.sql())
-        return int(self.session.scalar(stmt) or 0)
+        return stmt
 
     def get(self, type_name: str, record_id: Any, include_deleted: bool = False) -> Record:
         typedef = self.type(type_name)

@@ -141,7 +141,7 @@ def records_json(store: "RecordStore", typedef: TypeDef, records: list["Record"]
     store.prefetch_users(ids)
     emails = store._emails
     ctx = store.ctx
-    stamps: dict = {}  # datetime -> ISO text: records written together (and never since) share their times
+    stamps: dict = {}  # see record_body
     out = []
     for r in records:
         values = r.values
@@ -149,20 +149,28 @@ def records_json(store: "RecordStore", typedef: TypeDef, records: list["Record"]
         for name, conv, f in selected:
             v = values.get(name)
             body_fields[name] = v if conv is None else conv(v, f, ctx)
-        cb, ub, ca, ua = r.created_by, r.updated_by, r.created_at, r.updated_at
-        ca_text = stamps.get(ca)
-        if ca_text is None:
-            ca_text = stamps[ca] = iso(ca)
-        ua_text = stamps.get(ua)
-        if ua_text is None:
-            ua_text = stamps[ua] = iso(ua)
-        body = {"id": r.id, "version": r.version, "created_at": ca_text, "updated_at": ua_text,
-                "created_by": emails.get(cb) if cb else None, "updated_by": emails.get(ub) if ub else None,
-                "fields": body_fields}
-        if r.deleted_at is not None:
-            body["deleted_at"] = iso(r.deleted_at)
-        out.append(body)
+        out.append(record_body(r.id, r.version, r.created_at, r.updated_at, r.created_by, r.updated_by,
+                               r.deleted_at, body_fields, emails, stamps))
     return out
+
+
+def record_body(rid: int, version: int, created_at: datetime, updated_at: datetime, created_by: Optional[int],
+                updated_by: Optional[int], deleted_at: Optional[datetime], fields: dict, emails: dict,
+                stamps: dict) -> dict:
+    """One record's API JSON around its ``fields`` object. ``stamps`` (datetime -> ISO text, shared by a
+    page) spares formatting the same time again: records written together, and never since, share it."""
+    ca_text = stamps.get(created_at)
+    if ca_text is None:
+        ca_text = stamps[created_at] = iso(created_at)
+    ua_text = stamps.get(updated_at)
+    if ua_text is None:
+        ua_text = stamps[updated_at] = iso(updated_at)
+    body = {"id": rid, "version": version, "created_at": ca_text, "updated_at": ua_text,
+            "created_by": emails.get(created_by) if created_by else None,
+            "updated_by": emails.get(updated_by) if updated_by else None, "fields": fields}
+    if deleted_at is not None:
+        body["deleted_at"] = iso(deleted_at)
+    return body
 
 
 class RowJsonLayout:
@@ -240,7 +248,7 @@ def rows_json(store: "RecordStore", typedef: TypeDef, table_typedef: TypeDef, ro
             converted.append((k, reader, ft.to_json(ft.from_db(None, f), f, ctx)))
     emails = store._emails
     i_ver, i_ca, i_ua, i_da = layout.i_ver, layout.i_ca, layout.i_ua, layout.i_da
-    stamps: dict = {}  # datetime -> ISO text: records written together (and never since) share their times
+    stamps: dict = {}  # see record_body
     out = []
     for row in rows:
         vals = [getter(row)] if single else list(getter(row))
@@ -250,20 +258,8 @@ def rows_json(store: "RecordStore", typedef: TypeDef, table_typedef: TypeDef, ro
         for k, by_id, reader, empty in filled:
             v = None if by_id is None else by_id.get(row[i_id])
             vals[k] = empty if v is None else (v if reader is None else reader(v, ctx))
-        body_fields = dict(zip(names, vals))
-        cb, ub, ca, ua = row[i_cb], row[i_ub], row[i_ca], row[i_ua]
-        ca_text = stamps.get(ca)
-        if ca_text is None:
-            ca_text = stamps[ca] = iso(ca)
-        ua_text = stamps.get(ua)
-        if ua_text is None:
-            ua_text = stamps[ua] = iso(ua)
-        body = {"id": row[i_id], "version": row[i_ver], "created_at": ca_text, "updated_at": ua_text,
-                "created_by": emails.get(cb) if cb else None, "updated_by": emails.get(ub) if ub else None,
-                "fields": body_fields}
-        if row[i_da] is not None:
-            body["deleted_at"] = iso(row[i_da])
-        out.append(body)
+        out.append(record_body(row[i_id], row[i_ver], row[i_ca], row[i_ua], row[i_cb], row[i_ub], row[i_da],
+                               dict(zip(names, vals)), emails, stamps))
     return out
 
 
