@@ -1,43 +1,36 @@
 """Automation in the admin: the rule list and rule builder, run history (per rule, per record, all)
-with retry, "run on this record" (and its dry run), and the notification inbox with an unread count.
+with retry, "run on this record" (and its dry run).
 
-Self-contained: :func:`register_automation` adds both views to the admin (one line in
-``init_admin``); templates live in ``templates/rules/``. Every change goes through the same
-services as the API (:class:`~recordbase.automation.rules.RuleService`, the rule engine), so the
-validation errors shown here are the API's, with their JSON paths.
+Self-contained: :func:`register_automation` adds the rule views and the notification inbox
+(:mod:`.inbox`) to the admin (one line in ``init_admin``); templates live in ``templates/rules/``.
+The builder form's translation to and from rule JSON is in :mod:`.rule_form`. Every change goes
+through the same services as the API (:class:`~recordbase.automation.rules.RuleService`, the rule
+engine), so the validation errors shown here are the API's, with their JSON paths.
 """
 from __future__ import annotations
 
 import json
 from typing import Any, Optional
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.menu import MenuView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 
 from ..automation.conditions import CHANGE_OPS
 from ..automation.engine import RuleEngine, run_json
-from ..automation.models import Notification, Rule, RuleRun
+from ..automation.models import Rule, RuleRun
 from ..automation.outbox import retry_run
 from ..automation.rules import RuleService, rule_from_model, rule_json
 from ..automation.schema import TRIGGERS, RuleError
 from ..context import current_lang, current_schema, current_user, db_session, record_store
 from ..errors import RecordbaseError
 from ..metamodel.operators import OPERATORS
-from ..models import utcnow
 from .access import BUILDER_ROLES, SignedInOnly
-
-CONDITION_ROWS = 6
-ACTION_EXAMPLES = [
-    {"do": "update_record", "values": {"status": "at_risk"}},
-    {"do": "create_record", "type": "corrective_action", "link_back": "evaluation",
-     "values": {"title": {"formula": "\"Improve \" & {period}"}}},
-    {"do": "notify", "user_field": "owner", "message": "Score {total} for {period}", "message_zh": "{period} 得分 {total}"},
-    {"do": "webhook", "url": "https://example.com/hook", "secret": "s3cret"},
-]
+from .inbox import InboxMenuView, InboxView
+from .rule_form import ACTION_EXAMPLES, CONDITION_ROWS, form_state, rule_from_form
 
 
 def _can_edit() -> bool:
@@ -60,121 +53,6 @@ def trigger_summary(trigger: dict, lang: str = "en") -> str:
         days = trigger.get("offset_days", 0)
         return f"date_relative {trigger.get('date_field')} {'+' if days >= 0 else ''}{days}d {trigger.get('at') or '09:00'}"
     return on
-
-
-# -- the builder form <-> rule JSON ------------------------------------------------------------
-def _value_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _parse_value(text: str) -> Any:
-    text = text.strip()
-    if text == "":
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def condition_rows(condition: Any) -> tuple[str, list[dict], str]:
-    """(match all|any, rows, advanced JSON): rows when the condition is a flat list of conditions."""
-    if not condition:
-        return "all", [], ""
-    leaves, match = None, "all"
-    if isinstance(condition, dict) and "field" in condition:
-        leaves = [condition]
-    elif isinstance(condition, dict) and set(condition) in ({"and"}, {"or"}):
-        key = next(iter(condition))
-        items = condition[key]
-        if isinstance(items, list) and all(isinstance(c, dict) and "field" in c for c in items):
-            leaves, match = items, ("all" if key == "and" else "any")
-    if leaves is None:
-        return "all", [], json.dumps(condition, ensure_ascii=False, indent=2)
-    return match, [{"field": c.get("field", ""), "op": c.get("op", ""), "value": _value_text(c.get("value"))}
-                   for c in leaves], ""
-
-
-def form_state(rule: Optional[dict]) -> dict:
-    rule = rule or {"enabled": True, "trigger": {"on": "record_updated"}, "actions": []}
-    trigger = rule.get("trigger") or {}
-    match, rows, advanced = condition_rows(rule.get("condition"))
-    return {"name": rule.get("name", ""), "name_zh": rule.get("name_zh") or "", "type": rule.get("type", ""),
-            "description": rule.get("description") or "", "enabled": bool(rule.get("enabled", True)),
-            "on": trigger.get("on", "record_updated"), "fields": ", ".join(trigger.get("fields") or []),
-            "cron": trigger.get("cron", ""), "timezone": trigger.get("timezone", ""),
-            "date_field": trigger.get("date_field", ""), "offset_days": trigger.get("offset_days", ""),
-            "at": trigger.get("at", ""), "label": trigger.get("label", ""),
-            "match": match, "rows": rows, "condition_json": advanced,
-            "actions_json": json.dumps(rule.get("actions") or [], ensure_ascii=False, indent=2)}
-
-
-def rule_from_form(form) -> tuple[dict, dict, list[dict]]:
-    """The rule JSON a posted builder form describes, the form state to show again, and form-level problems."""
-    problems: list[dict] = []
-    on = form.get("on", "")
-    trigger: dict[str, Any] = {"on": on}
-    if on == "record_updated" and form.get("fields", "").strip():
-        trigger["fields"] = [f.strip() for f in form["fields"].split(",") if f.strip()]
-    if on == "schedule":
-        trigger["cron"] = form.get("cron", "").strip()
-        if form.get("timezone", "").strip():
-            trigger["timezone"] = form["timezone"].strip()
-    if on == "date_relative":
-        trigger["date_field"] = form.get("date_field", "").strip()
-        try:
-            trigger["offset_days"] = int(form.get("offset_days", "0") or 0)
-        except ValueError:
-            problems.append({"path": "$.trigger.offset_days", "message": _("must be a whole number of days")})
-        if form.get("at", "").strip():
-            trigger["at"] = form["at"].strip()
-        if form.get("timezone", "").strip():
-            trigger["timezone"] = form["timezone"].strip()
-    if on == "button" and form.get("label", "").strip():
-        trigger["label"] = form["label"].strip()
-    condition: Any = None
-    advanced = form.get("condition_json", "").strip()
-    rows = []
-    for f, op, v in zip(form.getlist("cond_field"), form.getlist("cond_op"), form.getlist("cond_value")):
-        rows.append({"field": f, "op": op, "value": v})
-    if advanced:
-        try:
-            condition = json.loads(advanced)
-        except ValueError as exc:
-            problems.append({"path": "$.condition", "message": _("not valid JSON: %(error)s", error=str(exc))})
-    else:
-        leaves = []
-        for row in rows:
-            if not row["field"].strip():
-                continue
-            leaf = {"field": row["field"].strip(), "op": row["op"]}
-            arity = OPERATORS[row["op"]].arity if row["op"] in OPERATORS else ("none" if row["op"] == "changed" else "value")
-            if arity != "none":
-                leaf["value"] = _parse_value(row["value"])
-            leaves.append(leaf)
-        if len(leaves) == 1:
-            condition = leaves[0]
-        elif leaves:
-            condition = {"and" if form.get("match", "all") == "all" else "or": leaves}
-    actions: Any = []
-    try:
-        actions = json.loads(form.get("actions_json", "[]") or "[]")
-    except ValueError as exc:
-        problems.append({"path": "$.actions", "message": _("not valid JSON: %(error)s", error=str(exc))})
-    rule = {"name": form.get("name", "").strip(), "type": form.get("type", ""), "enabled": form.get("enabled") == "on",
-            "trigger": trigger, "condition": condition, "actions": actions}
-    if form.get("name_zh", "").strip():
-        rule["name_zh"] = form["name_zh"].strip()
-    if form.get("description", "").strip():
-        rule["description"] = form["description"].strip()
-    state = form_state(rule)
-    state.update(rows=[r for r in rows if r["field"].strip()], condition_json=advanced,
-                 actions_json=form.get("actions_json", "[]"), offset_days=form.get("offset_days", ""))
-    return rule, state, problems
 
 
 def _service() -> RuleService:
@@ -331,64 +209,6 @@ class RulesView(SignedInOnly, BaseView):
             db_session().rollback()
             flash(exc.message, "error")
         return redirect(back)
-
-
-# -- the inbox -------------------------------------------------------------------------------
-def unread_count() -> int:
-    user = current_user()
-    if user is None:
-        return 0
-    if "_rb_unread" not in g:
-        g._rb_unread = int(db_session().scalar(select(func.count()).select_from(Notification).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None))) or 0)
-    return g._rb_unread
-
-
-class InboxView(SignedInOnly, BaseView):
-    """``/admin/inbox/``: the signed-in user's notifications; the menu shows the unread count."""
-
-    def __init__(self) -> None:
-        super().__init__(name=_l("Inbox"), endpoint="inbox", url="/admin/inbox")
-
-    @expose("/")
-    def index(self):
-        user = current_user()
-        stmt = select(Notification).where(Notification.user_id == user.id)
-        if request.args.get("unread"):
-            stmt = stmt.where(Notification.read_at.is_(None))
-        rows = db_session().scalars(stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
-                                    .limit(200)).all()
-        return self.render("rules/inbox.html", notifications=rows, lang=current_lang(), unread=unread_count(),
-                           zh=current_lang().startswith("zh"), schema=current_schema())
-
-    @expose("/read/", methods=("POST",))
-    def read(self):
-        user = current_user()
-        stmt = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        ids = [int(i) for i in request.form.getlist("id") if i.isdigit()]
-        if ids:
-            stmt = stmt.where(Notification.id.in_(ids))
-        db_session().execute(stmt.values(read_at=utcnow()))
-        db_session().commit()
-        g.pop("_rb_unread", None)
-        return redirect(url_for(".index"))
-
-
-class InboxMenuView(MenuView):
-    """The inbox's menu entry: "Inbox (3)" while there are unread notifications."""
-
-    @property
-    def name(self) -> str:
-        base = str(self._base_name)
-        try:
-            n = unread_count()
-        except Exception:  # noqa: BLE001 - never break the menu
-            n = 0
-        return f"{base} ({n})" if n else base
-
-    @name.setter
-    def name(self, value: str) -> None:
-        self._base_name = value
 
 
 def register_automation(admin) -> None:

@@ -1,0 +1,75 @@
+"""The notification inbox in the admin: ``/admin/inbox/`` (the signed-in user's notifications,
+mark as read) and its menu entry, which shows the unread count.
+
+Separate from :mod:`.rules` (the rule views) because the inbox is about one user's
+notifications, not about rules; :func:`~.rules.register_automation` adds both to the admin.
+"""
+from __future__ import annotations
+
+from flask import g, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_admin.menu import MenuView
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from ..automation.models import Notification
+from ..context import current_lang, current_schema, current_user, db_session
+from ..models import utcnow
+from .access import SignedInOnly
+
+
+def unread_count() -> int:
+    user = current_user()
+    if user is None:
+        return 0
+    if "_rb_unread" not in g:
+        g._rb_unread = int(db_session().scalar(select(func.count()).select_from(Notification).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None))) or 0)
+    return g._rb_unread
+
+
+class InboxView(SignedInOnly, BaseView):
+    """``/admin/inbox/``: the signed-in user's notifications; the menu shows the unread count."""
+
+    def __init__(self) -> None:
+        super().__init__(name=_l("Inbox"), endpoint="inbox", url="/admin/inbox")
+
+    @expose("/")
+    def index(self):
+        user = current_user()
+        stmt = select(Notification).where(Notification.user_id == user.id)
+        if request.args.get("unread"):
+            stmt = stmt.where(Notification.read_at.is_(None))
+        rows = db_session().scalars(stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
+                                    .limit(200)).all()
+        return self.render("rules/inbox.html", notifications=rows, lang=current_lang(), unread=unread_count(),
+                           zh=current_lang().startswith("zh"), schema=current_schema())
+
+    @expose("/read/", methods=("POST",))
+    def read(self):
+        user = current_user()
+        stmt = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        ids = [int(i) for i in request.form.getlist("id") if i.isdigit()]
+        if ids:
+            stmt = stmt.where(Notification.id.in_(ids))
+        db_session().execute(stmt.values(read_at=utcnow()))
+        db_session().commit()
+        g.pop("_rb_unread", None)
+        return redirect(url_for(".index"))
+
+
+class InboxMenuView(MenuView):
+    """The inbox's menu entry: "Inbox (3)" while there are unread notifications."""
+
+    @property
+    def name(self) -> str:
+        base = str(self._base_name)
+        try:
+            n = unread_count()
+        except Exception:  # noqa: BLE001 - never break the menu
+            n = 0
+        return f"{base} ({n})" if n else base
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._base_name = value
