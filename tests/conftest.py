@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import uuid
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest

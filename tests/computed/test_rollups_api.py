@@ -7,7 +7,6 @@ A parent type aggregates its children in two separate ways (parametrised):
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pytest
 

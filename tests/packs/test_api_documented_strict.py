@@ -4,7 +4,6 @@ from __future__ import annotations
 import copy
 
 import jsonschema
-import pytest
 
 from .packdata import mini_pack
 from .test_api_documented import _checker, _ok, _response_schema

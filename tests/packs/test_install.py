@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from recordbase.automation.models import Rule
 from recordbase.errors import Conflict
 from recordbase.metamodel.service import MetamodelService
-from recordbase.packs import PackError, from_json
+from recordbase.packs import PackError
 from recordbase.packs.exporter import export, write_pack
 from recordbase.packs.loader import load
 from recordbase.packs.models import Pack, PackItem, SavedView

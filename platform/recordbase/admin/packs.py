@@ -66,7 +66,6 @@ class PacksView(BuildersOnly, BaseView):
     def install_view(self, pack_id: str) -> Any:
         src = self._source(pack_id)
         session = db_session()
-        lang = current_lang()
         try:
             report = install(session, src, sample_data=bool(request.form.get("sample_data")),
                              user_id=current_user().id, timezone_name=current_app.config.get("TIMEZONE", "UTC"))

@@ -19,7 +19,7 @@ from flask import current_app
 from ..context import current_schema, record_store
 from ..metamodel.fieldtypes import field_types
 from ..metamodel.runtime import RuntimeSchema, TypeDef
-from ..metamodel.service import FIELD_SCHEMA, TYPE_SCHEMA
+from ..metamodel.payloads import FIELD_SCHEMA, TYPE_SCHEMA
 from ..storage.record_store import MAX_PAGE
 from .blueprint import bp
 from .schemas import record_schema

@@ -136,8 +136,7 @@ def execute_step(sessions: sessionmaker, step_id: int, now: Optional[datetime] =
         if not claim(s, step_id, now, worker_id):
             return "skipped"
         step = s.get(RuleStep, step_id)
-        action, payload, key, attempts, max_attempts = (step.action, dict(step.payload or {}), step.idempotency_key,
-                                                        step.attempts, step.max_attempts)
+        action, payload, key, attempts = step.action, dict(step.payload or {}), step.idempotency_key, step.attempts
     result, error, permanent = None, None, False
     try:
         if action == "webhook":

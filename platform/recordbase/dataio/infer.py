@@ -19,7 +19,7 @@ from ..metamodel.fieldtypes.choices import FALSE_WORDS, TRUE_WORDS
 from ..metamodel.fieldtypes.dates import parse_date_text
 from ..metamodel.fieldtypes.numbers import parse_number_text
 from ..metamodel.fieldtypes.text import EMAIL_RE
-from ..metamodel.service import RESERVED_NAMES
+from ..metamodel.payloads import RESERVED_NAMES
 from .parsing import DMY_RE
 from .readers import Table
 

@@ -4,23 +4,24 @@ A mixin of :class:`~recordbase.metamodel.service.MetamodelService` (kept apart t
 per concern), with the checks of a field's options, flags and default, and the work a change of
 type or flags needs on existing records (autonumbering them, refusing duplicates before a field
 becomes unique). It uses the service's ``session``, ``schema``, ``ddl``, ``bump_version``,
-``type_model``, ``field_model``, ``lookup_type`` and ``_forget_field``; the payload checks
-(``check_payload``, ``check_api_name``, ``FIELD_SCHEMA``) stay in the service module, which
-imports this one, so they are imported where they are used.
+``type_model``, ``field_model``, ``lookup_type`` and ``_forget_field``; payloads are checked by
+:mod:`~recordbase.metamodel.payloads`.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, ValidationError
-from ..models import FieldModel, utcnow
+from ..models import Counter, FieldModel, utcnow
 from . import computed_fields
 from .conversion import convert_column
 from .fieldtypes import ValueContext, get_field_type
-from .runtime import RuntimeSchema, field_def, is_many_link
+from .payloads import FIELD_SCHEMA, check_api_name, check_payload
+from .runtime import RuntimeSchema, field_def, is_many_link, table_name
 
 
 class FieldOperations:
@@ -32,7 +33,6 @@ class FieldOperations:
         ``snapshot``, the runtime schema to check a computed field's options against (instead of
         reloading it), and ``finish=False`` to skip the cycle check and backfill; it must then run
         :func:`computed_fields.finish_computed` (or its parts) itself once the fields are in."""
-        from .service import FIELD_SCHEMA, check_api_name, check_payload  # the service module imports this one
         check_payload(data, FIELD_SCHEMA, ("name", "label", "type"))
         tm = self.type_model(type_name)
         name = check_api_name(data["name"], "field")
@@ -72,13 +72,6 @@ class FieldOperations:
 
     def _number_existing(self, type_id: int, fd) -> None:
         """Give existing records numbers in creation order and start the counter after them."""
-        from datetime import datetime, timezone
-
-        from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam
-
-        from ..models import Counter
-        from .runtime import table_name
-
         t = Table(table_name(type_id), MetaData(), Column("id", Integer, primary_key=True),
                   Column(fd.column_name, String(64)))
         ids = list(self.session.scalars(select(t.c.id).order_by(t.c.id)))
@@ -116,7 +109,6 @@ class FieldOperations:
 
     def update_field(self, type_name: str, field_name: str, data: dict) -> tuple[FieldModel, dict]:
         """Change a field. Returns the model and a report ({"converted": n, "cleared": [ids]})."""
-        from .service import FIELD_SCHEMA, check_payload  # the service module imports this one
         check_payload(data, FIELD_SCHEMA)
         tm = self.type_model(type_name)
         fm = self.field_model(tm, field_name)
@@ -186,10 +178,6 @@ class FieldOperations:
 
     def _check_no_duplicates(self, type_id: int, fd) -> None:
         """Refuse to make a field unique while live records share a value (listing them)."""
-        from sqlalchemy import Column, DateTime, Integer, MetaData, Table, func
-
-        from .runtime import table_name
-
         t = Table(table_name(type_id), MetaData(), Column("id", Integer, primary_key=True),
                   Column(fd.column_name, fd.ftype.column_type(fd)), Column("deleted_at", DateTime))
         col = t.c[fd.column_name]

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from ..errors import NotFound, ValidationError
 from ..metamodel.runtime import RuntimeSchema, is_many_link
 from ..metamodel.service import MetamodelService
-from ..models import RecordTypeModel
 from .fingerprints import DERIVED_OPTIONS
 from .models import Pack, PackItem, SavedView
 from .views import view_definition

@@ -31,8 +31,8 @@ import jsonschema
 from ..errors import ValidationError
 from ..metamodel.fieldtypes import get_field_type
 from ..metamodel.runtime import RuntimeSchema
-from ..metamodel.service import RESERVED_NAMES
-from .content_checks import RULE_EXTRA_KEYS, ContentChecks, installable_rule  # noqa: F401  (re-exported)
+from ..metamodel.payloads import RESERVED_NAMES
+from .content_checks import ContentChecks, installable_rule
 from .field_checks import FieldChecks, field_stage
 from .loader import PackError, PackSource, schema_path
 from .pack_plan import FieldSpec, ValidPack

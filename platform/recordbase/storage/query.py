@@ -10,8 +10,6 @@ from typing import Any, Optional
 from sqlalchemy import Select, and_, false, func, literal, or_
 
 from ..errors import RecordbaseError
-from ..metamodel.fieldtypes import FieldDef
-from ..metamodel.filters import SYSTEM_PSEUDO_FIELDS
 from ..metamodel.operators import _like_escape
 from ..metamodel.runtime import TypeDef, is_many_link
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any, Callable
 
-from sqlalchemy import Boolean, String, Text, and_, not_, or_
+from sqlalchemy import Boolean, String, Text, not_, or_
 
 from .base import FieldDef, FieldType, FormContext, ValueContext, register
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, and_, exists, not_, or_, select
+from sqlalchemy import Integer, exists, not_, or_, select
 
 from .base import FieldDef, FieldType, FormContext, ValueContext, register
 

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import String
 
-from .base import FieldDef, FieldType, FormContext, ValueContext, register
+from .base import FieldDef, FieldType, ValueContext, register
 from .dates import DATE_OPERATORS, DateTimeType
 from .links import UserType
 from .text import TEXT_OPERATORS
