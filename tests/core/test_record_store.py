@@ -196,6 +196,27 @@ def test_update_delete_restore_purge(core, supplier, owner):
     assert core.create(supplier, {"name": "B"}).id > rid
 
 
+def test_create_many_never_gives_a_purged_id_again(core, supplier):
+    """``create_many`` chooses ids itself on SQLite (and PostgreSQL): not from max(id), which
+    falls back when the newest records are purged, but after every id ever given."""
+    first = core.create(supplier, {"name": "A"}).id
+    newest = [r for r in _create_many(core, supplier, [{"name": "B"}, {"name": "C"}])]
+    with core.store() as st:
+        for rid in newest:
+            st.delete(supplier, rid)
+            st.purge(supplier, rid)
+    again = _create_many(core, supplier, [{"name": "D"}, {"name": "E"}])
+    assert min(again) > max(newest) > first
+    assert core.create(supplier, {"name": "F"}).id > max(again)
+
+
+def _create_many(core, type_name, rows):
+    with core.store() as st:
+        result = st.create_many(type_name, rows)
+    assert result.created == len(rows)
+    return result.ids
+
+
 def test_get_unknown_id(core, supplier):
     rid = core.create(supplier, {"name": "A"}).id
     for bad_id in ["abc", None, 999, "1; DROP TABLE x", 1.5, -1]:

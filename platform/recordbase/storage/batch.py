@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field as dc_field
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import ValidationError
@@ -216,7 +216,7 @@ def _insert_sqlite(store: "RecordStore", plan: WritePlan, records: list[dict], n
     """Insert on SQLite; the new ids in order.
 
     SQLite has one writer and this transaction holds the write lock (BEGIN IMMEDIATE): the ids
-    it would give are max(id)+1 ... (INTEGER PRIMARY KEY), so give them explicitly and insert
+    it would give are the next ones after :func:`_last_id_given`, so give them explicitly and insert
     with the driver's executemany (:mod:`.fast_insert`; RETURNING in parameter order would make
     SQLAlchemy insert one row per statement on SQLite). Each value goes through its field
     type's ``to_db`` and its column's bind conversion; the shared system values once."""
@@ -233,7 +233,7 @@ def _insert_sqlite(store: "RecordStore", plan: WritePlan, records: list[dict], n
     base: list[Any] = [None] * len(keys)
     for k, v in zip(system, (1, now, now, user_id, user_id)):
         base[slot[k]] = ins.convert(k, v)
-    start = store.session.scalar(select(func.max(t.c.id))) or 0
+    start = _last_id_given(store, t)
     id_slot = slot["id"]
     rows = []
     for rid, c in enumerate(records, start=start + 1):
@@ -252,6 +252,19 @@ def _insert_sqlite(store: "RecordStore", plan: WritePlan, records: list[dict], n
         raise ValidationError("The records conflict with other records (a unique value is taken)",
                               {"record": [str(exc.orig)[:200]]}) from None
     return list(range(start + 1, start + 1 + len(records)))
+
+
+def _last_id_given(store: "RecordStore", t: Any) -> int:
+    """The highest id the SQLite table has ever given: its AUTOINCREMENT counter, or max(id) when higher.
+
+    Not max(id) alone: when the newest records were purged it falls back, and their ids (which
+    their history still names) would be given again. Inserting explicit ids moves the counter on."""
+    session = store.session
+    newest = session.scalar(select(func.max(t.c.id))) or 0
+    if session.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'")).first():
+        seq = session.execute(text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": t.name}).scalar()
+        return max(newest, int(seq or 0))
+    return newest
 
 
 def _converter(to_db: Optional[Callable], f: Any, proc: Optional[Callable]) -> Optional[Callable]:
