@@ -143,3 +143,49 @@ def test_update_returns_what_get_reads(core, everything, owner):
         with core.store() as st:
             rec = st.update("thing", rid, change)
         assert rec == core.get("thing", rid)
+
+
+def test_a_bulk_batch_stores_what_one_by_one_creates_store(core, everything, owner):
+    """A batch large enough for the bulk path (on PostgreSQL: COPY, for the records and for their
+    history rows) stores the same values and the same history as ``create``, record by record."""
+    from recordbase.access.history import history
+    from recordbase.storage.fast_insert import COPY_MIN_ROWS
+
+    inputs = _inputs(everything, owner.email)
+    batch = inputs * (COPY_MIN_ROWS // len(inputs) + 1)
+    assert len(batch) >= COPY_MIN_ROWS
+    with core.store() as st:
+        singles = [st.create("thing", v).id for v in inputs]
+    with core.store() as st:
+        result = st.create_many("thing", batch)
+    assert result.created == len(batch)
+    system = {"made", "changed", "code"}  # created/updated at: another moment; the autonumber: the next one
+    schema = core.schema()
+    with core.sessions() as s:
+        for k, rid in enumerate(result.ids):
+            one = singles[k % len(inputs)]
+            got, want = core.get("thing", rid).values, core.get("thing", one).values
+            assert {n: v for n, v in got.items() if n not in system} == \
+                {n: v for n, v in want.items() if n not in system}
+            (entry,), (expected,) = history(s, schema.get("thing"), rid), history(s, schema.get("thing"), one)
+            assert entry["changes"].pop("code") == [None, got["code"]]
+            expected["changes"].pop("code")
+            assert (entry["action"], entry["user"], entry["changes"]) == \
+                (expected["action"], expected["user"], expected["changes"])
+
+
+def test_a_bulk_insert_that_breaks_a_constraint_is_an_integrity_error(core, everything):
+    """The bulk path's failures are raised as SQLAlchemy's, as an INSERT's are (COPY on PostgreSQL)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from recordbase.storage.fast_insert import COPY_MIN_ROWS, insert_plan
+
+    with core.sessions() as s:
+        plan = insert_plan(s, core.schema().get("party").table, ["id", "version", "created_at", "updated_at"])
+        now = plan.convert("created_at", datetime(2026, 1, 1))
+        ids = [10_000 + n for n in range(COPY_MIN_ROWS - 1)] + [everything[0]]  # the last id is taken
+        rows = [{"id": rid, "version": 1, "created_at": now, "updated_at": now} for rid in ids]
+        with pytest.raises(IntegrityError):
+            plan.execute(s, [[row[k] for k in plan.keys] for row in rows])
+        s.rollback()
+    assert core.ids("party") == everything  # nothing of the failed batch was written

@@ -3,7 +3,8 @@
 Every value goes through the same :meth:`RecordStore.clean` as :meth:`RecordStore.create`
 (field types, required, defaults, links to live records, users), uniqueness is checked
 against live records and within the batch, autonumbers are reserved in one step, rows are
-written with one multi-row INSERT (ids returned in order), many-links with one more, computed
+written in one go with ids chosen beforehand (executemany on SQLite, COPY on PostgreSQL),
+many-links with one more statement, computed
 fields are recomputed through the recompute engine, and one ``RecordCreated`` event per
 record is emitted through :meth:`RecordStore.emit` — so automation rules run for imported
 records as for any other. What differs
@@ -156,18 +157,7 @@ def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: 
     for n, (i, c) in enumerate(good):
         for f in autos:
             c[f.name] = f.ftype.generate(f, first_numbers[f.name] + n, local_now)
-    if store.session.get_bind().dialect.name == "sqlite":
-        new_ids = _insert_sqlite(store, plan, [c for i, c in good], now)
-    else:
-        # what RecordStore._row_values does per value, planned once per batch
-        template = {f.column_name: None for f in plan.own_columns}
-        template.update(version=1, created_at=now, updated_at=now, created_by=user_id, updated_by=user_id)
-        payload = []
-        for i, c in good:
-            row = template.copy()
-            row.update(plan.row_values(c))
-            payload.append(row)
-        new_ids = _insert_returning(store, t, payload)
+    new_ids = _insert_with_ids(store, plan, [c for i, c in good], now)
     links = []
     for (i, c), rid in zip(good, new_ids):
         result.ids[i] = rid
@@ -212,14 +202,14 @@ def _fires_on_create(store: "RecordStore", type_name: str) -> bool:
     return rules is not None and bool(rules.for_action("create"))
 
 
-def _insert_sqlite(store: "RecordStore", plan: WritePlan, records: list[dict], now: Any) -> list[int]:
-    """Insert on SQLite; the new ids in order.
+def _insert_with_ids(store: "RecordStore", plan: WritePlan, records: list[dict], now: Any) -> list[int]:
+    """Insert the records with ids chosen beforehand (:func:`_new_ids`); the new ids in order.
 
-    SQLite has one writer and this transaction holds the write lock (BEGIN IMMEDIATE): the ids
-    it would give are the next ones after :func:`_last_id_given`, so give them explicitly and insert
-    with the driver's executemany (:mod:`.fast_insert`; RETURNING in parameter order would make
-    SQLAlchemy insert one row per statement on SQLite). Each value goes through its field
-    type's ``to_db`` and its column's bind conversion; the shared system values once."""
+    With the ids known, the rows go to the driver in one go (:mod:`.fast_insert`: executemany
+    on SQLite, COPY on PostgreSQL) instead of an INSERT ... RETURNING in parameter order, which
+    SQLAlchemy runs one row per statement on SQLite and as multi-row statements on PostgreSQL
+    that psycopg must rewrite whole. Each value goes through its field type's ``to_db`` and its
+    column's bind conversion; the shared system values once."""
     t = plan.typedef.table
     system = ("version", "created_at", "updated_at", "created_by", "updated_by")
     ins = insert_plan(store.session, t, ["id"] + [f.column_name for f in plan.own_columns] + list(system))
@@ -233,10 +223,10 @@ def _insert_sqlite(store: "RecordStore", plan: WritePlan, records: list[dict], n
     base: list[Any] = [None] * len(keys)
     for k, v in zip(system, (1, now, now, user_id, user_id)):
         base[slot[k]] = ins.convert(k, v)
-    start = _last_id_given(store, t)
+    new_ids = _new_ids(store, t, len(records))
     id_slot = slot["id"]
     rows = []
-    for rid, c in enumerate(records, start=start + 1):
+    for rid, c in zip(new_ids, records):
         row = base.copy()
         row[id_slot] = rid
         for name, v in c.items():
@@ -251,7 +241,24 @@ def _insert_sqlite(store: "RecordStore", plan: WritePlan, records: list[dict], n
     except IntegrityError as exc:
         raise ValidationError("The records conflict with other records (a unique value is taken)",
                               {"record": [str(exc.orig)[:200]]}) from None
-    return list(range(start + 1, start + 1 + len(records)))
+    return new_ids
+
+
+def _new_ids(store: "RecordStore", t: Any, n: int) -> list[int]:
+    """``n`` ids for new records of table ``t``, never given before.
+
+    SQLite has one writer and this transaction holds the write lock (BEGIN IMMEDIATE): the ids
+    it would give are the next ones after :func:`_last_id_given`. PostgreSQL: ``n`` values of
+    the id column's sequence, in one query (what the INSERTs would have drawn)."""
+    session = store.session
+    if session.get_bind().dialect.name == "sqlite":
+        start = _last_id_given(store, t)
+        return list(range(start + 1, start + 1 + n))
+    ids = list(session.scalars(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+                               {"t": t.name, "n": n}))
+    if n and ids[0] is None:
+        raise RuntimeError(f"the id column of {t.name} has no sequence")
+    return ids
 
 
 def _last_id_given(store: "RecordStore", t: Any) -> int:
@@ -278,20 +285,6 @@ def _converter(to_db: Optional[Callable], f: Any, proc: Optional[Callable]) -> O
         v = to_db(v, f)
         return v if v is None else proc(v)
     return convert
-
-
-def _insert_returning(store: "RecordStore", t: Any, payload: list[dict]) -> list[int]:
-    """Insert with Core (RETURNING the ids, in parameter order); the new ids in order."""
-    new_ids: list[int] = []
-    try:
-        with store.session.begin_nested():
-            for chunk in _chunks(payload):
-                res = store.session.execute(insert(t).returning(t.c.id, sort_by_parameter_order=True), chunk)
-                new_ids.extend(r[0] for r in res)
-    except IntegrityError as exc:
-        raise ValidationError("The records conflict with other records (a unique value is taken)",
-                              {"record": [str(exc.orig)[:200]]}) from None
-    return new_ids
 
 
 def _check_unique_batch(store: "RecordStore", typedef: TypeDef, cleaned: list[tuple[int, dict]],
