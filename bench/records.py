@@ -29,26 +29,22 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import gc
 import io
 import json
 import pstats
 import random
 import re
 import shutil
-import statistics
 import sys
 import tempfile
 import time
 import uuid
 from dataclasses import asdict
-from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Optional
 from urllib.parse import quote
 
-from sqlalchemy import Column, Index, MetaData, Table, insert, text
+from sqlalchemy import Table, insert, text
 from sqlalchemy.orm import Session
 
 from recordbase import create_app
@@ -60,106 +56,15 @@ from recordbase.metamodel.service import MetamodelService
 from recordbase.storage import RecordStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from records_report import Result, report  # noqa: E402  (beside this script)
+from records_data import (FILTER_VALUE, hand_made_table, make_values, raw_row,  # noqa: E402  (beside this script)
+                          type_definition)
+from records_report import Result, report  # noqa: E402
+from timing import interleaved_medians, median_ms, without_gc  # noqa: E402
 
 BATCH = 1000
-STATUSES = ["new", "open", "review", "done", "archived"]
-FILTER_VALUE = "review"
 BENCH_EMAIL = "bench@example.com"
 BENCH_PASSWORD = "bench-password-123"
 
-
-
-def type_definition(name: str) -> dict:
-    return {"name": name, "label": f"Benchmark {name}", "label_zh": "基准测试", "primary_field": "title", "fields": [
-        {"name": "title", "label": "Title", "type": "text", "required": True},
-        {"name": "amount", "label": "Amount", "type": "number", "indexed": True},
-        {"name": "price", "label": "Price", "type": "decimal", "options": {"precision": 2}},
-        {"name": "status", "label": "Status", "type": "single_select",
-         "options": {"choices": [{"value": s, "label": s.title()} for s in STATUSES]}},
-        {"name": "due", "label": "Due", "type": "date"},
-        {"name": "active", "label": "Active", "type": "boolean"},
-        {"name": "email", "label": "Email", "type": "email"},
-        {"name": "notes", "label": "Notes", "type": "long_text"},
-        {"name": "stars", "label": "Stars", "type": "rating", "options": {"max": 5}},
-        {"name": "cost", "label": "Cost", "type": "currency", "options": {"code": "CNY"}},
-    ]}
-
-
-WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma".split()
-
-
-def make_values(rng: random.Random, i: int) -> dict:
-    """One record's values as an API client sends them (JSON types, ISO dates, decimals as strings)."""
-    return {
-        "title": f"Item {i:07d} {rng.choice(WORDS)}",
-        "amount": round(rng.uniform(0, 1_000_000), 2),
-        "price": f"{rng.uniform(1, 9999):.2f}",
-        "status": rng.choice(STATUSES),
-        "due": (date(2024, 1, 1) + timedelta(days=rng.randrange(730))).isoformat(),
-        "active": rng.random() < 0.5,
-        "email": f"user{i}@example.com",
-        "notes": " ".join(rng.choice(WORDS) for _ in range(rng.randrange(5, 25))),
-        "stars": rng.randrange(6),
-        "cost": f"{rng.uniform(10, 100000):.2f}",
-    }
-
-
-def raw_row(values: dict, typedef: TypeDef, now, user_id: int) -> dict:
-    """The same record as typed Python values for the hand-made table (what Core executemany is given)."""
-    col = {f.name: f.column_name for f in typedef.fields}
-    return {col["title"]: values["title"], col["amount"]: values["amount"], col["price"]: Decimal(values["price"]),
-            col["status"]: values["status"], col["due"]: date.fromisoformat(values["due"]),
-            col["active"]: values["active"], col["email"]: values["email"], col["notes"]: values["notes"],
-            col["stars"]: values["stars"], col["cost"]: Decimal(values["cost"]),
-            "version": 1, "created_at": now, "updated_at": now, "created_by": user_id, "updated_by": user_id}
-
-
-def hand_made_table(typedef: TypeDef, name: str) -> Table:
-    """A table identical to the record type's (same columns and types, same indexes)."""
-    md = MetaData()
-    cols = [Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable) for c in typedef.table.columns]
-    t = Table(name, md, *cols)
-    Index(f"ix_{name}_updated_at", t.c.updated_at)
-    for f in typedef.fields:
-        if f.indexed:
-            Index(f"ix_{name}_{f.column_name}", t.c[f.column_name])
-    return t
-
-
-def median_ms(fn: Callable[[], Any], repeat: int, warmup: int = 3) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
-
-
-def without_gc(fn: Callable[..., float], *args: Any) -> float:
-    """``fn(*args)`` after a full collection and with the cycle collector off (as ``timeit`` times)."""
-    gc.collect()
-    gc.disable()
-    try:
-        return fn(*args)
-    finally:
-        gc.enable()
-
-
-def interleaved_medians(a: Callable[[], Any], b: Callable[[], Any], repeat: int, warmup: int = 3) -> tuple[float, float]:
-    """Median ms of ``a`` and of ``b``, timed alternately so that background load affects both alike."""
-    for _ in range(warmup):
-        a()
-        b()
-    ta, tb = [], []
-    for _ in range(repeat):
-        for fn, out in ((a, ta), (b, tb)):
-            t0 = time.perf_counter()
-            fn()
-            out.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(ta), statistics.median(tb)
 
 
 class Bench:
@@ -262,6 +167,9 @@ class Bench:
             with self.sessions.begin() as s:
                 stored = self.schema(s).get(type_name)
             self.check_filled(stored.table.name, stored.field("title").column_name, n)
+            if k:  # the extra round's type and table are not needed further
+                self.drop(type_name, raw_name)
+                self.created.remove((type_name, raw_name))
         return raw_s, many_s
 
     def check_filled(self, table_name: str, column: str, n: int) -> None:
@@ -367,11 +275,13 @@ class Bench:
         res.store_rows, res.store_rate = k, k / self.insert_through_store(loop_type, values[:k])
         if res.store_rows < n:
             res.notes.append(f"create() measured on {res.store_rows:,} rows")
-        with self.engine.begin() as conn:
-            if self.engine.dialect.name == "postgresql":
-                conn.execute(text(f"ANALYZE {typedef.table.name}"))
-                conn.execute(text(f"ANALYZE {raw_name}"))
-            else:
+        if self.engine.dialect.name == "postgresql":
+            # VACUUM too: else autovacuum, set off by the inserts, may run on these tables while pages are timed
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text(f"VACUUM ANALYZE {typedef.table.name}"))
+                conn.execute(text(f"VACUUM ANALYZE {raw_name}"))
+        else:
+            with self.engine.begin() as conn:
                 conn.execute(text("ANALYZE"))
 
         print(f"  [{n:,} rows] pages ...", flush=True)
@@ -398,15 +308,19 @@ class Bench:
 
     def cleanup(self) -> None:
         for name, raw_name in self.created:
-            if name:
-                with self.sessions.begin() as s:
-                    svc = MetamodelService(s)
-                    svc.delete_type(name)
-                    svc.purge_type(name)
-            if raw_name:
-                with self.engine.begin() as conn:
-                    conn.execute(text(f"DROP TABLE IF EXISTS {raw_name}"))
+            self.drop(name, raw_name)
         self.engine.dispose()
+
+    def drop(self, name: str, raw_name: str) -> None:
+        """Remove one of the benchmark's types (purged) and hand-made tables ("" for none)."""
+        if name:
+            with self.sessions.begin() as s:
+                svc = MetamodelService(s)
+                svc.delete_type(name)
+                svc.purge_type(name)
+        if raw_name:
+            with self.engine.begin() as conn:
+                conn.execute(text(f"DROP TABLE IF EXISTS {raw_name}"))
 
 
 # -- report -------------------------------------------------------------------------------
