@@ -329,3 +329,22 @@ def test_field_added_later_and_values_of_many_types_round_trip(core, supplier):
         with core.store() as st:
             st.update(supplier, rid, {"amount": "12345678"})
     assert "smaller than" in exc.value.details["amount"][0]
+
+
+@pytest.mark.parametrize("size", [3, 25], ids=["executemany", "bulk"])
+def test_create_many_losing_a_race_for_a_unique_value_writes_nothing(core, supplier, monkeypatch, size):
+    """A value taken by another writer between create_many's uniqueness check and its write (here: the
+    check skipped) is refused by the database's unique index: a ValidationError, none of the batch
+    written, and the transaction still usable (the batch's savepoint rolled back). ``size`` 25 takes
+    the bulk path (COPY on PostgreSQL)."""
+    from recordbase.storage import batch
+
+    taken = core.create(supplier, {"name": "A", "code": "TAKEN"}).id
+    monkeypatch.setattr(batch, "_check_unique_batch", lambda *args: None)
+    rows = [{"name": f"N{i}", "code": f"C{i}"} for i in range(size - 1)] + [{"name": "Late", "code": "TAKEN"}]
+    with core.store() as st:
+        with pytest.raises(ValidationError) as exc:
+            st.create_many(supplier, rows)
+        assert "unique" in exc.value.message
+        later = st.create(supplier, {"name": "After", "code": "FREE"}).id  # same transaction, still usable
+    assert sorted(core.ids(supplier)) == sorted([taken, later])

@@ -254,8 +254,9 @@ def _new_ids(store: "RecordStore", t: Any, n: int) -> list[int]:
     if session.get_bind().dialect.name == "sqlite":
         start = _last_id_given(store, t)
         return list(range(start + 1, start + 1 + n))
+    table = session.get_bind().dialect.identifier_preparer.format_table(t)  # quoted, with its schema if any
     ids = list(session.scalars(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-                               {"t": t.name, "n": n}))
+                               {"t": table, "n": n}))
     if n and ids[0] is None:
         raise RuntimeError(f"the id column of {t.name} has no sequence")
     return ids

@@ -41,7 +41,8 @@ class InsertPlan:
         order = list(compiled.positiontup) if self.positional else list(keys)
         if sorted(order) != sorted(keys) or (not self.positional and set(compiled.binds) != set(keys)):
             raise ValueError(f"unexpected bind names for {table.name}: {order}")
-        #: the columns in the order rows give them (the statement's own order: the table's)
+        #: the columns in the order rows give them: the statement's bind order where the driver's
+        #: parameters are positional (SQLite), else the caller's key order
         self.keys: tuple[str, ...] = tuple(order)
         #: per key: the type's bind processor, or None
         self.processors: tuple[Optional[Callable], ...] = tuple(
@@ -51,7 +52,7 @@ class InsertPlan:
         if dialect.name == "postgresql" and dialect.driver == "psycopg":
             quote = dialect.identifier_preparer.quote
             self.copy_sql = (f"COPY {dialect.identifier_preparer.format_table(table)} "
-                             f"({', '.join(quote(k) for k in self.keys)}) FROM STDIN")
+                             f"({', '.join(quote(table.c[k].name) for k in self.keys)}) FROM STDIN")
 
     def slot(self, key: str) -> int:
         """Where ``key``'s value goes in a row."""
@@ -82,19 +83,28 @@ class InsertPlan:
         if params:
             session.connection().exec_driver_sql(self.sql, params)
 
-
     def _copy(self, session: Session, rows: list) -> None:
-        """The rows through COPY on the session's connection (so in its transaction)."""
+        """The rows through COPY on the session's connection (so in its transaction).
+
+        COPY goes to the driver's connection directly, so SQLAlchemy's statement events
+        (``before_cursor_execute`` ...) do not see it; its errors are translated here as
+        SQLAlchemy translates an INSERT's, and a lost connection is invalidated (not pooled again)."""
         import psycopg
 
-        driver_conn = session.connection().connection.dbapi_connection
+        conn = session.connection()
+        driver_conn = conn.connection.dbapi_connection
         try:
             with driver_conn.cursor() as cur, cur.copy(self.copy_sql) as copy:
                 write = copy.write_row
                 for row in rows:
                     write(row)
-        except psycopg.Error as exc:  # as SQLAlchemy raises a failed INSERT (IntegrityError ...)
-            raise sa_exc.DBAPIError.instance(self.copy_sql, None, exc, psycopg.Error) from exc
+        except psycopg.Error as exc:
+            dialect = conn.dialect
+            lost = dialect.is_disconnect(exc, driver_conn, None)
+            if lost:
+                conn.invalidate(exc)
+            raise sa_exc.DBAPIError.instance(self.copy_sql, None, exc, psycopg.Error, dialect=dialect,
+                                             connection_invalidated=lost) from exc
 
 
 def insert_plan(session: Session, table: Table, keys: Sequence[str]) -> InsertPlan:
