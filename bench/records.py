@@ -141,9 +141,10 @@ class Bench:
                       rows: list[dict]) -> tuple[list[float], list[float]]:
         """Seconds per round of raw executemany and of ``create_many``, each round into an empty table.
 
-        Both are timed ``self.rounds`` times, alternately, and the report takes each one's best
-        (the usual estimate on a machine that other work disturbs, as ``timeit`` advises), each with
-        Python's cycle collector off, as ``timeit`` times: ``create_many`` pauses it itself, and with
+        Both are timed ``self.rounds`` times, alternately (which goes first alternates too), and the
+        report takes each one's best (the usual estimate on a machine that other work disturbs, as
+        ``timeit`` advises), each with Python's cycle collector off, as ``timeit`` times:
+        ``create_many`` pauses it itself, and with
         it on, the raw path's time depended on how many young objects the process happened to hold
         (0.07 to 0.22 s for the same 10,000 rows here). The first round fills the benchmark's own
         type and table; later rounds go to fresh ones, created before the clock starts."""
@@ -151,18 +152,20 @@ class Bench:
         raw_s: list[float] = []
         many_s: list[float] = []
         type_name, raw_name = name, table.name
+        first_raw = table.name
         for k in range(rounds):
             if k:  # a fresh, empty type and table for this round
-                type_name, raw_name = f"{name}_r{k}", f"{table.name}_r{k}"
+                type_name, raw_name = f"{name}_r{k}", f"{first_raw}_r{k}"
                 self.create_type(type_name)
                 fresh = hand_made_table(typedef, raw_name)  # the first type's column names, as ``rows`` has them
                 fresh.metadata.create_all(self.engine)
                 self.created.append((type_name, raw_name))
                 table = fresh
-            print(f"  [{n:,} rows] round {k + 1}/{rounds}: raw executemany, then RecordStore.create_many ...",
+            print(f"  [{n:,} rows] round {k + 1}/{rounds}: raw executemany and RecordStore.create_many ...",
                   flush=True)
-            raw_s.append(without_gc(self.insert_raw, table, rows))
-            many_s.append(without_gc(self.insert_many, type_name, values))
+            sides = [(raw_s, lambda: self.insert_raw(table, rows)), (many_s, lambda: self.insert_many(type_name, values))]
+            for times, write in (sides if k % 2 == 0 else sides[::-1]):  # which goes first alternates
+                times.append(without_gc(write))
             self.check_filled(table.name, typedef.field("title").column_name, n)
             with self.sessions.begin() as s:
                 stored = self.schema(s).get(type_name)
