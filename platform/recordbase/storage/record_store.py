@@ -236,7 +236,7 @@ class RecordStore(ReadOperations, TrashOperations):
         t = typedef.table
         stmt = insert(t).returning(t.c.id)
         try:
-            if self.session.get_bind().dialect.name == "sqlite":
+            if not plan.may_conflict or self.session.get_bind().dialect.name == "sqlite":
                 # a failed statement leaves a SQLite transaction as it was: no savepoint needed
                 rid = self.session.execute(stmt, row).scalar_one()
             else:
@@ -286,7 +286,7 @@ class RecordStore(ReadOperations, TrashOperations):
         stmt = update(t).where(t.c.id == before.id, t.c.version == before.version,
                                t.c.deleted_at.is_(None)).values(row)
         try:
-            if self.session.get_bind().dialect.name == "sqlite":
+            if not write_plan(self, typedef).may_conflict or self.session.get_bind().dialect.name == "sqlite":
                 res = self.session.execute(stmt)  # a failed statement leaves a SQLite transaction as it was
             else:
                 with self.session.begin_nested():  # keeps the transaction usable after a conflict

@@ -44,6 +44,12 @@ class WritePlan:
                 self.columns[name] = (f.column_name, None if identity else f.ftype.to_db, f)
         self.own_columns = [f for f in typedef.fields if has_own_column(f) and not f.ftype.system_column]
         self.unique = tuple(f for f in typedef.fields if f.unique and has_own_column(f))
+        #: whether the database may refuse a row of this type for a constraint (a unique index, a
+        #: link's foreign key) that the checks before the write cannot rule out (another writer may
+        #: take the value or delete the target in between); only then does PostgreSQL need a
+        #: savepoint around the write to keep the transaction usable after the refusal
+        self.may_conflict = bool(self.unique) or any(f.field_type == "link" and has_own_column(f)
+                                                     for f in typedef.fields)
         self.autonumbers = tuple(f for f in typedef.fields if f.field_type == "autonumber")
         self.many_links = tuple(f for f in typedef.fields if is_many_link(f))
         self.computed = any(f.ftype.computed for f in typedef.fields)
