@@ -161,14 +161,17 @@ def test_a_bulk_batch_stores_what_one_by_one_creates_store(core, everything, own
     assert result.created == len(batch)
     system = {"made", "changed", "code"}  # created/updated at: another moment; the autonumber: the next one
     schema = core.schema()
-    with core.sessions() as s:
+    codes = {}
+    for k, rid in enumerate(result.ids):
+        got, want = core.get("thing", rid).values, core.get("thing", singles[k % len(inputs)]).values
+        assert {n: v for n, v in got.items() if n not in system} == \
+            {n: v for n, v in want.items() if n not in system}
+        codes[rid] = got["code"]
+    with core.sessions() as s:  # (after the reads above: on SQLite a session holds the one write lock)
         for k, rid in enumerate(result.ids):
             one = singles[k % len(inputs)]
-            got, want = core.get("thing", rid).values, core.get("thing", one).values
-            assert {n: v for n, v in got.items() if n not in system} == \
-                {n: v for n, v in want.items() if n not in system}
             (entry,), (expected,) = history(s, schema.get("thing"), rid), history(s, schema.get("thing"), one)
-            assert entry["changes"].pop("code") == [None, got["code"]]
+            assert entry["changes"].pop("code") == [None, codes[rid]]
             expected["changes"].pop("code")
             assert (entry["action"], entry["user"], entry["changes"]) == \
                 (expected["action"], expected["user"], expected["changes"])
