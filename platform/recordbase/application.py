@@ -9,7 +9,7 @@ from typing import Any, Optional
 from flask import Flask
 
 from .context import Platform, close_session
-from .db import make_engine, make_sessionmaker
+from .db import make_engine, make_sessionmaker, read_only_engine
 from .json_provider import OrjsonProvider
 from .metamodel.runtime import SchemaCache
 
@@ -64,7 +64,8 @@ def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
 
         upgrade_database(engine)
     app.extensions["recordbase"] = Platform(engine=engine, sessions=make_sessionmaker(engine),
-                                            schema_cache=SchemaCache())
+                                            schema_cache=SchemaCache(),
+                                            read_sessions=make_sessionmaker(read_only_engine(engine)))
     app.teardown_appcontext(close_session)
 
     from . import i18n, security

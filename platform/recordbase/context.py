@@ -28,6 +28,8 @@ class Platform:
     schema_cache: SchemaCache
     #: policies by user, token and role signature (see recordbase.access.cache)
     policy_cache: "PolicyCache" = field(default_factory=lambda: _policy_cache())
+    #: sessions of requests that only read (:func:`recordbase.db.read_only_engine`); None: ``sessions``
+    read_sessions: Optional[sessionmaker] = None
 
 
 def _policy_cache() -> "PolicyCache":
@@ -41,11 +43,21 @@ def platform(app: Optional[Flask] = None) -> Platform:
 
 
 def db_session() -> Session:
+    """The request's session (created on first use). A request marked with :func:`reads_only`
+    before its first use gets a session of ``Platform.read_sessions``."""
     s = g.get("_rb_session")
     if s is None:
-        s = platform().sessions()
+        p = platform()
+        s = (p.read_sessions if g.get("_rb_reads_only") and p.read_sessions is not None else p.sessions)()
         g._rb_session = s
     return s
+
+
+def reads_only() -> None:
+    """Mark this request as one that never writes (see :func:`recordbase.db.read_only_engine`).
+
+    Must come before the request's first :func:`db_session`; the API marks its GET requests."""
+    g._rb_reads_only = True
 
 
 def current_schema(refresh: bool = False) -> RuntimeSchema:

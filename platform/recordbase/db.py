@@ -5,7 +5,9 @@ over (``isolation_level=None`` plus an explicit BEGIN) so that a metamodel
 change and its DDL commit or roll back together, as they do on PostgreSQL.
 BEGIN IMMEDIATE takes the write lock up front: SQLite has one writer, and a
 reader that later upgrades to a writer would otherwise fail at once with
-'database is locked' instead of waiting its turn.
+'database is locked' instead of waiting its turn. Requests that only read use
+:func:`read_only_engine` instead: a plain BEGIN on SQLite (no write lock, so in
+WAL mode they never wait for a writer), autocommit on PostgreSQL.
 SQLite's ``lower()`` only folds ASCII; we replace it with Python's so that text
 filters agree between SQL and Python evaluation.
 """
@@ -13,7 +15,9 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
@@ -26,6 +30,25 @@ def normalize_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return url
+
+
+#: how long a SQLite connection waits for the write lock before 'database is locked'
+BUSY_TIMEOUT_MS = 30_000
+
+
+@contextmanager
+def brief_lock_wait(session: Session, ms: int = 50) -> Iterator[None]:
+    """On SQLite, wait at most ``ms`` for the write lock inside the block (else as usual), for a
+    write that may be skipped rather than wait behind a long writer."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    driver_conn = session.connection().connection.dbapi_connection
+    driver_conn.execute(f"PRAGMA busy_timeout={int(ms)}")
+    try:
+        yield
+    finally:
+        driver_conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def _py_lower(value):
@@ -46,17 +69,18 @@ def make_engine(url: str, **kwargs) -> Engine:
             dbapi_conn.create_function("lower", 1, _py_lower, deterministic=True)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
             # straight to the driver: this runs at the start of every transaction (every request), and
             # SQLAlchemy's statement machinery around it cost more than the BEGIN itself
+            begin = "BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
             try:
-                conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
+                conn.connection.dbapi_connection.execute(begin)
             except sqlite3.Error as exc:  # as SQLAlchemy would raise it ("database is locked" ...)
-                raise sa_exc.DBAPIError.instance("BEGIN IMMEDIATE", (), exc, sqlite3.Error) from exc
+                raise sa_exc.DBAPIError.instance(begin, (), exc, sqlite3.Error) from exc
 
         return engine
     # psycopg prepares a statement server-side after a few runs; record tables change shape at
@@ -101,6 +125,24 @@ def _ping_after_idle(engine: Engine) -> None:
             dbapi_conn.rollback()
         except Exception as exc:  # noqa: BLE001 - any failure: this connection is not usable
             raise sa_exc.DisconnectionError(f"stale pooled connection: {exc}") from exc
+
+
+#: the execution option that marks the connections of :func:`read_only_engine`
+READ_ONLY = "recordbase_read_only"
+
+
+def read_only_engine(engine: Engine) -> Engine:
+    """``engine`` as requests that only read use it (the API's GET requests): same pool, other options.
+
+    SQLite: the transaction begins with a plain (deferred) BEGIN, which takes no write lock: in
+    WAL mode such a reader sees the last committed data and never waits for a writer (an import
+    holding the write lock for its whole transaction, say). PostgreSQL: autocommit, which saves
+    the BEGIN and ROLLBACK round trips; every statement still sees committed data only, as it
+    does inside a READ COMMITTED transaction. A write in such a session is not atomic with the
+    rest of the request: only requests that do not write may use it."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{READ_ONLY: True})
+    return engine.execution_options(isolation_level="AUTOCOMMIT", **{READ_ONLY: True})
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

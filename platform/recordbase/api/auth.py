@@ -7,23 +7,25 @@ a read-only token may only read (403 on any write).
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Optional
 
 from flask import g, jsonify, request
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ..access.cache import role_signature_column
 from ..auth import token_digest
 from ..context import db_session, note_schema_version
+from ..db import brief_lock_wait
 from ..metamodel.runtime import version_column
 from ..models import ApiToken, User, utcnow
 from ..errors import Forbidden, RecordbaseError
-from .blueprint import bp
+from .blueprint import READ_METHODS, bp
 
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TOUCH_SECONDS = 60  # last_used_at is written at most this often (as recordbase.auth.touch_token)
 
 
@@ -55,14 +57,32 @@ def authenticate() -> None:
     g._rb_role_signature = (user.id, signature)
     now = utcnow()
     if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > TOUCH_SECONDS:
-        # at most one tiny write a minute per token, committed at once so that a failing request still counts
-        session.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
-        session.commit()
-        api_token.last_used_at = now
+        _touch(session, api_token, now)
     g.rb_user = user
     g.rb_token = api_token
     if api_token.read_only and request.method not in READ_METHODS:
         raise Forbidden("This API token is read-only", {"token": ["read-only"]})
+
+
+def _touch(session: Session, api_token: "TokenInfo", now: datetime) -> None:
+    """Record the token's use: at most one tiny write a minute per token, committed at once so that
+    a failing request still counts.
+
+    A GET request's read-only session (:func:`recordbase.db.read_only_engine`) writes it too. On
+    SQLite its read transaction then needs the write lock: it waits for it only briefly, and if
+    another writer holds it (an import, say) or committed since the token was read, the time is
+    left for a later request to record rather than making this read wait or fail."""
+    reading = request.method in READ_METHODS
+    try:
+        with brief_lock_wait(session) if reading else nullcontext():
+            session.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
+        session.commit()
+    except OperationalError:
+        if not reading:
+            raise
+        session.rollback()
+        return
+    api_token.last_used_at = now
 
 
 @dataclass

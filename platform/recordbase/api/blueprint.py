@@ -12,10 +12,21 @@ from typing import Any, Iterable, Optional
 
 from flask import Blueprint, request
 
-from ..context import db_session
+from ..context import db_session, reads_only
 from ..errors import RecordbaseError, ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@bp.url_value_preprocessor
+def _reads_only(endpoint: Optional[str], values: Optional[dict]) -> None:
+    """The API's GET requests never write (their token's last-used time aside, see
+    :func:`.auth.authenticate`): they run in a read-only session (:func:`recordbase.db.read_only_engine`).
+    URL value preprocessors run before every ``before_request`` hook, so before the first query."""
+    if request.method in READ_METHODS:
+        reads_only()
 
 
 def json_body(allowed: Optional[Iterable[str]] = None) -> dict:
