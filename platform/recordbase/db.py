@@ -39,7 +39,8 @@ BUSY_TIMEOUT_MS = 30_000
 @contextmanager
 def brief_lock_wait(session: Session, ms: int = 50) -> Iterator[None]:
     """On SQLite, wait at most ``ms`` for the write lock inside the block (else as usual), for a
-    write that may be skipped rather than wait behind a long writer."""
+    write that may be skipped rather than wait behind a long writer. SQLite waits (at all) only
+    when the block's write is the first statement of its transaction."""
     if session.get_bind().dialect.name != "sqlite":
         yield
         return
@@ -48,7 +49,10 @@ def brief_lock_wait(session: Session, ms: int = 50) -> Iterator[None]:
     try:
         yield
     finally:
-        driver_conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        try:
+            driver_conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        except sqlite3.Error:  # the connection broke inside the block: its own error is the one to see
+            pass
 
 
 def _py_lower(value):

@@ -51,3 +51,34 @@ def test_a_pooled_connection_killed_while_idle_is_replaced_before_use(database_u
             assert c.execute(text("SELECT pg_backend_pid()")).scalar() != pid
     finally:
         engine.dispose()
+
+
+def test_brief_lock_wait_gives_up_quickly_and_restores_the_timeout(tmp_path):
+    """A write that may be skipped (a token's last-used time) waits ~50 ms for SQLite's write lock
+    instead of 30 s, and the connection's timeout is the usual one again afterwards."""
+    import time
+
+    from recordbase.db import BUSY_TIMEOUT_MS, brief_lock_wait, make_sessionmaker, read_only_engine
+
+    url = f"sqlite:///{tmp_path / 'brief.db'}"
+    engine = make_engine(url)
+    with engine.begin() as c:
+        c.execute(text("CREATE TABLE t (a INTEGER)"))
+    writer = make_engine(url)
+    sessions = make_sessionmaker(read_only_engine(engine))
+    try:
+        with writer.begin() as w:
+            w.execute(text("INSERT INTO t VALUES (1)"))  # holds the write lock until the block ends
+            with sessions() as s:
+                assert s.execute(text("SELECT count(*) FROM t")).scalar() == 0  # a read does not wait
+                s.rollback()
+                started = time.monotonic()
+                with pytest.raises(OperationalError, match="locked"):
+                    with brief_lock_wait(s, ms=50):
+                        s.execute(text("UPDATE t SET a = 2"))
+                assert time.monotonic() - started < 5
+                driver = s.connection().connection.dbapi_connection
+                assert driver.execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_TIMEOUT_MS
+    finally:
+        writer.dispose()
+        engine.dispose()

@@ -68,19 +68,22 @@ def _touch(session: Session, api_token: "TokenInfo", now: datetime) -> None:
     """Record the token's use: at most one tiny write a minute per token, committed at once so that
     a failing request still counts.
 
-    A GET request's read-only session (:func:`recordbase.db.read_only_engine`) writes it too. On
-    SQLite its read transaction then needs the write lock: it waits for it only briefly, and if
-    another writer holds it (an import, say) or committed since the token was read, the time is
-    left for a later request to record rather than making this read wait or fail."""
+    A GET request's read-only session (:func:`recordbase.db.read_only_engine`) writes it too, in a
+    transaction of its own (SQLite never lets a read transaction wait for the write lock: it fails
+    at once). On SQLite it waits for the lock only briefly: if another writer (an import, say) holds
+    it longer, the time is left for a later request to record rather than making this read wait."""
     reading = request.method in READ_METHODS
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if reading:
+        session.rollback()  # (the token lookup's read transaction; nothing else happened in it)
     try:
         with brief_lock_wait(session) if reading else nullcontext():
             session.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
         session.commit()
     except OperationalError:
-        if not reading:
+        if not (reading and sqlite):
             raise
-        session.rollback()
+        session.rollback()  # 'database is locked': another writer holds the lock
         return
     api_token.last_used_at = now
 

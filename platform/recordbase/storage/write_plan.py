@@ -47,7 +47,9 @@ class WritePlan:
         #: whether the database may refuse a row of this type for a constraint (a unique index, a
         #: link's foreign key) that the checks before the write cannot rule out (another writer may
         #: take the value or delete the target in between); only then does PostgreSQL need a
-        #: savepoint around the write to keep the transaction usable after the refusal
+        #: savepoint around the write to keep the transaction usable after the refusal. (A value the
+        #: column cannot hold, a DataError, is ruled out by the field types' validation; if one got
+        #: through, it would now end the whole transaction, as any unexpected database error does.)
         self.may_conflict = bool(self.unique) or any(f.field_type == "link" and has_own_column(f)
                                                      for f in typedef.fields)
         self.autonumbers = tuple(f for f in typedef.fields if f.field_type == "autonumber")
