@@ -1,4 +1,5 @@
-"""The API's GET requests run in a read-only session (recordbase.db.read_only_engine).
+"""The API's GET requests, and the admin's record list, details and trash pages, run in a
+read-only session (recordbase.db.read_only_engine).
 
 On SQLite they take no write lock, so they answer while another writer holds it (an import's
 long transaction, say) and see only committed data; their token's last-used time is recorded
@@ -76,3 +77,23 @@ def test_gets_use_the_read_only_session_and_writes_do_not(app, api):
     assert reads[0] is True and writes[0] is False
     if platform(app).engine.dialect.name == "postgresql":
         assert reads[1] is True and writes[1] is False  # autocommit for the read only
+
+
+def test_the_admin_list_and_details_pages_answer_while_another_writer_holds_the_write_lock(
+        app, api, admin_client, database_url):
+    make_type(api, "supplier", SUPPLIER_FIELDS)
+    rid = ok(api.post("/api/v1/records/supplier", json={"fields": {"name": "Committed"}}), 201)["id"]
+    admin_client.get("/admin/records/supplier/")  # (the sign-in's own writes are done)
+    engine, conn, trans = _other_writer(app, database_url)
+    try:
+        started = time.monotonic()
+        listing = admin_client.get("/admin/records/supplier/")
+        details = admin_client.get(f"/admin/records/supplier/details/?id={rid}")
+        assert time.monotonic() - started < 5
+        assert listing.status_code == 200 and details.status_code == 200
+        assert "Committed" in listing.get_data(as_text=True)
+        assert "Uncommitted" not in listing.get_data(as_text=True)
+    finally:
+        trans.rollback()
+        conn.close()
+        engine.dispose()
