@@ -22,6 +22,7 @@ BAD_CREATES = [
     ("unknown field", dict(VALID, colour="red"), "colour", "unknown field"),
     ("object in text", dict(VALID, name={"a": 1}), "name", "must be text"),
     ("too long", dict(VALID, name="x" * 256), "name", "at most 255"),
+    ("NUL in text", dict(VALID, name="Ac\u0000me"), "name", "NUL"),  # PostgreSQL cannot store it
 ]
 
 
@@ -149,3 +150,13 @@ def test_unexpected_errors_roll_back_and_answer_json(app, api, supplier, monkeyp
     app.testing = True
     monkeypatch.undo()
     assert count(api, "supplier") == 0
+
+
+def test_a_search_or_filter_with_nul_is_answered(api, supplier):
+    """NUL cannot be stored (the text types refuse it): a search ignores it rather than failing on
+    PostgreSQL; a filter value with it is refused like any bad value."""
+    create(api, "supplier", **VALID)
+    assert [r["fields"]["name"] for r in ok(api.get("/api/v1/records/supplier?search=Ac%00me"))["records"]] == ["Acme"]
+    flt = json.dumps({"field": "name", "op": "eq", "value": "Ac\u0000me"})
+    resp = api.get("/api/v1/records/supplier", query_string={"filter": flt})
+    assert resp.status_code in (400, 422) and "NUL" in resp.get_data(as_text=True)

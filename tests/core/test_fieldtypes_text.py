@@ -51,6 +51,9 @@ REFUSE = [
     ("phone", "12", {}, "not a valid phone"),
     ("phone", "call me", {}, "not a valid phone"),
     ("phone", "+86 138 <script>", {}, "not a valid phone"),
+    ("text", "a\x00b", {}, "NUL"),
+    ("long_text", "line\x00", {}, "NUL"),
+    ("email", "a\x00@b.co", {}, "NUL"),
 ]
 
 

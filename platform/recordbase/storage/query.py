@@ -58,6 +58,7 @@ def search_condition(typedef: TypeDef, text: str):
     cols = [typedef.column(f) for f in typedef.fields if f.ftype.searchable and f.ftype.has_column]
     if not cols:
         return false()
+    text = text.replace("\x00", "")  # ignored: no stored text holds NUL (the text types refuse it)
     pattern = f"%{_like_escape(text.strip().lower())}%"
     conds = [func.lower(c).like(pattern, escape="\\") for c in cols]
     if text.strip().isdigit():

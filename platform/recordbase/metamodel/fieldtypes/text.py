@@ -14,6 +14,10 @@ TEXTUAL = frozenset({"text", "long_text", "email", "url", "phone", "single_selec
                      "currency", "percent", "rating", "date", "datetime", "boolean", "duration", "multi_select"})
 
 
+#: PostgreSQL's text cannot hold the NUL character (SQLite's can): refused on both, by the field
+NUL_MESSAGE = "must not contain the NUL character (\\u0000)"
+
+
 class TextLike(FieldType):
     operators = TEXT_OPERATORS
     searchable = True
@@ -31,6 +35,8 @@ class TextLike(FieldType):
         limit = self.length_limit(field)
         if len(text) > limit:
             raise ValueError(f"must be at most {limit} characters")
+        if "\x00" in text:
+            raise ValueError(NUL_MESSAGE)
         return self.check(text)
 
     def cleaner(self, field: FieldDef, ctx: ValueContext) -> Callable[[Any], Any]:
@@ -48,6 +54,8 @@ class TextLike(FieldType):
                 return None
             if len(text) > limit:
                 raise ValueError(f"must be at most {limit} characters")
+            if "\x00" in text:
+                raise ValueError(NUL_MESSAGE)
             return check(text)
         return clean
 
