@@ -56,7 +56,8 @@ def db_session() -> Session:
 def reads_only() -> None:
     """Mark this request as one that never writes (see :func:`recordbase.db.read_only_engine`).
 
-    Must come before the request's first :func:`db_session`; the API marks its GET requests."""
+    Must come before the request's first :func:`db_session`; the API marks its GET requests, the
+    admin its record list, details and trash pages."""
     g._rb_reads_only = True
 
 

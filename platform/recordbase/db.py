@@ -136,7 +136,8 @@ READ_ONLY = "recordbase_read_only"
 
 
 def read_only_engine(engine: Engine) -> Engine:
-    """``engine`` as requests that only read use it (the API's GET requests): same pool, other options.
+    """``engine`` as requests that only read use it (the API's GET requests, the admin's record list,
+    details and trash pages): same pool, other options.
 
     SQLite: the transaction begins with a plain (deferred) BEGIN, which takes no write lock: in
     WAL mode such a reader sees the last committed data and never waits for a writer (an import

@@ -3,8 +3,10 @@ read-only session (recordbase.db.read_only_engine).
 
 On SQLite they take no write lock, so they answer while another writer holds it (an import's
 long transaction, say) and see only committed data; their token's last-used time is recorded
-when the lock is free and left for later when it is not. On PostgreSQL they run in autocommit
-(no BEGIN and ROLLBACK round trips). Writes keep their transaction.
+when the lock is free and left for later when it is not. (On PostgreSQL a writer never blocks
+readers: there the "while another writer" tests check only that uncommitted data stays unseen.)
+On PostgreSQL they run in autocommit (no BEGIN and ROLLBACK round trips). Writes keep their
+transaction.
 """
 from __future__ import annotations
 

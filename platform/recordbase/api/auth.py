@@ -7,6 +7,7 @@ a read-only token may only read (403 on any write).
 """
 from __future__ import annotations
 
+import sqlite3
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -80,12 +81,18 @@ def _touch(session: Session, api_token: "TokenInfo", now: datetime) -> None:
         with brief_lock_wait(session) if reading else nullcontext():
             session.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
         session.commit()
-    except OperationalError:
-        if not (reading and sqlite):
+    except OperationalError as exc:
+        if not (reading and sqlite and _is_lock_error(exc)):
             raise
-        session.rollback()  # 'database is locked': another writer holds the lock
+        session.rollback()  # another writer holds the lock
         return
     api_token.last_used_at = now
+
+
+def _is_lock_error(exc: OperationalError) -> bool:
+    """SQLite's SQLITE_BUSY or SQLITE_LOCKED (any extended code): another writer holds the lock."""
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    return code is not None and (code & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 @dataclass

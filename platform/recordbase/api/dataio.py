@@ -190,8 +190,8 @@ def export_records(type_name: str):
 
     q.parse_sort(typedef, sort)  # a bad sort is a 400 now, not in the middle of the stream
     filename = f"{type_name}.{fmt}"
-    # Written to a spooled file first, then the transaction ends (on SQLite a transaction holds the
-    # write lock), then the file is streamed: a slow client never holds the database.
+    # Written to a spooled file first, then the transaction ends and the connection goes back to the
+    # pool, then the file is streamed: a slow client never holds a database connection.
     import tempfile
 
     spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)

@@ -213,7 +213,7 @@ def _insert_with_ids(store: "RecordStore", plan: WritePlan, records: list[dict],
     t = plan.typedef.table
     system = ("version", "created_at", "updated_at", "created_by", "updated_by")
     ins = insert_plan(store.session, t, ["id"] + [f.column_name for f in plan.own_columns] + list(system))
-    keys = ins.keys  # the statement's order
+    keys = ins.keys  # the order rows give their values in
     slot = {k: n for n, k in enumerate(keys)}
     procs = dict(zip(keys, ins.processors))
     #: field name -> (position, its value's conversion to what the driver gets, or None: as it is)

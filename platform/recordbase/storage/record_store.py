@@ -237,7 +237,8 @@ class RecordStore(ReadOperations, TrashOperations):
         stmt = insert(t).returning(t.c.id)
         try:
             if not plan.may_conflict or self.session.get_bind().dialect.name == "sqlite":
-                # a failed statement leaves a SQLite transaction as it was: no savepoint needed
+                # nothing the database could refuse (WritePlan.may_conflict), or SQLite, where a failed
+                # statement leaves the transaction as it was: no savepoint needed
                 rid = self.session.execute(stmt, row).scalar_one()
             else:
                 with self.session.begin_nested():  # keeps the transaction usable after a conflict

@@ -206,7 +206,8 @@ def progress(token: str) -> Any:
     """``/admin/import/progress/<token>``: how far a running import got, without the database.
 
     On SQLite the import holds the database's one write lock until it commits, so this page
-    (unlike every admin page) reads only the signed session cookie and the status file, and
+    (unlike the admin pages that write, or that do not run in a read-only session) reads only the
+    signed session cookie and the status file, and
     hands over to the admin's report page when the import is over.
     """
     from flask import render_template, session
