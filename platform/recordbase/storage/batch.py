@@ -21,14 +21,13 @@ from dataclasses import dataclass, field as dc_field
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
 
 from ..errors import ValidationError
 from ..metamodel.runtime import TypeDef, has_own_column
 from ..models import Counter, utcnow
 from .events import RecordCreated
 from .fast_insert import insert_plan
-from .write_plan import WritePlan, write_plan
+from .write_plan import WritePlan, refusable_write, write_plan
 
 if TYPE_CHECKING:
     from .record_store import RecordStore
@@ -234,13 +233,10 @@ def _insert_with_ids(store: "RecordStore", plan: WritePlan, records: list[dict],
             if col is not None:  # (to_db(None) is None for every type)
                 row[col[0]] = v if v is None or col[1] is None else col[1](v)
         rows.append(row)
-    try:
-        with store.session.begin_nested():
-            for chunk in _chunks(rows, 2000):
-                ins.execute(store.session, chunk)
-    except IntegrityError as exc:
-        raise ValidationError("The records conflict with other records (a unique value is taken)",
-                              {"record": [str(exc.orig)[:200]]}) from None
+    conflict = "The records conflict with other records (a unique value is taken)"
+    with refusable_write(store.session, plan, conflict, statements=len(rows)):
+        for chunk in _chunks(rows, 2000):
+            ins.execute(store.session, chunk)
     return new_ids
 
 

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import ValidationError, VersionConflict
@@ -25,7 +24,7 @@ from ..access import enforce
 from .events import RecordCreated, RecordEvent, RecordUpdated
 from .reading import MAX_PAGE, JsonPage, Page, ReadOperations, Record  # noqa: F401  (re-exported)
 from .trash import TrashOperations
-from .write_plan import write_plan
+from .write_plan import refusable_write, write_plan
 
 if TYPE_CHECKING:
     from .batch import BatchResult
@@ -235,17 +234,9 @@ class RecordStore(ReadOperations, TrashOperations):
         row.update(version=1, created_at=now, updated_at=now, created_by=self.user_id, updated_by=self.user_id)
         t = typedef.table
         stmt = insert(t).returning(t.c.id)
-        try:
-            if not plan.may_conflict or self.session.get_bind().dialect.name == "sqlite":
-                # nothing the database could refuse (WritePlan.may_conflict), or SQLite, where a failed
-                # statement leaves the transaction as it was: no savepoint needed
-                rid = self.session.execute(stmt, row).scalar_one()
-            else:
-                with self.session.begin_nested():  # keeps the transaction usable after a conflict
-                    rid = self.session.execute(stmt, row).scalar_one()
-        except IntegrityError as exc:
-            raise ValidationError("The record conflicts with another record (a unique value is taken)",
-                                  {"record": [str(exc.orig)[:200]]}) from None
+        conflict = "The record conflicts with another record (a unique value is taken)"
+        with refusable_write(self.session, plan, conflict):
+            rid = self.session.execute(stmt, row).scalar_one()
         self._write_links(typedef, rid, cleaned)
         # the record as reading it back gives it (no re-read: computed fields are recomputed below)
         record = Record(type_name, rid, 1, now, now, self.user_id, self.user_id, None,
@@ -286,22 +277,16 @@ class RecordStore(ReadOperations, TrashOperations):
         t = typedef.table
         stmt = update(t).where(t.c.id == before.id, t.c.version == before.version,
                                t.c.deleted_at.is_(None)).values(row)
-        try:
-            if not write_plan(self, typedef).may_conflict or self.session.get_bind().dialect.name == "sqlite":
-                res = self.session.execute(stmt)  # a failed statement leaves a SQLite transaction as it was
-            else:
-                with self.session.begin_nested():  # keeps the transaction usable after a conflict
-                    res = self.session.execute(stmt)
-        except IntegrityError as exc:
-            raise ValidationError("The change conflicts with another record (a unique value is taken)",
-                                  {"record": [str(exc.orig)[:200]]}) from None
+        plan = write_plan(self, typedef)
+        conflict = "The change conflicts with another record (a unique value is taken)"
+        with refusable_write(self.session, plan, conflict):
+            res = self.session.execute(stmt)
         if res.rowcount != 1:
             raise VersionConflict(f"{type_name} {before.id} was changed by someone else; reload and try again")
         self._write_links(typedef, before.id, cleaned)
         # the record as reading it back gives it (no re-read: computed fields are recomputed below)
         after = Record(type_name, before.id, before.version + step, before.created_at, now, before.created_by,
-                       self.user_id, None, write_plan(self, typedef).updated_values(before.values, cleaned, now,
-                                                                                    self.user_id))
+                       self.user_id, None, plan.updated_values(before.values, cleaned, now, self.user_id))
         if self.recomputer.after_write(type_name, before.id, dict(before.values), dict(after.values), set(cleaned)):
             after = self.get(type_name, before.id)
         if self.emit(RecordUpdated(type_name, before.id, self.user_id, dict(before.values), dict(after.values))):

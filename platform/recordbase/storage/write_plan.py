@@ -9,7 +9,11 @@ cleaning value by value.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ..errors import ValidationError
 from ..metamodel.fieldtypes import FieldDef
@@ -151,3 +155,21 @@ def write_plan(store: "RecordStore", typedef: TypeDef) -> WritePlan:
     if entry is None or entry.typedef is not typedef or entry.ctx is not store.ctx:
         entry = plans[typedef.name] = WritePlan(store, typedef)
     return entry
+
+
+@contextmanager
+def refusable_write(session: Session, plan: WritePlan, message: str, statements: int = 1) -> Iterator[None]:
+    """The block writes rows of ``plan``'s type, which the database may refuse for a constraint the
+    checks before it cannot rule out (``plan.may_conflict``): its refusal becomes a ValidationError
+    with ``message``, and a savepoint undoes the block and keeps the transaction usable. A type
+    without such constraints needs none (it would cost two round trips per write), nor does one
+    statement on SQLite, which leaves a transaction as it was after a failed statement; several
+    (a batch: ``statements`` > 1) need it there too, or the rows before the refused one would stay."""
+    try:
+        if not plan.may_conflict or (statements == 1 and session.get_bind().dialect.name == "sqlite"):
+            yield
+        else:
+            with session.begin_nested():
+                yield
+    except IntegrityError as exc:
+        raise ValidationError(message, {"record": [str(exc.orig)[:200]]}) from None
