@@ -24,6 +24,7 @@ from ..context import db_session, note_schema_version
 from ..db import brief_lock_wait
 from ..metamodel.runtime import version_column
 from ..models import ApiToken, User, utcnow
+from ..storage.driver_query import fetch_all
 from ..errors import Forbidden, RecordbaseError
 from .blueprint import READ_METHODS, bp
 
@@ -132,7 +133,8 @@ def _token_lookup(session: Session, token: str) -> Optional[tuple]:
 
     What :func:`recordbase.auth.user_for_token` answers, plus what the rest of the request
     needs first (the schema version, the role signature of :mod:`recordbase.access.cache`), so
-    that authenticating costs one round trip. The statement is built once, on the tables."""
+    that authenticating costs one round trip. The statement is built once, on the tables, and run
+    on the driver (:mod:`recordbase.storage.driver_query`): every API request pays for it."""
     global _LOOKUP
     if _LOOKUP is None:
         u, t = User.__table__.c, ApiToken.__table__.c
@@ -141,7 +143,8 @@ def _token_lookup(session: Session, token: str) -> Optional[tuple]:
                           version_column(), role_signature_column())
                    .select_from(User.__table__.join(ApiToken.__table__, u.id == t.user_id))
                    .where(t.token_hash == bindparam("digest"), t.revoked_at.is_(None)))
-    row = session.execute(_LOOKUP, {"digest": token_digest(token)}).first()
+    rows = fetch_all(session, _LOOKUP, {"digest": token_digest(token)})[1]
+    row = rows[0] if rows else None
     if row is None or not row[5]:
         return None
     return TokenUser(*row[0:6]), TokenInfo(*row[6:12]), row[12], row[13]

@@ -176,11 +176,12 @@ def _check_key(column: Any, value: Any) -> None:
         raise RecordbaseError("The cursor is not valid for this query", {"cursor": "key of the wrong type"})
 
 
-def sort_keys(row: Any, typedef: TypeDef, sorts: list[tuple[str, bool]]) -> list:
+def sort_keys(row: dict, typedef: TypeDef, sorts: list[tuple[str, bool]]) -> list:
+    """The sort values of a row (column key -> value) that a cursor carries."""
     out = []
     for name, _ in sorts:
         if name == "id":
             continue
         col = sort_column(typedef, name)
-        out.append(row._mapping[col])
+        out.append(row[col.key])
     return out

@@ -23,6 +23,7 @@ from ..metamodel.filters import CompiledFilter
 from ..metamodel.runtime import TypeDef
 from . import query as q
 from . import serialization
+from .driver_query import DriverRows, fetch_driver_rows
 
 MAX_PAGE = 1000
 
@@ -69,21 +70,22 @@ class ReadOperations:
     def list(self, type_name: str, filter: Any = None, sort: Any = None, search: Optional[str] = None,
              limit: int = 50, cursor: Optional[str] = None, trash: bool = False,
              extra_condition: Any = None) -> Page:
-        typedef, rows, next_cursor = self._page_rows(type_name, filter, sort, search, limit, cursor, trash,
-                                                     extra_condition)
-        return Page(self._records(typedef, rows), next_cursor)
+        typedef, fetched, next_cursor = self._page_rows(type_name, filter, sort, search, limit, cursor, trash,
+                                                        extra_condition)
+        return Page(serialization.records_from_rows(self, typedef, fetched.rows(), fetched.keys), next_cursor)
 
     def list_json(self, type_name: str, filter: Any = None, sort: Any = None, search: Optional[str] = None,
                   limit: int = 50, cursor: Optional[str] = None, trash: bool = False,
                   fields: Optional[Iterable[str]] = None) -> JsonPage:
         """:meth:`list` with each record as :meth:`to_json` gives it (``fields`` selects fields)."""
-        typedef, rows, next_cursor = self._page_rows(type_name, filter, sort, search, limit, cursor, trash, None)
-        return JsonPage(serialization.rows_json(self, enforce.visible(self, typedef), typedef, rows, fields),
-                        next_cursor)
+        typedef, fetched, next_cursor = self._page_rows(type_name, filter, sort, search, limit, cursor, trash, None)
+        return JsonPage(serialization.rows_json(self, enforce.visible(self, typedef), typedef, fetched.raw,
+                                                fetched.keys, fetched.processors, fields), next_cursor)
 
     def _page_rows(self, type_name: str, filter: Any, sort: Any, search: Optional[str], limit: int,
-                   cursor: Optional[str], trash: bool, extra_condition: Any) -> tuple[TypeDef, list, Optional[str]]:
-        """The rows of one page (``limit`` at most) and the cursor of the next page, if there is one."""
+                   cursor: Optional[str], trash: bool, extra_condition: Any) -> tuple[TypeDef, DriverRows, Optional[str]]:
+        """The rows of one page (``limit`` at most; as the driver gives them) and the cursor of the next
+        page, if there is one."""
         typedef = self.type(type_name)
         enforce.require(self, "read", type_name)
         limit = max(1, min(int(limit), MAX_PAGE))
@@ -98,11 +100,13 @@ class ReadOperations:
             keys, last_id = q.decode_cursor(cursor, len([s for s in sorts if s[0] != "id"]), sorts)
             stmt = stmt.where(q.after_cursor(typedef, sorts, keys, last_id))
         stmt = q.apply_order(stmt, typedef, sorts).limit(limit + 1)
-        rows = self.session.execute(stmt).all()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        next_cursor = q.encode_cursor(q.sort_keys(rows[-1], typedef, sorts), rows[-1].id, sorts) if more and rows else None
-        return typedef, rows, next_cursor
+        fetched = fetch_driver_rows(self.session, stmt)
+        next_cursor = None
+        if len(fetched.raw) > limit:
+            del fetched.raw[limit:]
+            last = dict(zip(fetched.keys, fetched.row(fetched.raw[-1])))
+            next_cursor = q.encode_cursor(q.sort_keys(last, typedef, sorts), last["id"], sorts)
+        return typedef, fetched, next_cursor
 
     def count(self, type_name: str, filter: Any = None, trash: bool = False) -> int:
         typedef = self.type(type_name)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from operator import itemgetter
-from typing import TYPE_CHECKING, Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from sqlalchemy import select
 
@@ -87,14 +87,16 @@ def json_plan(typedef: TypeDef) -> JsonPlan:
     return typedef.memo("json_plan", JsonPlan)
 
 
-def records_from_rows(store: "RecordStore", typedef: TypeDef, rows: list) -> list["Record"]:
-    """Rows of ``select(typedef.table)`` (any statement whose result has the table's columns) as Records."""
+def records_from_rows(store: "RecordStore", typedef: TypeDef, rows: list,
+                      keys: Optional[tuple] = None) -> list["Record"]:
+    """Rows of ``select(typedef.table)`` (any statement whose result has the table's columns) as Records;
+    ``keys`` names the rows' columns (default: the rows' own ``_fields``)."""
     from .reading import Record
 
     if not rows:
         return []
     plan = read_plan(typedef)
-    keys = tuple(rows[0]._fields)
+    keys = keys or tuple(rows[0]._fields)
     layout = plan.layout(keys)
     pos = {k: i for i, k in enumerate(keys)}
     i_id, i_ver, i_ca, i_ua = pos["id"], pos["version"], pos["created_at"], pos["updated_at"]
@@ -141,7 +143,7 @@ def records_json(store: "RecordStore", typedef: TypeDef, records: list["Record"]
     store.prefetch_users(ids)
     emails = store._emails
     ctx = store.ctx
-    stamps: dict = {}  # see record_body
+    stamp = _stamps(None)
     out = []
     for r in records:
         values = r.values
@@ -149,27 +151,20 @@ def records_json(store: "RecordStore", typedef: TypeDef, records: list["Record"]
         for name, conv, f in selected:
             v = values.get(name)
             body_fields[name] = v if conv is None else conv(v, f, ctx)
-        out.append(record_body(r.id, r.version, r.created_at, r.updated_at, r.created_by, r.updated_by,
-                               r.deleted_at, body_fields, emails, stamps))
+        out.append(record_body(r.id, r.version, stamp(r.created_at), stamp(r.updated_at), r.created_by,
+                               r.updated_by, iso(r.deleted_at), body_fields, emails))
     return out
 
 
-def record_body(rid: int, version: int, created_at: datetime, updated_at: datetime, created_by: Optional[int],
-                updated_by: Optional[int], deleted_at: Optional[datetime], fields: dict, emails: dict,
-                stamps: dict) -> dict:
-    """One record's API JSON around its ``fields`` object. ``stamps`` (datetime -> ISO text, shared by a
-    page) spares formatting the same time again: records written together, and never since, share it."""
-    ca_text = stamps.get(created_at)
-    if ca_text is None:
-        ca_text = stamps[created_at] = iso(created_at)
-    ua_text = stamps.get(updated_at)
-    if ua_text is None:
-        ua_text = stamps[updated_at] = iso(updated_at)
-    body = {"id": rid, "version": version, "created_at": ca_text, "updated_at": ua_text,
+def record_body(rid: int, version: int, created_at: Optional[str], updated_at: Optional[str],
+                created_by: Optional[int], updated_by: Optional[int], deleted_at: Optional[str], fields: dict,
+                emails: dict) -> dict:
+    """One record's API JSON around its ``fields`` object (times already ISO text, users by id)."""
+    body = {"id": rid, "version": version, "created_at": created_at, "updated_at": updated_at,
             "created_by": emails.get(created_by) if created_by else None,
             "updated_by": emails.get(updated_by) if updated_by else None, "fields": fields}
     if deleted_at is not None:
-        body["deleted_at"] = iso(deleted_at)
+        body["deleted_at"] = deleted_at
     return body
 
 
@@ -210,16 +205,20 @@ def _row_layout(typedef: TypeDef, keys: tuple, fields: Optional[Iterable[str]]) 
     return found
 
 
-def rows_json(store: "RecordStore", typedef: TypeDef, table_typedef: TypeDef, rows: list,
-              fields: Optional[Iterable[str]] = None) -> list[dict]:
-    """Rows of ``select(table_typedef.table)`` straight to the API JSON of :func:`records_json`.
+def rows_json(store: "RecordStore", typedef: TypeDef, table_typedef: TypeDef, rows: list, keys: tuple,
+              processors: Optional[list] = None, fields: Optional[Iterable[str]] = None) -> list[dict]:
+    """Rows of ``select(table_typedef.table)`` (result column ``keys``) straight to the API JSON of
+    :func:`records_json`.
 
-    ``typedef`` is the type as the store's user sees it (hidden fields left out). One pass per
-    row, each cell through its field type's :meth:`~recordbase.metamodel.fieldtypes.FieldType.json_reader`;
-    the same answer as ``records_json(records_from_rows(rows))`` without the records in between."""
+    ``typedef`` is the type as the store's user sees it (hidden fields left out). ``rows`` may be
+    as the driver gave them, ``processors[i]`` turning column ``i``'s cell into what SQLAlchemy
+    would give (:class:`~.driver_query.DriverRows`); each cell then goes through its processor
+    and its field type's :meth:`~recordbase.metamodel.fieldtypes.FieldType.json_reader` in one
+    step. The same answer as ``records_json(records_from_rows(rows))`` without the records in between."""
     if not rows:
         return []
-    layout = _row_layout(typedef, tuple(rows[0]._fields), fields)
+    layout = _row_layout(typedef, keys, fields)
+    procs = processors or [None] * len(keys)
     ctx = store.ctx
     ids: set = set()
     i_cb, i_ub = layout.i_cb, layout.i_ub
@@ -229,38 +228,63 @@ def rows_json(store: "RecordStore", typedef: TypeDef, table_typedef: TypeDef, ro
         for i in layout.user_positions:
             ids.add(row[i])
     store.prefetch_users(ids)
-    links = _link_ids(store, table_typedef, layout.links, [row[layout.i_id] for row in rows])
+    i_id = layout.i_id
+    links = _link_ids(store, table_typedef, layout.links, [row[i_id] for row in rows])
     # Each row's cells are taken out in one C call (itemgetter), in output order; cells of fields
     # without a column (many-links, and nothing) take the id's place and are filled in after.
-    i_id = layout.i_id
     names = [name for name, _i, _r, _f in layout.cells]
     positions = [i_id if i is None else i for _n, i, _r, _f in layout.cells]
     getter = itemgetter(*positions) if positions else (lambda row: ())  # (a type may have no fields yet)
     single = len(names) == 1  # itemgetter of one position gives the value, not a tuple
-    converted = []  # (slot, reader, JSON of an empty cell: what to_json(from_db(None)) gives)
+    converted = []  # (slot, cell -> JSON, JSON of an empty cell: what to_json(from_db(None)) gives)
     filled = []  # (slot, that field's ids per record, or None: no value)
     for k, (name, i, reader, f) in enumerate(layout.cells):
+        ft = f.ftype
         if i is None:
-            ft = f.ftype
             filled.append((k, links.get(name), reader, ft.to_json(ft.from_db(None, f), f, ctx)))
-        elif reader is not None:
-            ft = f.ftype
-            converted.append((k, reader, ft.to_json(ft.from_db(None, f), f, ctx)))
+        elif reader is not None or procs[i] is not None:
+            converted.append((k, _cell_json(procs[i], reader, ctx), ft.to_json(ft.from_db(None, f), f, ctx)))
     emails = store._emails
     i_ver, i_ca, i_ua, i_da = layout.i_ver, layout.i_ca, layout.i_ua, layout.i_da
-    stamps: dict = {}  # see record_body
+    stamp = _stamps(procs[i_ca])
+    da_proc = procs[i_da]
     out = []
     for row in rows:
         vals = [getter(row)] if single else list(getter(row))
-        for k, reader, empty in converted:
+        for k, conv, empty in converted:
             v = vals[k]
-            vals[k] = empty if v is None else reader(v, ctx)
+            vals[k] = empty if v is None else conv(v)
         for k, by_id, reader, empty in filled:
             v = None if by_id is None else by_id.get(row[i_id])
             vals[k] = empty if v is None else (v if reader is None else reader(v, ctx))
-        out.append(record_body(row[i_id], row[i_ver], row[i_ca], row[i_ua], row[i_cb], row[i_ub], row[i_da],
-                               dict(zip(names, vals)), emails, stamps))
+        da = row[i_da]
+        out.append(record_body(row[i_id], row[i_ver], stamp(row[i_ca]), stamp(row[i_ua]), row[i_cb], row[i_ub],
+                               None if da is None else iso(da if da_proc is None else da_proc(da)),
+                               dict(zip(names, vals)), emails))
     return out
+
+
+def _cell_json(proc: Optional[Callable], reader: Optional[Callable], ctx) -> Callable[[Any], Any]:
+    """A non-empty cell to JSON: the driver's value through ``proc`` (to SQLAlchemy's value), then
+    ``reader`` (the field type's JSON); either may be None (nothing to do)."""
+    if proc is None:
+        return lambda v: reader(v, ctx)
+    if reader is None:
+        return proc
+    return lambda v: reader(proc(v), ctx)
+
+
+def _stamps(proc: Optional[Callable]) -> Callable[[Any], Optional[str]]:
+    """A stored time cell (as the driver gives it) to its ISO text, memoised for one page: records
+    written together, and never since, share their times, so most cells are formatted once."""
+    memo: dict = {}
+
+    def stamp(v: Any) -> Optional[str]:
+        text = memo.get(v)
+        if text is None and v is not None:
+            text = memo[v] = iso(v if proc is None else proc(v))
+        return text
+    return stamp
 
 
 def _link_ids(store: "RecordStore", typedef: TypeDef, link_fields: Iterable[FieldDef],

@@ -1,0 +1,152 @@
+"""SELECTs that SQLAlchemy compiles and the DB-API driver runs: the hot reads of every API request.
+
+Why: for the token lookup and a 50-row list page, SQLAlchemy's execution and result layers
+(execution context, cursor metadata, ``Row`` objects, cache-key matching at execution) cost
+as much again as the query itself in the database. Here a Core ``select`` is still built and
+compiled by SQLAlchemy (once per statement shape and dialect, like its own compiled cache),
+but it is run on the session connection's DB-API cursor, in the session's transaction, and
+each column's value goes through the same result processor SQLAlchemy would apply
+(:meth:`TypeEngine.result_processor`), so the rows hold exactly the values ``session.execute``
+gives, as plain tuples.
+
+Statements this cannot run as they are (``IN`` lists expanded at execution time, escaped
+parameter names) go through ``session.execute`` instead; the answer is the same either way.
+Driver errors are raised as SQLAlchemy raises them (:func:`driver_errors`), and a lost
+connection is invalidated. SQLAlchemy's statement events do not see these statements.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Optional, Sequence
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+_CACHE_SIZE = 500  # statement shapes kept per process (SQLAlchemy's own compiled cache keeps 500)
+
+
+class DriverStatement:
+    """One compiled statement shape: its SQL, how to order and convert its parameters, and how to
+    convert its result columns (worked out on the first run, from the cursor's description)."""
+
+    def __init__(self, compiled: Any, dialect: Any, keys: tuple[str, ...]):
+        self.compiled = compiled
+        self.sql = compiled.string
+        self.positional = compiled.positiontup is not None
+        self.names = tuple(compiled.positiontup or compiled.bind_names.values())
+        binds = compiled.binds
+        self.bind_processors = {
+            name: proc for name in self.names
+            if (proc := binds[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None}
+        self.keys = keys
+        self.types = [c.type for c in compiled.statement.selected_columns]
+        self.result_processors: Optional[list[Optional[Callable]]] = None
+
+    def parameters(self, extracted: Sequence[Any], params: Optional[dict]) -> Any:
+        values = self.compiled.construct_params(params, extracted_parameters=extracted, escape_names=False)
+        procs = self.bind_processors
+        for name, proc in procs.items():
+            v = values[name]
+            if v is not None:
+                values[name] = proc(v)
+        if self.positional:
+            return tuple(values[n] for n in self.names)
+        return values
+
+    def processors(self, dialect: Any, description: Sequence) -> list[Optional[Callable]]:
+        """Each result column's result processor (None: none), from the first run's cursor description
+        (PostgreSQL's numeric processors depend on the column's type code)."""
+        found = self.result_processors
+        if found is None:
+            found = self.result_processors = [typ.dialect_impl(dialect).result_processor(dialect, desc[1])
+                                               for typ, desc in zip(self.types, description)]
+        return found
+
+
+_STATEMENTS: dict[tuple, Optional[DriverStatement]] = {}
+
+
+def _statement(stmt: Select, dialect: Any) -> tuple[Optional[DriverStatement], Any]:
+    """The cached :class:`DriverStatement` of ``stmt``'s shape (None: run it through SQLAlchemy),
+    and ``stmt``'s own parameter values in cache-key order."""
+    key = stmt._generate_cache_key()
+    if key is None:  # a construct that cannot be cached
+        return None, None
+    cache_key = (dialect.name, dialect.driver, dialect.paramstyle, key.key)
+    found = _STATEMENTS.get(cache_key, False)
+    if found is False:
+        compiled = stmt.compile(dialect=dialect, cache_key=key)
+        runnable = not (compiled.post_compile_params or compiled.literal_execute_params
+                        or compiled.escaped_bind_names)
+        keys = tuple(c.key for c in stmt.selected_columns)
+        found = DriverStatement(compiled, dialect, keys) if runnable else None
+        if len(_STATEMENTS) >= _CACHE_SIZE:
+            _STATEMENTS.clear()
+        _STATEMENTS[cache_key] = found
+    return found, key.bindparams
+
+
+def fetch_all(session: Session, stmt: Select, params: Optional[dict] = None) -> tuple[tuple[str, ...], list[tuple]]:
+    """The result column keys and all rows of ``stmt`` (as tuples), in the session's transaction;
+    ``params`` gives values to ``bindparam()`` placeholders by key, as ``session.execute`` does."""
+    fetched = fetch_driver_rows(session, stmt, params)
+    return fetched.keys, fetched.rows()
+
+
+class DriverRows:
+    """Rows as the driver gave them, and each column's conversion to what SQLAlchemy would give
+    (``processors[i]``, None where the driver's value is the value): a caller that turns the
+    values into something else (JSON) can fold the two conversions into one."""
+
+    __slots__ = ("keys", "raw", "processors")
+
+    def __init__(self, keys: tuple[str, ...], raw: list, processors: list[Optional[Callable]]):
+        self.keys, self.raw, self.processors = keys, raw, processors
+
+    def row(self, raw_row: Sequence) -> tuple:
+        """One driver row as SQLAlchemy would give it."""
+        return tuple(v if proc is None or v is None else proc(v) for v, proc in zip(raw_row, self.processors))
+
+    def rows(self) -> list[tuple]:
+        if not any(self.processors):
+            return [tuple(r) for r in self.raw]
+        return [self.row(r) for r in self.raw]
+
+
+def fetch_driver_rows(session: Session, stmt: Select, params: Optional[dict] = None) -> DriverRows:
+    """``stmt``'s rows in the session's transaction, as the driver gives them (see :class:`DriverRows`)."""
+    conn = session.connection()
+    dialect = conn.dialect
+    driver, extracted = _statement(stmt, dialect)
+    if driver is None:
+        result = conn.execute(stmt, params)
+        keys = tuple(result.keys())
+        return DriverRows(keys, [tuple(r) for r in result.all()], [None] * len(keys))
+    values = driver.parameters(extracted, params)
+    with driver_errors(conn, driver.sql, values):
+        cur = conn.connection.dbapi_connection.cursor()
+        try:
+            cur.execute(driver.sql, values)
+            raw = cur.fetchall()
+            description = cur.description
+        finally:
+            cur.close()
+    return DriverRows(driver.keys, raw, driver.processors(dialect, description))
+
+
+@contextmanager
+def driver_errors(conn: Connection, statement: str, params: Any) -> Iterator[None]:
+    """The driver's errors inside as SQLAlchemy raises them (``IntegrityError``, ``OperationalError``
+    ...); a connection the error shows lost is invalidated, so the pool does not hand it out again."""
+    dialect = conn.dialect
+    dbapi_error = dialect.loaded_dbapi.Error
+    try:
+        yield
+    except dbapi_error as exc:
+        lost = dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
+        if lost:
+            conn.invalidate(exc)
+        raise sa_exc.DBAPIError.instance(statement, params, exc, dbapi_error, dialect=dialect,
+                                         connection_invalidated=lost) from exc
