@@ -3,7 +3,7 @@ gives: the same rows, the same Python values, the same errors."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, create_engine, func, literal_column, select, text
 from sqlalchemy import exc as sa_exc
 
 from recordbase.storage import driver_query
@@ -84,6 +84,55 @@ def test_driver_errors_are_sqlalchemy_errors(core, every_type):
         assert len(fetch_all(session, select(t.c.id))[1]) == 3
 
 
+def test_a_server_restart_fails_one_read_not_one_per_pooled_connection(core, every_type, sessions):
+    """When the server drops every connection (a restart, a failover), the first read to meet a dead
+    one fails and the pool's other connections are thrown away with it, as SQLAlchemy does for its
+    own statements: the following reads get new connections."""
+    if sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("a server that closes connections is PostgreSQL's case")
+    table = core.schema().get(every_type).table
+    held = [sessions() for _ in range(3)]
+    pids = [s.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar() for s in held]
+    for s in held:
+        s.close()  # three connections back in the pool
+    killer = create_engine(sessions.kw["bind"].url)
+    with killer.connect() as conn:
+        for pid in pids:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    killer.dispose()
+    failures = 0
+    for _ in range(3):
+        with sessions() as session:
+            try:
+                assert len(fetch_all(session, select(table.c.id))[1]) == 3
+            except sa_exc.DBAPIError as exc:
+                assert exc.connection_invalidated
+                failures += 1
+    assert failures == 1
+
+
+def test_a_bad_parameter_is_a_statement_error(core, every_type):
+    """A value the driver cannot take is raised as SQLAlchemy raises it, naming the statement."""
+    t = core.schema().get(every_type).table
+    stmt = select(t.c.id).where(t.c.id == bindparam("rid"))
+    with core.sessions() as session:
+        with pytest.raises(sa_exc.StatementError) as expected:
+            session.execute(stmt, {"rid": object()})
+        session.rollback()
+        with pytest.raises(sa_exc.StatementError) as caught:
+            fetch_all(session, stmt, {"rid": object()})
+        assert type(caught.value) is type(expected.value) and "rb_rec_" in str(caught.value)
+
+
+def test_only_columns_and_labels_run_on_the_driver(core, every_type):
+    """Unlabelled expressions, ``*`` and text go through SQLAlchemy, which names their columns."""
+    t = core.schema().get(every_type).table
+    with core.sessions() as session:
+        for stmt in (select(func.count(t.c.id)), select(t.c.id, literal_column("1")),
+                     select(t.c.id.label("x"), t.c.version.label("x")), select(text("id FROM " + t.name))):
+            assert fetch_all(session, stmt) == _through_sqlalchemy(session, stmt)
+        labelled = select(func.count(t.c.id).label("n"))
+        assert fetch_all(session, labelled) == (("n",), [(3,)])
 def test_a_lost_connection_is_invalidated(core, every_type, sessions):
     """A connection the server closed is not given back to the pool: the next session works."""
     with core.sessions() as session:

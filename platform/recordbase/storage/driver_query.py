@@ -10,19 +10,21 @@ each column's value goes through the same result processor SQLAlchemy would appl
 gives, as plain tuples.
 
 Statements this cannot run as they are (``IN`` lists expanded at execution time, escaped
-parameter names) go through ``session.execute`` instead; the answer is the same either way.
-Driver errors are raised as SQLAlchemy raises them (:func:`driver_errors`), and a lost
-connection is invalidated. SQLAlchemy's statement events do not see these statements.
+parameter names, selected expressions other than columns and labels) go through
+``session.execute`` instead; the answer is the same either way. Errors are handled by
+SQLAlchemy's own handler (:func:`driver_errors`). SQLAlchemy's statement events
+(``before_cursor_execute`` ...) do not see these statements: they only read.
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Optional, Sequence
 
-from sqlalchemy import exc as sa_exc
+from sqlalchemy import Column
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import Label
 
 _CACHE_SIZE = 500  # statement shapes kept per process (SQLAlchemy's own compiled cache keeps 500)
 
@@ -31,7 +33,8 @@ class DriverStatement:
     """One compiled statement shape: its SQL, how to order and convert its parameters, and how to
     convert its result columns (worked out on the first run, from the cursor's description)."""
 
-    def __init__(self, compiled: Any, dialect: Any, keys: tuple[str, ...]):
+    def __init__(self, cache_key: tuple, compiled: Any, dialect: Any, keys: tuple[str, ...]):
+        self.cache_key = cache_key
         self.compiled = compiled
         self.sql = compiled.string
         self.positional = compiled.positiontup is not None
@@ -46,11 +49,8 @@ class DriverStatement:
 
     def parameters(self, extracted: Sequence[Any], params: Optional[dict]) -> Any:
         values = self.compiled.construct_params(params, extracted_parameters=extracted, escape_names=False)
-        procs = self.bind_processors
-        for name, proc in procs.items():
-            v = values[name]
-            if v is not None:
-                values[name] = proc(v)
+        for name, proc in self.bind_processors.items():
+            values[name] = proc(values[name])
         if self.positional:
             return tuple(values[n] for n in self.names)
         return values
@@ -68,20 +68,29 @@ class DriverStatement:
 _STATEMENTS: dict[tuple, Optional[DriverStatement]] = {}
 
 
+def _plain_columns(stmt: Select) -> bool:
+    """Whether each selected column is one result column with its own key (table columns and labelled
+    expressions): what the keys and the result processors here are worked out from. Anything else
+    (``*``, text, unlabelled expressions) goes through SQLAlchemy, which reads the cursor's own columns."""
+    keys = [c.key for c in stmt.selected_columns]
+    return (bool(keys) and all(isinstance(c, (Column, Label)) for c in stmt.selected_columns)
+            and None not in keys and len(set(keys)) == len(keys))
+
+
 def _statement(stmt: Select, dialect: Any) -> tuple[Optional[DriverStatement], Any]:
     """The cached :class:`DriverStatement` of ``stmt``'s shape (None: run it through SQLAlchemy),
     and ``stmt``'s own parameter values in cache-key order."""
     key = stmt._generate_cache_key()
     if key is None:  # a construct that cannot be cached
         return None, None
-    cache_key = (dialect.name, dialect.driver, dialect.paramstyle, key.key)
+    cache_key = (dialect, key.key)  # (the dialect itself: two engines may configure one dialect differently)
     found = _STATEMENTS.get(cache_key, False)
     if found is False:
         compiled = stmt.compile(dialect=dialect, cache_key=key)
-        runnable = not (compiled.post_compile_params or compiled.literal_execute_params
-                        or compiled.escaped_bind_names)
         keys = tuple(c.key for c in stmt.selected_columns)
-        found = DriverStatement(compiled, dialect, keys) if runnable else None
+        runnable = not (compiled.post_compile_params or compiled.literal_execute_params
+                        or compiled.escaped_bind_names) and _plain_columns(stmt)
+        found = DriverStatement(cache_key, compiled, dialect, keys) if runnable else None
         if len(_STATEMENTS) >= _CACHE_SIZE:
             _STATEMENTS.clear()
         _STATEMENTS[cache_key] = found
@@ -124,7 +133,8 @@ def fetch_driver_rows(session: Session, stmt: Select, params: Optional[dict] = N
         result = conn.execute(stmt, params)
         keys = tuple(result.keys())
         return DriverRows(keys, [tuple(r) for r in result.all()], [None] * len(keys))
-    values = driver.parameters(extracted, params)
+    with driver_errors(conn, driver.sql, params, executing=False):
+        values = driver.parameters(extracted, params)
     with driver_errors(conn, driver.sql, values):
         cur = conn.connection.dbapi_connection.cursor()
         try:
@@ -133,20 +143,26 @@ def fetch_driver_rows(session: Session, stmt: Select, params: Optional[dict] = N
             description = cur.description
         finally:
             cur.close()
+    if len(description) != len(driver.keys):  # a selected construct of several columns: SQLAlchemy's to run
+        _STATEMENTS[driver.cache_key] = None
+        return fetch_driver_rows(session, stmt, params)
     return DriverRows(driver.keys, raw, driver.processors(dialect, description))
 
 
 @contextmanager
-def driver_errors(conn: Connection, statement: str, params: Any) -> Iterator[None]:
-    """The driver's errors inside as SQLAlchemy raises them (``IntegrityError``, ``OperationalError``
-    ...); a connection the error shows lost is invalidated, so the pool does not hand it out again."""
-    dialect = conn.dialect
-    dbapi_error = dialect.loaded_dbapi.Error
+def driver_errors(conn: Connection, statement: str, params: Any = None, executing: bool = True) -> Iterator[None]:
+    """Errors inside handled exactly as SQLAlchemy handles its own statements' errors: a DB-API error
+    is raised as SQLAlchemy's (``IntegrityError``, ``OperationalError`` ...); another error is raised
+    as it is while ``executing`` (the driver's ``OverflowError``, say), and as a ``StatementError``
+    before (while preparing the parameters); a lost connection (or an interrupt) invalidates the
+    connection and, for a lost one, the pool's older connections too, so that the next requests do
+    not fail on them one by one.
+
+    This hands the error to ``Connection._handle_dbapi_exception``, SQLAlchemy's own (private) handler:
+    copying its pool invalidation and ``handle_error`` events here would drift from it."""
     try:
         yield
-    except dbapi_error as exc:
-        lost = dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
-        if lost:
-            conn.invalidate(exc)
-        raise sa_exc.DBAPIError.instance(statement, params, exc, dbapi_error, dialect=dialect,
-                                         connection_invalidated=lost) from exc
+    except BaseException as exc:  # noqa: BLE001 - re-raised by the handler, as SQLAlchemy does
+        if executing and isinstance(exc, Exception) and not isinstance(exc, conn.dialect.loaded_dbapi.Error):
+            raise
+        conn._handle_dbapi_exception(exc, statement, params, None, None)

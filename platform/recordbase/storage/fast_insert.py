@@ -22,8 +22,9 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from sqlalchemy import Table, insert
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
+
+from .driver_query import driver_errors
 
 _CACHE: dict[tuple, "InsertPlan"] = {}
 #: from this many rows on, PostgreSQL (psycopg) gets them through COPY (below it, one INSERT per row
@@ -87,24 +88,14 @@ class InsertPlan:
         """The rows through COPY on the session's connection (so in its transaction).
 
         COPY goes to the driver's connection directly, so SQLAlchemy's statement events
-        (``before_cursor_execute`` ...) do not see it; its errors are translated here as
-        SQLAlchemy translates an INSERT's, and a lost connection is invalidated (not pooled again)."""
-        import psycopg
-
+        (``before_cursor_execute`` ...) do not see it; its errors are handled as SQLAlchemy handles
+        an INSERT's (:func:`.driver_query.driver_errors`)."""
         conn = session.connection()
-        driver_conn = conn.connection.dbapi_connection
-        try:
-            with driver_conn.cursor() as cur, cur.copy(self.copy_sql) as copy:
+        with driver_errors(conn, self.copy_sql):
+            with conn.connection.dbapi_connection.cursor() as cur, cur.copy(self.copy_sql) as copy:
                 write = copy.write_row
                 for row in rows:
                     write(row)
-        except psycopg.Error as exc:
-            dialect = conn.dialect
-            lost = dialect.is_disconnect(exc, driver_conn, None)
-            if lost:
-                conn.invalidate(exc)
-            raise sa_exc.DBAPIError.instance(self.copy_sql, None, exc, psycopg.Error, dialect=dialect,
-                                             connection_invalidated=lost) from exc
 
 
 def insert_plan(session: Session, table: Table, keys: Sequence[str]) -> InsertPlan:
