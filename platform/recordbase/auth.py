@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from .errors import ValidationError
 from .metamodel.fieldtypes.text import EMAIL_RE
-from .models import ApiToken, User, utcnow
+from .models import ApiToken, User
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = 8
@@ -88,9 +88,3 @@ def user_for_token(session: Session, token: str) -> Optional[tuple[User, ApiToke
     if row is None or not row.user.is_active:
         return None
     return row.user, row
-
-
-def touch_token(session: Session, token: ApiToken) -> None:
-    now = utcnow()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        token.last_used_at = now

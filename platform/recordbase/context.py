@@ -53,11 +53,16 @@ def db_session() -> Session:
     return s
 
 
+#: HTTP methods that never change anything
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def reads_only() -> None:
     """Mark this request as one that never writes (see :func:`recordbase.db.read_only_engine`).
 
-    Must come before the request's first :func:`db_session`; the API marks its GET requests, the
-    admin its record list, details and trash pages."""
+    Must come before the request's first :func:`db_session`; the API and the admin mark their GET
+    requests (the admin's few GET pages that write excepted). A read-only session refuses writes
+    (:class:`recordbase.db.WriteInReadOnlySession`)."""
     g._rb_reads_only = True
 
 

@@ -86,6 +86,7 @@ def make_engine(url: str, **kwargs) -> Engine:
             except sqlite3.Error as exc:  # as SQLAlchemy would raise it ("database is locked" ...)
                 raise sa_exc.DBAPIError.instance(begin, (), exc, sqlite3.Error) from exc
 
+        _refuse_writes_when_read_only(engine)
         return engine
     # psycopg prepares a statement server-side after a few runs; record tables change shape at
     # runtime (a field's type change drops and re-adds its column), and a prepared SELECT on such a
@@ -95,6 +96,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     engine = create_engine(url, **kwargs)
     if not kwargs.get("pool_pre_ping"):
         _ping_after_idle(engine)
+    _refuse_writes_when_read_only(engine)
     return engine
 
 
@@ -148,6 +150,32 @@ def read_only_engine(engine: Engine) -> Engine:
     if engine.dialect.name == "sqlite":
         return engine.execution_options(**{READ_ONLY: True})
     return engine.execution_options(isolation_level="AUTOCOMMIT", **{READ_ONLY: True})
+
+
+#: the execution option that lets one statement write in a read-only session (the API's token touch,
+#: which runs in a transaction of its own)
+WRITE_ALLOWED = "recordbase_write_allowed"
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "CREATE", "DROP", "ALTER")
+
+
+class WriteInReadOnlySession(RuntimeError):
+    """A request that was marked as only reading (:func:`recordbase.context.reads_only`) tried to write.
+
+    Refused before it reaches the database: on PostgreSQL the write would commit at once, apart
+    from the rest of the request (autocommit), and on SQLite it would contend for the write lock
+    from a read transaction. It is a bug in that request's page, not the user's doing."""
+
+
+def _refuse_writes_when_read_only(engine: Engine) -> None:
+    """Every statement of a :func:`read_only_engine` connection is checked: a write is refused
+    (:class:`WriteInReadOnlySession`) unless it carries :data:`WRITE_ALLOWED`."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _check(conn, cursor, statement, parameters, context, executemany):
+        options = context.execution_options if context is not None else conn.get_execution_options()
+        if (options.get(READ_ONLY) and not options.get(WRITE_ALLOWED)
+                and statement.lstrip()[:7].upper().startswith(_WRITE_VERBS)):
+            raise WriteInReadOnlySession(f"A read-only request tried to write: {statement[:120]}")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -58,7 +58,7 @@ def test_brief_lock_wait_gives_up_quickly_and_restores_the_timeout(tmp_path):
     instead of 30 s, and the connection's timeout is the usual one again afterwards."""
     import time
 
-    from recordbase.db import BUSY_TIMEOUT_MS, brief_lock_wait, make_sessionmaker, read_only_engine
+    from recordbase.db import BUSY_TIMEOUT_MS, WRITE_ALLOWED, brief_lock_wait, make_sessionmaker, read_only_engine
 
     url = f"sqlite:///{tmp_path / 'brief.db'}"
     engine = make_engine(url)
@@ -75,7 +75,7 @@ def test_brief_lock_wait_gives_up_quickly_and_restores_the_timeout(tmp_path):
                 started = time.monotonic()
                 with pytest.raises(OperationalError, match="locked"):
                     with brief_lock_wait(s, ms=50):
-                        s.execute(text("UPDATE t SET a = 2"))
+                        s.execute(text("UPDATE t SET a = 2"), execution_options={WRITE_ALLOWED: True})
                 assert time.monotonic() - started < 5
                 driver = s.connection().connection.dbapi_connection
                 assert driver.execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_TIMEOUT_MS

@@ -13,10 +13,12 @@ theme.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from typing import Optional
+
+from flask import Blueprint, Flask, request
 from flask_admin.theme import Bootstrap4Theme
 
-from ..context import current_lang
+from ..context import READ_METHODS, current_lang, reads_only
 from .home import HomeView
 from .metamodel import MetamodelView
 from .records import RecordsView
@@ -43,4 +45,19 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
     from .dataio import register_import
 
     register_import(admin)  # the import page for every record type (admin/dataio/)
+
+    @app.url_value_preprocessor
+    def _admin_reads_only(endpoint: Optional[str], values: Optional[dict]) -> None:
+        """The admin's GET pages only read (those in :data:`WRITING_GET_PAGES` aside): they run in a
+        read-only session, so on SQLite they stay usable while an import holds the write lock, and a
+        write slipped into one is refused (:class:`recordbase.db.WriteInReadOnlySession`). URL value
+        preprocessors run before every ``before_request`` hook, so before the sign-in's first query."""
+        if (request.method in READ_METHODS and endpoint not in WRITING_GET_PAGES
+                and (request.path == admin.url or request.path.startswith(admin.url + "/"))):
+            reads_only()
+
     return admin
+
+
+#: admin GET pages that write: the language switch (it keeps the choice on the user)
+WRITING_GET_PAGES = frozenset({"admin.lang_view"})

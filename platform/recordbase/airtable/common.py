@@ -12,17 +12,16 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
-from ..auth import touch_token, user_for_token
-from ..context import current_schema, db_session
+from ..api.auth import sign_in_with_token
+from ..context import READ_METHODS, current_schema, reads_only
 from ..metamodel.fieldtypes import FieldDef
 from ..metamodel.runtime import TypeDef
 
 bp = Blueprint("airtable", __name__, url_prefix="/v0")
 
 DEFAULT_BASE_ID = "appRecordbase0001"
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ID_RE = re.compile(r"^(tbl|fld|rec|usr|att|viw|sel)(\d{1,14})$")
 
 
@@ -127,6 +126,13 @@ def field_or_fail(typedef: TypeDef, name: Any) -> FieldDef:
 
 
 # -- authentication ---------------------------------------------------------------------------
+@bp.url_value_preprocessor
+def _reads_only(endpoint: Optional[str], values: Optional[dict]) -> None:
+    """GET requests run in a read-only session, as the ``/api/v1`` ones do (see there)."""
+    if request.method in READ_METHODS:
+        reads_only()
+
+
 @bp.before_request
 def authenticate() -> None:
     if request.method == "OPTIONS":
@@ -135,17 +141,9 @@ def authenticate() -> None:
     scheme, _, value = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         raise AirtableError(401, "AUTHENTICATION_REQUIRED", "Authentication required")
-    session = db_session()
-    found = user_for_token(session, value.strip())
-    if found is None:
+    token = sign_in_with_token(value.strip())
+    if token is None:
         raise AirtableError(401, "AUTHENTICATION_REQUIRED", "Invalid authentication token")
-    user, token = found
-    before = token.last_used_at
-    touch_token(session, token)
-    if token.last_used_at != before:
-        session.commit()
-    g.rb_user = user
-    g.rb_token = token
     if token.read_only and request.method not in READ_METHODS:
         raise AirtableError(403, "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND",
                             "Invalid permissions, or the requested model was not found (this token is read-only)")

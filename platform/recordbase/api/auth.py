@@ -21,14 +21,14 @@ from sqlalchemy.orm import Session
 from ..access.cache import role_signature_column
 from ..auth import token_digest
 from ..context import db_session, note_schema_version
-from ..db import brief_lock_wait
+from ..db import WRITE_ALLOWED, brief_lock_wait
 from ..metamodel.runtime import version_column
 from ..models import ApiToken, User, utcnow
 from ..storage.driver_query import fetch_all
 from ..errors import Forbidden, RecordbaseError
 from .blueprint import READ_METHODS, bp
 
-TOUCH_SECONDS = 60  # last_used_at is written at most this often (as recordbase.auth.touch_token)
+TOUCH_SECONDS = 60  # last_used_at is written at most this often
 
 
 class Unauthorized(RecordbaseError):
@@ -50,10 +50,24 @@ def authenticate() -> None:
     token = bearer_token()
     if token is None:
         raise Unauthorized("Authentication required: send 'Authorization: Bearer <token>'")
+    api_token = sign_in_with_token(token)
+    if api_token is None:
+        raise Unauthorized("The API token is not valid (unknown or revoked), or its user is inactive")
+    if api_token.read_only and request.method not in READ_METHODS:
+        raise Forbidden("This API token is read-only", {"token": ["read-only"]})
+
+
+def sign_in_with_token(token: str) -> Optional["TokenInfo"]:
+    """Make the live token's active user this request's user (``g.rb_user``, ``g.rb_token``) and
+    record the token's use; None (and nobody signed in) for any other token.
+
+    One query (:func:`_token_lookup`) also brings the schema version and the user's role signature,
+    which the request's schema and policy then need not read again. Both APIs (``/api/v1`` and the
+    Airtable-compatible ``/v0``) sign their requests in with it."""
     session = db_session()
     found = _token_lookup(session, token)
     if found is None:
-        raise Unauthorized("The API token is not valid (unknown or revoked), or its user is inactive")
+        return None
     user, api_token, version, signature = found
     note_schema_version(int(version or 0))
     g._rb_role_signature = (user.id, signature)
@@ -62,8 +76,7 @@ def authenticate() -> None:
         _touch(session, api_token, now)
     g.rb_user = user
     g.rb_token = api_token
-    if api_token.read_only and request.method not in READ_METHODS:
-        raise Forbidden("This API token is read-only", {"token": ["read-only"]})
+    return api_token
 
 
 def _touch(session: Session, api_token: "TokenInfo", now: datetime) -> None:
@@ -80,7 +93,8 @@ def _touch(session: Session, api_token: "TokenInfo", now: datetime) -> None:
         session.rollback()  # (the token lookup's read transaction; nothing else happened in it)
     try:
         with brief_lock_wait(session) if reading else nullcontext():
-            session.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now))
+            session.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now),
+                            execution_options={WRITE_ALLOWED: True})
         session.commit()
     except OperationalError as exc:
         if not (reading and sqlite and _is_lock_error(exc)):

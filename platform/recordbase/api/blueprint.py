@@ -12,13 +12,10 @@ from typing import Any, Iterable, Optional
 
 from flask import Blueprint, request
 
-from ..context import db_session, reads_only
+from ..context import READ_METHODS, db_session, reads_only
 from ..errors import RecordbaseError, ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
 
 @bp.url_value_preprocessor
 def _reads_only(endpoint: Optional[str], values: Optional[dict]) -> None:

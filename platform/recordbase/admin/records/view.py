@@ -17,7 +17,7 @@ from flask_admin import helpers as h
 from flask_admin.base import BaseView
 
 from ...access import current_policy
-from ...context import current_lang, current_schema, reads_only
+from ...context import current_lang, current_schema
 from ...metamodel.runtime import RuntimeSchema, TypeDef
 from .delegate import RecordModelView
 
@@ -73,8 +73,6 @@ class RecordsView(RecordModelView):
         @bp.url_value_preprocessor
         def pull_type_name(endpoint: Optional[str], values: Optional[dict]) -> None:
             g.rb_type_name = values.pop("type_name", None) if values else None
-            if request.method == "GET" and endpoint in READ_ONLY_PAGES:
-                reads_only()  # (before the sign-in hook's first query: these run before any before_request)
 
         @bp.url_defaults
         def add_type_name(endpoint: str, values: dict) -> None:
@@ -96,10 +94,6 @@ class RecordsView(RecordModelView):
         h.set_current_view(delegate)
         return fn(delegate, *args, **kwargs)
 
-
-#: record pages whose GET never writes: they run in a read-only session (recordbase.db.read_only_engine),
-#: so on SQLite the list stays usable while an import holds the write lock
-READ_ONLY_PAGES = frozenset({"records.index_view", "records.details_view", "records.trash_view"})
 
 #: the action each record page needs (pages not named here need "read")
 PAGE_ACTIONS = {"create_view": "create", "edit_view": "update", "delete_view": "delete", "export": "export",
