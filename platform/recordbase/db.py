@@ -13,6 +13,7 @@ filters agree between SQL and Python evaluation.
 """
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -138,15 +139,16 @@ READ_ONLY = "recordbase_read_only"
 
 
 def read_only_engine(engine: Engine) -> Engine:
-    """``engine`` as requests that only read use it (the API's GET requests, the admin's record list,
-    details and trash pages): same pool, other options.
+    """``engine`` as requests that only read use it (both APIs' GET requests, the admin's GET pages):
+    same pool, other options.
 
     SQLite: the transaction begins with a plain (deferred) BEGIN, which takes no write lock: in
     WAL mode such a reader sees the last committed data and never waits for a writer (an import
     holding the write lock for its whole transaction, say). PostgreSQL: autocommit, which saves
     the BEGIN and ROLLBACK round trips; every statement still sees committed data only, as it
     does inside a READ COMMITTED transaction. A write in such a session is not atomic with the
-    rest of the request: only requests that do not write may use it."""
+    rest of the request: only requests that do not write may use it, and such a write is refused
+    (:func:`_refuse_writes_when_read_only`)."""
     if engine.dialect.name == "sqlite":
         return engine.execution_options(**{READ_ONLY: True})
     return engine.execution_options(isolation_level="AUTOCOMMIT", **{READ_ONLY: True})
@@ -155,7 +157,8 @@ def read_only_engine(engine: Engine) -> Engine:
 #: the execution option that lets one statement write in a read-only session (the API's token touch,
 #: which runs in a transaction of its own)
 WRITE_ALLOWED = "recordbase_write_allowed"
-_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "CREATE", "DROP", "ALTER")
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "CREATE", "DROP", "ALTER", "TRUNCATE", "COPY")
+_LEADING_COMMENTS = re.compile(r"\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*", re.S)
 
 
 class WriteInReadOnlySession(RuntimeError):
@@ -167,14 +170,17 @@ class WriteInReadOnlySession(RuntimeError):
 
 
 def _refuse_writes_when_read_only(engine: Engine) -> None:
-    """Every statement of a :func:`read_only_engine` connection is checked: a write is refused
-    (:class:`WriteInReadOnlySession`) unless it carries :data:`WRITE_ALLOWED`."""
+    """Every statement SQLAlchemy executes on a :func:`read_only_engine` connection is checked: one
+    that starts (after comments) with a writing verb is refused (:class:`WriteInReadOnlySession`)
+    unless it carries :data:`WRITE_ALLOWED`. A safety net for our own code, not a sandbox: a
+    write inside ``WITH ...`` or a function call is not recognised, and what goes straight to the
+    driver (``storage/driver_query.py``, which only reads) is not seen."""
 
     @event.listens_for(engine, "before_cursor_execute")
     def _check(conn, cursor, statement, parameters, context, executemany):
         options = context.execution_options if context is not None else conn.get_execution_options()
         if (options.get(READ_ONLY) and not options.get(WRITE_ALLOWED)
-                and statement.lstrip()[:7].upper().startswith(_WRITE_VERBS)):
+                and statement[_LEADING_COMMENTS.match(statement).end():][:8].upper().startswith(_WRITE_VERBS)):
             raise WriteInReadOnlySession(f"A read-only request tried to write: {statement[:120]}")
 
 

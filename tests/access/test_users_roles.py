@@ -222,3 +222,25 @@ def test_cli_users_and_scoped_tokens(app, database_url, world):
     err(client.post("/api/v1/records/contract", json={"fields": {"title": "x"}}), 403)
     r = runner.invoke(cli, base + ["tokens", "create", "--email", "cli@example.com", "--types", "nope"])
     assert r.exit_code == 1 and "nope" in r.output
+
+
+def test_a_missing_builtin_role_is_shown_without_writing_and_saved_when_changed(app, api, admin_client, sessions):
+    """Reading roles never writes (GET requests read in sessions that refuse writes): a built-in role
+    missing from the database is shown as it would be, and saved only by a change to it."""
+    from sqlalchemy import delete, func, select
+
+    from recordbase.access.models import Role
+
+    with sessions.begin() as s:
+        s.execute(delete(Role).where(Role.name == "viewer"))
+    for url in ("/admin/users/", "/admin/roles/", "/admin/roles/edit/?name=viewer"):
+        page = admin_client.get(url)
+        assert page.status_code == 200, url
+        assert "viewer" in page.get_data(as_text=True), url
+    assert "viewer" in [r["name"] for r in ok(api.get("/api/v1/roles"))["roles"]]
+    assert ok(api.get("/api/v1/roles/viewer"))["builtin"] is True
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Role).where(Role.name == "viewer")) == 0
+    ok(api.patch("/api/v1/roles/viewer", json={"label": "Readers"}))
+    with sessions() as s:
+        assert s.scalars(select(Role.label).where(Role.name == "viewer")).one() == "Readers"

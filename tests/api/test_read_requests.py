@@ -16,7 +16,7 @@ from datetime import datetime
 import pytest
 
 from flask import g
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 
 from recordbase.context import platform
 from recordbase.db import WRITE_ALLOWED, WriteInReadOnlySession, make_engine
@@ -140,6 +140,9 @@ def test_a_write_in_a_read_only_session_is_refused(app, api, sessions):
         assert s.execute(select(ApiToken.id)).all()  # reads are fine
         with pytest.raises(WriteInReadOnlySession, match="tried to write"):
             s.execute(update(ApiToken).values(name="changed"))
+        s.rollback()
+        with pytest.raises(WriteInReadOnlySession):
+            s.execute(text("/* a note */\n-- and another\nupdate rb_api_token SET name = 'changed'"))
         s.rollback()
         s.execute(update(ApiToken).values(last_used_at=datetime(2026, 1, 2)),
                   execution_options={WRITE_ALLOWED: True})  # (the token touch, in a transaction of its own)

@@ -96,13 +96,20 @@ def ensure_builtin_roles(session: Session) -> dict[str, Role]:
     return rows
 
 
-def get_role(session: Session, name: str) -> Role:
+def get_role(session: Session, name: str, to_change: bool = False) -> Role:
+    """The role named ``name``. A built-in role missing from the database is created when the caller
+    is ``to_change`` it (or give it to a user); a read gets it unsaved, so that reading never writes
+    (reads run in read-only sessions, which refuse writes)."""
     role = session.scalars(select(Role).where(Role.name == name)).first()
     if role is None:
         if name in BUILTIN:
-            return ensure_builtin_roles(session)[name]
+            return ensure_builtin_roles(session)[name] if to_change else _unsaved_builtin(name)
         raise NotFound(f"No role named '{name}'", {"role": name})
     return role
+
+
+def _unsaved_builtin(name: str) -> Role:
+    return Role(name=name, builtin=True, **BUILTIN[name])
 
 
 def known_role(session: Session, name: str) -> bool:
@@ -110,8 +117,11 @@ def known_role(session: Session, name: str) -> bool:
 
 
 def list_roles(session: Session) -> list[Role]:
-    ensure_builtin_roles(session)
-    rows = session.scalars(select(Role)).all()
+    """Every role, built-in ones first; a built-in role missing from the database is listed unsaved
+    (see :func:`get_role`)."""
+    rows = list(session.scalars(select(Role)).all())
+    present = {r.name for r in rows}
+    rows += [_unsaved_builtin(n) for n in BUILTIN if n not in present]
     rank = {n: i for i, n in enumerate(BUILTIN_ORDER)}
     return sorted(rows, key=lambda r: (0, rank[r.name]) if r.builtin and r.name in rank else (1, r.name))
 
@@ -293,7 +303,7 @@ def set_user_roles(session: Session, user: User, names: Any) -> list[Role]:
     unknown = []
     for n in dict.fromkeys(names):
         try:
-            roles.append(get_role(session, n))
+            roles.append(get_role(session, n, to_change=True))
         except NotFound:
             unknown.append(n)
     if unknown:

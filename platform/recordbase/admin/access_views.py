@@ -205,7 +205,7 @@ class RolesView(OwnersOnly, BaseView):
         role = None
         if name:
             try:
-                role = role_service.get_role(session, name)
+                role = role_service.get_role(session, name, to_change=request.method == "POST")
             except RecordbaseError:
                 abort(404)
         if request.method == "GET":

@@ -143,7 +143,8 @@ def get_role(name: str):
 def update_role(name: str):
     _owner()
     session = db_session()
-    role = role_service.update_role(session, role_service.get_role(session, name), json_body(), current_schema())
+    role = role_service.update_role(session, role_service.get_role(session, name, to_change=True), json_body(),
+                                    current_schema())
     commit()
     return jsonify(role_service.role_json(role, role_service.holders_count(session, role)))
 
