@@ -81,9 +81,9 @@ class PacksView(BuildersOnly, BaseView):
             return redirect(url_for(".preview", pack_id=pack_id))
         flash(report.summary(), "success")
         for c in report.conflicts[:10]:
-            flash(f"{_('Kept your change')}: {c['item']} — {c['message']}", "warning")
+            flash(_("Kept your change") + f": {c['item']} — {c['message']}", "warning")
         for s in report.skipped[:10]:
-            flash(f"{_('Skipped')}: {s['item']} — {s['message']}", "info")
+            flash(_("Skipped") + f": {s['item']} — {s['message']}", "info")
         return redirect(url_for(".index"))
 
     @expose("/<pack_id>/uninstall/", methods=("POST",))

@@ -45,7 +45,8 @@ def _check_text(result: dict) -> str:
         return kind + " · " + _("no record yet to try it on")
     value = sample["value"]
     shown = _("(empty)") if value is None or value == "" else str(value)
-    return kind + " · " + _("on %(title)s: %(value)s", title=sample["title"] or f"#{sample['id']}", value=shown)
+    return kind + " · " + _("on %(title)s: %(value)s", title=sample["title"] or "#%s" % sample["id"],
+                         value=shown)
 
 
 class FieldPages:
