@@ -145,6 +145,19 @@ def csrf_token_from(html: str) -> str:
     return m.group(1)
 
 
+def _switch_language(client, code: str, **kw):
+    page = client.get("/admin/", follow_redirects=True)
+    token = csrf_token_from(page.get_data(as_text=True))
+    return client.post(f"/admin/lang/{code}", data={"csrf_token": token}, **kw)
+
+
+@pytest.fixture
+def switch_language():
+    """``switch_language(client, "zh")`` presses the admin's language switch: a POST form, with its
+    CSRF token, on every admin page (the sign-in page included)."""
+    return _switch_language
+
+
 @pytest.fixture
 def admin_client(app, owner):
     """A test client signed in through the sign-in form."""

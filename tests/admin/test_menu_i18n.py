@@ -37,12 +37,12 @@ def test_menu_marks_the_current_type(admin_client, sessions):
     assert re.search(r'class="dropdown-item active\s*"\s*href="/admin/records/supplier/"', page)
 
 
-def test_chinese_ui_after_switching_language(app, admin_client, sessions):
+def test_chinese_ui_after_switching_language(app, admin_client, sessions, switch_language):
     create_type(sessions, {"name": "supplier", "label": "Supplier", "label_zh": "供应商", "app": "Procurement",
                            "fields": [{"name": "name", "label": "Name", "label_zh": "名称", "type": "text",
                                        "required": True},
                                       {"name": "ok", "label": "OK", "type": "boolean"}]})
-    resp = admin_client.get("/admin/lang/zh", headers={"Referer": "http://localhost/admin/records/supplier/"})
+    resp = switch_language(admin_client, "zh", headers={"Referer": "http://localhost/admin/records/supplier/"})
     assert resp.status_code == 302 and resp.headers["Location"] == "/admin/records/supplier/"
     page = page_text(admin_client.get("/admin/records/supplier/"))
     assert "供应商" in page and "名称" in page
@@ -55,12 +55,12 @@ def test_chinese_ui_after_switching_language(app, admin_client, sessions):
     assert "该字段是必填字段" in page_text(resp)   # WTForms' message, in Chinese
     with platform(app).sessions() as s:
         assert s.query(User).filter_by(email="owner@example.com").one().locale == "zh"
-    admin_client.get("/admin/lang/en")
+    switch_language(admin_client, "en")
     assert "Trash" in page_text(admin_client.get("/admin/records/supplier/"))
 
 
-def test_language_choice_is_kept_on_the_user(app, admin_client, owner):
-    admin_client.get("/admin/lang/zh")
+def test_language_choice_is_kept_on_the_user(app, admin_client, owner, switch_language):
+    switch_language(admin_client, "zh")
     other = app.test_client()
     from admin_helpers import csrf_token_from
 
@@ -70,5 +70,21 @@ def test_language_choice_is_kept_on_the_user(app, admin_client, owner):
     assert "首页" in page_text(other.get("/admin/"))
 
 
-def test_unknown_language_is_404(admin_client):
-    assert admin_client.get("/admin/lang/fr").status_code == 404
+def test_unknown_language_is_404(admin_client, switch_language):
+    assert switch_language(admin_client, "fr").status_code == 404
+
+
+def test_the_language_switch_is_a_form_with_csrf(app, admin_client, switch_language):
+    """A link (GET) could be followed from any other site's page: the switch is a POST with the token."""
+    assert admin_client.get("/admin/lang/zh").status_code == 405
+    assert admin_client.post("/admin/lang/zh").status_code == 400  # no CSRF token
+    with platform(app).sessions() as s:
+        assert s.query(User).filter_by(email="owner@example.com").one().locale != "zh"
+    assert "首页" not in page_text(admin_client.get("/admin/"))
+    # before signing in too: the sign-in page carries the form
+    client = app.test_client()
+    login = page_text(client.get("/admin/login/"))
+    assert 'action="/admin/lang/zh"' in login and "简体中文</button>" in login
+    resp = switch_language(client, "zh", headers={"Referer": "http://localhost/admin/login/"})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/admin/login/"
+    assert "登录" in page_text(client.get("/admin/login/"))

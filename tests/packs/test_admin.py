@@ -18,7 +18,7 @@ def _menu(html: str) -> str:
     return html[html.index('<ul class="nav navbar-nav mr-auto">'):html.index('<ul class="nav navbar-nav navbar-right')]
 
 
-def test_catalogue_preview_install_and_uninstall(admin_client, sessions):
+def test_catalogue_preview_install_and_uninstall(admin_client, sessions, switch_language):
     page = admin_client.get("/admin/packs/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -42,12 +42,12 @@ def test_catalogue_preview_install_and_uninstall(admin_client, sessions):
     # the menu group is the pack's app: English, and Chinese after switching
     en = _menu(admin_client.get("/admin/").get_data(as_text=True))
     assert "CRM" in en and "客户管理" not in en and "Opportunity" in en
-    admin_client.get("/admin/lang/zh")
+    switch_language(admin_client, "zh")
     zh = admin_client.get("/admin/").get_data(as_text=True)
     assert "客户管理" in _menu(zh) and "商机" in _menu(zh)
     catalogue_zh = admin_client.get("/admin/packs/").get_data(as_text=True)
     assert "服务类外包管理" in catalogue_zh and "包含示例数据" in catalogue_zh
-    admin_client.get("/admin/lang/en")
+    switch_language(admin_client, "en")
 
     resp = admin_client.post("/admin/packs/crm/uninstall/", data={"csrf_token": _csrf(page)})
     assert resp.status_code == 302

@@ -231,7 +231,7 @@ def test_saved_views_over_the_api(api, pack):
     assert api.get("/api/v1/records/contract?view=nope").status_code == 404
 
 
-def test_the_admin_shows_the_app_in_both_languages(app, pack):
+def test_the_admin_shows_the_app_in_both_languages(app, pack, switch_language):
     import re
 
     client = app.test_client()
@@ -249,7 +249,7 @@ def test_the_admin_shows_the_app_in_both_languages(app, pack):
     assert "Huajie Cleaning" in listing
     inspection = pack.rows("inspection")[0]
     assert client.get(f"/admin/records/inspection/edit/?id={inspection['id']}").status_code == 200
-    client.get("/admin/lang/zh")
+    switch_language(client, "zh")
     home = client.get("/admin/").get_data(as_text=True)
     menu = home[home.index('<ul class="nav navbar-nav mr-auto">'):home.index('<ul class="nav navbar-nav navbar-right')]
     assert "外包管理" in menu and "供应商" in menu and "整改措施" in menu and "Outsourcing" not in menu

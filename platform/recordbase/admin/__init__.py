@@ -48,16 +48,13 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
 
     @app.url_value_preprocessor
     def _admin_reads_only(endpoint: Optional[str], values: Optional[dict]) -> None:
-        """The admin's GET pages only read (those in :data:`WRITING_GET_PAGES` aside): they run in a
-        read-only session, so on SQLite they stay usable while an import holds the write lock, and a
-        write slipped into one is refused (:class:`recordbase.db.WriteInReadOnlySession`). URL value
-        preprocessors run before every ``before_request`` hook, so before the sign-in's first query."""
-        if (request.method in READ_METHODS and endpoint not in WRITING_GET_PAGES
-                and (request.path == admin.url or request.path.startswith(admin.url + "/"))):
+        """The admin's GET pages only read (every change, the language switch included, is a POST):
+        they run in a read-only session, so on SQLite they stay usable while an import holds the
+        write lock, and a write slipped into one is refused (:class:`recordbase.db.WriteInReadOnlySession`).
+        URL value preprocessors run before every ``before_request`` hook, so before the sign-in's
+        first query."""
+        if request.method in READ_METHODS and (request.path == admin.url or request.path.startswith(admin.url + "/")):
             reads_only()
 
     return admin
 
-
-#: admin GET pages that write: the language switch (it keeps the choice on the user)
-WRITING_GET_PAGES = frozenset({"admin.lang_view"})

@@ -78,8 +78,12 @@ class HomeView(SignedInOnly, AdminIndexView):
         flash(_("You have been signed out."), "info")
         return redirect(url_for(".login_view"))
 
-    @expose("/lang/<code>", methods=("GET", "POST"))
+    @expose("/lang/<code>", methods=("POST",))
     def lang_view(self, code: str):
+        """Switch the UI language (kept in the session, and on the signed-in user for next time).
+
+        A POST with the CSRF token, as every change is: a link (a GET) could be triggered by any
+        other site's page, and GET pages read in a read-only session."""
         if code not in LANGUAGES:
             abort(404)
         session["lang"] = code
