@@ -1,4 +1,4 @@
-"""The API's GET requests, and the admin's GET pages (its language switch aside), run in a
+"""The API's GET requests, and the admin's GET pages, run in a
 read-only session (recordbase.db.read_only_engine), which refuses writes.
 
 On SQLite they take no write lock, so they answer while another writer holds it (an import's
@@ -16,7 +16,7 @@ from datetime import datetime
 import pytest
 
 from flask import g
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import event, insert, select, text, update
 
 from recordbase.context import platform
 from recordbase.db import WRITE_ALLOWED, WriteInReadOnlySession, make_engine
@@ -152,3 +152,29 @@ def test_a_write_in_a_read_only_session_is_refused(app, api, sessions):
         assert s.scalars(select(ApiToken.last_used_at)).one() == datetime(2026, 1, 2)
         s.execute(update(ApiToken).values(name="changed"))  # the ordinary session writes
         s.commit()
+
+
+def test_a_list_page_reads_on_the_driver_only(app, api):
+    """Once warm, a list request's two queries (the token lookup, the page) run on the driver
+    (recordbase.storage.driver_query), not through SQLAlchemy's execution layer: every API
+    request pays for them. (A statement SQLAlchemy cannot run there falls back, silently: this
+    is what notices.)"""
+    make_type(api, "supplier", SUPPLIER_FIELDS)
+    for name in ("A", "B", "C"):
+        ok(api.post("/api/v1/records/supplier", json={"fields": {"name": name}}), 201)
+    url = "/api/v1/records/supplier?sort=-name&limit=2"
+    for _ in range(2):
+        ok(api.get(url))  # (the first also records the token's use, through SQLAlchemy)
+    through_sqlalchemy = []
+    engine = platform(app).engine
+
+    def seen(conn, cursor, statement, *args):
+        through_sqlalchemy.append(statement)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        body = ok(api.get(url))
+        assert [r["fields"]["name"] for r in body["records"]] == ["C", "B"]
+        ok(api.get("/api/v1/me"))
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert through_sqlalchemy == []

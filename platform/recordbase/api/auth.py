@@ -152,9 +152,10 @@ def _token_lookup(session: Session, token: str) -> Optional[tuple]:
     global _LOOKUP
     if _LOOKUP is None:
         u, t = User.__table__.c, ApiToken.__table__.c
+        # (every column labelled with a key of its own: what runs on the driver, see _plain_columns)
         _LOOKUP = (select(u.id, u.email, u.display_name, u.role, u.locale, u.is_active,
-                          t.id, t.name, t.prefix, t.read_only, t.types, t.last_used_at,
-                          version_column(), role_signature_column())
+                          t.id.label("token_id"), t.name, t.prefix, t.read_only, t.types, t.last_used_at,
+                          version_column().label("schema_version"), role_signature_column().label("role_signature"))
                    .select_from(User.__table__.join(ApiToken.__table__, u.id == t.user_id))
                    .where(t.token_hash == bindparam("digest"), t.revoked_at.is_(None)))
     rows = fetch_all(session, _LOOKUP, {"digest": token_digest(token)})[1]
