@@ -17,6 +17,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def iso_utc(dt: Optional[datetime]) -> Optional[str]:
+    """A stored (naive UTC) datetime as the APIs show it: ISO 8601 with its offset, ``+00:00``."""
+    return None if dt is None else dt.replace(tzinfo=timezone.utc).isoformat()
+
+
 class Base(DeclarativeBase):
     pass
 

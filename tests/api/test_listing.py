@@ -85,6 +85,10 @@ def test_bad_filters_are_400(api, rows):
 def test_bad_sort_limit_and_cursor_are_400(api, rows):
     err = error(api.get("/api/v1/records/supplier?sort=nope"), 400, "invalid_sort")
     assert "nope" in err["message"]
+    for bad in ("--score", "-+score", "+-score", "-", "score,,name", "score,-score"):
+        err = error(api.get("/api/v1/records/supplier", query_string={"sort": bad}), 400, "invalid_sort")
+        assert "sort" in err["message"], (bad, err)
+    assert names(api, sort="+score,name")[:2] == ["Beta", "Epsilon"]  # '+' (ascending) is allowed
     for limit in ("0", "1001", "-1", "ten", "1.5"):
         err = error(api.get(f"/api/v1/records/supplier?limit={limit}"), 400, "bad_request")
         assert "limit" in err["details"]
@@ -101,6 +105,14 @@ def test_limit_and_count(api, rows):
     page = ok(api.get("/api/v1/records/supplier?limit=1000"))
     assert len(page["records"]) == len(ROWS) and page["next_cursor"] is None
     assert count(api, "supplier", filter=json.dumps({"field": "score", "op": "eq", "value": 55})) == 2
+
+
+def test_the_count_is_of_the_searched_records(api, rows):
+    """``count`` counts what the pages give: the search narrows it as the filter does."""
+    assert count(api, "supplier", search="ta") == 3  # Beta, Delta, Zeta
+    assert count(api, "supplier", search="ta", filter=json.dumps({"field": "score", "op": "gte", "value": 60})) == 1
+    assert count(api, "supplier", search="no such name") == 0
+    assert count(api, "supplier", search="  ") == len(ROWS)
 
 
 SORTS = ["score", "-score", "status,-since", "-since,score", "name", "-id", None]

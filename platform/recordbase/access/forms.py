@@ -10,14 +10,14 @@ and attachments cannot be put on a public form.
 from __future__ import annotations
 
 import secrets
-from datetime import timezone
-from typing import Any, Optional
+from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
 from ..metamodel.runtime import RuntimeSchema, TypeDef
+from ..models import iso_utc
 from .models import PublicForm
 
 FORM_KEYS = ("title", "title_zh", "description", "description_zh", "fields", "thank_you", "thank_you_zh")
@@ -26,15 +26,11 @@ TEXT_LIMITS = {"title": 255, "title_zh": 255, "description": 5000, "description_
                "thank_you": 2000, "thank_you_zh": 2000}
 
 
-def _iso(dt: Any) -> Optional[str]:
-    return None if dt is None else dt.replace(tzinfo=timezone.utc).isoformat()
-
-
 def form_json(form: PublicForm) -> dict:
     return {"id": form.id, "type": form.type_name, "url": f"/f/{form.token}", "title": form.title,
             "title_zh": form.title_zh, "description": form.description, "description_zh": form.description_zh,
             "fields": list(form.fields or []), "thank_you": form.thank_you, "thank_you_zh": form.thank_you_zh,
-            "enabled": bool(form.enabled), "submissions": form.submissions or 0, "created_at": _iso(form.created_at)}
+            "enabled": bool(form.enabled), "submissions": form.submissions or 0, "created_at": iso_utc(form.created_at)}
 
 
 def _check(typedef: TypeDef, data: dict, creating: bool) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import json
 import weakref
-from datetime import timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -23,7 +22,7 @@ import orjson
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from ..models import User, utcnow
+from ..models import User, iso_utc, utcnow
 from ..storage.fast_insert import gc_paused, insert_plan
 from .models import RecordHistory
 
@@ -241,8 +240,6 @@ def _forget_history(session: Session, transaction: Any) -> None:
 
 
 # -- reading -------------------------------------------------------------------------------
-def _iso(dt: Any) -> Optional[str]:
-    return None if dt is None else dt.replace(tzinfo=timezone.utc).isoformat()
 
 
 def history(session: Session, typedef: "TypeDef", record_id: int, policy: Optional["Policy"] = None,
@@ -264,5 +261,5 @@ def history(session: Session, typedef: "TypeDef", record_id: int, policy: Option
             continue
         out.append({"id": r.id, "action": r.action,
                     "user": emails.get(r.user_id) if r.user_id is not None else r.actor,
-                    "at": _iso(r.at), "changes": changes})
+                    "at": iso_utc(r.at), "changes": changes})
     return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta, timezone
+from datetime import timedelta
 from typing import Any, Optional
 
 from sqlalchemy import func, select
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..auth import MIN_PASSWORD, create_user, find_user, hash_password
 from ..errors import Conflict, NotFound, ValidationError
-from ..models import ApiToken, User, utcnow
+from ..models import ApiToken, User, iso_utc, utcnow
 from .models import Role, UserLink, UserRole
 from .roles import set_user_roles, user_roles
 
@@ -26,20 +26,16 @@ PATCH_KEYS = ("password", "roles", "role", "display_name", "locale", "active", "
 LOCALES = ("en", "zh")
 
 
-def _iso(dt: Any) -> Optional[str]:
-    return None if dt is None else dt.replace(tzinfo=timezone.utc).isoformat()
-
-
 def user_json(session: Session, user: User) -> dict:
     return {"email": user.email, "display_name": user.display_name,
             "roles": [r.name for r in user_roles(session, user)], "active": bool(user.is_active),
-            "locale": user.locale, "has_password": bool(user.password_hash), "created_at": _iso(user.created_at)}
+            "locale": user.locale, "has_password": bool(user.password_hash), "created_at": iso_utc(user.created_at)}
 
 
 def token_json(t: ApiToken) -> dict:
     return {"id": t.id, "name": t.name, "prefix": t.prefix, "read_only": bool(t.read_only),
-            "types": t.types or None, "created_at": _iso(t.created_at), "last_used_at": _iso(t.last_used_at),
-            "revoked_at": _iso(t.revoked_at)}
+            "types": t.types or None, "created_at": iso_utc(t.created_at), "last_used_at": iso_utc(t.last_used_at),
+            "revoked_at": iso_utc(t.revoked_at)}
 
 
 def get_user(session: Session, email: str) -> User:

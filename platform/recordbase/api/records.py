@@ -57,11 +57,12 @@ def list_records(type_name: str):
                              parse_filter_param(request.args.get("filter")), request.args.get("sort") or None)
     compiled = store.compile(typedef, flt)
     trash = query_flag("trash")
-    page = store.list_json(type_name, filter=compiled, sort=sort, search=request.args.get("search"), limit=limit,
+    search = request.args.get("search")
+    page = store.list_json(type_name, filter=compiled, sort=sort, search=search, limit=limit,
                            cursor=request.args.get("cursor") or None, trash=trash, fields=wanted)
     body = {"records": page.records, "next_cursor": page.next_cursor}
     if query_flag("count"):
-        body["count"] = store.count(type_name, filter=compiled, trash=trash)
+        body["count"] = store.count(type_name, filter=compiled, trash=trash, search=search)
     return jsonify(body)
 
 

@@ -25,7 +25,7 @@ from ..automation.rules import RuleService, rule_from_model, rule_json
 from ..automation.schema import RuleError
 from ..context import current_schema, db_session, record_store
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
-from ..models import utcnow
+from ..models import iso_utc, utcnow
 from .blueprint import bp, commit, json_body, query_flag, query_int
 
 RULE_EDITORS = ("owner", "builder")
@@ -38,12 +38,6 @@ def _editor() -> None:
 
 def _service() -> RuleService:
     return RuleService(db_session(), current_schema(), record_store().ctx)
-
-
-def _iso(dt):
-    from datetime import timezone
-
-    return None if dt is None else dt.replace(tzinfo=timezone.utc).isoformat()
 
 
 @bp.get("/rules")
@@ -165,8 +159,8 @@ def retry(run_id: int):
 # -- the inbox ------------------------------------------------------------------------------
 def notification_json(n: Notification) -> dict:
     return {"id": n.id, "message": n.message, "message_zh": n.message_zh, "rule_id": n.rule_id, "run_id": n.run_id,
-            "type": n.type_name, "record_id": n.record_id, "created_at": _iso(n.created_at),
-            "read": n.read_at is not None, "read_at": _iso(n.read_at)}
+            "type": n.type_name, "record_id": n.record_id, "created_at": iso_utc(n.created_at),
+            "read": n.read_at is not None, "read_at": iso_utc(n.read_at)}
 
 
 def unread_count(session, user_id: int) -> int:

@@ -5,15 +5,13 @@ version bump commit together, or the error handler rolls all of it back.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from flask import jsonify
 from sqlalchemy import select
 
 from ..context import db_session
 from ..errors import ValidationError
 from ..metamodel.service import MetamodelService, field_to_json, type_to_json
-from ..models import FieldModel, RecordTypeModel
+from ..models import FieldModel, RecordTypeModel, iso_utc
 from .blueprint import bp, commit, json_body, query_flag
 
 
@@ -21,21 +19,17 @@ def service() -> MetamodelService:
     return MetamodelService(db_session())
 
 
-def _iso(dt: Any) -> Any:
-    return dt.isoformat() if dt is not None else None
-
-
 def _type_json(tm: RecordTypeModel) -> dict:
     out = type_to_json(tm)
     if tm.deleted_at is not None:
-        out["deleted_at"] = _iso(tm.deleted_at)
+        out["deleted_at"] = iso_utc(tm.deleted_at)
     return out
 
 
 def _field_json(fm: FieldModel) -> dict:
     out = field_to_json(fm)
     if fm.deleted_at is not None:
-        out["deleted_at"] = _iso(fm.deleted_at)
+        out["deleted_at"] = iso_utc(fm.deleted_at)
     return out
 
 

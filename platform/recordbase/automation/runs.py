@@ -1,16 +1,15 @@
 """Runs and their steps as the API and the admin show them."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Optional
 
+from ..models import iso_utc
 from .models import RuleRun, RuleStep
 
 
 def run_json(run: RuleRun, with_steps: bool = True) -> dict:
     out = {"id": run.id, "rule_id": run.rule_id, "status": run.status, "trigger": run.trigger,
            "type": run.type_name, "record_id": run.record_id,
-           "started_at": _iso(run.started_at), "finished_at": _iso(run.finished_at),
+           "started_at": iso_utc(run.started_at), "finished_at": iso_utc(run.finished_at),
            "duration_ms": run.duration_ms, "error": run.error, "chain": run.chain, "depth": run.depth}
     if run.dry_run:
         out["dry_run"] = True
@@ -22,8 +21,8 @@ def run_json(run: RuleRun, with_steps: bool = True) -> dict:
 def step_json(step: RuleStep) -> dict:
     out = {"id": step.id, "position": step.position, "action": step.action, "kind": step.kind,
            "status": step.status, "result": step.result, "error": step.error, "attempts": step.attempts,
-           "next_attempt_at": _iso(step.next_attempt_at) if step.status == "pending" else None,
-           "finished_at": _iso(step.finished_at)}
+           "next_attempt_at": iso_utc(step.next_attempt_at) if step.status == "pending" else None,
+           "finished_at": iso_utc(step.finished_at)}
     if step.kind == "external" and step.payload:
         shown = {k: v for k, v in step.payload.items() if k != "secret"}
         out["payload"] = shown
@@ -31,5 +30,3 @@ def step_json(step: RuleStep) -> dict:
     return out
 
 
-def _iso(dt: Optional[datetime]) -> Optional[str]:
-    return None if dt is None else dt.replace(tzinfo=timezone.utc).isoformat()

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, ValidationError
-from ..models import Counter, FieldModel, RecordTypeModel, SchemaState, utcnow
+from ..models import Counter, FieldModel, RecordTypeModel, SchemaState, iso_utc, utcnow
 from .field_operations import FieldOperations
 from .fieldtypes import get_field_type
 from .payloads import TYPE_SCHEMA, check_api_name, check_payload
@@ -157,8 +157,8 @@ class MetamodelService(FieldOperations):
         types = self.session.scalars(select(RecordTypeModel).where(RecordTypeModel.deleted_at.isnot(None))).all()
         fields = self.session.execute(select(RecordTypeModel.name, FieldModel).join(FieldModel).where(
             FieldModel.deleted_at.isnot(None), RecordTypeModel.deleted_at.is_(None))).all()
-        return {"types": [{"name": t.name, "label": t.label, "deleted_at": t.deleted_at.isoformat()} for t in types],
-                "fields": [{"type": tn, "name": f.name, "label": f.label, "deleted_at": f.deleted_at.isoformat()}
+        return {"types": [{"name": t.name, "label": t.label, "deleted_at": iso_utc(t.deleted_at)} for t in types],
+                "fields": [{"type": tn, "name": f.name, "label": f.label, "deleted_at": iso_utc(f.deleted_at)}
                            for tn, f in fields]}
 
 

@@ -18,7 +18,7 @@ from ..errors import Conflict, FilterError, NotFound, RecordbaseError, Validatio
 from ..metamodel.fieldtypes import ValueContext
 from ..metamodel.filters import compile_filter
 from ..metamodel.runtime import RuntimeSchema
-from ..models import utcnow
+from ..models import iso_utc, utcnow
 from .models import SavedView
 
 VIEW_KEYS = ("type", "name", "name_zh", "description", "filter", "sort", "columns", "position")
@@ -82,8 +82,7 @@ def view_json(view: SavedView) -> dict:
     return {"id": view.id, "type": view.type_name, "name": view.name, "name_zh": view.name_zh,
             "description": view.description, "filter": view.filter, "sort": view.sort,
             "columns": view.columns or [], "position": view.position or 0,
-            "created_at": view.created_at.isoformat() + "Z" if view.created_at else None,
-            "updated_at": view.updated_at.isoformat() + "Z" if view.updated_at else None}
+            "created_at": iso_utc(view.created_at), "updated_at": iso_utc(view.updated_at)}
 
 
 def view_definition(view: SavedView) -> dict:

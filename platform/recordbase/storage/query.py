@@ -25,11 +25,16 @@ def parse_sort(typedef: TypeDef, sort: Any) -> list[tuple[str, bool]]:
     if sort is None or sort == "" or sort == []:
         return []
     items = sort.split(",") if isinstance(sort, str) else list(sort)
-    out = []
+    out: list[tuple[str, bool]] = []
     for item in items:
         item = str(item).strip()
         desc = item.startswith("-")
-        name = item.lstrip("-+")
+        name = item[1:] if item[:1] in ("-", "+") else item
+        if not name or name[:1] in ("-", "+"):
+            raise SortError(f"Cannot sort by '{item}': give a field's API name, with '-' before it for "
+                            "descending order (as in '-score,name')", {"sort": item})
+        if any(name == seen for seen, _desc in out):
+            raise SortError(f"Cannot sort by '{name}' twice", {"field": name})
         if name == "id":
             out.append((name, desc))
             break  # id is unique: later keys could never matter

@@ -91,9 +91,7 @@ class ReadOperations:
         limit = max(1, min(int(limit), MAX_PAGE))
         visible = enforce.visible(self, typedef)
         sorts = q.parse_sort(visible, sort)
-        stmt = self._readable(self.select_live(typedef, trash), typedef, filter)
-        if search and search.strip():
-            stmt = stmt.where(q.search_condition(visible, search))
+        stmt = self._readable(self.select_live(typedef, trash), typedef, filter, search)
         if extra_condition is not None:
             stmt = stmt.where(extra_condition)
         if cursor:
@@ -108,22 +106,26 @@ class ReadOperations:
             next_cursor = q.encode_cursor(q.sort_keys(last, typedef, sorts), last["id"], sorts)
         return typedef, fetched, next_cursor
 
-    def count(self, type_name: str, filter: Any = None, trash: bool = False) -> int:
+    def count(self, type_name: str, filter: Any = None, trash: bool = False, search: Optional[str] = None) -> int:
+        """How many records :meth:`list` would give over all its pages (same filter, search and trash)."""
         typedef = self.type(type_name)
         enforce.require(self, "read", type_name)
         t = typedef.table
         stmt = select(func.count()).select_from(t).where(t.c.deleted_at.isnot(None) if trash else t.c.deleted_at.is_(None))
-        return int(self.session.scalar(self._readable(stmt, typedef, filter)) or 0)
+        return int(self.session.scalar(self._readable(stmt, typedef, filter, search)) or 0)
 
-    def _readable(self, stmt: Any, typedef: TypeDef, filter: Any) -> Any:
-        """``stmt`` narrowed to the rows the caller may read (the policy's row condition) and the filter
-        (a filter tree, or one already compiled)."""
+    def _readable(self, stmt: Any, typedef: TypeDef, filter: Any, search: Optional[str] = None) -> Any:
+        """``stmt`` narrowed to the rows the caller may read (the policy's row condition), the filter
+        (a filter tree, or one already compiled) and the free-text search (over the fields the
+        caller may see)."""
         rows_cond = enforce.row_condition(self, typedef, "read")
         if rows_cond is not None:
             stmt = stmt.where(rows_cond)
         compiled = filter if isinstance(filter, CompiledFilter) else self.compile(typedef, filter)
         if compiled is not None:
             stmt = stmt.where(compiled.sql())
+        if search and search.strip():
+            stmt = stmt.where(q.search_condition(enforce.visible(self, typedef), search))
         return stmt
 
     def get(self, type_name: str, record_id: Any, include_deleted: bool = False) -> Record:

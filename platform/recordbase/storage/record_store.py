@@ -294,5 +294,3 @@ class RecordStore(ReadOperations, TrashOperations):
         return after
 
 
-def _iso(dt: Optional[datetime]) -> Optional[str]:
-    return None if dt is None else dt.replace(tzinfo=timezone.utc).isoformat()
