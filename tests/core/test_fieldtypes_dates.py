@@ -22,7 +22,9 @@ ACCEPT = [
     ("date", "2024-02-29", None, date(2024, 2, 29)),            # leap day
     ("date", date(2026, 3, 1), None, date(2026, 3, 1)),
     ("date", datetime(2026, 3, 1, 23, 59), None, date(2026, 3, 1)),
-    ("date", "2026-01-05T10:00:00Z", None, date(2026, 1, 5)),
+    ("date", "2026-01-05T00:00:00Z", None, date(2026, 1, 5)),            # a date as JavaScript sends it
+    ("date", "2026-01-05T00:00:00.000+08:00", SHANGHAI, date(2026, 1, 5)),  # the date written, whatever the zone
+    ("date", "2026-01-05 00:00", SHANGHAI, date(2026, 1, 5)),
     ("date", "", None, None),
     ("date", None, None, None),
     ("datetime", "2026-01-05T10:00:00+08:00", None, datetime(2026, 1, 5, 2, 0)),
@@ -52,6 +54,9 @@ REFUSE = [
     ("date", "2026-01", "not a date"),
     ("date", 20260105, "YYYY-MM-DD"),
     ("date", True, "YYYY-MM-DD"),
+    ("date", "2026-01-05T10:00:00Z", "has a time of day"),      # not dropped unseen
+    ("date", "2026-01-04T16:00:00.000Z", "send 2026-01-04"),     # (Shanghai's midnight of the 5th, in UTC)
+    ("date", "2026-02-30T00:00:00", "not a date"),
     ("datetime", "2026-02-30T10:00:00", "not a date and time"),
     ("datetime", "2026-01-05T25:00:00", "not a date and time"),
     ("datetime", "soon", "not a date and time"),

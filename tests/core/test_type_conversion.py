@@ -99,7 +99,7 @@ def test_date_to_datetime_and_back(core):
     assert values(core, ids) == [datetime(2026, 1, 5), datetime(2024, 2, 29), None]
     with core.store() as st:
         st.update("item", ids[0], {"v": "2026-01-05T23:30:00+00:00"})
-    change(core, {"type": "date"})
+    change(core, {"type": "date"})  # a type change drops the time of day, as asked
     assert values(core, ids) == [date(2026, 1, 5), date(2024, 2, 29), None]
 
 

@@ -33,7 +33,7 @@ def convert_value(value: Any, before: FieldDef, after: FieldDef, ctx: ValueConte
     if after.field_type in TEXT_TARGETS:
         intermediate: Any = before.ftype.format(value, before, ctx)
     else:
-        intermediate = before.ftype.to_json(value, before, ctx)
+        intermediate = before.ftype.conversion_value(value, before, ctx)
         if isinstance(intermediate, bool):
             intermediate = int(intermediate) if after.field_type != "boolean" else intermediate
     return after.ftype.clean(intermediate, after, ctx)

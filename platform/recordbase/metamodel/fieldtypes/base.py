@@ -162,6 +162,11 @@ class FieldType:
     def to_json(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
         return value
 
+    def conversion_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        """A stored value as it is handed to the new field type's :meth:`clean` when the field's type
+        changes (to a type other than text, which takes :meth:`format`): its JSON by default."""
+        return self.to_json(value, field, ctx)
+
     def json_reader(self, field: FieldDef) -> Optional[Callable[[Any, ValueContext], Any]]:
         """``to_json(from_db(value))`` as one function of (stored value, context), for a value that is
         not None; None when both are identities (the stored value is its own JSON).

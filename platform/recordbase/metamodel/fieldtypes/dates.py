@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,22 @@ def parse_date_text(text: str) -> date:
         raise ValueError(f"'{text}' is not a real date") from None
 
 
+def _date_of_midnight(text: str) -> date:
+    """The date of a date and time written for a date field: only midnight is taken (many clients
+    send a date as one: JavaScript's ``toISOString()`` of a UTC date, a spreadsheet's cell as text),
+    and its date is the one written, whatever the offset. Any other time of day is refused rather
+    than dropped: it would be lost unseen, and which day it falls on depends on a time zone."""
+    s = unicodedata.normalize("NFKC", text).strip().replace("Z", "+00:00").replace("z", "+00:00")
+    try:
+        dt = datetime.fromisoformat(s.replace("/", "-"))
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD)") from None
+    if dt.time() != time(0):
+        raise ValueError(f"'{text}' has a time of day, and a date field holds a date only: "
+                         f"send {dt.date().isoformat()}, or use a date and time field")
+    return dt.date()
+
+
 @register
 class DateType(FieldType):
     name, label, label_zh = "date", "Date", "日期"
@@ -46,7 +62,7 @@ class DateType(FieldType):
         if isinstance(value, str):
             text = value.strip()
             if "T" in text or (len(text) > 10 and ":" in text):
-                return DateTimeType().clean_value(text, field, ctx).date()
+                return _date_of_midnight(value)
             return parse_date_text(text)
         raise ValueError("must be a date written YYYY-MM-DD")
 
@@ -137,6 +153,10 @@ class DateTimeType(FieldType):
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc).isoformat()
+
+    def conversion_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
+        """The time in the instance's time zone: turned into a date, it keeps the date users saw."""
+        return value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(ctx.timezone or "UTC"))
 
     def json_reader(self, field: FieldDef) -> Callable[[Any, ValueContext], Any]:
         if self._overrides(("from_db", DateTimeType), ("to_json", DateTimeType)):
