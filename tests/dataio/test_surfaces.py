@@ -190,6 +190,7 @@ def test_api_export_filtered_sorted(api, types, store_in):
         "format": "csv", "filter": json.dumps({"field": "deposit", "op": "gte", "value": 1000}), "sort": "-deposit",
         "fields": "name,deposit"})
     assert resp.status_code == 200 and resp.headers["Content-Disposition"].endswith('supplier.csv"')
+    assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))
     assert rows == [["Name", "Deposit"], ["'@SUM(1)", "CNY 5,000.00"], ["B", "CNY 3,000.00"], ["C", "CNY 2,000.00"]]
     resp = api.get("/api/v1/records/supplier/export?format=xlsx&lang=zh&sort=name")

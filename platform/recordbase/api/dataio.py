@@ -214,4 +214,4 @@ def export_records(type_name: str):
         finally:
             spool.close()
 
-    return Response(chunks(), mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(chunks(), content_type=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

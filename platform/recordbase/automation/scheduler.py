@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import RecordbaseError
+from ..metamodel.dependencies import value_kind
 from ..metamodel.filters import CompiledFilter, compile_filter
 from ..storage import RecordStore
 from .engine import RuleEngine, RuleFailed
@@ -95,9 +96,9 @@ def due_firings(session: Session, store: RecordStore, model: Rule, rule: Compile
     local_now = now.astimezone(zone)
     lo = created.astimezone(zone).date() - timedelta(days=offset + 1)
     hi = local_now.date() - timedelta(days=offset - 1)
+    last = hi.isoformat() + ("" if value_kind(f) == "date" else "T23:59:59")  # (a formula may give dates)
     window = {"and": [{"field": f.name, "op": "gte", "value": lo.isoformat()},
-                      {"field": f.name, "op": "lte", "value": hi.isoformat() + ("T23:59:59" if f.field_type != "date"
-                                                                               else "")}]}
+                      {"field": f.name, "op": "lte", "value": last}]}
     selection = compile_filter(window, typedef, store.ctx, clock)
     tree = {"and": [rule.condition.tree, window]} if rule.condition.tree else window
     if condition is not None:

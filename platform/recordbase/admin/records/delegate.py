@@ -19,7 +19,7 @@ from flask import Response, abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.helpers import get_form_data
+from flask_admin.helpers import get_form_data, is_form_submitted
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -199,7 +199,7 @@ class RecordModelView(SignedInOnly, ModelView):
             writer.writerow([self.get_export_value(row, name) for name, _label in self._export_columns])
         disposition = f"attachment;filename={secure_filename(self.get_export_name('csv'))}"
         return Response("\ufeff" + buf.getvalue(), headers={"Content-Disposition": disposition},
-                        mimetype="text/csv; charset=utf-8")
+                        content_type="text/csv; charset=utf-8")
 
     def get_empty_list_message(self) -> str:
         return _("No records yet.")
@@ -238,6 +238,13 @@ class RecordModelView(SignedInOnly, ModelView):
         return form
 
     # -- writes through the record store -------------------------------------------------
+    def validate_form(self, form: Any) -> bool:
+        if super().validate_form(form):
+            return True
+        if is_form_submitted():
+            rf.store_errors_beside(form, self.typedef, current_lang())
+        return False
+
     def create_model(self, form: Any) -> Any:
         return self._save(form, None)
 

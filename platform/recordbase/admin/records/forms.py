@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from wtforms import HiddenField, validators
 
+from ...errors import ValidationError
 from ...metamodel.fieldtypes import FieldDef, FormContext
 from ...metamodel.runtime import TypeDef
 from ...models import User
@@ -229,3 +230,19 @@ def apply_errors(form: Any, typedef: TypeDef, details: Any, lang: str) -> list[s
             label = f.display_label(lang) if f is not None else str(key)
             rest.extend(f"{label}: {m}" for m in msgs)
     return rest
+
+
+def store_errors_beside(form: Any, typedef: TypeDef, lang: str) -> None:
+    """After WTForms refused some inputs, put what the record store says of the others beside them,
+    so that one submit shows every problem (an e-mail address or a link, say, is the field type's
+    to judge, on save); nothing is written. Fields WTForms refused keep WTForms' message alone."""
+    values = {}
+    for f in typedef.writable_fields():
+        name = input_name(f)
+        if name in form and f.field_type != "attachment" and not form[name].errors:
+            values[f.name] = form[name].data
+    try:
+        request_store().clean(typedef, values, creating=False)  # (WTForms judged the required ones)
+    except ValidationError as exc:
+        if isinstance(exc.details, dict):
+            apply_errors(form, typedef, {k: v for k, v in exc.details.items() if k in values}, lang)
