@@ -191,3 +191,21 @@ def test_edit_a_type(app, admin_client, sessions):
     t = schema(app).get("supplier")
     assert (t.label, t.label_zh, t.app, t.description, t.primary_field) == (
         "Vendor", "供应商", "Buying", "Who we buy from", "name")
+
+
+def test_making_a_field_required_tells_how_many_records_lack_a_value(app, admin_client, sessions):
+    create_type(sessions, {"name": "supplier", "label": "Supplier",
+                           "fields": [{"name": "name", "label": "Name", "type": "text"}]})
+    for name in ("Acme", "", ""):
+        create_record(admin_client, "supplier", {"name": name})
+    resp = new_field(admin_client, "supplier", {"name": "code", "label": "Code", "type": "text", "required": "y"})
+    assert resp.status_code == 302
+    page = page_text(admin_client.get(resp.headers["Location"]))
+    assert "“Code” is empty in 3 existing records" in page
+    resp = post_form(admin_client, "/admin/metamodel/types/supplier/fields/name/edit/",
+                     {"label": "Name", "type": "text", "required": "y"})
+    assert resp.status_code == 302
+    assert "“Name” is empty in 2 existing records" in page_text(admin_client.get(resp.headers["Location"]))
+    # nothing to tell when every record has a value, or the field is not required
+    resp = post_form(admin_client, "/admin/metamodel/types/supplier/fields/name/edit/", {"label": "Name", "type": "text"})
+    assert "is empty in" not in page_text(admin_client.get(resp.headers["Location"]))

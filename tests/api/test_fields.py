@@ -121,3 +121,19 @@ def test_reorder_fields_and_sections(api, supplier):
     assert err["details"] == {"order": ["nope"]}
     error(api.post("/api/v1/types/supplier/fields/order", json={"order": "name"}), 422)
     error(api.post("/api/v1/types/supplier/fields/order", json={"order": [], "extra": 1}), 422)
+
+
+def test_a_required_field_tells_how_many_records_have_no_value(api, supplier):
+    """Records that were there before a field became required keep their empty value: the answer says how many."""
+    for name in ("Acme", "Beta", "Gamma"):
+        create(api, "supplier", name=name, **({"score": 5} if name == "Acme" else {}))
+    body = ok(api.post("/api/v1/types/supplier/fields", json={"name": "code", "label": "Code", "type": "text",
+                                                               "required": True}), 201)
+    assert body["records_without_value"] == 3
+    body = ok(api.patch("/api/v1/types/supplier/fields/score", json={"required": True}))
+    assert body["records_without_value"] == 2
+    body = ok(api.post("/api/v1/types/supplier/fields", json={"name": "note", "label": "Note", "type": "text"}), 201)
+    assert "records_without_value" not in body
+    # being required applies to new records
+    err = error(api.post("/api/v1/records/supplier", json={"fields": {"name": "Delta", "score": 1}}), 422)
+    assert "code" in err["details"]

@@ -265,6 +265,10 @@ def common_components(spec: APISpec) -> None:
     field_schema["properties"]["type"] = {"type": "string", "enum": types}
     field_schema["properties"]["read_only"] = {"type": "boolean", "readOnly": True}
     field_schema["properties"]["deleted_at"] = {"type": ["string", "null"], "readOnly": True, "description": "in the trash"}
+    field_schema["properties"]["records_without_value"] = {
+        "type": ["integer", "null"], "readOnly": True,
+        "description": "in the answer to adding or changing a required field: how many records have no value "
+                       "in it yet (null: not countable for this caller)"}
     field_schema["required"] = ["name", "label", "type"]
     spec.components.schema("Field", field_schema)
     change_schema = deepcopy(field_schema)  # the field after a PATCH, with what a type change did to the data

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import jsonify
 from sqlalchemy import select
 
-from ..context import db_session
+from ..context import current_schema, db_session, record_store
 from ..errors import ValidationError
 from ..metamodel.service import MetamodelService, field_to_json, type_to_json
 from ..models import FieldModel, RecordTypeModel, iso_utc
@@ -30,6 +30,15 @@ def _field_json(fm: FieldModel) -> dict:
     out = field_to_json(fm)
     if fm.deleted_at is not None:
         out["deleted_at"] = iso_utc(fm.deleted_at)
+    return out
+
+
+def _changed_field_json(type_name: str, fm: FieldModel) -> dict:
+    """A field just added or changed; a required one also says how many records have no value in
+    it yet (``records_without_value``): being required applies to new records and to edits."""
+    out = _field_json(fm)
+    if fm.required:
+        out["records_without_value"] = record_store(current_schema(refresh=True)).count_empty(type_name, fm.name)
     return out
 
 
@@ -99,7 +108,7 @@ def list_fields(type_name: str):
 def add_field(type_name: str):
     fm = service().add_field(type_name, json_body())
     commit()
-    return jsonify(_field_json(fm)), 201
+    return jsonify(_changed_field_json(type_name, fm)), 201
 
 
 @bp.post("/types/<type_name>/fields/order")
@@ -129,7 +138,7 @@ def update_field(type_name: str, field_name: str):
     """Change a field; a type change converts the data (``"force": true`` clears what cannot convert)."""
     fm, report = service().update_field(type_name, field_name, json_body())
     commit()
-    out = _field_json(fm)
+    out = _changed_field_json(type_name, fm)
     out["conversion"] = report or None
     return jsonify(out)
 

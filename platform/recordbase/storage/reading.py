@@ -18,7 +18,7 @@ from typing import Any, Iterable, Optional
 from sqlalchemy import func, select
 
 from ..access import enforce
-from ..errors import NotFound
+from ..errors import FilterError, Forbidden, NotFound
 from ..metamodel.filters import CompiledFilter
 from ..metamodel.runtime import TypeDef
 from . import query as q
@@ -113,6 +113,15 @@ class ReadOperations:
         t = typedef.table
         stmt = select(func.count()).select_from(t).where(t.c.deleted_at.isnot(None) if trash else t.c.deleted_at.is_(None))
         return int(self.session.scalar(self._readable(stmt, typedef, filter, search)) or 0)
+
+    def count_empty(self, type_name: str, field_name: str) -> Optional[int]:
+        """How many live records have no value in a field (None when that cannot be asked: a field
+        type without ``is_empty``, records the caller may not read). Told when a field becomes
+        required: the records that were there before keep their empty value until edited."""
+        try:
+            return self.count(type_name, filter={"field": field_name, "op": "is_empty"})
+        except (FilterError, Forbidden):
+            return None
 
     def _readable(self, stmt: Any, typedef: TypeDef, filter: Any, search: Optional[str] = None) -> Any:
         """``stmt`` narrowed to the rows the caller may read (the policy's row condition), the filter

@@ -6,6 +6,7 @@ from typing import Any, Optional
 from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ...context import current_lang, current_schema, db_session, record_store
 from ...metamodel.fieldtypes import FieldDef, field_types
@@ -95,6 +96,8 @@ class FieldPages:
                     _res, error = run_change(lambda svc: svc.update_field(typedef.name, fd.name, payload))
                 if error is None:
                     flash(_("Field “%(label)s” was saved.", label=payload["label"]), "success")
+                    if payload.get("required"):
+                        _tell_empty_records(typedef.name, fd.name if fd else payload["name"], payload["label"])
                     return redirect(url_for(".fields", type_name=typedef.name))
                 show_errors(form, error)
         return self.render("recordbase/meta/field_form.html", form=form, typedef=typedef, field=fd,
@@ -137,3 +140,13 @@ class FieldPages:
         else:
             flash(error.message, "error")
         return redirect(url_for(".fields", type_name=type_name))
+
+
+def _tell_empty_records(type_name: str, field_name: str, label: str) -> None:
+    """A field that is now required, yet empty in records that were there before: say how many."""
+    empty = record_store(current_schema(refresh=True)).count_empty(type_name, field_name)
+    if empty:
+        flash(ngettext("“%(label)s” is empty in %(num)d existing record: it is required from now on, "
+                       "for new records and when that one is edited.",
+                       "“%(label)s” is empty in %(num)d existing records: it is required from now on, "
+                       "for new records and when those are edited.", empty, label=label), "warning")
