@@ -18,11 +18,13 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
 
 
 def normalize_url(url: str) -> str:
@@ -132,6 +134,21 @@ def _ping_after_idle(engine: Engine) -> None:
             dbapi_conn.rollback()
         except Exception as exc:  # noqa: BLE001 - any failure: this connection is not usable
             raise sa_exc.DisconnectionError(f"stale pooled connection: {exc}") from exc
+
+
+def first_read(session: Session, read: Callable[[], T]) -> T:
+    """Run a request's first statement, ``read``; if the pooled connection it met was dead (the
+    server restarted or dropped it within :data:`IDLE_PING_SECONDS` of its last use, so it was not
+    pinged), run it once more on a new connection. Nothing has happened in the session yet, so
+    nothing is lost: the request goes on instead of failing (SQLAlchemy has already discarded the
+    pool's other connections of the old server)."""
+    try:
+        return read()
+    except sa_exc.DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        session.rollback()
+        return read()
 
 
 #: the execution option that marks the connections of :func:`read_only_engine`

@@ -6,6 +6,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
 from .context import db_session
+from .db import first_read
 from .models import User
 
 csrf = CSRFProtect()
@@ -39,7 +40,8 @@ def load_session_user() -> None:
     uid = session.get("uid")
     if uid is None or request.path.startswith("/api/") or request.endpoint in DATABASE_FREE_ENDPOINTS:
         return
-    user = db_session().get(User, uid)
+    db = db_session()
+    user = first_read(db, lambda: db.get(User, uid))
     if user is not None and user.is_active and session.get("auth_version") == _auth_version(user):
         g.rb_user = user
     else:

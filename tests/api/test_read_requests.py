@@ -178,3 +178,36 @@ def test_a_list_page_reads_on_the_driver_only(app, api):
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     assert through_sqlalchemy == []
+
+
+def test_a_database_restart_fails_no_request(app, api, admin_client):
+    """The server drops every connection (a restart, a failover) moments after they were used, so
+    they are not pinged before reuse: the first statement of the next requests meets a dead one,
+    and is run again on a new connection (recordbase.db.first_read) instead of failing."""
+    engine = platform(app).engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a server that drops connections is PostgreSQL's case")
+    pids = set()
+
+    def note_pid(dbapi_conn, _record):
+        cur = dbapi_conn.cursor()
+        cur.execute("SELECT pg_backend_pid()")
+        pids.add(cur.fetchone()[0])
+        cur.close()
+        dbapi_conn.rollback()
+    engine.dispose()
+    event.listen(engine, "connect", note_pid)
+    try:
+        make_type(api, "supplier", SUPPLIER_FIELDS)
+        ok(api.post("/api/v1/records/supplier", json={"fields": {"name": "Acme"}}), 201)
+        assert admin_client.get("/admin/records/supplier/").status_code == 200
+        killer = make_engine(engine.url.render_as_string(hide_password=False))
+        with killer.connect() as conn:
+            for pid in pids:
+                conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        killer.dispose()
+        assert [r["fields"]["name"] for r in ok(api.get("/api/v1/records/supplier"))["records"]] == ["Acme"]
+        assert "Acme" in admin_client.get("/admin/records/supplier/").get_data(as_text=True)
+        ok(api.post("/api/v1/records/supplier", json={"fields": {"name": "Beta"}}), 201)
+    finally:
+        event.remove(engine, "connect", note_pid)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from ..access.cache import role_signature_column
 from ..auth import token_digest
 from ..context import db_session, note_schema_version
-from ..db import WRITE_ALLOWED, brief_lock_wait
+from ..db import WRITE_ALLOWED, brief_lock_wait, first_read
 from ..metamodel.runtime import version_column
 from ..models import ApiToken, User, utcnow
 from ..storage.driver_query import fetch_all
@@ -65,7 +65,7 @@ def sign_in_with_token(token: str) -> Optional["TokenInfo"]:
     which the request's schema and policy then need not read again. Both APIs (``/api/v1`` and the
     Airtable-compatible ``/v0``) sign their requests in with it."""
     session = db_session()
-    found = _token_lookup(session, token)
+    found = first_read(session, lambda: _token_lookup(session, token))
     if found is None:
         return None
     user, api_token, version, signature = found
