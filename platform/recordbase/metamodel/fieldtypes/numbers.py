@@ -5,7 +5,7 @@ import math
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from sqlalchemy import BigInteger, Float, Integer, Numeric
 
@@ -162,7 +162,12 @@ class NumberLike(FieldType):
     def form_field(self, field: FieldDef, ctx: FormContext):
         from wtforms import DecimalField
 
-        return DecimalField(**ctx.kwargs(field))
+        # (WTForms' DecimalField shows two places unless told: a form saved unchanged would round)
+        return DecimalField(places=self.form_places(field), **ctx.kwargs(field))
+
+    def form_places(self, field: FieldDef) -> Optional[int]:
+        """The decimal places the form shows a stored value with: None, every digit it has."""
+        return None
 
     def form_data(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
         return None if value is None else Decimal(str(value))
@@ -189,6 +194,9 @@ class FixedPoint(NumberLike):
 
     def precision(self, field: FieldDef) -> int:
         return int(field.options.get("precision", self.default_precision))
+
+    def form_places(self, field: FieldDef) -> Optional[int]:
+        return self.precision(field)
 
     def column_type(self, field: FieldDef):
         return Numeric(20, self.precision(field), asdecimal=True)
