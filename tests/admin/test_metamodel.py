@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from admin_helpers import create_record, create_type, field_errors, page_text, post_form
 
@@ -118,7 +119,9 @@ def test_edit_a_field_and_change_its_type(app, admin_client, sessions):
     assert 'value="Code"' in page and 'name="name"' not in page  # the API name cannot change
     resp = post_form(admin_client, url, {"label": "Number", "label_zh": "编号", "type": "number", "show_in_list": "y"})
     assert resp.status_code == 200
-    assert any("cannot be converted" in e for e in field_errors(page_text(resp), "type"))
+    [message] = field_errors(page_text(resp), "type")
+    assert "1 value cannot be converted (#2: twelve)" in message and "tick “Apply the change" in message
+    assert '"force"' not in message  # (the API's word; here it is a checkbox)
     assert schema(app).get("supplier").field("code").field_type == "text"
     resp = post_form(admin_client, url, {"label": "Number", "label_zh": "编号", "type": "number", "show_in_list": "y",
                                          "force": "y"})
@@ -209,3 +212,29 @@ def test_making_a_field_required_tells_how_many_records_lack_a_value(app, admin_
     # nothing to tell when every record has a value, or the field is not required
     resp = post_form(admin_client, "/admin/metamodel/types/supplier/fields/name/edit/", {"label": "Name", "type": "text"})
     assert "is empty in" not in page_text(admin_client.get(resp.headers["Location"]))
+
+
+def test_fewer_decimal_places_round_only_when_asked(app, admin_client, sessions):
+    create_type(sessions, {"name": "contract", "label": "Contract",
+                           "fields": [{"name": "rate", "label": "Rate", "type": "decimal", "options": {"precision": 3}}]})
+    for rate in ("1.235", "2.5", ""):
+        create_record(admin_client, "contract", {"rate": rate})
+    url = "/admin/metamodel/types/contract/fields/rate/edit/"
+    resp = post_form(admin_client, url, {"label": "Rate", "type": "decimal", "opt_precision": "1"})
+    assert resp.status_code == 200
+    [message] = field_errors(page_text(resp), "type")
+    assert "1 value would not be kept as it is (#1: 1.235 → 1.2)" in message
+    assert schema(app).get("contract").field("rate").options == {"precision": 3}
+    with platform(app).sessions() as s:
+        from recordbase.storage import RecordStore
+        store = RecordStore(s, load_schema(s, read_version(s)))
+        assert [r.values["rate"] for r in store.list("contract").records][:2] == [Decimal("1.235"), Decimal("2.500")]
+    resp = post_form(admin_client, url, {"label": "Rate", "type": "decimal", "opt_precision": "1", "force": "y"})
+    assert resp.status_code == 302
+    with platform(app).sessions() as s:
+        from recordbase.storage import RecordStore
+        store = RecordStore(s, load_schema(s, read_version(s)))
+        assert [r.values["rate"] for r in store.list("contract").records] == [Decimal("1.2"), Decimal("2.5"), None]
+    # more places keep every value: nothing to ask
+    resp = post_form(admin_client, url, {"label": "Rate", "type": "decimal", "opt_precision": "4"})
+    assert resp.status_code == 302

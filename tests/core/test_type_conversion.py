@@ -109,9 +109,9 @@ def test_decimal_precision_change(core):
     got = values(core, ids)
     assert got == [Decimal("1.2500"), Decimal("2.5000"), Decimal("-0.0500"), None]
     assert [v.as_tuple().exponent for v in got[:3]] == [-4, -4, -4]
-    change(core, {"options": {"precision": 1}})
+    change(core, {"options": {"precision": 1}, "force": True})  # (rounding is asked for: see below)
     assert values(core, ids) == [Decimal("1.3"), Decimal("2.5"), Decimal("-0.1"), None]   # half up
-    change(core, {"options": {"precision": 0}})
+    change(core, {"options": {"precision": 0}, "force": True})
     assert values(core, ids) == [Decimal("1"), Decimal("3"), Decimal("0"), None]
 
 
@@ -178,3 +178,17 @@ def test_conversion_to_unique_with_duplicates_is_refused(core):
     assert exc.value.status == 409
     assert core.version() == before
     assert values(core, ids) == ["1", "1.0", "2"]
+
+
+def test_fewer_decimal_places_are_refused_unless_forced(core):
+    ids = make(core, {"type": "decimal", "options": {"precision": 3}}, ["1.235", "2.500", "-0.125", None])
+    with pytest.raises(RecordbaseError) as caught:
+        change(core, {"options": {"precision": 2}})
+    err = caught.value
+    assert err.code == "conversion_refused" and err.details["changes_values"] is True
+    assert err.details["record_ids"] == [ids[0], ids[2]] and err.details["count"] == 2
+    assert err.details["samples"][0] == {"id": ids[0], "value": "1.235", "becomes": "1.24"}
+    assert values(core, ids) == [Decimal("1.235"), Decimal("2.500"), Decimal("-0.125"), None]  # untouched
+    report = change(core, {"options": {"precision": 2}, "force": True})
+    assert report["changed"] == [ids[0], ids[2]] and report["cleared"] == []
+    assert values(core, ids) == [Decimal("1.24"), Decimal("2.50"), Decimal("-0.13"), None]

@@ -4,7 +4,9 @@ Values are read, converted (old type's output -> new type's parser), and only
 then is the column replaced and the converted values written back, all inside
 the caller's transaction. Values that cannot convert are reported by record
 id and the change is refused unless ``force`` is given, in which case those
-values (and only those) are cleared.
+values (and only those) are cleared. A change that keeps the type but not every
+value as it was (fewer decimal places: 1.235 would become 1.24) is refused the
+same way, listing the values that would change; ``force`` accepts the change.
 """
 from __future__ import annotations
 
@@ -47,6 +49,8 @@ def convert_column(session: Session, ddl, type_id: int, before: FieldDef, after:
     rows = session.execute(select(old.c.id, old.c[before.column_name]).order_by(old.c.id)).all()
     converted: list[dict] = []
     failures: list[dict] = []
+    changes: list[dict] = []  # same type, value not kept as it was
+    same_type = before.field_type == after.field_type
     for rid, raw in rows:
         value = before.ftype.from_db(raw, before)
         try:
@@ -54,13 +58,25 @@ def convert_column(session: Session, ddl, type_id: int, before: FieldDef, after:
         except ValueError as exc:
             failures.append({"id": rid, "value": before.ftype.format(value, before, ctx), "error": str(exc)})
             new = None
+        else:
+            if same_type and after.ftype.to_json(new, after, ctx) != before.ftype.to_json(value, before, ctx):
+                changes.append({"id": rid, "value": before.ftype.format(value, before, ctx),
+                                "becomes": after.ftype.format(new, after, ctx)})
         converted.append({"rid": rid, "v": after.ftype.to_db(new, after) if new not in (None, []) else None})
     if failures and not force:
         raise RecordbaseError(
-            f"{len(failures)} value(s) cannot be converted from {before.field_type} to {after.field_type}; "
-            "fix them or pass \"force\": true to clear them",
+            f"{len(failures)} value(s) cannot be converted from {before.field_type} to {after.field_type}: "
+            "fix them, or force the change (\"force\": true) to clear them",
             {"record_ids": [f["id"] for f in failures][:MAX_REPORTED], "count": len(failures),
              "samples": failures[:20]},
+            code="conversion_refused")
+    if changes and not force:
+        sample = ", ".join(f"{c['value']} → {c['becomes']}" for c in changes[:3])
+        raise RecordbaseError(
+            f"{len(changes)} value(s) would not be kept as they are ({sample}): "
+            "force the change (\"force\": true) to accept it",
+            {"record_ids": [c["id"] for c in changes][:MAX_REPORTED], "count": len(changes),
+             "samples": changes[:20], "changes_values": True},
             code="conversion_refused")
     ddl.replace_column(type_id, before, after)
     new_table = _table(type_id, after)
@@ -68,4 +84,4 @@ def convert_column(session: Session, ddl, type_id: int, before: FieldDef, after:
     if values:
         session.execute(new_table.update().where(new_table.c.id == bindparam("rid"))
                         .values({after.column_name: bindparam("v")}), values)
-    return {"converted": len(values), "cleared": [f["id"] for f in failures]}
+    return {"converted": len(values), "cleared": [f["id"] for f in failures], "changed": [c["id"] for c in changes]}

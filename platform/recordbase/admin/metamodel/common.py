@@ -4,6 +4,8 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 from flask import abort, flash
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ...context import current_schema, db_session
 from ...errors import RecordbaseError
@@ -40,12 +42,12 @@ def _add(form: Any, name: str, message: str) -> None:
 
 def show_errors(form: Any, exc: RecordbaseError, aliases: Optional[dict] = None) -> None:
     """Flash the error, and put each of its details beside the input it concerns."""
-    flash(exc.message, "error")
     details = exc.details if isinstance(exc.details, dict) else {}
     if exc.code == "conversion_refused" and "type" in form:
-        ids = ", ".join(str(i) for i in details.get("record_ids", [])[:20])
-        _add(form, "type", f"{exc.message} (records: {ids})")
+        _add(form, "type", _refused_conversion(details))
+        flash(_("The field was not changed: see the message beside its type."), "error")
         return
+    flash(exc.message, "error")
     for key, messages in details.items():
         msgs = messages if isinstance(messages, list) else [messages]
         if key == "options" and "options_json" in form:
@@ -58,3 +60,24 @@ def show_errors(form: Any, exc: RecordbaseError, aliases: Optional[dict] = None)
         if name in form:
             for m in msgs:
                 _add(form, name, str(m))
+
+
+def _refused_conversion(details: dict) -> str:
+    """A refused type (or storage) change in the admin's words: what would happen to which records,
+    and the checkbox that makes it happen."""
+    samples = details.get("samples") or []
+    count = int(details.get("count") or len(samples))
+    if details.get("changes_values"):
+        shown = "; ".join(f"#{c['id']}: {c['value']} → {c['becomes']}" for c in samples[:5])
+        text = ngettext("%(num)d value would not be kept as it is (%(values)s). Tick “Apply the change even if "
+                        "some values cannot be kept as they are” to change it.",
+                        "%(num)d values would not be kept as they are (%(values)s). Tick “Apply the change even "
+                        "if some values cannot be kept as they are” to change them.", count, values=shown)
+    else:
+        shown = "; ".join(f"#{c['id']}: {c['value']}" for c in samples[:5])
+        text = ngettext("%(num)d value cannot be converted (%(values)s). Correct it first, or tick “Apply the "
+                        "change even if some values cannot be kept as they are” to clear it.",
+                        "%(num)d values cannot be converted (%(values)s). Correct them first, or tick “Apply "
+                        "the change even if some values cannot be kept as they are” to clear them.",
+                        count, values=shown)
+    return text + (" …" if count > 5 else "")

@@ -77,7 +77,8 @@ def field_form_class(ftype: FieldType, lang: str, record_types: list[tuple[str, 
     attrs["section"] = StringField(_l("Form section"), validators=_optional())
     attrs.update(option_inputs(ftype, record_types))
     if editing:
-        attrs["force"] = BooleanField(_l("Change the type even if some values cannot be converted (they are cleared)"))
+        attrs["force"] = BooleanField(_l("Apply the change even if some values cannot be kept as they are "
+                                         "(those that cannot be converted are cleared; extra decimals are rounded)"))
     return type(f"FieldForm_{ftype.name}", (AdminForm,), attrs)
 
 
