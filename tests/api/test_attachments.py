@@ -106,3 +106,31 @@ def test_download_unknown_or_malformed_key_is_404(api, doc_type):
 def test_read_only_token_cannot_upload(api, read_only_api, doc_type):
     resp = upload(read_only_api, "/api/v1/attachments", (b"x", "a.txt", "text/plain"), type="doc", field="files")
     error(resp, 403, "forbidden")
+
+
+def test_a_download_needs_the_right_to_read_what_holds_the_file(app, api, other_api, doc_type):
+    """The link alone is not enough: a token that may not read the record type gets the 404 of a
+    key that does not exist; an upload not yet on a record is its uploader's alone."""
+    make_type(api, "note", [{"name": "title", "label": "Title", "type": "text"}])
+    rec = create(api, "doc", title="Contract")
+    body = ok(upload(api, f"/api/v1/records/doc/{rec['id']}/attachments/files",
+                     (b"%PDF-1.4 secret", "secret.pdf", "application/pdf"), version="1"), 201)
+    url = body["attachments"][0]["url"]
+    assert other_api.get(url).status_code == 200  # another user who may read docs
+    scoped = {}
+    for types in (["note"], ["doc"]):
+        made = ok(api.post("/api/v1/tokens", json={"name": f"only {types[0]}", "types": types}), 201)
+        scoped[types[0]] = type(api)(app.test_client(), made["token"])
+    error(scoped["note"].get(url), 404, "not_found")
+    assert scoped["doc"].get(url).data == b"%PDF-1.4 secret"
+    # the record in the trash: still the record's file (its readers may restore it)
+    ok(api.delete(f"/api/v1/records/doc/{rec['id']}"))
+    assert api.get(url).status_code == 200
+    # uploaded, not yet on a record: only its uploader
+    pending = ok(upload(api, "/api/v1/attachments", (b"abc", "a.png", "image/png"), type="doc", field="scan"), 201)
+    pending_url = pending["attachments"][0]["url"]
+    assert api.get(pending_url).status_code == 200
+    error(other_api.get(pending_url), 404, "not_found")
+    # its field in the trash: gone with it
+    ok(api.delete("/api/v1/types/doc/fields/files"))
+    error(api.get(url), 404, "not_found")

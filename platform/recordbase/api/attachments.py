@@ -16,18 +16,23 @@ import re
 import secrets
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app, jsonify, request, send_file
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from ..context import current_user, db_session, record_store
-from ..errors import NotFound, RecordbaseError, ValidationError
+from ..access import enforce
+from ..errors import Forbidden, NotFound, RecordbaseError, ValidationError
 from ..metamodel.fieldtypes import FieldDef
 from ..metamodel.fieldtypes.files import DEFAULT_MAX_MB, allowed, max_bytes
 from ..metamodel.runtime import TypeDef
 from ..models import Attachment
 from .blueprint import bp, commit, version_value
+
+if TYPE_CHECKING:
+    from ..storage import RecordStore
 
 KEY_RE = re.compile(r"^[0-9a-f]{32}$")
 CHUNK = 64 * 1024
@@ -164,13 +169,39 @@ def attach_to_record(type_name: str, record_id: int, field_name: str):
 
 @bp.get("/attachments/<key>")
 def download_attachment(key: str):
-    if not KEY_RE.match(key):
-        raise NotFound("No such attachment", {"key": key})
-    row = db_session().scalars(select(Attachment).where(Attachment.key == key)).first()
-    path = file_path(key)
-    if row is None or not path.is_file():
-        raise NotFound("No such attachment", {"key": key})
-    resp = send_file(path, mimetype=row.content_type or "application/octet-stream", as_attachment=True,
+    return send_attachment(readable_attachment(record_store(), key))
+
+
+def readable_attachment(store: "RecordStore", key: str) -> Attachment:
+    """The stored upload ``key``, if the store's user may read it: they may read its field (the
+    type, the field's visibility, a token's types) and a record they may read holds it (in the
+    trash too); an upload not yet on any record, only its uploader. Anything else is the same 404
+    as a key that does not exist: a download link is not a key to the data."""
+    missing = NotFound("No such attachment", {"key": key})
+    row = store.session.scalars(select(Attachment).where(Attachment.key == key)).first() if KEY_RE.match(key) else None
+    if row is None or not file_path(key).is_file():
+        raise missing
+    found = next(((td, f) for td in store.schema.types.values() for f in td.fields if f.id == row.field_id), None)
+    if found is None:  # its field (or type) is in the trash or gone
+        raise missing
+    typedef, field = found
+    try:
+        enforce.require(store, "read", typedef.name)
+    except Forbidden:
+        raise missing from None
+    if enforce.visible(store, typedef).field(field.name) is None:
+        raise missing
+    t = typedef.table
+    holder = select(t.c.id).where(t.c[field.column_name].contains(f'"{key}"', autoescape=True)).limit(1)
+    if store.session.scalar(store._readable(holder, typedef, None)) is None \
+            and not (row.created_by is not None and row.created_by == store.user_id):
+        raise missing
+    return row
+
+
+def send_attachment(row: Attachment):
+    """The file as a download (never shown inline: an uploaded page or image cannot run here)."""
+    resp = send_file(file_path(row.key), mimetype=row.content_type or "application/octet-stream", as_attachment=True,
                      download_name=row.filename, max_age=0, conditional=True)
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -15,7 +15,7 @@ import io
 from datetime import datetime
 from typing import Any, Optional
 
-from flask import Response, abort, flash, redirect, request
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
@@ -23,11 +23,12 @@ from flask_admin.helpers import get_form_data, is_form_submitted
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from markupsafe import Markup
 from werkzeug.utils import secure_filename
 
 from ...access import current_policy
 from ...context import current_lang, db_session
-from ...errors import RecordbaseError, ValidationError, VersionConflict
+from ...errors import NotFound, RecordbaseError, ValidationError, VersionConflict
 from ...metamodel.runtime import RuntimeSchema, TypeDef, has_own_column
 from ...storage.query import search_condition
 from ..access import SignedInOnly
@@ -51,6 +52,13 @@ class RequestSession:
 
 def _text(view: "RecordModelView", context: Any, model: Any, name: str) -> str:
     return presenter(view.typedef).text(model, name)
+
+
+def _files(view: "RecordModelView", context: Any, model: Any, name: str) -> Markup:
+    """An attachment cell: each file's name, a link to download it."""
+    files = presenter(view.typedef).value(model, name) or []
+    return Markup(", ").join(Markup('<a href="{}">{}</a>').format(
+        url_for("records.file_view", type_name=view.typedef.name, key=f["key"]), f["name"]) for f in files)
 
 
 def _export_text(view: "RecordModelView", context: Any, model: Any, name: str) -> str:
@@ -105,7 +113,8 @@ class RecordModelView(SignedInOnly, ModelView):
         self.column_labels = {f.name: f.display_label(lang) for f in typedef.fields}
         self.column_labels.update({n: system_label(n, lang) for n in ("id", *SYSTEM_COLUMNS)})
         names = list(dict.fromkeys(self.column_list + self.column_details_list + self.column_export_list))
-        self.column_formatters = {n: _text for n in names}
+        self.column_formatters = {n: _files if (f := typedef.field(n)) is not None and f.field_type == "attachment"
+                                  else _text for n in names}
         self.column_formatters_export = {n: _export_text for n in names}
         self.column_sortable_list = self._sortables(schema.mapped_class(typedef), listed)
         self.column_searchable_list = [f.name for f in typedef.fields if f.ftype.searchable and has_own_column(f)]
@@ -233,6 +242,7 @@ class RecordModelView(SignedInOnly, ModelView):
             data[rf.VERSION_FIELD] = str(record.version)
         form = cls(get_form_data(), **data)
         rf.keep_current_links(self.typedef, form, values)
+        rf.show_current_files(self.typedef, form, values)
         form._obj = obj
         form._validated_ruleset = True
         return form
@@ -297,6 +307,16 @@ class RecordModelView(SignedInOnly, ModelView):
         if model is None:
             return self.get_one(record.id) or True
         return True
+
+    @expose("/file/<key>")
+    def file_view(self, key: str) -> Any:
+        """A file of an attachment field, as the API's download gives it and to the same people."""
+        from ...api.attachments import readable_attachment, send_attachment
+
+        try:
+            return send_attachment(readable_attachment(request_store(), key))
+        except NotFound:
+            abort(404)
 
     @staticmethod
     def _failed(session: Any, uploads: Any) -> None:

@@ -181,6 +181,24 @@ def keep_current_links(typedef: TypeDef, form: Any, values: dict) -> None:
             form[name].choices = list(form[name].choices) + [(str(i), p.title(target, i)) for i in missing]
 
 
+def show_current_files(typedef: TypeDef, form: Any, values: dict) -> None:
+    """Beside each attachment input of an edit form, the files the record already has (links to
+    them): a new upload is added to them."""
+    from flask import url_for
+
+    for f in typedef.fields:
+        name = input_name(f)
+        if f.field_type != "attachment" or name not in form:
+            continue
+        files = values.get(f.name) or []
+        if files:
+            links = Markup(", ").join(Markup('<a href="{}">{}</a>').format(
+                url_for("records.file_view", type_name=typedef.name, key=v["key"]), v["name"]) for v in files)
+            help_text = form[name].description
+            form[name].description = Markup("{}: {}{}").format(
+                _("Current files (uploads are added to them)"), links, Markup("<br>") + help_text if help_text else "")
+
+
 def form_values(typedef: TypeDef, form: Any) -> dict:
     """The input for the record store: each writable field on the form, as WTForms read it."""
     values = {}
