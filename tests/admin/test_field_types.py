@@ -102,6 +102,11 @@ def test_rejected_upload_is_not_kept(app, admin_client, sessions):
     resp = post_form(admin_client, "/admin/records/doc/new/", {"title": "x", "scan": (io.BytesIO(b"x"), "a.exe")},
                      content_type="multipart/form-data")
     assert resp.status_code == 200 and "not an allowed file type" in page_text(resp)
+    # with an empty required title too: both in the same submit
+    resp = post_form(admin_client, "/admin/records/doc/new/", {"title": "", "scan": (io.BytesIO(b"x"), "a.exe")},
+                     content_type="multipart/form-data")
+    page = page_text(resp)
+    assert field_errors(page, "title") and field_errors(page, "scan") == ["'a.exe' is not an allowed file type"]
     # the file is fine but another field is not: the file written for this request is removed
     resp = post_form(admin_client, "/admin/records/doc/new/",
                      {"title": "x", "mail": "not-an-email", "scan": (io.BytesIO(b"%PDF"), "a.pdf")},

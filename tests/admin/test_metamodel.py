@@ -90,6 +90,20 @@ def test_errors_show_beside_the_inputs(app, admin_client, sessions):
     assert schema(app).get("supplier").fields == ()  # nothing half-written
 
 
+def test_the_api_name_is_judged_with_the_other_inputs(app, admin_client, sessions, switch_language):
+    """A bad API name is shown in the same submit as an empty label, not after it is fixed."""
+    resp = post_form(admin_client, "/admin/metamodel/types/new/", {"name": "Bad Name", "label": ""})
+    page = page_text(resp)
+    assert field_errors(page, "label") and field_errors(page, "name") == [
+        "Use lowercase letters, digits and _, starting with a letter."]
+    create_type(sessions, {"name": "supplier", "label": "Supplier"})
+    switch_language(admin_client, "zh")
+    resp = new_field(admin_client, "supplier", {"name": "version", "label": "", "type": "text"})
+    page = page_text(resp)
+    assert field_errors(page, "label") and field_errors(page, "name") == ["“version”是保留名称。"]
+    assert schema(app).get("supplier").fields == ()
+
+
 def test_options_follow_the_field_type(app, admin_client, sessions):
     create_type(sessions, {"name": "supplier", "label": "Supplier"})
     page = page_text(admin_client.get("/admin/metamodel/types/supplier/fields/new/?type=currency"))

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Optional
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField, validators
 
 from ...metamodel.fieldtypes import FieldType, field_types
+from ...metamodel.fieldtypes.base import API_NAME_PATTERN
+from ...metamodel.payloads import RESERVED_NAMES
 from ...metamodel.runtime import TypeDef
 from ..forms import AdminForm
 from .options import option_inputs
@@ -19,8 +23,20 @@ def _optional(max_length: int = 255) -> list:
     return [validators.Optional(), validators.Length(max=max_length)]
 
 
+def _api_name(_form: Any, field: Any) -> None:
+    """The API name rules of the metamodel, judged with the other inputs (not after them, on save)."""
+    name = (field.data or "").strip()
+    if not re.match(API_NAME_PATTERN, name):
+        raise validators.ValidationError(_("Use lowercase letters, digits and _, starting with a letter."))
+    if name in RESERVED_NAMES:
+        raise validators.ValidationError(_("“%(name)s” is a reserved name.", name=name))
+
+
+_API_NAME = [validators.InputRequired(), validators.Length(max=63), _api_name]
+
+
 class TypeForm(AdminForm):
-    name = StringField(_l("API name"), validators=[validators.InputRequired(), validators.Length(max=63)],
+    name = StringField(_l("API name"), validators=_API_NAME,
                        description=_l("Lowercase letters, digits and _; used in the API and URLs. It cannot change later."))
     label = StringField(_l("Label"), validators=[validators.InputRequired(), validators.Length(max=255)])
     label_zh = StringField(_l("Chinese label"), validators=_optional())
@@ -62,7 +78,7 @@ def field_form_class(ftype: FieldType, lang: str, record_types: list[tuple[str, 
     """The field form for a field of type ``ftype`` (its options inputs depend on the type)."""
     attrs: dict[str, Any] = {}
     if not editing:
-        attrs["name"] = StringField(_l("API name"), validators=[validators.InputRequired(), validators.Length(max=63)],
+        attrs["name"] = StringField(_l("API name"), validators=_API_NAME,
                                     description=_l("Lowercase letters, digits and _; it cannot change later."))
     attrs["label"] = StringField(_l("Label"), validators=[validators.InputRequired(), validators.Length(max=255)])
     attrs["label_zh"] = StringField(_l("Chinese label"), validators=_optional())

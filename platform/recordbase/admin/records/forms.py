@@ -257,10 +257,32 @@ def store_errors_beside(form: Any, typedef: TypeDef, lang: str) -> None:
     values = {}
     for f in typedef.writable_fields():
         name = input_name(f)
-        if name in form and f.field_type != "attachment" and not form[name].errors:
+        if name not in form or form[name].errors:
+            continue
+        if f.field_type == "attachment":  # the uploads' names and sizes (nothing is stored yet)
+            form[name].errors = list(form[name].errors or []) + _upload_problems(f, request.files.getlist(name))
+        else:
             values[f.name] = form[name].data
     try:
         request_store().clean(typedef, values, creating=False)  # (WTForms judged the required ones)
     except ValidationError as exc:
         if isinstance(exc.details, dict):
             apply_errors(form, typedef, {k: v for k, v in exc.details.items() if k in values}, lang)
+
+
+def _upload_problems(field: FieldDef, uploads: list) -> list[str]:
+    """What the attachment field would refuse in these uploads: a file type or size it does not take."""
+    from ...metamodel.fieldtypes.files import DEFAULT_MAX_MB, allowed, max_bytes
+
+    problems = []
+    for fs in uploads:
+        if not (fs and fs.filename):
+            continue
+        fs.stream.seek(0, 2)
+        size = fs.stream.tell()
+        fs.stream.seek(0)
+        if not allowed(field, fs.filename, fs.mimetype or ""):
+            problems.append(f"'{fs.filename}' is not an allowed file type")
+        elif size > max_bytes(field):
+            problems.append(f"'{fs.filename}' is larger than {field.options.get('max_size_mb', DEFAULT_MAX_MB)} MB")
+    return problems
