@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -87,6 +87,20 @@ class Counter(Base):
 
     field_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TrashedLink(Base):
+    """A link taken off its source record because its target went to the trash (``on_delete``:
+    unlink), kept so that restoring the target puts it back (see :mod:`recordbase.storage.trash`)."""
+
+    __tablename__ = "rb_trashed_link"
+    __table_args__ = (Index("ix_rb_trashed_link_target", "target_type_id", "target_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target_type_id: Mapped[int] = mapped_column(Integer)
+    target_id: Mapped[int] = mapped_column(Integer)
+    field_id: Mapped[int] = mapped_column(Integer)  # the link field (of the source's type)
+    source_id: Mapped[int] = mapped_column(Integer)
 
 
 class User(Base):

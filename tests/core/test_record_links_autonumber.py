@@ -97,7 +97,37 @@ def test_unlink_on_delete(core, linked):
     assert after.version == rec.version + 1   # the unlinked record changed: readers holding version 1 must reload
     with core.store() as st:
         st.restore("supplier", a)
-    assert core.values("contract", rec.id)["backup"] is None   # unlinking is not undone
+    back = core.get("contract", rec.id)   # the trash is undone whole: the links come back
+    assert back.values["backup"] == a and back.values["watchers"] == [b, a]  # (put back last)
+    assert back.version == after.version + 1
+
+
+def test_a_restore_puts_back_only_links_that_still_can_be(core, linked):
+    """Links put back by a restore: not on a record deleted for good since, not over a single link
+    set to another record since, not twice on a many-link that got it again; a purge forgets them."""
+    a, b, c = linked
+    one = core.create("contract", {"title": "one", "backup": a, "watchers": [a]}).id
+    two = core.create("contract", {"title": "two", "backup": a, "watchers": [a, b]}).id
+    gone = core.create("contract", {"title": "gone", "backup": a, "watchers": [a]}).id
+    with core.store() as st:
+        st.delete("supplier", a)
+        st.update("contract", two, {"backup": b})      # a new backup since
+        st.delete("contract", gone)
+        st.purge("contract", gone)
+    with core.store() as st:
+        st.restore("supplier", a)
+        st.update("contract", one, {"watchers": [a]})  # (already back: one link, not two)
+    assert core.values("contract", one)["backup"] == a and core.values("contract", one)["watchers"] == [a]
+    assert core.values("contract", two)["backup"] == b and core.values("contract", two)["watchers"] == [b, a]
+    # trashed and purged: nothing is kept for it
+    with core.store() as st:
+        st.delete("supplier", b)
+        st.purge("supplier", b)
+        from sqlalchemy import func, select
+
+        from recordbase.models import TrashedLink
+        assert st.session.scalar(select(func.count()).select_from(TrashedLink)) == 0
+    assert core.values("contract", two)["backup"] is None and core.values("contract", two)["watchers"] == [a]
 
 
 def test_purge_clears_links(core, linked):

@@ -3,18 +3,20 @@
 A mixin of :class:`~recordbase.storage.record_store.RecordStore` (kept apart to keep one module
 per concern): it uses the store's ``type``, ``get``, ``_check_unique``, ``recomputer``, ``emit``,
 ``session``, ``schema`` and ``user_id``. Deleting honours each incoming link's ``on_delete``
-(restrict by default, or unlink); purging removes the row and every link to it.
+(restrict by default, or unlink); the links it takes off are remembered (``rb_trashed_link``)
+and put back by a restore, on the records that still exist and whose single link has not been
+set to another record since. Purging removes the row, every link to it and that memory.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import and_, delete, exists, func, insert, literal, select, update
 
 from ..access import enforce
 from ..errors import Conflict, VersionConflict
 from ..metamodel.runtime import TypeDef, is_many_link
-from ..models import utcnow
+from ..models import TrashedLink, utcnow
 from .events import RecordDeleted, RecordRestored
 
 if TYPE_CHECKING:
@@ -60,9 +62,11 @@ class TrashOperations:
                 blockers.append({"type": src.name, "field": f.name, "count": n})
             elif is_many_link(f):
                 j = src.junctions[f.name]
+                self._remember_links(typedef, rid, f, select(j.c.source_id).where(j.c.target_id == rid))
                 self.session.execute(delete(j).where(j.c.target_id == rid))
             else:
                 col = st.c[f.column_name]
+                self._remember_links(typedef, rid, f, select(st.c.id).where(col == rid))
                 self.session.execute(update(st).where(col == rid).values(
                     {f.column_name: None, "version": st.c.version + 1, "updated_at": utcnow(), "updated_by": self.user_id}))
         if blockers:
@@ -81,12 +85,52 @@ class TrashOperations:
         self._check_unique(typedef, uniques, exclude_id=record.id)
         self.session.execute(update(t).where(t.c.id == record.id).values(
             deleted_at=None, version=record.version + 1, updated_at=utcnow(), updated_by=self.user_id))
+        self._put_links_back(typedef, record.id)
         restored = self.get(type_name, record.id)
         if self.recomputer.after_write(type_name, record.id, {}, dict(restored.values), None, exists_changed=True):
             restored = self.get(type_name, record.id)
         if self.emit(RecordRestored(type_name, record.id, self.user_id, {}, dict(restored.values))):
             restored = self.get(type_name, record.id)
         return restored
+
+    def _remember_links(self, typedef: TypeDef, rid: int, field: Any, sources: Any) -> None:
+        """Keep the links from ``sources`` (a SELECT of source ids) through ``field`` to the record
+        ``rid`` that is going to the trash, for :meth:`_put_links_back`."""
+        self.session.execute(insert(TrashedLink).from_select(
+            ["target_type_id", "target_id", "field_id", "source_id"],
+            select(literal(typedef.id), literal(rid), literal(field.id), sources.subquery().c[0])))
+
+    def _put_links_back(self, typedef: TypeDef, rid: int) -> None:
+        """The links the record's trashing took off, back on the source records still there (a single
+        link only where it is still empty); a link field gone since is skipped."""
+        memo = TrashedLink.__table__
+        kept = self.session.execute(select(memo.c.field_id, memo.c.source_id).where(
+            memo.c.target_type_id == typedef.id, memo.c.target_id == rid)).all()
+        fields = {f.id: (src, f) for src, f in self.schema.backlinks(typedef)}
+        for field_id, source_id in kept:
+            if field_id not in fields:
+                continue
+            src, f = fields[field_id]
+            st = src.table
+            if is_many_link(f):
+                j = src.junctions[f.name]
+                if self.session.scalar(select(st.c.id).where(st.c.id == source_id)) is None or \
+                        self.session.scalar(select(j.c.source_id).where(j.c.source_id == source_id,
+                                                                        j.c.target_id == rid)) is not None:
+                    continue
+                last = self.session.scalar(select(func.max(j.c.position)).where(j.c.source_id == source_id))
+                self.session.execute(insert(j).values(source_id=source_id, target_id=rid,
+                                                      position=0 if last is None else last + 1))
+            else:
+                col = st.c[f.column_name]
+                self.session.execute(update(st).where(st.c.id == source_id, col.is_(None)).values(
+                    {f.column_name: rid, "version": st.c.version + 1, "updated_at": utcnow(),
+                     "updated_by": self.user_id}))
+        self._forget_links(typedef, rid)
+
+    def _forget_links(self, typedef: TypeDef, rid: int) -> None:
+        memo = TrashedLink.__table__
+        self.session.execute(delete(memo).where(memo.c.target_type_id == typedef.id, memo.c.target_id == rid))
 
     @enforce.guarded
     def purge(self, type_name: str, record_id: Any) -> None:
@@ -106,4 +150,5 @@ class TrashOperations:
             else:
                 st = src.table
                 self.session.execute(update(st).where(st.c[f.column_name] == record.id).values({f.column_name: None}))
+        self._forget_links(typedef, record.id)
         self.session.execute(delete(typedef.table).where(typedef.table.c.id == record.id))
