@@ -154,6 +154,37 @@ def test_search_sort_filter_and_page_size(app, admin_client, supplier):
     assert 'page_size=100' in listing  # the page size choice is offered
 
 
+def test_link_filters_offer_the_targets_and_take_titles(app, admin_client, supplier, sessions):
+    """A link filter lists the target's records by title (or, for many, takes a typed title)."""
+    for name in ("Alpha", "Bravo"):
+        create_record(admin_client, "supplier", {"name": name})
+    create_type(sessions, {"name": "contract", "label": "Contract", "fields": [
+        {"name": "title", "label": "Title", "type": "text"},
+        {"name": "supplier", "label": "Supplier", "type": "link", "options": {"target": "supplier"}}]})
+    add_field(sessions, "contract", {"name": "backups", "label": "Backups", "type": "link",
+                                     "options": {"target": "supplier", "many": True}})
+    ids = {r.values["name"]: r.id for r in stored(app, "supplier")}
+    create_record(admin_client, "contract", {"title": "C1", "supplier": str(ids["Alpha"]),
+                                             "backups": [str(ids["Bravo"])]})
+    create_record(admin_client, "contract", {"title": "C2", "supplier": str(ids["Bravo"])})
+    listing = page_text(admin_client.get("/admin/records/contract/"))
+    import html
+    import json
+
+    data = json.loads(html.unescape(re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>',
+                                              listing, re.S).group(1)))
+    eq = next(i for i in data["Supplier"] if i["operation"] == "=")
+    assert eq["options"] == [[str(ids["Alpha"]), "Alpha"], [str(ids["Bravo"]), "Bravo"]]
+    page = page_text(admin_client.get(f"/admin/records/contract/?flt0_{eq['arg']}={ids['Bravo']}"))
+    assert "C2" in page and "C1" not in page
+    # a title typed where an id was asked for
+    contains = _filter_arg(listing, "Backups", "contains")
+    page = page_text(admin_client.get(f"/admin/records/contract/?flt0_{contains}=Bravo"))
+    assert "C1" in page and "C2" not in page
+    page = page_text(admin_client.get(f"/admin/records/contract/?flt0_{contains}=Nobody"))
+    assert "Invalid Filter Value" in page or "无效的过滤值" in page
+
+
 def _filter_arg(listing: str, label: str, operation: str) -> str:
     import html
     import json

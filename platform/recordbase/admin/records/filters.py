@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from flask import g
 from flask_admin.model.filters import BaseFilter
 
-from ...errors import FilterError
+from ...errors import FilterError, RecordbaseError
 from ...metamodel.fieldtypes import FieldDef
 from ...metamodel.filters import SYSTEM_PSEUDO_FIELDS, compile_filter
 from ...metamodel.fieldtypes.choices import ChoiceLike
@@ -53,9 +54,13 @@ class LanguageFilter(BaseFilter):
             return int(text)
         if arity == "list":
             items = [p.strip() for p in text.replace("，", ",").split(",") if p.strip()]
+            if self.field.field_type == "link":
+                return [_linked_id(self.field, i) for i in items]
             return [int(i) for i in items] if self.field.name == "id" else items
         if self.field.name == "id":
             return int(text)
+        if self.field.field_type == "link":
+            return _linked_id(self.field, text)
         return text
 
     def tree(self, value: Any) -> dict:
@@ -92,9 +97,51 @@ def build_filters(typedef: TypeDef, lang: str) -> list[LanguageFilter]:
             data_type = None
             if isinstance(ft, ChoiceLike) and arity == "value":
                 options = ft.form_choices(f, lang)
+            elif f.field_type == "link" and arity == "value":
+                options = _link_choices(f)  # (asked on each list page: the titles are data)
             elif arity == "list":
                 data_type = "select2-tags"
             elif arity == "value":
                 data_type = DATE_TYPES.get(f.field_type)
             out.append(LanguageFilter(typedef, f, op, name, lang, options=options, data_type=data_type))
     return out
+
+
+#: a link filter offers its target's records to choose from up to this many; beyond, a title or id is typed
+LINK_CHOICES = 300
+
+
+def _link_choices(field: FieldDef) -> Any:
+    """The target records of a link filter as (id, title) choices, for the request's user; None
+    (type a title or an id) when there are more than :data:`LINK_CHOICES`."""
+    def choices() -> Optional[list]:
+        memo = g.setdefault("_rb_link_choices", {})
+        target = field.options.get("target", "")
+        if target not in memo:
+            store = request_store()
+            try:
+                records = store.list(target, limit=LINK_CHOICES + 1).records
+            except RecordbaseError:  # (a target the user may not read: ids are typed)
+                records = [None] * (LINK_CHOICES + 1)
+            memo[target] = None if len(records) > LINK_CHOICES else sorted(
+                ((str(r.id), store.title(r)) for r in records), key=lambda c: c[1].casefold())
+        return memo[target]
+    return choices
+
+
+def _linked_id(field: FieldDef, text: str) -> int:
+    """A link filter's value: a record id, or the title of exactly one target record."""
+    if text.isdigit():
+        return int(text)
+    store = request_store()
+    try:
+        target = store.type(field.options.get("target", ""))
+        title = target.title_field
+        if title is None:
+            raise ValueError(f"'{text}' is not a record id")
+        found = store.list(target.name, filter={"field": title.name, "op": "eq", "value": text}, limit=2).records
+    except RecordbaseError as exc:
+        raise ValueError(exc.message) from None
+    if len(found) != 1:
+        raise ValueError(f"no single {target.name} record is titled '{text}'")
+    return found[0].id
