@@ -13,6 +13,8 @@ theme.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from typing import Optional
 
 from flask import Blueprint, Flask, request
@@ -29,8 +31,11 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
     # Our templates, found by name through the app's loader (Flask-Admin's own come from its blueprints).
     app.register_blueprint(Blueprint("recordbase_admin", __name__, template_folder="templates"))
     app.jinja_env.globals.setdefault("rb_lang", current_lang)
+    # translations_path: our additions to Flask-Admin's own "admin" catalogue (translations/*/admin.po,
+    # compiled with ours by recordbase.i18n), looked up before the one it ships
     admin = RecordbaseAdmin(app, name="Recordbase", url="/admin", index_view=HomeView(),
-                            theme=Bootstrap4Theme(base_template="recordbase/base.html"))
+                            theme=Bootstrap4Theme(base_template="recordbase/base.html"),
+                            translations_path=str(Path(app.instance_path) / "translations"))
     admin.add_view(RecordsView())
     admin.add_view(MetamodelView())
     from .access_views import register_access
