@@ -22,6 +22,20 @@ def lang_code(value: str | None) -> str:
     return "zh" if value and value.lower().startswith("zh") else "en"
 
 
+def translate(text: str, **params: object) -> str:
+    """A user-facing message (``%(name)s`` placeholders) in the request's language; English, as
+    written, outside a request of our app (the CLI, background jobs, the core's tests).
+
+    For the code below the web layer (field types' validation messages, say): they are shown by
+    the admin in the user's language, by the API in its caller's."""
+    try:
+        from flask_babel import gettext
+
+        return gettext(text, **params)
+    except (KeyError, RuntimeError):  # no app with Babel here
+        return text % params if params else text
+
+
 def select_lang() -> str:
     if session.get("lang") in LANGUAGES:
         return session["lang"]

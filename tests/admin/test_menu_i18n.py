@@ -102,3 +102,17 @@ def test_flask_admins_own_messages_are_chinese_too(app, admin_client, sessions, 
     assert "每页 50 条" in listing and "每页 100 条" in listing and "50 items" not in listing
     switch_language(admin_client, "en")
     assert "50 items" in page_text(admin_client.get("/admin/records/supplier/"))
+
+
+def test_field_value_errors_are_in_the_users_language(app, admin_client, sessions, switch_language):
+    """The field types' messages (recordbase.i18n.translate) follow the page's language."""
+    create_type(sessions, {"name": "supplier", "label": "Supplier", "fields": [
+        {"name": "name", "label": "Name", "type": "text", "required": True},
+        {"name": "mail", "label": "Mail", "type": "email"},
+        {"name": "stars", "label": "Stars", "type": "rating"}]})
+    switch_language(admin_client, "zh")
+    page = page_text(post_form(admin_client, "/admin/records/supplier/new/", {"name": "", "mail": "bad", "stars": "9"}))
+    assert "“bad”不是有效的电子邮箱地址" in page and "必须是 0 到 5 之间的整数" in page
+    switch_language(admin_client, "en")
+    page = page_text(post_form(admin_client, "/admin/records/supplier/new/", {"name": "", "mail": "bad", "stars": "9"}))
+    assert "&#39;bad&#39; is not a valid email address" in page and "must be a whole number from 0 to 5" in page

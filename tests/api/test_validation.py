@@ -160,3 +160,20 @@ def test_a_search_or_filter_with_nul_is_answered(api, supplier):
     flt = json.dumps({"field": "name", "op": "eq", "value": "Ac\u0000me"})
     resp = api.get("/api/v1/records/supplier", query_string={"filter": flt})
     assert resp.status_code in (400, 422) and "NUL" in resp.get_data(as_text=True)
+
+
+def test_value_messages_follow_the_callers_language(api, supplier, sessions):
+    """The details name the problem in the token user's language (their locale, as in the admin);
+    the error code and the field names stay as they are."""
+    from sqlalchemy import update
+
+    from recordbase.models import User
+
+    body = {"fields": dict(VALID, email="not-an-email")}
+    en = error(api.post("/api/v1/records/supplier", json=body), 422, "validation_error")
+    assert en["details"]["email"] == ["'not-an-email' is not a valid email address"]
+    with sessions.begin() as s:
+        s.execute(update(User).values(locale="zh"))
+    zh = error(api.post("/api/v1/records/supplier", json=body), 422, "validation_error")
+    assert zh["details"]["email"] == ["“not-an-email”不是有效的电子邮箱地址"]
+    assert count(api, "supplier") == 0

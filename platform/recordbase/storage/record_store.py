@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from ..i18n import translate as _
 from ..errors import ValidationError, VersionConflict
 from ..metamodel.fieldtypes import FieldDef, ValueContext
 from ..metamodel.filters import CompiledFilter, compile_filter
@@ -191,7 +192,7 @@ class RecordStore(ReadOperations, TrashOperations):
                 stmt = stmt.where(t.c.id != exclude_id)
             other = self.session.scalar(stmt.limit(1))
             if other is not None:
-                problems[name] = [f"must be unique: record {other} already has this value"]
+                problems[name] = [_("must be unique: record %(id)s already has this value", id=other)]
         if problems:
             raise ValidationError("Duplicate value for " + ", ".join(problems), problems)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..i18n import translate as _
 from ..errors import ValidationError
 from ..metamodel.fieldtypes import FieldDef
 from ..metamodel.fieldtypes.base import FieldType
@@ -108,9 +109,10 @@ class WritePlan:
         for name, raw in values.items():
             clean = cleaners.get(name)
             if clean is None:
-                problems.setdefault(name, []).append(f"unknown field (record type '{typedef.name}' has no field '{name}')")
+                problems.setdefault(name, []).append(_("unknown field (record type '%(type)s' has no field '%(field)s')",
+                                                       type=typedef.name, field=name))
             elif clean is _READ_ONLY:
-                problems.setdefault(name, []).append("is read-only")
+                problems.setdefault(name, []).append(_("is read-only"))
             else:
                 try:
                     cleaned[name] = clean(raw)
@@ -121,11 +123,11 @@ class WritePlan:
                 try:
                     cleaned[f.name] = f.ftype.default_value(f, self.ctx)
                 except ValueError as exc:
-                    problems.setdefault(f.name, []).append(f"default: {exc}")
+                    problems.setdefault(f.name, []).append(_("default: %(problem)s", problem=exc))
             if f.required and f.name not in problems:
                 present = f.name in cleaned
                 if (creating or present) and (not present or cleaned[f.name] in (None, "", [])):
-                    problems.setdefault(f.name, []).append("is required")
+                    problems.setdefault(f.name, []).append(_("is required"))
         if problems:
             first = next(iter(problems.items()))
             raise ValidationError(f"Invalid {typedef.name}: {first[0]}: {first[1][0]}"

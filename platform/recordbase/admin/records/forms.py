@@ -282,7 +282,8 @@ def _upload_problems(field: FieldDef, uploads: list) -> list[str]:
         size = fs.stream.tell()
         fs.stream.seek(0)
         if not allowed(field, fs.filename, fs.mimetype or ""):
-            problems.append(f"'{fs.filename}' is not an allowed file type")
+            problems.append(_("'%(name)s' is not an allowed file type", name=fs.filename))
         elif size > max_bytes(field):
-            problems.append(f"'{fs.filename}' is larger than {field.options.get('max_size_mb', DEFAULT_MAX_MB)} MB")
+            problems.append(_("'%(name)s' is larger than %(size)s MB", name=fs.filename,
+                              size=field.options.get("max_size_mb", DEFAULT_MAX_MB)))
     return problems

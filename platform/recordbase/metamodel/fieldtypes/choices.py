@@ -6,6 +6,7 @@ from typing import Any, Callable
 
 from sqlalchemy import Boolean, String, Text, not_, or_
 
+from ...i18n import translate as _
 from .base import FieldDef, FieldType, FormContext, ValueContext, register
 
 
@@ -59,10 +60,10 @@ class ChoiceLike(FieldType):
 
     def match_choice(self, raw: Any, field: FieldDef) -> str:
         if not isinstance(raw, str):
-            raise ValueError("must be one of the choices (a text value)")
+            raise ValueError(_("must be one of the choices (a text value)"))
         text = unicodedata.normalize("NFKC", raw).strip()
         if not text:  # never matches a choice (nor a choice's missing label)
-            raise ValueError("must be one of the choices, not empty")
+            raise ValueError(_("must be one of the choices, not empty"))
         choices = normalize_choices(field.options)
         for c in choices:
             if c["value"] == text:
@@ -72,7 +73,7 @@ class ChoiceLike(FieldType):
             if low in {c["value"].casefold(), (c["label"] or "").casefold(), (c["label_zh"] or "").casefold()}:
                 return c["value"]
         allowed = ", ".join(c["value"] for c in choices[:20])
-        raise ValueError(f"'{raw}' is not one of the choices ({allowed})")
+        raise ValueError(_("'%(value)s' is not one of the choices (%(choices)s)", value=raw, choices=allowed))
 
     def label_of(self, value: str, field: FieldDef, lang: str) -> str:
         for c in normalize_choices(field.options):
@@ -114,7 +115,7 @@ class BooleanType(FieldType):
                 return True
             if word in FALSE_WORDS:
                 return False
-        raise ValueError(f"'{value}' is not true or false")
+        raise ValueError(_("'%(value)s' is not true or false", value=value))
 
     def cleaner(self, field: FieldDef, ctx: ValueContext) -> Callable[[Any], Any]:
         if self._overrides(("clean", BooleanType), ("clean_value", BooleanType)):
@@ -246,7 +247,7 @@ class MultiSelectType(ChoiceLike):
         elif isinstance(value, (list, tuple)):
             items = list(value)
         else:
-            raise ValueError("must be a list of choices")
+            raise ValueError(_("must be a list of choices"))
         out: list[str] = []
         for item in items:
             v = self.match_choice(item, field)

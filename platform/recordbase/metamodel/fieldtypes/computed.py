@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, ClassVar, Optional
 
+from ...i18n import translate as _
 from .base import FieldDef, FieldType, FormContext, ValueContext, get_field_type, register
 
 RESULT_TYPES = ("number", "text", "boolean", "date", "datetime")
@@ -79,7 +80,7 @@ class ComputedType(FieldType):
         return result.clean(value, field, ValueContext())
 
     def clean(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
-        raise ValueError("is computed and cannot be written")
+        raise ValueError(_("is computed and cannot be written"))
 
     def form_field(self, field: FieldDef, ctx: FormContext):
         from wtforms import StringField

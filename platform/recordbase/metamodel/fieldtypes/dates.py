@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, DateTime
 
+from ...i18n import translate as _
 from .base import FieldDef, FieldType, FormContext, ValueContext, register
 
 DATE_OPERATORS = ("eq", "neq", "lt", "lte", "gt", "gte", "before", "after",
@@ -21,11 +22,11 @@ def parse_date_text(text: str) -> date:
     s = unicodedata.normalize("NFKC", text).strip()
     m = DATE_RE.match(s)
     if not m:
-        raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD)")
+        raise ValueError(_("'%(value)s' is not a date (use YYYY-MM-DD)", value=text))
     try:
         return date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
-        raise ValueError(f"'{text}' is not a real date") from None
+        raise ValueError(_("'%(value)s' is not a real date", value=text)) from None
 
 
 def _date_of_midnight(text: str) -> date:
@@ -37,10 +38,10 @@ def _date_of_midnight(text: str) -> date:
     try:
         dt = datetime.fromisoformat(s.replace("/", "-"))
     except ValueError:
-        raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD)") from None
+        raise ValueError(_("'%(value)s' is not a date (use YYYY-MM-DD)", value=text)) from None
     if dt.time() != time(0):
-        raise ValueError(f"'{text}' has a time of day, and a date field holds a date only: "
-                         f"send {dt.date().isoformat()}, or use a date and time field")
+        raise ValueError(_("'%(value)s' has a time of day, and a date field holds a date only: send %(date)s, "
+                           "or use a date and time field", value=text, date=dt.date().isoformat()))
     return dt.date()
 
 
@@ -64,7 +65,7 @@ class DateType(FieldType):
             if "T" in text or (len(text) > 10 and ":" in text):
                 return _date_of_midnight(value)
             return parse_date_text(text)
-        raise ValueError("must be a date written YYYY-MM-DD")
+        raise ValueError(_("must be a date written YYYY-MM-DD"))
 
     def cleaner(self, field: FieldDef, ctx: ValueContext) -> Callable[[Any], Any]:
         """'2026-01-05' (what the API and most files send) without normalising; the rest through clean()."""
@@ -134,10 +135,10 @@ class DateTimeType(FieldType):
                 try:
                     d = parse_date_text(text)
                 except ValueError:
-                    raise ValueError(f"'{value}' is not a date and time (use ISO 8601)") from None
+                    raise ValueError(_("'%(value)s' is not a date and time (use ISO 8601)", value=value)) from None
                 dt = datetime(d.year, d.month, d.day)
         else:
-            raise ValueError("must be a date and time in ISO 8601")
+            raise ValueError(_("must be a date and time in ISO 8601"))
         if dt.tzinfo is None:
             dt = dt.replace(tzinfo=ZoneInfo(ctx.timezone or "UTC"))
         return dt.astimezone(timezone.utc).replace(tzinfo=None, microsecond=(dt.microsecond // 1000) * 1000)

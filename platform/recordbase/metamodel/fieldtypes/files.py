@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Text
 
+from ...i18n import translate as _
 from .base import FieldDef, FieldType, FormContext, ValueContext, register
 
 DEFAULT_MAX_MB = 20
@@ -57,16 +58,17 @@ class AttachmentType(FieldType):
             key = item.get("key") if isinstance(item, dict) else item
             info = ctx.attachment_info(key) if isinstance(key, str) else None
             if info is None:
-                raise ValueError(f"unknown attachment '{key}' (upload the file first)")
+                raise ValueError(_("unknown attachment '%(key)s' (upload the file first)", key=key))
             if info["size"] > max_bytes(field):
-                raise ValueError(f"'{info['name']}' is larger than {field.options.get('max_size_mb', DEFAULT_MAX_MB)} MB")
+                raise ValueError(_("'%(name)s' is larger than %(size)s MB", name=info["name"],
+                                   size=field.options.get("max_size_mb", DEFAULT_MAX_MB)))
             if not allowed(field, info["name"], info["content_type"]):
-                raise ValueError(f"'{info['name']}' is not an allowed file type")
+                raise ValueError(_("'%(name)s' is not an allowed file type", name=info["name"]))
             if all(o["key"] != key for o in out):
                 out.append(info)
         limit = field.options.get("max_files")
         if limit and len(out) > limit:
-            raise ValueError(f"at most {limit} files")
+            raise ValueError(_("at most %(limit)s files", limit=limit))
         return out
 
     def to_db(self, value: Any, field: FieldDef) -> Any:

@@ -5,6 +5,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, exists, not_, or_, select
 
+from ...i18n import translate as _
 from .base import FieldDef, FieldType, FormContext, ValueContext, register
 
 
@@ -17,14 +18,14 @@ class JunctionRef(NamedTuple):
 
 def _as_id(value: Any) -> int:
     if isinstance(value, bool):
-        raise ValueError("must be a record id")
+        raise ValueError(_("must be a record id"))
     if isinstance(value, int):
         return value
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
     if isinstance(value, dict) and "id" in value:
         return _as_id(value["id"])
-    raise ValueError(f"'{value}' is not a record id")
+    raise ValueError(_("'%(value)s' is not a record id", value=value))
 
 
 @register
@@ -67,7 +68,8 @@ class LinkType(FieldType):
         missing = ctx.missing_links(field, ids)
         if missing:
             target = field.options.get("target")
-            raise ValueError(f"no {target} record with id {', '.join(str(m) for m in sorted(missing))}")
+            raise ValueError(_("no %(type)s record with id %(ids)s", type=target,
+                                   ids=", ".join(str(m) for m in sorted(missing))))
         return ids if self.is_many(field) else ids[0]
 
     def filter_value(self, op: str, raw: Any, field: FieldDef, ctx: ValueContext) -> Any:
@@ -159,7 +161,7 @@ class UserType(FieldType):
             return ctx.current_user_id
         uid = ctx.resolve_user(value.strip() if isinstance(value, str) else value)
         if uid is None:
-            raise ValueError(f"no user '{value}'")
+            raise ValueError(_("no user '%(user)s'", user=value))
         return uid
 
     def to_json(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:

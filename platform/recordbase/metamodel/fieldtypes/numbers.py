@@ -9,6 +9,7 @@ from typing import Any, Callable, Optional
 
 from sqlalchemy import BigInteger, Float, Integer, Numeric
 
+from ...i18n import translate as _
 from .base import FieldDef, FieldType, FormContext, ValueContext, register
 
 NUMBER_OPERATORS = ("eq", "neq", "lt", "lte", "gt", "gte", "in", "not_in", "is_empty", "is_not_empty")
@@ -29,27 +30,27 @@ def parse_number_text(text: str) -> Decimal:
     s = s.replace("¥", "").replace("$", "").replace("€", "").replace("£", "").replace(",", "").replace(" ", "")
     s = s.replace("\u00a0", "")
     if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", s):
-        raise ValueError(f"'{text}' is not a number")
+        raise ValueError(_("'%(value)s' is not a number", value=text))
     return Decimal(s)
 
 
 def to_decimal(value: Any) -> Decimal:
     if isinstance(value, bool):
-        raise ValueError("must be a number, not true/false")
+        raise ValueError(_("must be a number, not true/false"))
     if isinstance(value, Decimal):
         d = value
     elif isinstance(value, int):
         d = Decimal(value)
     elif isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
-            raise ValueError("must be a finite number")
+            raise ValueError(_("must be a finite number"))
         d = Decimal(repr(value))
     elif isinstance(value, str):
         d = parse_number_text(value)
     else:
-        raise ValueError("must be a number")
+        raise ValueError(_("must be a number"))
     if not d.is_finite():
-        raise ValueError("must be a finite number")
+        raise ValueError(_("must be a finite number"))
     return d
 
 
@@ -89,7 +90,7 @@ class NumberLike(FieldType):
         d = to_decimal(value)
         limit = self.value_limit(field)
         if abs(d) >= limit:
-            raise ValueError(f"must be smaller than {limit:,}")
+            raise ValueError(_("must be smaller than %(limit)s", limit=format(limit, ",")))
         return self.finish(d, field)
 
     def value_limit(self, field: FieldDef) -> Decimal:
@@ -142,7 +143,7 @@ class NumberLike(FieldType):
             else:
                 return slow(value)
             if abs(d) >= limit:
-                raise ValueError(f"must be smaller than {limit:,}")
+                raise ValueError(_("must be smaller than %(limit)s", limit=format(limit, ",")))
             return finish(d, field)
         return clean
 
@@ -295,7 +296,7 @@ class RatingType(NumberLike):
     def finish(self, d: Decimal, field: FieldDef) -> int:
         top = int(field.options.get("max", 5))
         if d != d.to_integral_value() or not 0 <= d <= top:
-            raise ValueError(f"must be a whole number from 0 to {top}")
+            raise ValueError(_("must be a whole number from 0 to %(top)s", top=top))
         return int(d)
 
     def json_schema(self, field: FieldDef) -> dict:
@@ -336,12 +337,12 @@ class DurationType(FieldType):
 
     def clean_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> int:
         if isinstance(value, bool):
-            raise ValueError("must be a duration")
+            raise ValueError(_("must be a duration"))
         if isinstance(value, (int, float, Decimal)):
             if isinstance(value, (float, Decimal)) and not math.isfinite(value):
-                raise ValueError("must be a finite duration")
+                raise ValueError(_("must be a finite duration"))
             if value < 0:
-                raise ValueError("must not be negative")
+                raise ValueError(_("must not be negative"))
             return self.bounded(int(value))
         text = unicodedata.normalize("NFKC", str(value)).strip().lower()
         if re.fullmatch(r"\d+", text):
@@ -353,12 +354,12 @@ class DurationType(FieldType):
         if m and any(m.groups()):
             d, h, mi, s = (int(g or 0) for g in m.groups())
             return self.bounded(((d * 24 + h) * 60 + mi) * 60 + s)
-        raise ValueError(f"'{value}' is not a duration (use seconds, h:mm or '1h 30m')")
+        raise ValueError(_("'%(value)s' is not a duration (use seconds, h:mm or '1h 30m')", value=value))
 
     @staticmethod
     def bounded(seconds: int) -> int:
         if seconds >= 10 ** 15:  # far beyond any real duration; keeps BIGINT from overflowing
-            raise ValueError("is too long a duration")
+            raise ValueError(_("is too long a duration"))
         return seconds
 
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import String
 
+from ...i18n import translate as _
 from .base import FieldDef, FieldType, ValueContext, register
 from .dates import DATE_OPERATORS, DateTimeType
 from .links import UserType
@@ -59,7 +60,7 @@ class SystemAlias(FieldType):
     system_column: ClassVar[str] = ""
 
     def clean(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
-        raise ValueError("is set by the system")
+        raise ValueError(_("is set by the system"))
 
 
 class SystemTime(SystemAlias, DateTimeType):

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import String, Text
 
+from ...i18n import translate as _
 from .base import FieldDef, FieldType, FormContext, ValueContext, register
 
 TEXT_OPERATORS = ("eq", "neq", "contains", "not_contains", "starts_with", "in", "not_in", "is_empty", "is_not_empty")
@@ -15,7 +16,6 @@ TEXTUAL = frozenset({"text", "long_text", "email", "url", "phone", "single_selec
 
 
 #: PostgreSQL's text cannot hold the NUL character (SQLite's can): refused on both, by the field
-NUL_MESSAGE = "must not contain the NUL character (\\u0000)"
 
 
 class TextLike(FieldType):
@@ -30,13 +30,13 @@ class TextLike(FieldType):
 
     def clean_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
         if isinstance(value, bool) or isinstance(value, (dict, list)):
-            raise ValueError("must be text")
+            raise ValueError(_("must be text"))
         text = str(value).strip() if not isinstance(value, str) else value.strip()
         limit = self.length_limit(field)
         if len(text) > limit:
-            raise ValueError(f"must be at most {limit} characters")
+            raise ValueError(_("must be at most %(limit)s characters", limit=limit))
         if "\x00" in text:
-            raise ValueError(NUL_MESSAGE)
+            raise ValueError(_("must not contain the NUL character (\\u0000)"))
         return self.check(text)
 
     def cleaner(self, field: FieldDef, ctx: ValueContext) -> Callable[[Any], Any]:
@@ -53,9 +53,9 @@ class TextLike(FieldType):
             if not text:
                 return None
             if len(text) > limit:
-                raise ValueError(f"must be at most {limit} characters")
+                raise ValueError(_("must be at most %(limit)s characters", limit=limit))
             if "\x00" in text:
-                raise ValueError(NUL_MESSAGE)
+                raise ValueError(_("must not contain the NUL character (\\u0000)"))
             return check(text)
         return clean
 
@@ -101,7 +101,7 @@ class EmailType(TextLike):
 
     def check(self, text: str) -> str:
         if not EMAIL_RE.match(text):
-            raise ValueError(f"'{text}' is not a valid email address")
+            raise ValueError(_("'%(value)s' is not a valid email address", value=text))
         return text
 
     def json_schema(self, field: FieldDef) -> dict:
@@ -124,7 +124,7 @@ class UrlType(TextLike):
     def check(self, text: str) -> str:
         parts = urlsplit(text)
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in text:
-            raise ValueError(f"'{text}' is not a valid http(s) URL")
+            raise ValueError(_("'%(value)s' is not a valid http(s) URL", value=text))
         return text
 
     def json_schema(self, field: FieldDef) -> dict:
@@ -149,7 +149,7 @@ class PhoneType(TextLike):
 
     def check(self, text: str) -> str:
         if not PHONE_RE.match(text) or sum(c.isdigit() for c in text) < 3:
-            raise ValueError(f"'{text}' is not a valid phone number")
+            raise ValueError(_("'%(value)s' is not a valid phone number", value=text))
         return text
 
     def form_field(self, field: FieldDef, ctx: FormContext):
