@@ -252,3 +252,19 @@ def test_fewer_decimal_places_round_only_when_asked(app, admin_client, sessions)
     # more places keep every value: nothing to ask
     resp = post_form(admin_client, url, {"label": "Rate", "type": "decimal", "opt_precision": "4"})
     assert resp.status_code == 302
+
+
+def test_option_problems_are_worded_for_people(app, admin_client, sessions, switch_language):
+    """Not jsonschema's words ("does not match '^[A-Z]{3}$'"): what is expected, beside the option."""
+    create_type(sessions, {"name": "supplier", "label": "Supplier"})
+    resp = new_field(admin_client, "supplier", {"name": "fee", "label": "Fee", "type": "currency",
+                                                "opt_code": "XXXX"})
+    assert field_errors(page_text(resp), "opt_code") == [
+        "options.code: 'XXXX' is not in the expected form (three capital letters, such as CNY)"]
+    switch_language(admin_client, "zh")
+    resp = new_field(admin_client, "supplier", {"name": "fee", "label": "Fee", "type": "currency",
+                                                "opt_code": "XXXX"})
+    assert field_errors(page_text(resp), "opt_code") == ["options.code: “XXXX”格式不正确 (三个大写字母，例如 CNY)"]
+    resp = new_field(admin_client, "supplier", {"name": "status", "label": "Status", "type": "single_select",
+                                                "opt_choices": ""})
+    assert any("为必填项" in e for e in field_errors(page_text(resp), "opt_choices"))

@@ -17,6 +17,7 @@ import jsonschema
 from sqlalchemy.types import TypeEngine
 
 from ...errors import ValidationError
+from ..schema_messages import plain_error
 
 API_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 
@@ -105,9 +106,9 @@ class FieldType:
         """Return every problem with ``options`` (empty list when valid)."""
         validator = jsonschema.Draft202012Validator(self.options_schema)
         problems = []
-        for err in sorted(validator.iter_errors(options), key=lambda e: list(e.path)):
-            where = "options" + "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in err.path)
-            problems.append(f"{where}: {err.message}")
+        for err in sorted(validator.iter_errors(options), key=lambda e: [str(p) for p in e.path]):
+            where, message = plain_error(err, "options")
+            problems.append(f"{where}: {message}")
         if not problems:
             problems.extend(self.check_options(options, lookup_type))
         return problems
