@@ -94,3 +94,22 @@ def test_only_owners_and_builders_change_the_metamodel(app, sessions):
     assert client.get("/admin/metamodel/").status_code == 403
     resp = post_form(client, "/admin/metamodel/types/new/", {"name": "x", "label": "X"}, token_url="/admin/")
     assert resp.status_code == 403
+
+
+def test_a_form_of_another_session_gets_a_page_saying_so(app, admin_client, switch_language):
+    """Werkzeug's bare '400 Bad Request / The CSRF token is invalid.' was all a user saw."""
+    from admin_helpers import token_for
+
+    stale = token_for(admin_client, "/admin/metamodel/types/new/")
+    with admin_client.session_transaction() as s:  # as after signing out and in again elsewhere
+        s.pop("csrf_token", None)
+    resp = admin_client.post("/admin/metamodel/types/new/", data={"name": "x", "label": "X", "csrf_token": stale},
+                             headers={"Referer": "http://localhost/admin/metamodel/types/new/"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "This form has expired" in page and "nothing was saved" in page
+    assert 'href="/admin/metamodel/types/new/"' in page
+    switch_language(admin_client, "zh")
+    with admin_client.session_transaction() as s:
+        s.pop("csrf_token", None)
+    resp = admin_client.post("/admin/metamodel/types/new/", data={"name": "x", "label": "X", "csrf_token": stale})
+    assert resp.status_code == 400 and "此表单已失效" in resp.get_data(as_text=True)

@@ -14,11 +14,11 @@ theme.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Optional
 
-from typing import Optional
-
-from flask import Blueprint, Flask, request
+from flask import Blueprint, Flask, render_template, request
 from flask_admin.theme import Bootstrap4Theme
+from flask_wtf.csrf import CSRFError
 
 from ..context import READ_METHODS, current_lang, reads_only
 from .home import HomeView
@@ -50,6 +50,15 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
     from .dataio import register_import
 
     register_import(admin)  # the import page for every record type (admin/dataio/)
+
+    @app.errorhandler(CSRFError)
+    def _form_expired(exc: CSRFError) -> Any:
+        """A form posted with a token of another session (opened before a sign-in or sign-out, say):
+        a page in the user's language saying so and what to do, not Werkzeug's bare 400."""
+        back = request.referrer or ""
+        host = request.host_url.rstrip("/")
+        back = back[len(host):] if back.startswith(host + "/") else (admin.url + "/")
+        return render_template("recordbase/form_expired.html", back=back), 400
 
     @app.url_value_preprocessor
     def _admin_reads_only(endpoint: Optional[str], values: Optional[dict]) -> None:
