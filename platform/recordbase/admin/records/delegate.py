@@ -280,15 +280,11 @@ class RecordModelView(SignedInOnly, ModelView):
                 values.update(rf.attachment_values(self.typedef, form, current, uploads))
                 record = store.update(self.typedef.name, model.id, values, version=version)
             session.commit()
-        except VersionConflict as exc:
+        except VersionConflict:
             self._failed(session, uploads)
-            current = (exc.details or {}).get("current_version") if isinstance(exc.details, dict) else None
-            msg = _("This record was changed by someone else after you opened it. "
-                    "Your changes were not saved: reload the page to see the current version, then edit again.")
-            if current is not None:
-                msg += " " + _("(Current version: %(version)s.)", version=current)
-            form.form_errors = list(form.form_errors) + [msg]
-            flash(msg, "error")
+            flash(_("This record was changed by someone else after you opened it. "
+                    "Your changes were not saved: reload the page to see the current version, then edit again."),
+                  "error")
             return False
         except ValidationError as exc:
             self._failed(session, uploads)
