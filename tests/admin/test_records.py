@@ -114,8 +114,13 @@ def test_delete_moves_to_trash_and_restore_brings_back(app, admin_client, suppli
     resp = post_form(admin_client, "/admin/records/supplier/restore/", {"id": str(drop.id)},
                      token_url="/admin/records/supplier/trash/")
     assert resp.status_code == 302
-    assert "Drop" in page_text(admin_client.get("/admin/records/supplier/"))
+    listing = page_text(admin_client.get("/admin/records/supplier/"))
+    assert "Drop" in listing and "The record was restored." in listing
     assert "Drop" not in page_text(admin_client.get("/admin/records/supplier/trash/"))
+    # restoring it again (a second tab, say) says so rather than "restored"
+    resp = post_form(admin_client, "/admin/records/supplier/restore/", {"id": str(drop.id)},
+                     token_url="/admin/records/supplier/trash/")
+    assert "This record is not in the trash." in page_text(admin_client.get(resp.headers["Location"]))
 
 
 def test_csv_export_has_formatted_values(app, admin_client, supplier):

@@ -98,6 +98,8 @@ def test_delete_restore_and_purge_a_field(api, supplier):
     assert trashed["deleted_at"] == deleted_at
     ok(api.post("/api/v1/types/supplier/fields/score/restore"))
     assert ok(api.get(f"/api/v1/records/supplier/{rec['id']}"))["fields"]["score"] == 5
+    err = error(api.post("/api/v1/types/supplier/fields/score/restore"), 409, "conflict")  # not in the trash
+    assert "not in the trash" in err["message"]
     ok(api.delete("/api/v1/types/supplier/fields/score"))
     assert ok(api.delete("/api/v1/types/supplier/fields/score?purge=1"))["purged"] is True
     error(api.post("/api/v1/types/supplier/fields/score/restore"), 404)

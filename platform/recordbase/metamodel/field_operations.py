@@ -212,6 +212,8 @@ class FieldOperations:
     def restore_field(self, type_name: str, field_name: str) -> FieldModel:
         tm = self.type_model(type_name)
         fm = self.field_model(tm, field_name, include_deleted=True)
+        if fm.deleted_at is None:
+            raise Conflict(f"Field '{field_name}' is not in the trash", {"field": field_name})
         if fm.field_type == "link" and self.lookup_type((fm.options or {}).get("target", "")) is None:
             raise Conflict("The link's target type is in the trash; restore it first")
         fm.deleted_at = None

@@ -389,7 +389,11 @@ class RecordModelView(SignedInOnly, ModelView):
     def restore_view(self) -> Any:
         session = db_session()
         try:
-            request_store().restore(self.typedef.name, request.form.get("id"))
+            store = request_store()
+            if store.get(self.typedef.name, request.form.get("id"), include_deleted=True).deleted_at is None:
+                flash(_("This record is not in the trash."), "info")
+                return redirect(self.get_url(".trash_view"))
+            store.restore(self.typedef.name, request.form.get("id"))
             session.commit()
             flash(_("The record was restored."), "success")
         except RecordbaseError as exc:
