@@ -184,6 +184,9 @@ def test_types_and_fields_go_to_the_trash_and_come_back(app, admin_client, sessi
     assert resp.status_code == 302
     assert schema(app).get("supplier").field("note") is None
     assert 'name="note"' not in page_text(admin_client.get("/admin/records/supplier/new/"))
+    fields_page = page_text(admin_client.get("/admin/metamodel/types/supplier/"))
+    assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d</td>", fields_page)  # when, as times are shown
+    assert "+00:00" not in fields_page
     post_form(admin_client, "/admin/metamodel/types/supplier/fields/note/restore/", {},
               token_url="/admin/metamodel/types/supplier/")
     assert schema(app).get("supplier").field("note") is not None
@@ -191,7 +194,8 @@ def test_types_and_fields_go_to_the_trash_and_come_back(app, admin_client, sessi
     post_form(admin_client, "/admin/metamodel/types/supplier/delete/", {}, token_url="/admin/metamodel/")
     assert "supplier" not in schema(app).types
     assert admin_client.get("/admin/records/supplier/").status_code == 404
-    assert "/admin/metamodel/types/supplier/restore/" in page_text(admin_client.get("/admin/metamodel/"))
+    types_page = page_text(admin_client.get("/admin/metamodel/"))
+    assert "/admin/metamodel/types/supplier/restore/" in types_page and "+00:00" not in types_page
     post_form(admin_client, "/admin/metamodel/types/supplier/restore/", {}, token_url="/admin/metamodel/")
     assert admin_client.get("/admin/records/supplier/").status_code == 200
 

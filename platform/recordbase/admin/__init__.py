@@ -31,6 +31,7 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
     # Our templates, found by name through the app's loader (Flask-Admin's own come from its blueprints).
     app.register_blueprint(Blueprint("recordbase_admin", __name__, template_folder="templates"))
     app.jinja_env.globals.setdefault("rb_lang", current_lang)
+    app.jinja_env.filters.setdefault("rb_time", shown_time)
     # translations_path: our additions to Flask-Admin's own "admin" catalogue (translations/*/admin.po,
     # compiled with ours by recordbase.i18n), looked up before the one it ships
     admin = RecordbaseAdmin(app, name="Recordbase", url="/admin", index_view=HomeView(),
@@ -72,3 +73,18 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
 
     return admin
 
+
+def shown_time(value: Any) -> str:
+    """A stored time (datetime, or ISO text) as the admin shows times: in the instance's time zone,
+    to the minute."""
+    if not value:
+        return ""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from .records.present import request_store
+
+    dt = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(ZoneInfo(request_store().ctx.timezone or "UTC")).strftime("%Y-%m-%d %H:%M")
