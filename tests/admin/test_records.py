@@ -159,6 +159,16 @@ def test_search_sort_filter_and_page_size(app, admin_client, supplier):
     assert 'page_size=100' in listing  # the page size choice is offered
 
 
+def test_a_select_column_sorts_in_its_choices_order(app, admin_client, sessions):
+    create_type(sessions, {"name": "task", "label": "Task", "fields": [
+        {"name": "title", "label": "Title", "type": "text"},
+        {"name": "stage", "label": "Stage", "type": "single_select", "options": {"choices": ["todo", "doing", "done"]}}]})
+    for title, stage in (("T1", "done"), ("T2", "todo"), ("T3", "doing"), ("T4", "")):
+        create_record(admin_client, "task", {"title": title, "stage": stage})
+    page = page_text(admin_client.get("/admin/records/task/?sort=1"))
+    assert page.index("T2") < page.index("T3") < page.index("T1")  # todo, doing, done (not the alphabet's order)
+
+
 def test_link_filters_offer_the_targets_and_take_titles(app, admin_client, supplier, sessions):
     """A link filter lists the target's records by title (or, for many, takes a typed title)."""
     for name in ("Alpha", "Bravo"):

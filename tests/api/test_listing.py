@@ -39,6 +39,17 @@ def test_filter_gives_the_right_records(api, rows):
     assert names(api, filter={"field": "id", "op": "eq", "value": rows["Delta"]}) == ["Delta"]
 
 
+def test_a_select_sorts_in_its_choices_order(api, rows):
+    """As in Airtable: the order the choices were given in (active, paused, closed), empty last."""
+    assert names(api, sort="status,name") == ["Acme", "Epsilon", "Gamma", "Beta", "Delta", "Zeta"]
+    assert names(api, sort="-status,name") == ["Delta", "Beta", "Acme", "Epsilon", "Gamma", "Zeta"]
+    page = ok(api.get("/api/v1/records/supplier", query_string={"sort": "status,name", "limit": 2}))
+    rest = ok(api.get("/api/v1/records/supplier", query_string={"sort": "status,name", "limit": 10,
+                                                                "cursor": page["next_cursor"]}))
+    assert [r["fields"]["name"] for r in page["records"] + rest["records"]] == [
+        "Acme", "Epsilon", "Gamma", "Beta", "Delta", "Zeta"]
+
+
 def test_sort_gives_the_right_order(api, rows):
     assert names(api, sort="-score,name") == ["Zeta", "Acme", "Gamma", "Beta", "Epsilon", "Delta"]
     assert names(api, sort="score,-name") == ["Epsilon", "Beta", "Gamma", "Acme", "Zeta", "Delta"]
@@ -115,7 +126,8 @@ def test_the_count_is_of_the_searched_records(api, rows):
     assert count(api, "supplier", search="  ") == len(ROWS)
 
 
-SORTS = ["score", "-score", "status,-since", "-since,score", "name", "-id", None]
+SORTS = ["score", "-score", "status,-since", "-status,name", "-since,score", "name", "-id", None]
+STATUS_ORDER = ["active", "paused", "closed"]  # the supplier's choices, in their order
 
 
 def test_cursor_walks_every_record_exactly_once(api, supplier):
@@ -147,6 +159,8 @@ def _assert_sorted(records: list[dict], sort: str) -> None:
         for item in sort.split(","):
             name, desc = item.lstrip("-"), item.startswith("-")
             v = r["id"] if name == "id" else r["fields"][name]
+            if name == "status" and v is not None:
+                v = STATUS_ORDER.index(v)  # a select sorts in its choices' order
             if v is None:
                 parts.append((1, 0))
             elif isinstance(v, (int, float)):

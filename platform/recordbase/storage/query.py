@@ -53,9 +53,12 @@ def parse_sort(typedef: TypeDef, sort: Any) -> list[tuple[str, bool]]:
 
 
 def sort_column(typedef: TypeDef, name: str):
+    """What a sort on ``name`` orders by: a system column, or the field type's sort expression
+    (its column, or e.g. a select's place in the choices)."""
     if name in SYSTEM_SORTS:
         return typedef.table.c[name]
-    return typedef.column(typedef.field(name))
+    f = typedef.field(name)
+    return f.ftype.sort_expression(typedef.column(f), f)
 
 
 def search_condition(typedef: TypeDef, text: str):
@@ -187,6 +190,9 @@ def sort_keys(row: dict, typedef: TypeDef, sorts: list[tuple[str, bool]]) -> lis
     for name, _ in sorts:
         if name == "id":
             continue
-        col = sort_column(typedef, name)
-        out.append(row[col.key])
+        if name in SYSTEM_SORTS:
+            out.append(row[typedef.table.c[name].key])
+        else:
+            f = typedef.field(name)
+            out.append(f.ftype.sort_value(row[typedef.column(f).key], f))
     return out

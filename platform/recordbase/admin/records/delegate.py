@@ -134,7 +134,7 @@ class RecordModelView(SignedInOnly, ModelView):
             if f.ftype.system_column:
                 out.append((f.name, getattr(cls, f.ftype.system_column)))
             elif has_own_column(f) and f.ftype.sortable:
-                out.append((f.name, getattr(cls, f.name)))
+                out.append((f.name, f.ftype.sort_expression(getattr(cls, f.name), f)))
         return out
 
     def _run_view(self, fn: Any, *args: Any, **kwargs: Any) -> Any:

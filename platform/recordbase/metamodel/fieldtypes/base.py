@@ -159,6 +159,15 @@ class FieldType:
     def is_blank(value: Any) -> bool:
         return value is None or (isinstance(value, str) and value.strip() == "") or value == []
 
+    # -- sorting ---------------------------------------------------------------
+    def sort_expression(self, column: Any, field: FieldDef) -> Any:
+        """What records are ordered by when sorted on this field (its column by default)."""
+        return column
+
+    def sort_value(self, stored: Any, field: FieldDef) -> Any:
+        """A record's value of :meth:`sort_expression`, from its stored value (a cursor carries it)."""
+        return stored
+
     # -- output ----------------------------------------------------------------
     def to_json(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
         return value

@@ -4,7 +4,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any, Callable
 
-from sqlalchemy import Boolean, String, Text, not_, or_
+from sqlalchemy import Boolean, String, Text, case, not_, or_
 
 from ...i18n import translate as _
 from .base import FieldDef, FieldType, FormContext, ValueContext, register
@@ -214,6 +214,23 @@ class SingleSelectType(ChoiceLike):
 
     def json_schema(self, field: FieldDef) -> dict:
         return {"type": "string", "enum": [c["value"] for c in normalize_choices(field.options)]}
+
+    def sort_expression(self, column: Any, field: FieldDef) -> Any:
+        """The choices' order (as in Airtable): a value's place in the list; a value no longer among
+        the choices after them, empty last (the sort's NULLS LAST)."""
+        values = [c["value"] for c in normalize_choices(field.options)]
+        if not values:
+            return column
+        return case(*((column == v, i) for i, v in enumerate(values)), (column.is_(None), None),
+                    else_=len(values))
+
+    def sort_value(self, stored: Any, field: FieldDef) -> Any:
+        if stored is None:
+            return None
+        values = [c["value"] for c in normalize_choices(field.options)]
+        if not values:
+            return stored
+        return values.index(stored) if stored in values else len(values)
 
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
         return "" if value is None else self.label_of(value, field, ctx.lang)
