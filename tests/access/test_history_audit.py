@@ -31,6 +31,27 @@ def test_every_write_is_recorded(api):
     err(api.get("/api/v1/records/nope/1/history"), 404)
 
 
+def test_links_a_trashing_takes_off_and_a_restore_puts_back_are_in_history(api):
+    """On the records that linked to it (on_delete unlink): both changes, by whoever made them."""
+    make_type(api, "thing", FIELDS)
+    make_type(api, "box", [{"name": "name", "label": "Name", "type": "text"},
+                           {"name": "main", "label": "Main", "type": "link",
+                            "options": {"target": "thing", "on_delete": "unlink"}},
+                           {"name": "all", "label": "All", "type": "link",
+                            "options": {"target": "thing", "many": True, "on_delete": "unlink"}}])
+    a = ok(api.post("/api/v1/records/thing", json={"fields": {"name": "A"}}), 201)["id"]
+    b = ok(api.post("/api/v1/records/thing", json={"fields": {"name": "B"}}), 201)["id"]
+    box = ok(api.post("/api/v1/records/box", json={"fields": {"name": "X", "main": a, "all": [a, b]}}), 201)["id"]
+    ok(api.delete(f"/api/v1/records/thing/{a}"))
+    ok(api.post(f"/api/v1/records/thing/{a}/restore"))
+    h = ok(api.get(f"/api/v1/records/box/{box}/history"))["history"]
+    assert [e["action"] for e in h] == ["create", "update", "update", "update", "update"]
+    taken_off, put_back = h[1:3], h[3:5]
+    assert sorted((e["changes"] for e in taken_off), key=str) == [{"all": [[a, b], [b]]}, {"main": [a, None]}]
+    assert sorted((e["changes"] for e in put_back), key=str) == [{"all": [[b], [b, a]]}, {"main": [None, a]}]
+    assert ok(api.get(f"/api/v1/records/box/{box}"))["fields"] == {"name": "X", "main": a, "all": [b, a]}
+
+
 def test_failed_and_rolled_back_writes_leave_no_history(api, app):
     make_type(api, "thing", FIELDS)
     rid = ok(api.post("/api/v1/records/thing", json={"fields": {"name": "One"}}), 201)["id"]

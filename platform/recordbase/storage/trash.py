@@ -5,7 +5,7 @@ per concern): it uses the store's ``type``, ``get``, ``_check_unique``, ``recomp
 ``session``, ``schema`` and ``user_id``. Deleting honours each incoming link's ``on_delete``
 (restrict by default, or unlink); the links it takes off are remembered (``rb_trashed_link``)
 and put back by a restore, on the records that still exist and whose single link has not been
-set to another record since. Purging removes the row, every link to it and that memory.
+set to another record since. Both show in those records' history. Purging removes the row, every link to it and that memory.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from ..access import enforce
 from ..errors import Conflict, VersionConflict
 from ..metamodel.runtime import TypeDef, is_many_link
 from ..models import TrashedLink, utcnow
-from .events import RecordDeleted, RecordRestored
+from .events import RecordDeleted, RecordRestored, RecordUpdated
 
 if TYPE_CHECKING:
     from .record_store import Record
@@ -62,13 +62,18 @@ class TrashOperations:
                 blockers.append({"type": src.name, "field": f.name, "count": n})
             elif is_many_link(f):
                 j = src.junctions[f.name]
+                sources = self.session.scalars(select(j.c.source_id).where(j.c.target_id == rid)).all()
+                before = self._link_lists(src, f, sources)
                 self._remember_links(typedef, rid, f, select(j.c.source_id).where(j.c.target_id == rid))
                 self.session.execute(delete(j).where(j.c.target_id == rid))
+                self._note_links(src, f, {sid: (ids, [i for i in ids if i != rid]) for sid, ids in before.items()})
             else:
                 col = st.c[f.column_name]
+                sources = self.session.scalars(select(st.c.id).where(col == rid)).all()
                 self._remember_links(typedef, rid, f, select(st.c.id).where(col == rid))
                 self.session.execute(update(st).where(col == rid).values(
                     {f.column_name: None, "version": st.c.version + 1, "updated_at": utcnow(), "updated_by": self.user_id}))
+                self._note_links(src, f, {sid: (rid, None) for sid in sources})
         if blockers:
             where = ", ".join(f"{b['count']} {b['type']} record(s) through '{b['field']}'" for b in blockers)
             raise Conflict(f"This record is still linked from {where}; unlink them first", {"linked_from": blockers},
@@ -118,15 +123,35 @@ class TrashOperations:
                         self.session.scalar(select(j.c.source_id).where(j.c.source_id == source_id,
                                                                         j.c.target_id == rid)) is not None:
                     continue
+                ids = self._link_lists(src, f, [source_id]).get(source_id, [])
                 last = self.session.scalar(select(func.max(j.c.position)).where(j.c.source_id == source_id))
                 self.session.execute(insert(j).values(source_id=source_id, target_id=rid,
                                                       position=0 if last is None else last + 1))
+                self._note_links(src, f, {source_id: (ids, ids + [rid])})
             else:
                 col = st.c[f.column_name]
-                self.session.execute(update(st).where(st.c.id == source_id, col.is_(None)).values(
+                done = self.session.execute(update(st).where(st.c.id == source_id, col.is_(None)).values(
                     {f.column_name: rid, "version": st.c.version + 1, "updated_at": utcnow(),
                      "updated_by": self.user_id}))
+                if done.rowcount:
+                    self._note_links(src, f, {source_id: (None, rid)})
         self._forget_links(typedef, rid)
+
+    def _link_lists(self, src: TypeDef, field: Any, source_ids: list) -> dict[int, list[int]]:
+        """Each source record's linked ids through a many-link ``field``, in the link's order."""
+        j = src.junctions[field.name]
+        out: dict[int, list[int]] = {sid: [] for sid in source_ids}
+        if source_ids:
+            for sid, tid in self.session.execute(select(j.c.source_id, j.c.target_id).where(
+                    j.c.source_id.in_(source_ids)).order_by(j.c.source_id, j.c.position)):
+                out[sid].append(tid)
+        return out
+
+    def _note_links(self, src: TypeDef, field: Any, changes: dict) -> None:
+        """Record (before, after) of a link field that a trashing or a restore changed on other records,
+        so their history shows it. Only the history: automation rules do not see these side effects."""
+        for sid, (before, after) in changes.items():
+            self.events.append(RecordUpdated(src.name, sid, self.user_id, {field.name: before}, {field.name: after}))
 
     def _forget_links(self, typedef: TypeDef, rid: int) -> None:
         memo = TrashedLink.__table__
