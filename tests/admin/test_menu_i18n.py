@@ -116,3 +116,15 @@ def test_field_value_errors_are_in_the_users_language(app, admin_client, session
     switch_language(admin_client, "en")
     page = page_text(post_form(admin_client, "/admin/records/supplier/new/", {"name": "", "mail": "bad", "stars": "9"}))
     assert "&#39;bad&#39; is not a valid email address" in page and "must be a whole number from 0 to 5" in page
+
+
+def test_metamodel_messages_name_things_by_their_chinese_labels(app, admin_client, sessions, switch_language):
+    switch_language(admin_client, "zh")
+    resp = post_form(admin_client, "/admin/metamodel/types/new/",
+                     {"name": "supplier", "label": "Supplier", "label_zh": "供应商"})
+    assert "“供应商”" in page_text(admin_client.get(resp.headers["Location"]))
+    resp = post_form(admin_client, "/admin/metamodel/types/supplier/fields/new/?type=text",
+                     {"name": "name", "label": "Name", "label_zh": "名称", "type": "text"})
+    assert "字段“名称”已保存" in page_text(admin_client.get(resp.headers["Location"]))
+    page = page_text(admin_client.get("/admin/metamodel/types/supplier/fields/name/edit/"))
+    assert "编辑字段: 名称" in page or "编辑字段：名称" in page

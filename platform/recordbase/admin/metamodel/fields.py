@@ -95,9 +95,10 @@ class FieldPages:
                 else:
                     _res, error = run_change(lambda svc: svc.update_field(typedef.name, fd.name, payload))
                 if error is None:
-                    flash(_("Field “%(label)s” was saved.", label=payload["label"]), "success")
+                    shown = (payload.get("label_zh") if lang == "zh" else None) or payload["label"]
+                    flash(_("Field “%(label)s” was saved.", label=shown), "success")
                     if payload.get("required"):
-                        _tell_empty_records(typedef.name, fd.name if fd else payload["name"], payload["label"])
+                        _tell_empty_records(typedef.name, fd.name if fd else payload["name"], shown)
                     return redirect(url_for(".fields", type_name=typedef.name))
                 show_errors(form, error)
         return self.render("recordbase/meta/field_form.html", form=form, typedef=typedef, field=fd,

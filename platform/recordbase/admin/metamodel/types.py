@@ -31,7 +31,8 @@ class TypePages:
             payload = type_payload(form)
             _tm, error = run_change(lambda svc: svc.create_type(payload))
             if error is None:
-                flash(_("Record type “%(label)s” was created. Now add its fields.", label=payload["label"]), "success")
+                shown = (payload.get("label_zh") if lang == "zh" else None) or payload["label"]
+                flash(_("Record type “%(label)s” was created. Now add its fields.", label=shown), "success")
                 return redirect(url_for(".fields", type_name=payload["name"]))
             show_errors(form, error)
         return self.render("recordbase/meta/type_form.html", form=form, typedef=None)
@@ -47,10 +48,11 @@ class TypePages:
             payload = type_payload(form)
             _tm, error = run_change(lambda svc: svc.update_type(type_name, payload))
             if error is None:
-                flash(_("Record type “%(label)s” was saved.", label=payload["label"]), "success")
+                shown = (payload.get("label_zh") if lang == "zh" else None) or payload["label"]
+                flash(_("Record type “%(label)s” was saved.", label=shown), "success")
                 return redirect(url_for(".index"))
             show_errors(form, error)
-        return self.render("recordbase/meta/type_form.html", form=form, typedef=typedef)
+        return self.render("recordbase/meta/type_form.html", form=form, typedef=typedef, lang=lang)
 
     @expose("/types/<type_name>/delete/", methods=("POST",))
     def type_delete(self, type_name: str) -> Any:
