@@ -88,6 +88,19 @@ def test_history_on_the_details_page(api, admin_client):
     assert table.index("Changed") < table.index("Created")  # newest first
 
 
+def test_the_details_history_shows_linked_records_and_choices_as_people_see_them(api, admin_client):
+    make_type(api, "thing", FIELDS)
+    make_type(api, "box", [{"name": "name", "label": "Name", "type": "text"},
+                           {"name": "main", "label": "Main", "type": "link", "options": {"target": "thing"}},
+                           {"name": "kind", "label": "Kind", "type": "single_select",
+                            "options": {"choices": [{"value": "big", "label": "Big one"}]}}])
+    a = ok(api.post("/api/v1/records/thing", json={"fields": {"name": "Thing <A>"}}), 201)["id"]
+    box = ok(api.post("/api/v1/records/box", json={"fields": {"name": "X", "main": a, "kind": "big"}}), 201)["id"]
+    table = text(admin_client.get(f"/admin/records/box/details/?id={box}"))
+    table = table[table.index("rb-history"):]
+    assert "Thing &lt;A&gt;" in table and "Big one" in table  # not the id, not the stored value
+
+
 def test_audit_log_of_schema_changes_and_sign_ins(app, api, people):
     owner = people["owner"].api
     ok(owner.patch("/api/v1/types/supplier", json={"label": "Suppliers"}))

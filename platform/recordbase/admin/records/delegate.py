@@ -355,8 +355,8 @@ class RecordModelView(SignedInOnly, ModelView):
             from ...access.history import history
 
             store = request_store()  # the record's history, without the fields hidden from the user
-            kwargs["history"] = list(reversed(history(store.session, store.type(self.typedef.name),
-                                                      kwargs["model"].id, store.policy, limit=200)))
+            kwargs["history"] = [rf.readable_changes(self.typedef, h) for h in reversed(history(
+                store.session, store.type(self.typedef.name), kwargs["model"].id, store.policy, limit=200))]
             kwargs["field_labels"] = {f.name: f.display_label(self.lang) for f in self.typedef.fields}
         return super().render(template, **kwargs)
 

@@ -287,3 +287,16 @@ def _upload_problems(field: FieldDef, uploads: list) -> list[str]:
             problems.append(_("'%(name)s' is larger than %(size)s MB", name=fs.filename,
                               size=field.options.get("max_size_mb", DEFAULT_MAX_MB)))
     return problems
+
+
+def readable_changes(typedef: TypeDef, entry: dict) -> dict:
+    """A history entry with linked records shown by title and choices by label (history keeps ids
+    and stored values)."""
+    p = presenter(typedef)
+    changes = {}
+    for name, pair in (entry.get("changes") or {}).items():
+        f = typedef.field(name)
+        if f is not None and f.field_type in ("link", "single_select", "multi_select"):
+            pair = [None if v is None or v == [] else p.format(f, v) for v in pair]
+        changes[name] = pair
+    return dict(entry, changes=changes)
