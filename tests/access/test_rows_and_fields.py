@@ -268,3 +268,33 @@ def test_automation_actions_run_with_the_rule_owners_rights(app, people, records
     # the hidden value shows nowhere in the answer (its times are left out: "…:12.699000" is not a leak)
     shown = {k: v for k, v in made.items() if k not in ("created_at", "updated_at")}
     assert "99" not in strip_tags(str(shown))
+
+
+def test_a_file_key_is_no_right_to_the_file(app, people, records):
+    """Alice may create suppliers and read those she manages. A file on Bob's supplier stays hers
+    to neither download nor claim: putting its key on a record of her own is refused (a known key
+    made any readable record a way in), and a file merely named after the key counts for nothing."""
+    import io
+
+    owner, alice = people["owner"].api, people["alice"].api
+    ok(owner.post("/api/v1/types/supplier/fields", json={"name": "files", "label": "Files", "type": "attachment"}), 201)
+    ok(owner.post("/api/v1/roles", json={"name": "own_suppliers", "label": "Own suppliers", "permissions": {
+        "supplier": {"actions": ["read", "create", "update"], "rows": {"field": "manager", "op": "eq", "value": "@me"}}}}),
+       201)
+    ok(owner.patch("/api/v1/users/alice@example.com", json={"roles": ["own_suppliers"]}))
+
+    def upload(client, url, name, **form):
+        return client.client.post(url, data=dict(form, file=[(io.BytesIO(b"SECRET"), name, "application/pdf")]),
+                                  content_type="multipart/form-data", headers={"Authorization": f"Bearer {client.token}"})
+
+    body = ok(upload(owner, f"/api/v1/records/supplier/{records['b1']}/attachments/files", "bob.pdf", version="1"), 201)
+    key, url = body["attachments"][0]["key"], body["attachments"][0]["url"]
+    err(alice.get(url), 404, "not_found")
+    e = err(alice.post("/api/v1/records/supplier", json={"fields": {
+        "name": "Mine", "manager": "alice@example.com", "files": [{"key": key}]}}), 422, "validation_error")
+    assert "files" in e["details"]
+    mine = ok(upload(alice, "/api/v1/attachments", f"{key}.pdf", type="supplier", field="files"), 201)
+    ok(alice.post("/api/v1/records/supplier", json={"fields": {
+        "name": "Mine", "manager": "alice@example.com", "files": [{"key": mine["attachments"][0]["key"]}]}}), 201)
+    err(alice.get(url), 404, "not_found")
+    assert owner.get(url).status_code == 200  # its readers still can

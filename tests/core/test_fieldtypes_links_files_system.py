@@ -84,7 +84,7 @@ ATTACHMENTS = {
     "k2": {"key": "k2", "name": "photo.JPG", "size": 3 * 1024 * 1024, "content_type": "image/jpeg"},
     "k3": {"key": "k3", "name": "tool.exe", "size": 10, "content_type": "application/octet-stream"},
 }
-ACTX = ValueContext(attachment_info=ATTACHMENTS.get)
+ACTX = ValueContext(attachment_info=lambda key, field: ATTACHMENTS.get(key))
 
 
 def test_attachment_accepts_known_keys_once():

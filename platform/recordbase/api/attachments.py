@@ -23,8 +23,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from ..context import current_user, db_session, record_store
-from ..access import enforce
-from ..errors import Forbidden, NotFound, RecordbaseError, ValidationError
+from ..errors import NotFound, RecordbaseError, ValidationError
 from ..metamodel.fieldtypes import FieldDef
 from ..metamodel.fieldtypes.files import DEFAULT_MAX_MB, allowed, max_bytes
 from ..metamodel.runtime import TypeDef
@@ -173,29 +172,12 @@ def download_attachment(key: str):
 
 
 def readable_attachment(store: "RecordStore", key: str) -> Attachment:
-    """The stored upload ``key``, if the store's user may read it: they may read its field (the
-    type, the field's visibility, a token's types) and a record they may read holds it (in the
-    trash too); an upload not yet on any record, only its uploader. Anything else is the same 404
-    as a key that does not exist: a download link is not a key to the data."""
-    missing = NotFound("No such attachment", {"key": key})
+    """The stored upload ``key``, if the store's user may read it
+    (:meth:`~recordbase.storage.reading.ReadOperations.may_read_attachment`); anything else is the
+    same 404 as a key that does not exist: a download link is not a key to the data."""
     row = store.session.scalars(select(Attachment).where(Attachment.key == key)).first() if KEY_RE.match(key) else None
-    if row is None or not file_path(key).is_file():
-        raise missing
-    found = next(((td, f) for td in store.schema.types.values() for f in td.fields if f.id == row.field_id), None)
-    if found is None:  # its field (or type) is in the trash or gone
-        raise missing
-    typedef, field = found
-    try:
-        enforce.require(store, "read", typedef.name)
-    except Forbidden:
-        raise missing from None
-    if enforce.visible(store, typedef).field(field.name) is None:
-        raise missing
-    t = typedef.table
-    holder = select(t.c.id).where(t.c[field.column_name].contains(f'"{key}"', autoescape=True)).limit(1)
-    if store.session.scalar(store._readable(holder, typedef, None)) is None \
-            and not (row.created_by is not None and row.created_by == store.user_id):
-        raise missing
+    if row is None or not file_path(key).is_file() or not store.may_read_attachment(row):
+        raise NotFound("No such attachment", {"key": key})
     return row
 
 

@@ -114,6 +114,27 @@ class ReadOperations:
         stmt = select(func.count()).select_from(t).where(t.c.deleted_at.isnot(None) if trash else t.c.deleted_at.is_(None))
         return int(self.session.scalar(self._readable(stmt, typedef, filter, search)) or 0)
 
+    def may_read_attachment(self, upload: Any) -> bool:
+        """Whether this store's user may read the stored upload (an ``Attachment`` row): they may read
+        its field (the type, the field's visibility, a token's types) and a record they may read
+        holds it in that field (in the trash too); an upload on no record yet, only its uploader."""
+        found = next(((td, f) for td in self.schema.types.values() for f in td.fields if f.id == upload.field_id),
+                     None)
+        if found is None:  # its field (or type) is in the trash or gone
+            return False
+        typedef, field = found
+        if enforce.active(self):
+            if not self.policy.can("read", typedef.name) or enforce.visible(self, typedef).field(field.name) is None:
+                return False
+        t = typedef.table
+        cell = t.c[field.column_name]
+        holder = select(t.c.id).where(cell.contains(f'"key": "{upload.key}"', autoescape=True)).limit(1)
+        if self.session.scalar(self._readable(holder, typedef, None)) is not None:
+            return True
+        unheld = select(t.c.id).where(cell.contains(f'"key": "{upload.key}"', autoescape=True)).limit(1)
+        return upload.created_by is not None and upload.created_by == self.user_id \
+            and self.session.scalar(unheld) is None
+
     def count_empty(self, type_name: str, field_name: str) -> Optional[int]:
         """How many live records have no value in a field (None when that cannot be asked: a field
         type without ``is_empty``, records the caller may not read). Told when a field becomes

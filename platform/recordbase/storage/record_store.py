@@ -127,9 +127,13 @@ class RecordStore(ReadOperations, TrashOperations):
         found = set(self.session.scalars(select(t.c.id).where(t.c.id.in_(ids), t.c.deleted_at.is_(None))))
         return set(ids) - found
 
-    def _attachment_info(self, key: str) -> Optional[dict]:
+    def _attachment_info(self, key: str, field: FieldDef) -> Optional[dict]:
+        """An upload this store's user may put in ``field``: one uploaded for that field, by them or
+        already theirs to read (a key alone is not a right to the file: see :meth:`may_read_attachment`)."""
         a = self.session.scalars(select(Attachment).where(Attachment.key == key)).first()
-        if a is None:
+        if a is None or a.field_id != field.id:
+            return None
+        if enforce.active(self) and a.created_by != self.user_id and not self.may_read_attachment(a):
             return None
         return {"key": a.key, "name": a.filename, "size": a.size, "content_type": a.content_type}
 

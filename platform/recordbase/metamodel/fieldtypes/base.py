@@ -68,8 +68,9 @@ class ValueContext:
     user_email: Callable[[int], Optional[str]] = lambda uid: None
     #: (field, ids) -> the ids that do not name a live record of the link's target
     missing_links: Callable[["FieldDef", list[int]], set[int]] = lambda field, ids: set()
-    #: attachment key -> its stored description (name, size, content_type), or None
-    attachment_info: Callable[[str], Optional[dict]] = lambda key: None
+    #: (attachment key, the attachment field) -> its stored description (name, size, content_type), or
+    #: None when there is no such upload for that field that the writer may put on a record
+    attachment_info: Callable[[str, "FieldDef"], Optional[dict]] = lambda key, field: None
     current_user_id: Optional[int] = None
     lang: str = "en"
     timezone: str = "UTC"

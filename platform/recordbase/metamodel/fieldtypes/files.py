@@ -56,7 +56,7 @@ class AttachmentType(FieldType):
         out = []
         for item in items:
             key = item.get("key") if isinstance(item, dict) else item
-            info = ctx.attachment_info(key) if isinstance(key, str) else None
+            info = ctx.attachment_info(key, field) if isinstance(key, str) else None
             if info is None:
                 raise ValueError(_("unknown attachment '%(key)s' (upload the file first)", key=key))
             if info["size"] > max_bytes(field):
