@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, ValidationError
-from ..models import Counter, FieldModel, RecordTypeModel, SchemaState, iso_utc, utcnow
+from ..models import Counter, FieldModel, RecordTypeModel, SchemaState, TrashedLink, iso_utc, utcnow
 from .field_operations import FieldOperations
 from .fieldtypes import get_field_type
 from .payloads import TYPE_SCHEMA, check_api_name, check_payload
@@ -143,13 +143,18 @@ class MetamodelService(FieldOperations):
             if fm.field_type == "link" and (fm.options or {}).get("many"):
                 ddl.drop_field(tm.id, field_def(fm))
         self.session.execute(delete(Counter).where(Counter.field_id.in_([f.id for f in tm.fields])))
+        memo = TrashedLink.__table__  # links kept for restoring its records, or through its fields
+        self.session.execute(delete(memo).where(or_(memo.c.target_type_id == tm.id,
+                                                    memo.c.field_id.in_([f.id for f in tm.fields]))))
         ddl.drop_type_table(tm.id)
         self.session.delete(tm)
         self.bump_version()
 
     def _forget_field(self, tm: RecordTypeModel, fm: FieldModel) -> None:
-        """Delete a field's metadata and its autonumber counter (its id may be given out again)."""
+        """Delete a field's metadata, its autonumber counter and the links kept through it for
+        restores (its id may be given out again)."""
         self.session.execute(delete(Counter).where(Counter.field_id == fm.id))
+        self.session.execute(delete(TrashedLink).where(TrashedLink.field_id == fm.id))
         tm.fields.remove(fm)
         self.session.delete(fm)
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import and_, delete, exists, func, insert, literal, select, update
+from sqlalchemy import (Column, DateTime, Integer, MetaData, Table, and_, delete, exists, func, insert, literal,
+                        select, update)
 
 from ..access import enforce
 from ..errors import Conflict, VersionConflict
-from ..metamodel.runtime import TypeDef, is_many_link
-from ..models import TrashedLink, utcnow
+from ..metamodel.runtime import TypeDef, field_def, is_many_link, junction_name, table_name
+from ..models import FieldModel, TrashedLink, utcnow
 from .events import RecordDeleted, RecordRestored, RecordUpdated
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ class TrashOperations:
             elif is_many_link(f):
                 j = src.junctions[f.name]
                 sources = self.session.scalars(select(j.c.source_id).where(j.c.target_id == rid)).all()
-                before = self._link_lists(src, f, sources)
+                before = self._link_lists(j, sources)
                 self._remember_links(typedef, rid, f, select(j.c.source_id).where(j.c.target_id == rid))
                 self.session.execute(delete(j).where(j.c.target_id == rid))
                 self._note_links(src, f, {sid: (ids, [i for i in ids if i != rid]) for sid, ids in before.items()})
@@ -107,39 +108,63 @@ class TrashOperations:
 
     def _put_links_back(self, typedef: TypeDef, rid: int) -> None:
         """The links the record's trashing took off, back on the source records still there (a single
-        link only where it is still empty); a link field gone since is skipped."""
+        link only where it is still empty), through link fields in the trash too (their storage
+        stays); a link field deleted for good since has taken its kept links with it."""
         memo = TrashedLink.__table__
         kept = self.session.execute(select(memo.c.field_id, memo.c.source_id).where(
             memo.c.target_type_id == typedef.id, memo.c.target_id == rid)).all()
-        fields = {f.id: (src, f) for src, f in self.schema.backlinks(typedef)}
+        live = {f.id: (src, f) for src, f in self.schema.backlinks(typedef)}
         for field_id, source_id in kept:
-            if field_id not in fields:
+            storage = self._link_storage(typedef, field_id, live)
+            if storage is None:
                 continue
-            src, f = fields[field_id]
-            st = src.table
-            if is_many_link(f):
-                j = src.junctions[f.name]
-                if self.session.scalar(select(st.c.id).where(st.c.id == source_id)) is None or \
-                        self.session.scalar(select(j.c.source_id).where(j.c.source_id == source_id,
-                                                                        j.c.target_id == rid)) is not None:
+            st, j, f, src = storage
+            if self.session.scalar(select(st.c.id).where(st.c.id == source_id)) is None:
+                continue  # the record that linked is gone
+            if j is not None:
+                if self.session.scalar(select(j.c.source_id).where(j.c.source_id == source_id,
+                                                                    j.c.target_id == rid)) is not None:
                     continue
-                ids = self._link_lists(src, f, [source_id]).get(source_id, [])
+                ids = self._link_lists(j, [source_id]).get(source_id, [])
                 last = self.session.scalar(select(func.max(j.c.position)).where(j.c.source_id == source_id))
                 self.session.execute(insert(j).values(source_id=source_id, target_id=rid,
                                                       position=0 if last is None else last + 1))
-                self._note_links(src, f, {source_id: (ids, ids + [rid])})
+                if src is not None:
+                    self._note_links(src, f, {source_id: (ids, ids + [rid])})
             else:
                 col = st.c[f.column_name]
                 done = self.session.execute(update(st).where(st.c.id == source_id, col.is_(None)).values(
                     {f.column_name: rid, "version": st.c.version + 1, "updated_at": utcnow(),
                      "updated_by": self.user_id}))
-                if done.rowcount:
+                if done.rowcount and src is not None:
                     self._note_links(src, f, {source_id: (None, rid)})
         self._forget_links(typedef, rid)
 
-    def _link_lists(self, src: TypeDef, field: Any, source_ids: list) -> dict[int, list[int]]:
-        """Each source record's linked ids through a many-link ``field``, in the link's order."""
-        j = src.junctions[field.name]
+    def _link_storage(self, typedef: TypeDef, field_id: int, live: dict) -> Optional[tuple]:
+        """(source table, junction or None, field, source TypeDef or None) of a link field to
+        ``typedef``: a live one from the schema, a trashed one (or one of a trashed type) from its
+        metadata; None when it is no such link any more."""
+        if field_id in live:
+            src, f = live[field_id]
+            return src.table, src.junctions.get(f.name) if is_many_link(f) else None, f, src
+        fm = self.session.get(FieldModel, field_id)
+        if fm is None or fm.field_type != "link" or (fm.options or {}).get("target") != typedef.name:
+            return None
+        f = field_def(fm)
+        many = is_many_link(f)
+        st = Table(table_name(fm.type_id), MetaData(), Column("id", Integer, primary_key=True),
+                   Column("version", Integer), Column("updated_at", DateTime), Column("updated_by", Integer),
+                   *([] if many else [Column(f.column_name, Integer)]))
+        j = Table(junction_name(fm.id), MetaData(), Column("source_id", Integer), Column("target_id", Integer),
+                  Column("position", Integer)) if many else None
+        return st, j, f, None
+
+    def _forget_links(self, typedef: TypeDef, rid: int) -> None:
+        memo = TrashedLink.__table__
+        self.session.execute(delete(memo).where(memo.c.target_type_id == typedef.id, memo.c.target_id == rid))
+
+    def _link_lists(self, j: Any, source_ids: list) -> dict[int, list[int]]:
+        """Each source record's linked ids through a many-link's junction ``j``, in the link's order."""
         out: dict[int, list[int]] = {sid: [] for sid in source_ids}
         if source_ids:
             for sid, tid in self.session.execute(select(j.c.source_id, j.c.target_id).where(
@@ -152,10 +177,6 @@ class TrashOperations:
         so their history shows it. Only the history: automation rules do not see these side effects."""
         for sid, (before, after) in changes.items():
             self.events.append(RecordUpdated(src.name, sid, self.user_id, {field.name: before}, {field.name: after}))
-
-    def _forget_links(self, typedef: TypeDef, rid: int) -> None:
-        memo = TrashedLink.__table__
-        self.session.execute(delete(memo).where(memo.c.target_type_id == typedef.id, memo.c.target_id == rid))
 
     @enforce.guarded
     def purge(self, type_name: str, record_id: Any) -> None:
