@@ -48,6 +48,11 @@ def test_a_select_sorts_in_its_choices_order(api, rows):
                                                                 "cursor": page["next_cursor"]}))
     assert [r["fields"]["name"] for r in page["records"] + rest["records"]] == [
         "Acme", "Epsilon", "Gamma", "Beta", "Delta", "Zeta"]
+    # the choices reordered between two pages: the old cursor is refused, not read in the new order
+    ok(api.patch("/api/v1/types/supplier/fields/status", json={"options": {"choices": ["closed", "paused", "active"]}}))
+    error(api.get("/api/v1/records/supplier", query_string={"sort": "status,name", "cursor": page["next_cursor"]}),
+          400, "bad_request")
+    assert names(api, sort="status,name") == ["Delta", "Beta", "Acme", "Epsilon", "Gamma", "Zeta"]
 
 
 def test_sort_gives_the_right_order(api, rows):

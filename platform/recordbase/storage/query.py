@@ -95,19 +95,31 @@ def _decode(v: Any) -> Any:
     return v
 
 
-def _sort_signature(sorts: Optional[list[tuple[str, bool]]]) -> Optional[str]:
-    return None if sorts is None else ",".join(("-" if d else "") + n for n, d in sorts)
+def _sort_signature(sorts: Optional[list[tuple[str, bool]]], typedef: Optional[TypeDef] = None) -> Optional[str]:
+    """The sort a cursor was made for: its fields and directions, and what each field type's sort
+    keys depend on besides the value (a select's choice order): a cursor of another is refused."""
+    if sorts is None:
+        return None
+    parts = []
+    for n, d in sorts:
+        part = ("-" if d else "") + n
+        f = typedef.field(n) if typedef is not None and n not in SYSTEM_SORTS and n != "id" else None
+        extra = f.ftype.sort_signature(f) if f is not None else ""
+        parts.append(f"{part}@{extra}" if extra else part)
+    return ",".join(parts)
 
 
-def encode_cursor(keys: list, last_id: int, sorts: Optional[list[tuple[str, bool]]] = None) -> str:
+def encode_cursor(keys: list, last_id: int, sorts: Optional[list[tuple[str, bool]]] = None,
+                  typedef: Optional[TypeDef] = None) -> str:
     data: dict = {"k": [_encode(k) for k in keys], "id": last_id}
     if sorts is not None:
-        data["s"] = _sort_signature(sorts)
+        data["s"] = _sort_signature(sorts, typedef)
     raw = json.dumps(data, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, n_keys: int, sorts: Optional[list[tuple[str, bool]]] = None) -> tuple[list, int]:
+def decode_cursor(cursor: str, n_keys: int, sorts: Optional[list[tuple[str, bool]]] = None,
+                  typedef: Optional[TypeDef] = None) -> tuple[list, int]:
     """The keys and last id of a cursor; with ``sorts``, the cursor must have been made for that sort
     (a cursor of another sort would compare a column with a value of another type)."""
     try:
@@ -117,7 +129,7 @@ def decode_cursor(cursor: str, n_keys: int, sorts: Optional[list[tuple[str, bool
         last_id = int(data["id"])
         if len(keys) != n_keys:
             raise ValueError
-        if sorts is not None and data.get("s") != _sort_signature(sorts):
+        if sorts is not None and data.get("s") != _sort_signature(sorts, typedef):
             raise ValueError
         return keys, last_id
     except (ValueError, KeyError, TypeError, AttributeError):

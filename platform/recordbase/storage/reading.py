@@ -95,7 +95,7 @@ class ReadOperations:
         if extra_condition is not None:
             stmt = stmt.where(extra_condition)
         if cursor:
-            keys, last_id = q.decode_cursor(cursor, len([s for s in sorts if s[0] != "id"]), sorts)
+            keys, last_id = q.decode_cursor(cursor, len([s for s in sorts if s[0] != "id"]), sorts, typedef)
             stmt = stmt.where(q.after_cursor(typedef, sorts, keys, last_id))
         stmt = q.apply_order(stmt, typedef, sorts).limit(limit + 1)
         fetched = fetch_driver_rows(self.session, stmt)
@@ -103,7 +103,7 @@ class ReadOperations:
         if len(fetched.raw) > limit:
             del fetched.raw[limit:]
             last = dict(zip(fetched.keys, fetched.row(fetched.raw[-1])))
-            next_cursor = q.encode_cursor(q.sort_keys(last, typedef, sorts), last["id"], sorts)
+            next_cursor = q.encode_cursor(q.sort_keys(last, typedef, sorts), last["id"], sorts, typedef)
         return typedef, fetched, next_cursor
 
     def count(self, type_name: str, filter: Any = None, trash: bool = False, search: Optional[str] = None) -> int:

@@ -169,6 +169,11 @@ class FieldType:
         """A record's value of :meth:`sort_expression`, from its stored value (a cursor carries it)."""
         return stored
 
+    def sort_signature(self, field: FieldDef) -> str:
+        """What :meth:`sort_value` depends on besides the value ('' for nothing): a cursor made
+        before it changed is refused rather than read wrongly."""
+        return ""
+
     # -- output ----------------------------------------------------------------
     def to_json(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
         return value

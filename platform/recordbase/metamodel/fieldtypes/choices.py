@@ -1,6 +1,7 @@
 """Choice field types: boolean, single_select, multi_select."""
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from typing import Any, Callable
 
@@ -231,6 +232,10 @@ class SingleSelectType(ChoiceLike):
         if not values:
             return stored
         return values.index(stored) if stored in values else len(values)
+
+    def sort_signature(self, field: FieldDef) -> str:
+        order = "|".join(c["value"] for c in normalize_choices(field.options))
+        return hashlib.sha1(order.encode()).hexdigest()[:8]
 
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
         return "" if value is None else self.label_of(value, field, ctx.lang)
