@@ -37,6 +37,8 @@ def translate(text: str, **params: object) -> str:
 
 
 def select_lang() -> str:
+    if g.get("rb_lang") in LANGUAGES:  # a surface with a language of its own (the Airtable-compatible API)
+        return g.rb_lang
     if session.get("lang") in LANGUAGES:
         return session["lang"]
     user = g.get("rb_user")

@@ -160,7 +160,7 @@ def test_schema_and_bases(at_api, suppliers):
     assert link.options.prefers_single_record_link is True
 
 
-def test_errors_in_airtable_shape(suppliers, server, token):
+def test_errors_in_airtable_shape(suppliers, server, token, sessions):
     def call(method, path, **kw):
         return requests.request(method, f"{server}/v0/{path}", timeout=10,
                                 headers={"Authorization": f"Bearer {token}"} | kw.pop("headers", {}), **kw)
@@ -180,6 +180,17 @@ def test_errors_in_airtable_shape(suppliers, server, token):
     assert r.status_code == 422 and r.json()["error"]["type"] == "LIST_RECORDS_ITERATOR_NOT_AVAILABLE"
     r = call("POST", f"{BASE}/Supplier", json={"fields": {"Score": 3}})
     assert r.status_code == 422 and r.json()["error"]["message"] == 'Field "Name" is required'
+    # in English, as Airtable's, for a user whose language is Chinese too
+    from sqlalchemy import update
+
+    from recordbase.models import User
+    with sessions.begin() as s:
+        s.execute(update(User).values(locale="zh"))
+    r = call("POST", f"{BASE}/Supplier", json={"fields": {"Score": 3}})
+    assert r.status_code == 422 and r.json()["error"]["message"] == 'Field "Name" is required'
+    r = call("POST", f"{BASE}/Supplier", json={"fields": {"Name": "x", "Since": "2025-02-30"}})
+    assert r.status_code == 422 and r.json()["error"]["message"].startswith('Field "Since" cannot accept')
+    assert "'2025-02-30' is not a real date" in r.json()["error"]["message"]
     r = call("GET", f"{BASE}/Supplier/recnotarecord")
     assert r.status_code == 404 and set(r.json()) == {"error"}
     r = call("GET", f"{BASE}/Supplier", params={"pageSize": 101})

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
 from ..api.auth import sign_in_with_token
 from ..context import READ_METHODS, current_schema, reads_only
@@ -135,6 +135,7 @@ def _reads_only(endpoint: Optional[str], values: Optional[dict]) -> None:
 
 @bp.before_request
 def authenticate() -> None:
+    g.rb_lang = "en"  # Airtable's API speaks English: its clients may read the messages
     if request.method == "OPTIONS":
         return
     header = request.headers.get("Authorization", "")
