@@ -139,3 +139,21 @@ def test_a_required_field_tells_how_many_records_have_no_value(api, supplier):
     # being required applies to new records
     err = error(api.post("/api/v1/records/supplier", json={"fields": {"name": "Delta", "score": 1}}), 422)
     assert "code" in err["details"]
+
+
+def test_a_datetime_becomes_the_date_its_users_saw(app, api):
+    """In an instance on Shanghai time, 00:30 on the 5th is stored as 16:30 UTC on the 4th; made a
+    date field, it is the 5th (and made text, the time they saw)."""
+    app.config["TIMEZONE"] = "Asia/Shanghai"
+    try:
+        ok(api.post("/api/v1/types", json={"name": "visit", "label": "Visit"}), 201)
+        for name in ("at", "at_text"):
+            ok(api.post("/api/v1/types/visit/fields", json={"name": name, "label": name, "type": "datetime"}), 201)
+        rid = create(api, "visit", at="2026-01-05 00:30", at_text="2026-01-05 00:30")["id"]
+        assert ok(api.get(f"/api/v1/records/visit/{rid}"))["fields"]["at"] == "2026-01-04T16:30:00+00:00"
+        ok(api.patch("/api/v1/types/visit/fields/at", json={"type": "date"}))
+        ok(api.patch("/api/v1/types/visit/fields/at_text", json={"type": "text"}))
+        fields = ok(api.get(f"/api/v1/records/visit/{rid}"))["fields"]
+        assert fields["at"] == "2026-01-05" and fields["at_text"] == "2026-01-05 00:30"
+    finally:
+        app.config["TIMEZONE"] = "UTC"

@@ -21,6 +21,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_wtf.csrf import CSRFError
 
 from ..context import READ_METHODS, current_lang, reads_only
+from .access import safe_next
 from .home import HomeView
 from .metamodel import MetamodelView
 from .records import RecordsView
@@ -58,7 +59,7 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
         a page in the user's language saying so and what to do, not Werkzeug's bare 400."""
         back = request.referrer or ""
         host = request.host_url.rstrip("/")
-        back = back[len(host):] if back.startswith(host + "/") else (admin.url + "/")
+        back = safe_next(back[len(host):] if back.startswith(host + "/") else None, admin.url + "/")
         return render_template("recordbase/form_expired.html", back=back), 400
 
     @app.url_value_preprocessor

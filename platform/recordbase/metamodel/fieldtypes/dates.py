@@ -156,7 +156,8 @@ class DateTimeType(FieldType):
         return value.replace(tzinfo=timezone.utc).isoformat()
 
     def conversion_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
-        """The time in the instance's time zone: turned into a date, it keeps the date users saw."""
+        """The time in the context's time zone (a type change runs in the instance's): turned into a
+        date, it keeps the date users saw."""
         return value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(ctx.timezone or "UTC"))
 
     def json_reader(self, field: FieldDef) -> Callable[[Any, ValueContext], Any]:
