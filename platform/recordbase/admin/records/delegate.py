@@ -15,7 +15,7 @@ import io
 from datetime import datetime
 from typing import Any, Optional
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
@@ -23,7 +23,6 @@ from flask_admin.helpers import get_form_data, is_form_submitted
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from markupsafe import Markup
 from werkzeug.utils import secure_filename
 
 from ...access import current_policy
@@ -32,11 +31,11 @@ from ...errors import NotFound, RecordbaseError, ValidationError, VersionConflic
 from ...metamodel.runtime import RuntimeSchema, TypeDef, has_own_column
 from ...storage.query import search_condition
 from ..access import SignedInOnly
+from . import cells
 from . import forms as rf
 from .filters import build_filters
 from .present import SYSTEM_COLUMNS, presenter, request_store, system_label
 
-CSV_RISKY = ("=", "+", "@", "\t", "\r")
 
 
 class RequestSession:
@@ -48,36 +47,6 @@ class RequestSession:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(db_session(), name)
-
-
-def _text(view: "RecordModelView", context: Any, model: Any, name: str) -> str:
-    return presenter(view.typedef).text(model, name)
-
-
-def _files(view: "RecordModelView", context: Any, model: Any, name: str) -> Markup:
-    """An attachment cell: each file's name, a link to download it."""
-    files = presenter(view.typedef).value(model, name) or []
-    return Markup(", ").join(Markup('<a href="{}">{}</a>').format(
-        url_for("records.file_view", type_name=view.typedef.name, key=f["key"]), f["name"]) for f in files)
-
-
-def _export_text(view: "RecordModelView", context: Any, model: Any, name: str) -> str:
-    """Formatted text, with a leading ' before text a spreadsheet would run as a formula."""
-    return _neutral(presenter(view.typedef).text(model, name))
-
-
-def _neutral(text: str) -> str:
-    if text.startswith(CSV_RISKY) or (text.startswith("-") and not _is_number(text)):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text.replace(",", ""))
-        return True
-    except ValueError:
-        return False
 
 
 class RecordModelView(SignedInOnly, ModelView):
@@ -113,9 +82,9 @@ class RecordModelView(SignedInOnly, ModelView):
         self.column_labels = {f.name: f.display_label(lang) for f in typedef.fields}
         self.column_labels.update({n: system_label(n, lang) for n in ("id", *SYSTEM_COLUMNS)})
         names = list(dict.fromkeys(self.column_list + self.column_details_list + self.column_export_list))
-        self.column_formatters = {n: _files if (f := typedef.field(n)) is not None and f.field_type == "attachment"
-                                  else _text for n in names}
-        self.column_formatters_export = {n: _export_text for n in names}
+        self.column_formatters = {n: cells.files if (f := typedef.field(n)) is not None and f.field_type == "attachment"
+                                  else cells.text for n in names}
+        self.column_formatters_export = {n: cells.export_text for n in names}
         self.column_sortable_list = self._sortables(schema.mapped_class(typedef), listed)
         self.column_searchable_list = [f.name for f in typedef.fields if f.ftype.searchable and has_own_column(f)]
         self.column_filters = build_filters(typedef, lang)
@@ -203,7 +172,7 @@ class RecordModelView(SignedInOnly, ModelView):
         _count, data = self._export_data()
         buf = io.StringIO()
         writer = csv.writer(buf)
-        writer.writerow([_neutral(str(label)) for _name, label in self._export_columns])  # labels are user text too
+        writer.writerow([cells.neutral(str(label)) for _name, label in self._export_columns])  # labels are user text too
         for row in data:
             writer.writerow([self.get_export_value(row, name) for name, _label in self._export_columns])
         disposition = f"attachment;filename={secure_filename(self.get_export_name('csv'))}"

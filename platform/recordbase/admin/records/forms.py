@@ -184,7 +184,7 @@ def keep_current_links(typedef: TypeDef, form: Any, values: dict) -> None:
 def show_current_files(typedef: TypeDef, form: Any, values: dict) -> None:
     """Beside each attachment input of an edit form, the files the record already has (links to
     them): a new upload is added to them."""
-    from flask import url_for
+    from .cells import file_links
 
     for f in typedef.fields:
         name = input_name(f)
@@ -192,8 +192,7 @@ def show_current_files(typedef: TypeDef, form: Any, values: dict) -> None:
             continue
         files = values.get(f.name) or []
         if files:
-            links = Markup(", ").join(Markup('<a href="{}">{}</a>').format(
-                url_for("records.file_view", type_name=typedef.name, key=v["key"]), v["name"]) for v in files)
+            links = file_links(typedef, files)
             help_text = form[name].description
             form[name].description = Markup("{}: {}{}").format(
                 _("Current files (uploads are added to them)"), links, Markup("<br>") + help_text if help_text else "")
