@@ -85,6 +85,8 @@ def current_user() -> Optional[User]:
 
 
 def current_lang() -> str:
+    if g.get("rb_lang"):  # a surface with a language of its own (the Airtable-compatible API: English)
+        return g.rb_lang
     user = current_user()
     from flask import session as web_session
 

@@ -211,3 +211,23 @@ def test_read_only_token_cannot_write(server, sessions, suppliers):
     assert r.status_code == 403 and r.json()["error"]["type"] == "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND"
     r = requests.get(f"{server}/v0/{BASE}/Supplier", headers={"Authorization": f"Bearer {ro}"}, timeout=10)
     assert r.status_code == 200
+
+
+def test_attachments_read_from_a_record_can_be_written_back(app, api, airtable_types, token):
+    """A client reads a record and sends its attachments back unchanged (as pyairtable's
+    ``update`` does with a fetched record): the ids it got must name the files."""
+    import io
+
+    assert api.post("/api/v1/types/supplier/fields",
+                    json={"name": "files", "label": "Files", "type": "attachment"}).status_code == 201
+    client, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
+    up = client.post("/api/v1/attachments", headers=headers, content_type="multipart/form-data",
+                     data={"type": "supplier", "field": "files", "file": [(io.BytesIO(b"x"), "a.pdf", "application/pdf")]})
+    key = up.get_json()["attachments"][0]["key"]
+    rec = client.post(f"/v0/{BASE}/Supplier", headers=headers,
+                      json={"fields": {"Name": "x", "Files": [{"id": "att" + key}]}}).get_json()
+    files = rec["fields"]["Files"]
+    assert [f["filename"] for f in files] == ["a.pdf"]
+    again = client.patch(f"/v0/{BASE}/Supplier/{rec['id']}", headers=headers, json={"fields": {"Files": files}})
+    assert again.status_code == 200, again.get_data(as_text=True)
+    assert [f["filename"] for f in again.get_json()["fields"]["Files"]] == ["a.pdf"]

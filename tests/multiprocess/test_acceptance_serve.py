@@ -114,7 +114,7 @@ def test_a_new_user_over_http(server, database_url, tmp_path):  # noqa: F811 - t
                                                    {"field": "score", "op": "gte", "value": 80}]}))
     assert _names(server, f"&filter={since}&sort=since") == ["Acme", "Cobalt"]
     assert _names(server, "&sort=-score") == ["Acme", "Cobalt", "Bolt", "Delta"]
-    assert _names(server, "&sort=status,name") == ["Acme", "Cobalt", "Delta", "Bolt"]  # choices sort in their order
+    assert _names(server, "&sort=status,name") == ["Acme", "Cobalt", "Bolt", "Delta"]  # choices sort in their order
     # a filter value carrying SQL is just a value; a filter on an unknown field is a 4xx
     sql = urllib.parse.quote(json.dumps({"field": "name", "op": "eq", "value": "x' OR '1'='1"}))
     assert _names(server, f"&filter={sql}") == []

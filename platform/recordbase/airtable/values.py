@@ -74,7 +74,7 @@ def cell_json(store: Any, f: FieldDef, v: Any) -> Any:
         email = store.ctx.user_email(v)
         return {"id": user_id(v), "email": email, "name": _user_name(store, v) or email}
     if ft == "attachment":
-        return [{"id": "att" + str(a.get("key", ""))[:14], "url": f"/api/v1/attachments/{a.get('key')}",
+        return [{"id": "att" + str(a.get("key", "")), "url": f"/api/v1/attachments/{a.get('key')}",
                  "filename": a.get("name"), "size": a.get("size"), "type": a.get("content_type")} for a in v or []]
     if ft == "percent":
         return None if v is None else _number(Decimal(repr(v)) / 100 if isinstance(v, float) else Decimal(v) / 100)

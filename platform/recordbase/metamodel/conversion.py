@@ -16,6 +16,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from ..errors import RecordbaseError
+from .computed_fields import instance_timezone
 from .fieldtypes import FieldDef, ValueContext
 from .runtime import has_own_column, table_name
 
@@ -44,7 +45,7 @@ def convert_value(value: Any, before: FieldDef, after: FieldDef, ctx: ValueConte
 def convert_column(session: Session, ddl, type_id: int, before: FieldDef, after: FieldDef, force: bool) -> dict:
     if not (has_own_column(before) and has_own_column(after)):
         raise RecordbaseError(f"Cannot convert {before.field_type} to {after.field_type}")
-    ctx = ValueContext(timezone=_instance_timezone())
+    ctx = ValueContext(timezone=instance_timezone())  # a datetime becomes the date its users saw
     old = _table(type_id, before)
     rows = session.execute(select(old.c.id, old.c[before.column_name]).order_by(old.c.id)).all()
     converted: list[dict] = []
@@ -86,13 +87,3 @@ def convert_column(session: Session, ddl, type_id: int, before: FieldDef, after:
                         .values({after.column_name: bindparam("v")}), values)
     return {"converted": len(values), "cleared": [f["id"] for f in failures], "changed": [c["id"] for c in changes]}
 
-
-def _instance_timezone() -> str:
-    """The instance's time zone (``TIMEZONE``) when a change runs in the app, else UTC: a datetime
-    becomes the date its users saw, and texts show the times they saw."""
-    try:
-        from flask import current_app
-
-        return current_app.config.get("TIMEZONE") or "UTC"
-    except RuntimeError:  # outside the app
-        return "UTC"

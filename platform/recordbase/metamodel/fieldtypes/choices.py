@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import unicodedata
 from typing import Any, Callable
 
@@ -234,7 +235,7 @@ class SingleSelectType(ChoiceLike):
         return values.index(stored) if stored in values else len(values)
 
     def sort_signature(self, field: FieldDef) -> str:
-        order = "|".join(c["value"] for c in normalize_choices(field.options))
+        order = json.dumps([c["value"] for c in normalize_choices(field.options)], ensure_ascii=False)
         return hashlib.sha1(order.encode()).hexdigest()[:8]
 
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
