@@ -166,7 +166,9 @@ def test_a_select_column_sorts_in_its_choices_order(app, admin_client, sessions)
     for title, stage in (("T1", "done"), ("T2", "todo"), ("T3", "doing"), ("T4", "")):
         create_record(admin_client, "task", {"title": title, "stage": stage})
     page = page_text(admin_client.get("/admin/records/task/?sort=1"))
-    assert page.index("T2") < page.index("T3") < page.index("T1")  # todo, doing, done (not the alphabet's order)
+    assert page.index("T2") < page.index("T3") < page.index("T1") < page.index("T4")  # todo, doing, done, empty
+    page = page_text(admin_client.get("/admin/records/task/?sort=1&desc=1"))
+    assert page.index("T1") < page.index("T3") < page.index("T2") < page.index("T4")  # empty last both ways
 
 
 def test_link_filters_offer_the_targets_and_take_titles(app, admin_client, supplier, sessions):
