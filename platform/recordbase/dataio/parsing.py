@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 
 from ..metamodel.fieldtypes import FieldDef
 from ..models import User
+from .exporters import FORMULA_START
 
 Preparer = Callable[[Any], Any]
 
@@ -147,7 +148,19 @@ class Lookups:
 
 def preparer(field: FieldDef, lookups: Lookups, date_order: Optional[str] = None,
              percent_cells: bool = False) -> Preparer:
-    """The function that prepares one column's cells for ``field``."""
+    """The function that prepares one column's cells for ``field``; a cell our exports protected
+    from spreadsheets (``'=1+1``, see :func:`~.exporters.neutralise`) is read without the apostrophe,
+    so that an export imports back unchanged."""
+    prepare = _preparer(field, lookups, date_order, percent_cells)
+
+    def prep(v: Any) -> Any:
+        if type(v) is str and v[:1] == "'" and v[1:2] and v[1] in FORMULA_START:
+            v = v[1:]
+        return prepare(v)
+    return prep
+
+
+def _preparer(field: FieldDef, lookups: Lookups, date_order: Optional[str], percent_cells: bool) -> Preparer:
     ft = field.field_type
     if ft in ("date", "datetime"):
         return _date_preparer(ft, date_order)
