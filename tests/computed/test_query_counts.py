@@ -99,3 +99,23 @@ def test_unrelated_write_costs_no_recompute_statements(app, svc):
     assert len(without) < len(with_dep), (without, with_dep)
     assert not any("rb_rec_" in s and s.lstrip().upper().startswith("UPDATE") and "f_" in s and "version" not in s
                    for s in without), without
+
+
+def test_a_batch_of_children_recomputes_their_parent_once(app, svc):
+    """create_many (imports, the batch API) recomputes a parent's rollups once for the batch, not
+    once per new child: the statement count does not grow with the batch, and the values are right."""
+    ids = build(svc, "reverse")
+    engine = platform(app).engine
+    counts = {}
+    for n in (20, 200):
+        rows = [{"name": f"b{i}", "amount": 1, "parent": ids["large"]} for i in range(n)]
+        with svc.store() as st:
+            before = st.get("parent", ids["large"]).values
+        with counting(engine) as stmts:
+            with svc.store() as st:
+                st.create_many("child", rows)
+        with svc.store() as st:
+            after = st.get("parent", ids["large"]).values
+        assert after["total"] == before["total"] + n and after["n"] == before["n"] + n
+        counts[n] = sum(1 for s in stmts if "rb_rec_" in s and s.lstrip().upper().startswith("SELECT"))
+    assert counts[200] <= counts[20] + 2, counts  # (the 200 rows' own reads, in chunks, aside)

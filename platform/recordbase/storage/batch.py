@@ -175,8 +175,10 @@ def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: 
     if needs_recompute:
         for chunk in _chunks(new_ids):
             stmt = select(t).where(t.c.id.in_(chunk))
-            for record in store._records(typedef, store.session.execute(stmt).all()):
-                if store.recomputer.after_write(type_name, record.id, {}, dict(record.values), None):
+            records = list(store._records(typedef, store.session.execute(stmt).all()))
+            changed = store.recomputer.after_create_many(type_name, records)  # (once for the chunk)
+            for record in records:
+                if record.id in changed:
                     record = store.get(type_name, record.id)
                 store.emit(RecordCreated(type_name, record.id, store.user_id, {}, dict(record.values)))
     else:

@@ -87,14 +87,44 @@ class Recomputer(Aggregates):
             own_changed = True
         return own_changed
 
+    def after_create_many(self, type_name: str, records: list) -> set[int]:
+        """:meth:`after_write` for a batch of new records: each one's own computed fields, then what
+        they change elsewhere (a supplier's rollups over its new contracts) recomputed once for the
+        batch instead of once per record. The ids of the new records whose values changed."""
+        typedef = self.schema.get(type_name)
+        if not any(f.ftype.computed for f in typedef.fields) and not self._has_upstream(type_name) \
+                and not any((type_name, r.id) in self._pending for r in records):
+            return set()
+        every = {f.name for f in typedef.fields}
+        plan = self.graph.local_plan(type_name, None)
+        changed: set[int] = set()
+        queue: "OrderedDict[tuple[str, int], set[str]]" = OrderedDict()
+        for record in records:
+            after, changed_set = dict(record.values), set(every)
+            if plan:
+                recomputed = self.recompute_record(typedef, record.id, plan)
+                if recomputed:
+                    changed.add(record.id)
+                changed_set |= recomputed
+                after = {**after, **self._last_values}
+            self._enqueue_upstream(queue, type_name, record.id, {}, after, changed_set)
+            for key, fields in self._pending.pop((type_name, record.id), {}).items():
+                queue.setdefault(key, set()).update(fields)
+        origins = {(type_name, r.id) for r in records}
+        changed |= {rid for _t, rid in self._drain_all(queue, origins)}
+        return changed
+
     def _drain(self, queue: "OrderedDict[tuple[str, int], set[str]]", origin: Optional[tuple[str, int]] = None) -> bool:
+        return bool(self._drain_all(queue, {origin} if origin is not None else set()))
+
+    def _drain_all(self, queue: "OrderedDict[tuple[str, int], set[str]]", origins: set) -> set:
         """Recompute the queued (type, id) -> computed fields, breadth first, following what changes.
 
         Round by round: the records of one type that need the same fields are done together, up to
         BATCH at a time (one query loads them, one per lookup/rollup/count reads their sources, one
-        writes them); what they change is queued for the next round. True when the ``origin``
-        record was among those that changed."""
-        origin_changed = False
+        writes them); what they change is queued for the next round. The ``origins`` (type, id)
+        among those that changed are returned."""
+        changed_origins: set = set()
         rounds = 0
         while queue and rounds < MAX_ROUNDS * 1000:
             rounds += 1
@@ -107,29 +137,28 @@ class Recomputer(Aggregates):
                 plan = [n for n in self.graph.local_plan(owner, fields) if n not in fields]
                 order = [n for n in self.graph.local_plan(owner, None) if n in fields or n in plan]
                 for i in range(0, len(ids), self.batch):
-                    if self._recompute_batch(otype, ids[i:i + self.batch], order, queue, origin):
-                        origin_changed = True
-        return origin_changed
+                    changed_origins |= self._recompute_batch(otype, ids[i:i + self.batch], order, queue, origins)
+        return changed_origins
 
     def _recompute_batch(self, otype: TypeDef, batch: list[int], order: list[str],
-                         queue: "OrderedDict[tuple[str, int], set[str]]", origin: Optional[tuple[str, int]]) -> bool:
+                         queue: "OrderedDict[tuple[str, int], set[str]]", origins: set) -> set:
         records = self._load(otype, batch)  # trashed records are not loaded: nothing to keep up to date
         rows: list[tuple[int, dict]] = []
-        origin_changed = False
+        changed_origins: set = set()
         self._prefetched = self._prefetch(otype, order, records) if len(records) > 1 else {}
         try:
             for old in records:
                 recomputed = self.recompute_record(otype, old.id, order, record=old, write=False)
                 if recomputed:
                     rows.append((old.id, self._last_values))
-                    if (otype.name, old.id) == origin:
-                        origin_changed = True
+                    if (otype.name, old.id) in origins:
+                        changed_origins.add((otype.name, old.id))
                     self._enqueue_upstream(queue, otype.name, old.id, old.values,
                                            {**old.values, **self._last_values}, recomputed)
         finally:
             self._prefetched = {}
         self._write_rows(otype, rows)
-        return origin_changed
+        return changed_origins
 
     def _load(self, typedef: TypeDef, ids: list[int]) -> list["Record"]:
         """Live records by id, read directly: computed values cover every record, whoever writes
