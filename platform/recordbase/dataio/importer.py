@@ -32,6 +32,7 @@ from .xlsx_fast import UncalculatedFormula
 from .mapping import ColumnMap, auto_map, find_field
 from .parsing import DATE_ORDERS, Lookups, preparer
 from .parsing import _text as text_preparer
+from .parsing import unquoted
 from .readers import Table
 
 Progress = Callable[[int, Optional[int]], None]
@@ -223,6 +224,8 @@ class Importer:
                 for idx, f, prep, textual in preps:
                     cell = cells[idx]
                     raw[f.name] = cell
+                    if cell.__class__ is str and cell[:1] == "'":
+                        cell = unquoted(cell)
                     if textual and cell.__class__ is str:  # most cells: text the field type reads itself
                         if cell and not cell.isspace():
                             values[f.name] = cell

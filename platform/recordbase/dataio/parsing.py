@@ -146,21 +146,15 @@ class Lookups:
         return uid
 
 
+def unquoted(cell: str) -> str:
+    """A text cell as written before our exports protected it from spreadsheets with a leading
+    apostrophe (``'=1+1``, see :func:`~.exporters.neutralise`): so that an export imports back unchanged."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] and cell[1] in FORMULA_START else cell
+
+
 def preparer(field: FieldDef, lookups: Lookups, date_order: Optional[str] = None,
              percent_cells: bool = False) -> Preparer:
-    """The function that prepares one column's cells for ``field``; a cell our exports protected
-    from spreadsheets (``'=1+1``, see :func:`~.exporters.neutralise`) is read without the apostrophe,
-    so that an export imports back unchanged."""
-    prepare = _preparer(field, lookups, date_order, percent_cells)
-
-    def prep(v: Any) -> Any:
-        if type(v) is str and v[:1] == "'" and v[1:2] and v[1] in FORMULA_START:
-            v = v[1:]
-        return prepare(v)
-    return prep
-
-
-def _preparer(field: FieldDef, lookups: Lookups, date_order: Optional[str], percent_cells: bool) -> Preparer:
+    """The function that prepares one column's cells for ``field``."""
     ft = field.field_type
     if ft in ("date", "datetime"):
         return _date_preparer(ft, date_order)
