@@ -116,3 +116,17 @@ def test_a_long_import_shows_its_progress_while_it_holds_the_database(app, admin
     report = admin_client.get(f"/admin/import/job/{token}/").get_data(as_text=True)
     assert "3 records were created" in report
     assert len(records(store_in)) == 3
+
+
+def test_the_key_choice_offers_only_fields_an_import_can_match_on(admin_client, types, sessions):
+    from recordbase.metamodel.service import MetamodelService
+
+    with sessions.begin() as s:
+        svc = MetamodelService(s)
+        svc.add_field("supplier", {"name": "files", "label": "Files", "type": "attachment"})
+        svc.add_field("supplier", {"name": "no", "label": "Number", "type": "autonumber"})
+    page = admin_client.get("/admin/import/?type=supplier").get_data(as_text=True)
+    select = page[page.index('name="key"'):page.index("</select>", page.index('name="key"'))]
+    offered = re.findall(r'<option value="([a-z_]+)">', select)
+    assert "name" in offered and "no" in offered and "credit_code" in offered
+    assert "files" not in offered and "certifications" not in offered  # an attachment, a multiple select

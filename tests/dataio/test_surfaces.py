@@ -226,3 +226,34 @@ def test_automation_rules_and_computed_fields_run_for_imported_records(api, type
                     content_type="multipart/form-data")
     assert resp.status_code == 200
     assert {r.values["name"]: r.values["is_backup"] for r in records(store_in)}["Big two"] is False
+
+
+def test_an_autonumber_is_a_key_to_update_exported_records(api, types, store_in, sessions):
+    """An export's number column (an autonumber, written by Recordbase alone) matches the records
+    to update; a number no record has is reported, never created under another number."""
+    from recordbase.metamodel.service import MetamodelService
+
+    with sessions.begin() as s:
+        MetamodelService(s).add_field("contract", {"name": "contract_no", "label": "Contract no.", "label_zh": "合同编号",
+                                                  "type": "autonumber", "options": {"pattern": "CT-{0000}"}})
+    with store_in() as store:
+        for title in ("Alpha", "Beta"):
+            store.create("contract", {"title": title, "value": "100"})
+    resp = api.get("/api/v1/records/contract/export", query_string={"format": "csv", "lang": "zh", "sort": "id"})
+    rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))
+    header = rows[0]
+    assert "合同编号" in header and rows[1][header.index("合同编号")] == "CT-0001"
+    rows[1][header.index("金额")] = "250"
+    rows.append(list(rows[2]))
+    rows[3][header.index("合同编号")] = "CT-9999"
+    data = io.StringIO()
+    csv.writer(data).writerows(rows)
+    resp = api.post("/api/v1/records/contract/import?key=contract_no&skip_bad_rows=1",
+                    data={"file": (io.BytesIO(data.getvalue().encode("utf-8-sig")), "c.csv")},
+                    content_type="multipart/form-data")
+    body = resp.get_json()
+    assert resp.status_code == 200, body
+    assert (body["created"], body["updated"]) == (0, 2)
+    assert [(e["row"], e["field"]) for e in body["errors"]] == [(4, "contract_no")]
+    got = {r.values["contract_no"]: r.values["value"] for r in records(store_in, "contract")}
+    assert got == {"CT-0001": 250, "CT-0002": 100}

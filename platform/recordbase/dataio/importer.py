@@ -26,6 +26,7 @@ from typing import Any, Callable, Optional
 from sqlalchemy import select
 
 from ..errors import ValidationError
+from ..i18n import translate
 from ..metamodel.runtime import is_many_link
 from .exporters import neutralise
 from .xlsx_fast import UncalculatedFormula
@@ -140,6 +141,11 @@ def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
+def key_fields(typedef: Any) -> list:
+    """The fields an import can match existing records on (one value per record)."""
+    return [f for f in typedef.fields if f.field_type in KEY_TYPES and not is_many_link(f)]
+
+
 class Importer:
     def __init__(self, store: Any, type_name: str, table: Table, options: Optional[ImportOptions] = None,
                  progress: Optional[Progress] = None):
@@ -153,7 +159,8 @@ class Importer:
                                    mode="skip_bad_rows" if self.options.skip_bad_rows else "all_or_nothing",
                                    dry_run=self.options.dry_run)
         self.lookups = Lookups(store)
-        self.mapping = auto_map(self.typedef, table.headers, self.options.mapping)
+        key = find_field(self.typedef, self.options.key) if self.options.key else None
+        self.mapping = auto_map(self.typedef, table.headers, self.options.mapping, key=key)
         self.report.mapping = self.mapping
         self.columns = {c.field.name: c.header for c in self.mapping if c.field}
         self.key_field = self._key_field()
@@ -278,6 +285,8 @@ class Importer:
 
     def _check_rest(self, number: int, values: dict, raw: dict, failed: set) -> None:
         """A row with unreadable cells is not written; still report what else is wrong with it."""
+        if self.key_field is not None and self.key_field.ftype.read_only:
+            values = {k: v for k, v in values.items() if k != self.key_field.name}  # (matched on, never written)
         try:
             self.store.clean(self.typedef, values, creating=self.key_field is None)
         except ValidationError as exc:
@@ -310,8 +319,8 @@ class Importer:
             v = values.get(f.name)
             if v is None:
                 continue
-            try:
-                cleaned = f.ftype.clean(v, f, self.store.ctx)
+            try:  # (a key no one writes, an autonumber, is matched as written)
+                cleaned = str(v).strip() if f.ftype.read_only else f.ftype.clean(v, f, self.store.ctx)
             except ValueError:
                 continue  # the store reports the bad key value
             if cleaned in (None, ""):
@@ -342,7 +351,12 @@ class Importer:
             creates = []
             for number, values, raw in rows:
                 match = existing.get(number)
-                if match is None:
+                if match is None and self.key_field.ftype.read_only:
+                    self.error(number, self.key_field.name, raw.get(self.key_field.name),
+                               translate("no record has this %(field)s (Recordbase numbers new records itself: "
+                                         "leave the row out, or import it without this key)",
+                                         field=self.key_field.display_label(self.store.ctx.lang)))
+                elif match is None:
                     creates.append((number, {k: v for k, v in values.items() if v is not None}, raw))
                 elif isinstance(match, str):
                     self.error(number, self.key_field.name, raw.get(self.key_field.name), match)

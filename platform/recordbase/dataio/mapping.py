@@ -61,8 +61,11 @@ def find_field(typedef: TypeDef, text: str) -> Optional[FieldDef]:
     return _candidates(typedef).get(norm(text))
 
 
-def auto_map(typedef: TypeDef, headers: list[str], overrides: Optional[dict] = None) -> list[ColumnMap]:
-    """Map every header to a field (or to nothing, with the reason)."""
+def auto_map(typedef: TypeDef, headers: list[str], overrides: Optional[dict] = None,
+             key: Optional[FieldDef] = None) -> list[ColumnMap]:
+    """Map every header to a field (or to nothing, with the reason). ``key``, the field an import
+    matches existing records on, is mapped even when no import writes it (an autonumber): its
+    column is read for matching only."""
     cands = _candidates(typedef)
     overrides = dict(overrides or {})
     by_header: dict[int, Any] = {}
@@ -81,7 +84,7 @@ def auto_map(typedef: TypeDef, headers: list[str], overrides: Optional[dict] = N
             if f is None:
                 raise ValidationError(f"Mapping: record type '{typedef.name}' has no field '{target}'",
                                       {"mapping": {h: [f"no field '{target}'"]}})
-            if not importable(f):
+            if not importable(f) and f is not key:
                 raise ValidationError(f"Mapping: field '{f.name}' cannot be imported ({f.field_type})",
                                       {"mapping": {h: [f"'{f.name}' is {f.field_type}: not importable"]}})
         else:
@@ -92,7 +95,7 @@ def auto_map(typedef: TypeDef, headers: list[str], overrides: Optional[dict] = N
             if f is None:
                 out.append(ColumnMap(i, h, None, "no field with this name"))
                 continue
-            if not importable(f):
+            if not importable(f) and f is not key:
                 out.append(ColumnMap(i, h, None, f"field '{f.name}' is {f.field_type} (not importable)"))
                 continue
         if f.name in used:

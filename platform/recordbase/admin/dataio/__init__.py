@@ -89,8 +89,11 @@ class ImportView(SignedInOnly, BaseView):
         typedef = self._typedef(request.args.get("type"))
         if typedef is not None and typedef not in types:
             abort(403)
+        from ...dataio.importer import key_fields
+
         return self.render("dataio/upload.html", typedef=typedef, types=types, lang=current_lang(),
-                           builder=current_user().role in BUILDER_ROLES)
+                           builder=current_user().role in BUILDER_ROLES,
+                           key_fields=key_fields(typedef) if typedef is not None else [])
 
     @expose("/upload/", methods=("POST",))
     def upload(self) -> Any:
