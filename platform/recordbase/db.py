@@ -136,6 +136,13 @@ def _ping_after_idle(engine: Engine) -> None:
             raise sa_exc.DisconnectionError(f"stale pooled connection: {exc}") from exc
 
 
+def is_lock_error(exc: Exception) -> bool:
+    """SQLite's SQLITE_BUSY or SQLITE_LOCKED (any extended code): another writer held the write
+    lock for longer than this connection would wait."""
+    code = getattr(getattr(exc, "orig", None), "sqlite_errorcode", None)
+    return code is not None and (code & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
 def first_read(session: Session, read: Callable[[], T]) -> T:
     """Run a request's first statement, ``read``; if the pooled connection it met was dead (the
     server restarted or dropped it within :data:`IDLE_PING_SECONDS` of its last use, so it was not

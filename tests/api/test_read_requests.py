@@ -211,3 +211,26 @@ def test_a_database_restart_fails_no_request(app, api, admin_client):
         ok(api.post("/api/v1/records/supplier", json={"fields": {"name": "Beta"}}), 201)
     finally:
         event.remove(engine, "connect", note_pid)
+
+
+def test_a_write_that_waited_too_long_for_the_lock_is_a_503_to_retry(app, api, monkeypatch):
+    """SQLite's one writer busy (a long import) for longer than a write waits: a JSON 503 with
+    Retry-After, nothing saved; not a 500."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from recordbase.storage import RecordStore
+
+    make_type(api, "supplier", SUPPLIER_FIELDS)
+    locked = sqlite3.OperationalError("database is locked")
+    locked.sqlite_errorcode = sqlite3.SQLITE_BUSY
+
+    def busy(*args, **kwargs):
+        raise OperationalError("INSERT ...", {}, locked)
+    monkeypatch.setattr(RecordStore, "create", busy)
+    resp = api.post("/api/v1/records/supplier", json={"fields": {"name": "Acme"}})
+    assert resp.status_code == 503 and resp.headers["Retry-After"] == "5"
+    assert resp.get_json()["error"]["code"] == "busy" and "try again" in resp.get_json()["error"]["message"]
+    monkeypatch.undo()
+    assert ok(api.get("/api/v1/records/supplier"))["records"] == []

@@ -7,7 +7,6 @@ a read-only token may only read (403 on any write).
 """
 from __future__ import annotations
 
-import sqlite3
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 from ..access.cache import role_signature_column
 from ..auth import token_digest
 from ..context import db_session, note_schema_version
-from ..db import WRITE_ALLOWED, brief_lock_wait, first_read
+from ..db import WRITE_ALLOWED, brief_lock_wait, first_read, is_lock_error
 from ..metamodel.runtime import version_column
 from ..models import ApiToken, User, utcnow
 from ..storage.driver_query import fetch_all
@@ -97,17 +96,11 @@ def _touch(session: Session, api_token: "TokenInfo", now: datetime) -> None:
                             execution_options={WRITE_ALLOWED: True})
         session.commit()
     except OperationalError as exc:
-        if not (reading and sqlite and _is_lock_error(exc)):
+        if not (reading and sqlite and is_lock_error(exc)):
             raise
         session.rollback()  # another writer holds the lock
         return
     api_token.last_used_at = now
-
-
-def _is_lock_error(exc: OperationalError) -> bool:
-    """SQLite's SQLITE_BUSY or SQLITE_LOCKED (any extended code): another writer holds the lock."""
-    code = getattr(exc.orig, "sqlite_errorcode", None)
-    return code is not None and (code & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 @dataclass

@@ -12,10 +12,11 @@ from typing import Any, Optional
 
 import marshmallow
 from flask import Flask, current_app, jsonify, request
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..context import db_session
+from ..db import is_lock_error
 from ..errors import ERROR_STATUS, RecordbaseError
 from .blueprint import bp
 
@@ -71,6 +72,17 @@ def _unstorable_value(exc: Exception):
     current_app.logger.info("database refused a value: %s", exc)
     return error_response("bad_request", "A value is out of range or cannot be stored by the database",
                           status=400)
+
+
+@bp.errorhandler(OperationalError)
+def _database_busy(exc: OperationalError):
+    """SQLite's one writer stayed busy (a long import, say) for longer than a write waits: a 503
+    the client can retry, not a 500. Any other operational error is unexpected."""
+    if not is_lock_error(exc):
+        return _unexpected(exc)
+    _rollback()
+    return error_response("busy", "The database is busy with another write (an import, say); nothing was "
+                                  "saved: try again in a moment", status=503, headers={"Retry-After": "5"})
 
 
 @bp.errorhandler(HTTPException)
