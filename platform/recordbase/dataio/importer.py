@@ -261,6 +261,7 @@ class Importer:
                     continue
                 self._add(number, values, raw)
             self._flush()
+            self.report.errors.sort(key=lambda e: e.row)  # (rows checked in batches report out of order)
             keep = self.report.ok and not self.options.dry_run
             if keep:
                 savepoint.commit()
@@ -363,7 +364,8 @@ class Importer:
                 else:
                     self._update(number, match, values, raw)
         if creates:
-            result = self.store.create_many(self.typedef.name, [v for _, v, _ in creates], skip_invalid=True)
+            result = self.store.create_many(self.typedef.name, [v for _, v, _ in creates], skip_invalid=True,
+                                            row_names=[translate("row %(n)s", n=n) for n, _, _ in creates])
             for i, problems in result.errors.items():
                 number, _values, raw = creates[i]
                 self.store_errors(number, raw, problems)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 from sqlalchemy import func, insert, select, text, update
 
 from ..errors import ValidationError
+from ..i18n import translate
 from ..metamodel.runtime import TypeDef, has_own_column
 from ..models import Counter, utcnow
 from .events import RecordCreated
@@ -121,7 +122,8 @@ def _reserve_numbers(store: "RecordStore", field_id: int, n: int) -> int:
     return end - n + 1
 
 
-def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: bool = False) -> BatchResult:
+def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: bool = False,
+                row_names: Optional[list[str]] = None) -> BatchResult:
     typedef = store.type(type_name)
     plan = write_plan(store, typedef)
     rows = list(rows)
@@ -136,7 +138,7 @@ def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: 
             except ValidationError as exc:
                 errors[i] = exc.details if isinstance(exc.details, dict) else {"record": [exc.message]}
     if plan.unique:
-        _check_unique_batch(store, typedef, cleaned, errors)
+        _check_unique_batch(store, typedef, cleaned, errors, row_names)
     if errors and not skip_invalid:
         i, problems = next(iter(sorted(errors.items())))
         name, msgs = next(iter(problems.items()))
@@ -287,7 +289,7 @@ def _converter(to_db: Optional[Callable], f: Any, proc: Optional[Callable]) -> O
 
 
 def _check_unique_batch(store: "RecordStore", typedef: TypeDef, cleaned: list[tuple[int, dict]],
-                        errors: dict[int, dict[str, list[str]]]) -> None:
+                        errors: dict[int, dict[str, list[str]]], row_names: Optional[list[str]] = None) -> None:
     t = typedef.table
     for f in typedef.fields:
         if not f.unique or not has_own_column(f):
@@ -299,8 +301,9 @@ def _check_unique_batch(store: "RecordStore", typedef: TypeDef, cleaned: list[tu
                 continue
             key = f.ftype.to_db(v, f)
             if key in seen:
+                first = row_names[seen[key]] if row_names else translate("record %(n)s of this batch", n=seen[key] + 1)
                 errors.setdefault(i, {}).setdefault(f.name, []).append(
-                    f"must be unique: record {seen[key] + 1} of this batch has the same value")
+                    translate("must be unique: %(other)s has the same value", other=first))
             else:
                 seen[key] = i
         if not seen:
@@ -313,4 +316,4 @@ def _check_unique_batch(store: "RecordStore", typedef: TypeDef, cleaned: list[tu
                     i = next((seen[k] for k in seen if k == value), None)
                 if i is not None:
                     errors.setdefault(i, {}).setdefault(f.name, []).append(
-                        f"must be unique: record {other} already has this value")
+                        translate("must be unique: record %(id)s already has this value", id=other))

@@ -253,14 +253,16 @@ class RecordStore(ReadOperations, TrashOperations):
         return record
 
     @enforce.guarded
-    def create_many(self, type_name: str, rows: list, skip_invalid: bool = False) -> "BatchResult":
+    def create_many(self, type_name: str, rows: list, skip_invalid: bool = False,
+                    row_names: Optional[list[str]] = None) -> "BatchResult":
         """Create many records with create()'s validation, computed fields and events, in few queries
-        (see :mod:`.batch`); invalid rows raise, or are skipped and reported with ``skip_invalid``."""
+        (see :mod:`.batch`); invalid rows raise, or are skipped and reported with ``skip_invalid``.
+        ``row_names`` name the rows in messages that point at another row ("row 3" of a file)."""
         from .batch import create_many
         from .fast_insert import gc_paused
 
         with gc_paused():
-            return create_many(self, type_name, rows, skip_invalid=skip_invalid)
+            return create_many(self, type_name, rows, skip_invalid=skip_invalid, row_names=row_names)
 
     @enforce.guarded
     def update(self, type_name: str, record_id: Any, values: Any, version: Optional[int] = None) -> Record:
