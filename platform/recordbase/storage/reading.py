@@ -131,9 +131,8 @@ class ReadOperations:
         holder = select(t.c.id).where(cell.contains(f'"key": "{upload.key}"', autoescape=True)).limit(1)
         if self.session.scalar(self._readable(holder, typedef, None)) is not None:
             return True
-        unheld = select(t.c.id).where(cell.contains(f'"key": "{upload.key}"', autoescape=True)).limit(1)
         return upload.created_by is not None and upload.created_by == self.user_id \
-            and self.session.scalar(unheld) is None
+            and self.session.scalar(holder) is None  # (held by no record at all)
 
     def count_empty(self, type_name: str, field_name: str) -> Optional[int]:
         """How many live records have no value in a field (None when that cannot be asked: a field

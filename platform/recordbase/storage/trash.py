@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import (Column, DateTime, Integer, MetaData, Table, and_, delete, exists, func, insert, literal,
+from sqlalchemy import (Column, DateTime, Integer, MetaData, Table, and_, delete, exists, func, insert,
                         select, update)
 
 from ..access import enforce
@@ -65,13 +65,13 @@ class TrashOperations:
                 j = src.junctions[f.name]
                 sources = self.session.scalars(select(j.c.source_id).where(j.c.target_id == rid)).all()
                 before = self._link_lists(j, sources)
-                self._remember_links(typedef, rid, f, select(j.c.source_id).where(j.c.target_id == rid))
+                self._remember_links(typedef, rid, f, sources)
                 self.session.execute(delete(j).where(j.c.target_id == rid))
                 self._note_links(src, f, {sid: (ids, [i for i in ids if i != rid]) for sid, ids in before.items()})
             else:
                 col = st.c[f.column_name]
                 sources = self.session.scalars(select(st.c.id).where(col == rid)).all()
-                self._remember_links(typedef, rid, f, select(st.c.id).where(col == rid))
+                self._remember_links(typedef, rid, f, sources)
                 self.session.execute(update(st).where(col == rid).values(
                     {f.column_name: None, "version": st.c.version + 1, "updated_at": utcnow(), "updated_by": self.user_id}))
                 self._note_links(src, f, {sid: (rid, None) for sid in sources})
@@ -99,12 +99,13 @@ class TrashOperations:
             restored = self.get(type_name, record.id)
         return restored
 
-    def _remember_links(self, typedef: TypeDef, rid: int, field: Any, sources: Any) -> None:
-        """Keep the links from ``sources`` (a SELECT of source ids) through ``field`` to the record
-        ``rid`` that is going to the trash, for :meth:`_put_links_back`."""
-        self.session.execute(insert(TrashedLink).from_select(
-            ["target_type_id", "target_id", "field_id", "source_id"],
-            select(literal(typedef.id), literal(rid), literal(field.id), sources.subquery().c[0])))
+    def _remember_links(self, typedef: TypeDef, rid: int, field: Any, sources: list) -> None:
+        """Keep the links from the ``sources`` (record ids) through ``field`` to the record ``rid``
+        that is going to the trash, for :meth:`_put_links_back`."""
+        if sources:
+            self.session.execute(insert(TrashedLink), [
+                {"target_type_id": typedef.id, "target_id": rid, "field_id": field.id, "source_id": sid}
+                for sid in sources])
 
     def _put_links_back(self, typedef: TypeDef, rid: int) -> None:
         """The links the record's trashing took off, back on the source records still there (a single

@@ -81,3 +81,8 @@ def _refused_conversion(details: dict) -> str:
                         "the change even if some values cannot be kept as they are” to clear them.",
                         count, values=shown)
     return text + (" …" if count > 5 else "")
+
+
+def label_in(payload: dict, lang: str) -> str:
+    """A type's or field's label as a saved payload gives it, in the page's language."""
+    return (payload.get("label_zh") if lang == "zh" else None) or payload["label"]

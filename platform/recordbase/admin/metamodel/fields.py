@@ -12,7 +12,7 @@ from ...context import current_lang, current_schema, db_session, record_store
 from ...metamodel.fieldtypes import FieldDef, field_types
 from ...metamodel.runtime import TypeDef
 from ...metamodel.service import MetamodelService
-from .common import run_change, show_errors, typedef_or_404
+from .common import label_in, run_change, show_errors, typedef_or_404
 from .forms import default_text, field_form_class, field_payload, type_choices
 from .options import JSON_FIELD, options_from_form, options_to_form
 
@@ -95,7 +95,7 @@ class FieldPages:
                 else:
                     _res, error = run_change(lambda svc: svc.update_field(typedef.name, fd.name, payload))
                 if error is None:
-                    shown = (payload.get("label_zh") if lang == "zh" else None) or payload["label"]
+                    shown = label_in(payload, lang)
                     flash(_("Field “%(label)s” was saved.", label=shown), "success")
                     if payload.get("required"):
                         _tell_empty_records(typedef.name, fd.name if fd else payload["name"], shown)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from ...context import current_lang, current_schema, db_session
 from ...metamodel.service import MetamodelService
-from .common import run_change, show_errors, typedef_or_404
+from .common import label_in, run_change, show_errors, typedef_or_404
 from .forms import type_form, type_payload
 
 
@@ -31,7 +31,7 @@ class TypePages:
             payload = type_payload(form)
             _tm, error = run_change(lambda svc: svc.create_type(payload))
             if error is None:
-                shown = (payload.get("label_zh") if lang == "zh" else None) or payload["label"]
+                shown = label_in(payload, lang)
                 flash(_("Record type “%(label)s” was created. Now add its fields.", label=shown), "success")
                 return redirect(url_for(".fields", type_name=payload["name"]))
             show_errors(form, error)
@@ -48,7 +48,7 @@ class TypePages:
             payload = type_payload(form)
             _tm, error = run_change(lambda svc: svc.update_type(type_name, payload))
             if error is None:
-                shown = (payload.get("label_zh") if lang == "zh" else None) or payload["label"]
+                shown = label_in(payload, lang)
                 flash(_("Record type “%(label)s” was saved.", label=shown), "success")
                 return redirect(url_for(".index"))
             show_errors(form, error)
