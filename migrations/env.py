@@ -7,6 +7,7 @@ from recordbase.models import Base
 import recordbase.automation.models  # noqa: F401  (the automation tables join Base.metadata)
 import recordbase.packs.models  # noqa: F401  (packs and saved views join Base.metadata)
 import recordbase.access.models  # noqa: F401  (roles, history, audit log, public forms join Base.metadata)
+import recordbase.dataio.models  # noqa: F401  (finished admin imports join Base.metadata)
 
 config = context.config
 target_metadata = Base.metadata

@@ -72,24 +72,30 @@ def test_admin_import_needs_sign_in(app, types):
     assert resp.status_code in (302, 303) and "/admin/login/" in resp.headers["Location"]
 
 
-def test_a_long_import_shows_its_progress_while_it_holds_the_database(app, admin_client, types, store_in, monkeypatch):
-    """A run that outlasts the request's short wait continues beside it; a page without database access
-    (on SQLite the import holds the one write lock) shows the rows done, then hands over to the report."""
+def test_a_long_import_runs_in_the_worker_and_shows_its_progress_while_it_holds_the_database(
+        app, admin_client, types, store_in, monkeypatch):
+    """A file above the inline size is a job of the automation worker (the web process only queues it);
+    a page without database access (on SQLite the import holds the one write lock) shows the rows done,
+    then hands over to the report."""
     import threading
     import time
 
     import recordbase.dataio as dataio
+    from recordbase.automation import worker as automation_worker
+    from recordbase.automation.queue import get_huey
+    from recordbase.context import platform
 
-    real_run_import, release = dataio.run_import, threading.Event()
+    real_run_import, release, in_worker = dataio.run_import, threading.Event(), []
 
     def slow_run_import(store, type_name, table, options, progress=None):
+        in_worker.append(threading.current_thread().name)
         store.session.execute(__import__("sqlalchemy").text("SELECT 1"))  # the transaction (and its lock) has begun
         progress(1, 3)
         assert release.wait(30)
         return real_run_import(store, type_name, table, options, progress=progress)
 
     monkeypatch.setattr(dataio, "run_import", slow_run_import)
-    app.config["IMPORT_WAIT_SECONDS"] = 0.2
+    app.config["IMPORT_INLINE_BYTES"] = 0
     html = _upload(admin_client, supplier_workbook(), "suppliers.xlsx")
     token = re.search(r'name="token" value="([^"]+)"', html).group(1)
     data = {"csrf_token": csrf_token_from(html), "token": token, "action": "run"}
@@ -97,6 +103,27 @@ def test_a_long_import_shows_its_progress_while_it_holds_the_database(app, admin
                                 html, re.S)))
     resp = admin_client.post("/admin/import/run/", data=data)
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/admin/import/progress/{token}/")
+    assert in_worker == [] and records(store_in) == []  # queued, not run by the web process
+    with app.app_context():
+        assert [t.name for t in get_huey().pending()] == ["recordbase.import"]
+    waiting = admin_client.get(f"/admin/import/progress/{token}/").get_data(as_text=True)
+    assert "Waiting for the worker" in waiting
+    assert admin_client.post("/admin/import/run/", data=data).headers["Location"].endswith(
+        f"/admin/import/progress/{token}/")  # a second click: the same job, nothing queued twice
+    with app.app_context():
+        assert len(get_huey().pending()) == 1
+
+    def work():
+        with app.app_context():
+            automation_worker.configure(sessions=platform(app).sessions, timezone_name="UTC", worker_id="test-worker")
+            automation_worker.run_once()
+
+    worker = threading.Thread(target=work, name="test-worker")
+    worker.start()
+    deadline = time.monotonic() + 30
+    while not in_worker and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert in_worker == ["test-worker"]  # the worker's task runs it
     started = time.monotonic()
     page = admin_client.get(f"/admin/import/progress/{token}/")
     assert time.monotonic() - started < 5  # answered while the import holds the database
@@ -106,12 +133,8 @@ def test_a_long_import_shows_its_progress_while_it_holds_the_database(app, admin
     assert app.test_client().get(f"/admin/import/progress/{token}/").status_code == 302  # signed-in users only
     assert admin_client.get("/admin/import/progress/someone-elses/").status_code == 404
     release.set()
-    deadline = time.monotonic() + 30
-    while True:
-        page = admin_client.get(f"/admin/import/progress/{token}/")
-        if page.status_code == 302 or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
+    worker.join(60)
+    page = admin_client.get(f"/admin/import/progress/{token}/")
     assert page.status_code == 302 and page.headers["Location"].endswith(f"/admin/import/job/{token}/")
     report = admin_client.get(f"/admin/import/job/{token}/").get_data(as_text=True)
     assert "3 records were created" in report

@@ -10,6 +10,8 @@ periodic sweep finds the step in the database and delivers it anyway.
 Tasks:
 
 - ``recordbase.deliver(step_id)`` — claim and deliver one step (:func:`.outbox.execute_step`);
+- ``recordbase.import(job)`` — an admin import of an uploaded file (:mod:`recordbase.admin.dataio.runner`;
+  the worker must see the instance folder the upload lies in);
 - ``recordbase.tick()`` — every minute: due scheduled and date-relative rules, and the sweep
   of due steps (retries whose backoff has passed, steps never enqueued, dead workers' claims).
 """
@@ -86,7 +88,14 @@ def _make_huey(location: str):
             return {}
         return run_tick(enqueue=True)
 
+    @h.task(name="recordbase.import")
+    def import_file(job: dict) -> None:
+        from ..admin.dataio.runner import run_queued
+
+        run_queued(job)
+
     h.rb_deliver = deliver
+    h.rb_import = import_file
     h.rb_tick = tick
     return h
 
@@ -107,6 +116,12 @@ def enqueue_steps(step_ids: list[int], eta: Optional[datetime] = None) -> None:
     except Exception:  # noqa: BLE001 - never fail a committed write because the queue is away
         log.warning("could not enqueue outbox steps %s; the worker's sweep will deliver them", step_ids,
                     exc_info=True)
+
+
+def enqueue_import(job: dict) -> None:
+    """Hand an admin import job to the queue (raises when the queue is away: the caller says so)."""
+    h = get_huey()
+    h.enqueue(h.rb_import.s(job))
 
 
 def drain(h, now: Optional[datetime] = None, limit: int = 10000) -> dict:

@@ -6,8 +6,10 @@ the column mapping (automatic, editable), preview it (a dry run: every problem w
 column, value and reason, and the first rows as they will be stored), run it, and read the
 report (the error report downloads as CSV). Everything goes through
 :func:`recordbase.dataio.run_import`, in one transaction, as the CLI and the API do. A
-preview or import that takes more than a few seconds goes on beside the request
-(:mod:`.jobs`) while a self-refreshing page shows how many rows are done.
+preview or import of a small file answers in the request; a bigger one is a durable job of the
+automation worker (:mod:`.runner`) while a self-refreshing page shows how many rows are done.
+Each upload has at most one job and is imported at most once (:mod:`.jobs`): submitting the form
+again shows the job's progress or its report.
 
 Self-contained: :func:`register_import` adds the view and its templates (one line in
 ``init_admin``). The uploaded file waits in the instance folder between the steps, under a
@@ -30,14 +32,25 @@ from ...context import current_lang, current_schema, current_user, db_session, r
 from ...errors import RecordbaseError
 from ..access import BUILDER_ROLES, SignedInOnly
 
-#: seconds the run request waits for the import before it shows the progress page instead
-WAIT_SECONDS = 3.0
+#: an upload of at most this many bytes is previewed or imported in the request (its report comes back
+#: at once); a bigger one goes to the worker (``IMPORT_INLINE_BYTES`` in the app's config or the environment)
+INLINE_BYTES = 256 * 1024
 
 
 def _upload_dir() -> Path:
     d = Path(current_app.instance_path) / "imports"
     d.mkdir(parents=True, exist_ok=True)
     return d
+
+
+def _limits() -> tuple[float, float]:
+    """(seconds after which a running job without a heartbeat has stopped, seconds after which a job no
+    worker started is given up): ``IMPORT_STALE_SECONDS``, ``IMPORT_QUEUE_SECONDS`` in the app's config
+    (or ``RECORDBASE_IMPORT_…`` in the environment)."""
+    from ...automation.settings import setting
+    from .jobs import QUEUE_SECONDS, STALE_SECONDS
+
+    return (float(setting("IMPORT_STALE_SECONDS", STALE_SECONDS)), float(setting("IMPORT_QUEUE_SECONDS", QUEUE_SECONDS)))
 
 
 def _cleanup(folder: Path, max_age: float = 86400) -> None:
@@ -98,7 +111,6 @@ class ImportView(SignedInOnly, BaseView):
     @expose("/upload/", methods=("POST",))
     def upload(self) -> Any:
         from ...dataio import open_table
-        from ...dataio.mapping import auto_map, importable
 
         typedef = self._typedef(request.form.get("type"))
         f = request.files.get("file")
@@ -122,15 +134,45 @@ class ImportView(SignedInOnly, BaseView):
             return redirect(url_for(".index", type=typedef.name))
         meta = {"type": typedef.name, "filename": f.filename, "suffix": suffix, "options": options}
         self._token_path(token, ".json").write_text(json.dumps(meta), "utf-8")
-        mapping = [_column(m.to_json()) for m in auto_map(typedef, table.headers)]
+        return self._mapping_page(typedef, token, meta, table)
+
+    def _mapping_page(self, typedef, token: str, meta: dict, table=None, overrides: Optional[dict] = None) -> Any:
+        """Step 2 (the column mapping) for an upload: after the upload, or to run a stopped job again."""
+        from ...dataio import open_table
+        from ...dataio.mapping import auto_map, importable
+
+        if table is None:
+            path = self._token_path(token, meta["suffix"])
+            try:
+                table = open_table(path, meta["filename"], sheet=meta["options"]["sheet"])
+            except (OSError, RecordbaseError):
+                flash(_("The uploaded file is no longer available; upload it again."), "error")
+                return redirect(url_for(".index", type=typedef.name))
+        overrides = {int(k): v for k, v in (overrides or {}).items()} or None
+        mapping = [_column(m.to_json()) for m in auto_map(typedef, table.headers, overrides)]
         return self.render("dataio/mapping.html", typedef=typedef, token=token, meta=meta, mapping=mapping,
                            fields=[x for x in typedef.fields if importable(x)], lang=current_lang(), table=table)
 
+    def _key(self, token: str) -> str:
+        return self._token_path(token, "").name
+
+    def _written(self, token: str) -> Optional[dict]:
+        """The report of this upload's import if the database says it was written (else None)."""
+        from sqlalchemy import select
+
+        from ...dataio.models import ImportJob
+
+        row = db_session().scalar(select(ImportJob).where(ImportJob.upload == self._key(token)))
+        return (row.report or {}) if row is not None else None
+
     @expose("/run/", methods=("POST",))
     def run(self) -> Any:
+        """Preview or import an upload: idempotent per upload (a second submit while the job is queued or
+        running shows its progress; after the upload was imported, that import's report)."""
+        from ...automation.settings import setting
         from ...dataio import ImportOptions
 
-        from .jobs import read_status, start_import
+        from . import jobs, runner
 
         token = request.form.get("token", "")
         path, meta = self._saved(token)
@@ -141,10 +183,6 @@ class ImportView(SignedInOnly, BaseView):
             abort(404)
         if not record_store().can("import", typedef.name):
             abort(403)  # a role without 'import' on this type (the job checks again, in its own session)
-        status_path = self._token_path(token, ".status.json")
-        current = read_status(status_path)
-        if current and current.get("state") == "running":  # a second click while it runs
-            return redirect(url_for("recordbase_admin_dataio.progress", token=token))
         mapping = {}
         for key, value in request.form.items():
             if key.startswith("map_") and key[4:].isdigit():
@@ -153,13 +191,27 @@ class ImportView(SignedInOnly, BaseView):
         options = ImportOptions(mapping=mapping, key=opts["key"], skip_bad_rows=opts["skip_bad_rows"],
                                 dry_run=request.form.get("action") != "run", date_order=opts["date_order"],
                                 run_rules=opts["run_rules"])
-        user_id, lang, errors_path = current_user().id, current_lang(), self._token_path(token, ".errors.csv")
+        folder, key, (stale, queue) = _upload_dir(), self._key(token), _limits()
+        if jobs.effective_state(jobs.read_status(jobs.status_path(folder, key)), stale, queue) not in jobs.LIVE:
+            written = self._written(token)
+            if written is not None:  # the database knows better than a status file its process left behind
+                jobs.record_written(folder, key, written)
+        outcome, attempt = jobs.claim(folder, key, dry_run=options.dry_run, upload_exists=path.exists(),
+                                      mapping=mapping, stale=stale, queue=queue)
+        if outcome == "live":  # a second click while it runs
+            return redirect(url_for("recordbase_admin_dataio.progress", token=token))
+        if outcome == "written":  # back and submit again, a reload: the first import's report, nothing twice
+            return self.job(token)
+        if outcome == "gone":
+            flash(_("The uploaded file is no longer available; upload it again."), "error")
+            return redirect(url_for(".index", type=typedef.name))
+        job = runner.job_payload(folder=folder, key=key, attempt=attempt, upload=path, filename=meta["filename"],
+                                 type_name=typedef.name, user_id=current_user().id, lang=current_lang(),
+                                 sheet=opts["sheet"], options=options)
+        inline = path.stat().st_size <= int(setting("IMPORT_INLINE_BYTES", INLINE_BYTES))
         db_session().rollback()  # end this request's transaction: on SQLite it holds the one write lock
-        thread = start_import(current_app._get_current_object(), status_path=status_path, errors_path=errors_path,
-                              upload_path=path, filename=meta["filename"], type_name=typedef.name, user_id=user_id,
-                              lang=lang, sheet=opts["sheet"], options=options)
-        thread.join(current_app.config.get("IMPORT_WAIT_SECONDS", WAIT_SECONDS))
-        if thread.is_alive():  # a big file: the progress page, which needs no database, until it is done
+        runner.start(current_app._get_current_object(), job, inline)
+        if not inline:  # a big file: the worker runs it; the progress page needs no database
             return redirect(url_for("recordbase_admin_dataio.progress", token=token))
         return self.job(token)
 
@@ -168,19 +220,32 @@ class ImportView(SignedInOnly, BaseView):
         """The progress of a running preview or import, or its report once it is over."""
         from ...dataio.mapping import importable
 
-        from .jobs import read_status
+        from . import jobs
 
         meta_path = self._token_path(token, ".json")
-        status = read_status(self._token_path(token, ".status.json"))
+        folder, key = _upload_dir(), self._key(token)
+        status = jobs.read_status(jobs.status_path(folder, key))
         if status is None or not meta_path.exists():
             abort(404)
         meta = json.loads(meta_path.read_text("utf-8"))
         typedef = self._typedef(meta["type"])
         if typedef is None:
             abort(404)
-        if status["state"] == "running":
+        state = jobs.effective_state(status, *_limits())
+        if state in jobs.LIVE:
             return redirect(url_for("recordbase_admin_dataio.progress", token=token))
-        if status["state"] == "failed":
+        if state in ("stopped", "unstarted"):
+            written = self._written(token)
+            if written is None:  # its process died (or no worker took it): the database rolled it back
+                jobs.give_up(folder, key, status, state)
+                flash(_("The import stopped before finishing; nothing was written; you can run it again.")
+                      if state == "stopped" else
+                      _("No worker started the import (is `recordbase worker` running?); nothing was written; "
+                        "you can run it again."), "error")
+                return self._mapping_page(typedef, token, meta, overrides=status.get("mapping"))
+            jobs.record_written(folder, key, written)
+            status = jobs.read_status(jobs.status_path(folder, key)) or status
+        elif state == "failed":
             flash(status.get("message") or _("The import failed unexpectedly; nothing was written."), "error")
             return redirect(url_for(".index", type=typedef.name))
         report = status["report"]
@@ -216,7 +281,7 @@ def progress(token: str) -> Any:
     from flask import render_template, session
 
     from ...i18n import lang_code
-    from .jobs import read_status
+    from .jobs import LIVE, effective_state, read_status
 
     uid = session.get("uid")
     if uid is None:
@@ -228,12 +293,13 @@ def progress(token: str) -> Any:
     meta = read_status(folder / f"{uid}-{token}.json")
     if status is None or meta is None:
         abort(404)
-    if status.get("state") != "running":
+    if effective_state(status, *_limits()) not in LIVE:  # over, or stopped: the report page says which
         return redirect(url_for("records_import.job", token=token))
     done, total = status.get("done") or 0, status.get("total")
     return render_template("dataio/progress.html", token=token, meta=meta, done=done, total=total,
                            percent=min(99, int(done * 100 / total)) if total else None,
                            dry_run=status.get("dry_run"), lang=lang_code(session.get("lang")),
+                           queued=status.get("state") == "queued",
                            seconds=int(time.time() - status.get("started", time.time())))
 
 
