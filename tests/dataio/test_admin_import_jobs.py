@@ -169,10 +169,14 @@ def test_killing_a_real_worker_mid_import_leaves_nothing_and_the_import_runs_aga
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
-    progress = admin_client.get(f"/admin/import/progress/{form['token']}/")
-    assert progress.status_code == 200  # just killed: its heartbeat is still fresh
-    time.sleep(5)
-    page = admin_client.get(f"/admin/import/job/{form['token']}/").get_data(as_text=True)
+    deadline = time.monotonic() + 60
+    while True:  # running (to the page) until its heartbeat is IMPORT_STALE_SECONDS old
+        resp = admin_client.get(f"/admin/import/job/{form['token']}/")
+        if resp.status_code != 302 or time.monotonic() > deadline:
+            break
+        assert resp.headers["Location"].endswith(f"/admin/import/progress/{form['token']}/")
+        time.sleep(0.5)
+    page = resp.get_data(as_text=True)
     assert "The import stopped before finishing; nothing was written" in page
     assert records(store_in) == []
     app.config["IMPORT_INLINE_BYTES"] = 10 ** 8
