@@ -28,9 +28,10 @@ from ..automation.rules import RuleService, rule_from_model, rule_json
 from ..automation.schema import RuleError
 from ..automation.visibility import AutomationAccess
 from ..context import current_schema, db_session, record_store
-from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..errors import Conflict, NotFound, ValidationError
 from ..models import iso_utc, utcnow
 from .blueprint import bp, commit, json_body, query_flag, query_int
+
 
 def _service() -> RuleService:
     return RuleService(db_session(), current_schema(), record_store().ctx)
@@ -137,27 +138,6 @@ def rule_runs(rule_id: int):
     return jsonify({"runs": _runs_json(access, _runs_query(access, rule_id))})
 
 
-def _may_run(access: AutomationAccess, type_name: str, record_id: int, dry_run: bool) -> None:
-    """A run writes as the rule's owner: the caller must be allowed to change this record themselves
-    (the update right, the record within their update rows; 404 outside the rows they read).
-    A dry run shows what the rule would do: it takes ``configure`` on the type."""
-    from ..access.enforce import in_rows
-
-    store = access.store
-    store.get(type_name, record_id, include_deleted=False)  # 404 outside the caller's read rows
-    if dry_run:
-        access.require_manage(type_name)
-        return
-    if access.policy is None:
-        return
-    if access.policy.read_only:
-        raise Forbidden("A read-only token cannot run rules", {"token": ["read-only"]})
-    access.policy.require("update", type_name)
-    if not in_rows(store, store.schema.get(type_name), "update", [record_id]):
-        raise Forbidden(f"You are not allowed to change this {type_name} record, so you cannot run a rule on it",
-                        {"action": "update", "type": type_name, "id": record_id})
-
-
 @bp.post("/rules/<int:rule_id>/run")
 def run_rule(rule_id: int):
     from ..access import current_policy
@@ -170,9 +150,8 @@ def run_rule(rule_id: int):
     store = record_store()
     access = AutomationAccess(current_policy(), store)
     model = _service().get(rule_id)
-    if not access.sees(model.type_name) and (model.trigger != "button" or not store.can("read", model.type_name)):
-        raise NotFound(f"No rule with id {rule_id}", {"id": rule_id})  # only button rules are shown to non-builders
-    _may_run(access, model.type_name, rid, dry_run)
+    access.runnable(model)
+    access.require_run(model.type_name, rid, dry_run)
     try:
         rule = rule_from_model(model, store.schema, store.ctx)
     except RuleError as exc:

@@ -89,6 +89,38 @@ class AutomationAccess:
             raise NotFound(f"No rule with id {rule.id}", {"id": rule.id})
         return rule
 
+    def runnable(self, rule: Rule) -> Rule:
+        """A rule the caller may try to run: theirs to configure, or a button rule of a type they read."""
+        if not self.sees(rule.type_name) and (rule.trigger != "button" or not self.store.can("read", rule.type_name)):
+            raise NotFound(f"No rule with id {rule.id}", {"id": rule.id})
+        return rule
+
+    def require_run(self, type_name: str, record_id: int, dry_run: bool) -> None:
+        """A run writes with the rule owner's rights: the caller must be allowed to change this record
+        themselves (the update right, the record within their update rows; 404 outside the rows they
+        read). A dry run shows what the rule would do (payloads, values): it takes ``configure``."""
+        from ..access.enforce import in_rows
+
+        self.store.get(type_name, record_id)  # 404 outside the caller's read rows
+        if dry_run:
+            self.require_manage(type_name)
+            return
+        if self.policy is None:
+            return
+        if self.policy.read_only:
+            raise Forbidden("A read-only token cannot run rules", {"token": ["read-only"]})
+        self.policy.require("update", type_name)
+        if not in_rows(self.store, self.store.schema.get(type_name), "update", [record_id]):
+            raise Forbidden(f"You are not allowed to change this {type_name} record, so you cannot run a rule on it",
+                            {"action": "update", "type": type_name, "id": record_id})
+
+    def may_run(self, type_name: str, record_id: int) -> bool:
+        try:
+            self.require_run(type_name, record_id, False)
+        except (Forbidden, NotFound):
+            return False
+        return True
+
     def run(self, run: Optional[RuleRun], run_id: Any) -> RuleRun:
         if run is None or not self.visible_runs([run]):
             raise NotFound(f"No run with id {run_id}", {"id": run_id})
