@@ -280,6 +280,8 @@ def test_admin_pages_follow_the_same_rule(app, world):
     edit = status(restricted.get(f"/admin/rules/{r['hook']}/edit/"), 200)
     clean(edit)
     assert "has_secret" in edit
+    # the builder offers only the types it configures, without the fields its role hides
+    assert 'value="supplier"' in edit and 'value="contract"' not in edit and "credit_code" not in edit
     dry = status(restricted.post(f"/admin/rules/{r['hook']}/run/", data={
         "csrf_token": _csrf(restricted, "/admin/rules/"), "record_id": ids["east"], "dry_run": "1"}), 200)
     clean(dry)

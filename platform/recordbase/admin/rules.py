@@ -147,8 +147,12 @@ class RulesView(SignedInOnly, BaseView):
         while len(state["rows"]) < CONDITION_ROWS:
             state["rows"].append({"field": "", "op": "eq", "value": ""})
         operators = sorted(OPERATORS) + list(CHANGE_OPS)
+        # the types (and their fields) offered are those the user configures, as the user sees them
+        shown = [access.reader.visible(t) if access.reader is not None else t
+                 for t in current_schema().ordered() if access.sees(t.name)]
         return self._render("rules/edit.html", rule=model, state=state, errors=errors, triggers=TRIGGERS,
                             secrets=bool(model and secrets_of((model.definition or {}).get("actions"))),
+                            rule_types=shown, rule_typedefs={t.name: t for t in shown},
                             operators=operators, examples=json.dumps(ACTION_EXAMPLES, ensure_ascii=False, indent=2))
 
     @expose("/new/", methods=("GET", "POST"))
