@@ -20,6 +20,7 @@ from flask import g, has_request_context, request
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
+from ..automation.secrets import scrub
 from ..models import RecordTypeModel, utcnow
 from .models import AuditEvent
 
@@ -45,6 +46,8 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, (dict, list)):
+        value = scrub(value, ())  # a rule's webhook secret (any "secret" key) never reaches the log
     try:
         text = json.dumps(value, default=str)
     except (TypeError, ValueError):

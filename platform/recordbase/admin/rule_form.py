@@ -21,7 +21,7 @@ ACTION_EXAMPLES = [
     {"do": "create_record", "type": "corrective_action", "link_back": "evaluation",
      "values": {"title": {"formula": "\"Improve \" & {period}"}}},
     {"do": "notify", "user_field": "owner", "message": "Score {total} for {period}", "message_zh": "{period} 得分 {total}"},
-    {"do": "webhook", "url": "https://example.com/hook", "secret": "s3cret"},
+    {"do": "webhook", "url": "https://example.com/hook", "secret": "a shared secret (never shown again)"},
 ]
 
 

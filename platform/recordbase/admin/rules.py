@@ -25,21 +25,43 @@ from ..automation.models import Rule, RuleRun
 from ..automation.outbox import retry_run
 from ..automation.rules import RuleService, rule_from_model, rule_json
 from ..automation.schema import TRIGGERS, RuleError
+from ..automation.secrets import secrets_of
+from ..automation.visibility import AutomationAccess
 from ..context import current_lang, current_schema, current_user, db_session, record_store
-from ..errors import RecordbaseError
+from ..errors import Forbidden, NotFound, RecordbaseError
 from ..metamodel.operators import OPERATORS
 from .access import BUILDER_ROLES, SignedInOnly
 from .inbox import InboxMenuView, InboxView
 from .rule_form import ACTION_EXAMPLES, CONDITION_ROWS, form_state, rule_from_form
 
 
+def _access() -> AutomationAccess:
+    """The signed-in user's view of rules and runs (:mod:`recordbase.automation.visibility`)."""
+    from ..access import current_policy
+
+    return AutomationAccess(current_policy(), record_store())
+
+
 def _can_edit() -> bool:
-    user = current_user()
-    return user is not None and user.role in BUILDER_ROLES
+    """Does the user configure some record type (and so write rules of it)?"""
+    types = _access().visible_types()
+    return types is None or bool(types)
 
 
-def _require_editor() -> None:
+def _require_editor() -> AutomationAccess:
+    access = _access()
     if not _can_edit():
+        abort(403)
+    return access
+
+
+def _allowed(fn, *args: Any) -> Any:
+    """``fn(*args)`` with the API's denials as the admin's: 404 (not found) and 403 (forbidden) pages."""
+    try:
+        return fn(*args)
+    except NotFound:
+        abort(404)
+    except Forbidden:
         abort(403)
 
 
@@ -60,10 +82,17 @@ def _service() -> RuleService:
 
 
 class RulesView(SignedInOnly, BaseView):
-    """``/admin/rules/``: the rules, the builder, run history and manual runs."""
+    """``/admin/rules/``: the rules, the builder, run history and manual runs.
+
+    Every page but the run of a button rule (any user who may change the record) is for users who
+    configure the rule's type; the others get a 403, and a rule or run of a type they do not
+    configure is a 404 (:class:`~recordbase.automation.visibility.AutomationAccess`)."""
 
     def __init__(self) -> None:
         super().__init__(name=_l("Automation"), endpoint="rules", url="/admin/rules")
+
+    def is_visible(self) -> bool:
+        return current_user() is not None and _can_edit()
 
     def _render(self, template: str, **kw: Any):
         schema = current_schema()
@@ -72,8 +101,9 @@ class RulesView(SignedInOnly, BaseView):
 
     @expose("/")
     def index(self):
+        access = _require_editor()
         session = db_session()
-        rules = _service().list(request.args.get("type") or None)
+        rules = access.rules(_service().list(request.args.get("type") or None))
         last = {}
         for rule in rules:
             run = session.scalars(select(RuleRun).where(RuleRun.rule_id == rule.id, RuleRun.dry_run.is_(False))
@@ -82,15 +112,19 @@ class RulesView(SignedInOnly, BaseView):
         return self._render("rules/index.html", rules=[rule_json(r) for r in rules], last=last)
 
     def _builder(self, rule_id: Optional[int]):
-        model = _service().get(rule_id) if rule_id else None
+        access = _require_editor()
+        model = _allowed(lambda: access.rule(_service().get(rule_id))) if rule_id else None
         errors: list[dict] = []
         if request.method == "POST":
-            _require_editor()
             data, state, errors = rule_from_form(request.form)
             if not errors:
                 try:
+                    if isinstance(data.get("type"), str) and data["type"] in current_schema().types:
+                        access.require_manage(data["type"])
                     svc = _service()
-                    saved = svc.update(rule_id, data) if rule_id else svc.create(data, current_user().id)
+                    saved = svc.update(rule_id, data, clear_secrets=request.form.get("clear_secrets") == "1") \
+                        if rule_id else svc.create(data, current_user().id)
+                    access.require_manage_rule(rule_from_model(saved, current_schema(), record_store().ctx))
                     db_session().commit()
                     flash(_("The rule “%(name)s” was saved.", name=saved.name), "success")
                     return redirect(url_for(".index"))
@@ -100,6 +134,12 @@ class RulesView(SignedInOnly, BaseView):
                 except RecordbaseError as exc:
                     db_session().rollback()
                     errors = [{"path": "$", "message": exc.message}]
+            if errors and secrets_of(data.get("actions")):  # a secret is never shown again, not even the one typed
+                state["actions_json"] = json.dumps([{k: v for k, v in a.items() if k != "secret"}
+                                                    if isinstance(a, dict) else a for a in data["actions"]],
+                                                   ensure_ascii=False, indent=2)
+                errors.append({"path": "$.actions", "message": _("The webhook secret you typed was not kept: "
+                                                                 "type it again.")})
         else:
             state = form_state(rule_json(model) if model else None)
             if model is None and request.args.get("type"):
@@ -107,7 +147,12 @@ class RulesView(SignedInOnly, BaseView):
         while len(state["rows"]) < CONDITION_ROWS:
             state["rows"].append({"field": "", "op": "eq", "value": ""})
         operators = sorted(OPERATORS) + list(CHANGE_OPS)
+        # the types (and their fields) offered are those the user configures, as the user sees them
+        shown = [access.reader.visible(t) if access.reader is not None else t
+                 for t in current_schema().ordered() if access.sees(t.name)]
         return self._render("rules/edit.html", rule=model, state=state, errors=errors, triggers=TRIGGERS,
+                            secrets=bool(model and secrets_of((model.definition or {}).get("actions"))),
+                            rule_types=shown, rule_typedefs={t.name: t for t in shown},
                             operators=operators, examples=json.dumps(ACTION_EXAMPLES, ensure_ascii=False, indent=2))
 
     @expose("/new/", methods=("GET", "POST"))
@@ -120,9 +165,10 @@ class RulesView(SignedInOnly, BaseView):
 
     @expose("/<int:rule_id>/toggle/", methods=("POST",))
     def toggle(self, rule_id: int):
-        _require_editor()
+        access = _require_editor()
         svc = _service()
-        model = svc.get(rule_id)
+        model = _allowed(lambda: access.rule(svc.get(rule_id)))
+        _allowed(access.require_manage, model.type_name)
         try:
             svc.update(rule_id, {"enabled": not model.enabled})
             db_session().commit()
@@ -133,7 +179,9 @@ class RulesView(SignedInOnly, BaseView):
 
     @expose("/<int:rule_id>/delete/", methods=("POST",))
     def delete(self, rule_id: int):
-        _require_editor()
+        access = _require_editor()
+        model = _allowed(lambda: access.rule(_service().get(rule_id)))
+        _allowed(access.require_manage, model.type_name)
         _service().delete(rule_id)
         db_session().commit()
         flash(_("The rule was deleted."), "success")
@@ -141,7 +189,11 @@ class RulesView(SignedInOnly, BaseView):
 
     # -- run history -----------------------------------------------------------------------
     def _runs(self, rule: Optional[Rule]):
+        access = _require_editor()
         stmt = select(RuleRun).where(RuleRun.dry_run.is_(False))
+        types = access.visible_types()
+        if types is not None:
+            stmt = stmt.where(RuleRun.type_name.in_(types))
         filters = {k: request.args.get(k, "").strip() for k in ("status", "type", "record_id", "rule_id")}
         if rule is not None:
             stmt = stmt.where(RuleRun.rule_id == rule.id)
@@ -153,10 +205,11 @@ class RulesView(SignedInOnly, BaseView):
             stmt = stmt.where(RuleRun.type_name == filters["type"])
         if filters["record_id"].isdigit():
             stmt = stmt.where(RuleRun.record_id == int(filters["record_id"]))
-        runs = db_session().scalars(stmt.order_by(RuleRun.started_at.desc(), RuleRun.id.desc()).limit(200)).all()
-        names = dict(db_session().execute(select(Rule.id, Rule.name)).all())
-        return self._render("rules/runs.html", rule=rule, runs=[run_json(r) for r in runs], names=names,
-                            filters=filters)
+        runs = access.visible_runs(db_session().scalars(stmt.order_by(RuleRun.started_at.desc(), RuleRun.id.desc())
+                                                        .limit(200)).all())
+        names = {r.id: r.name for r in access.rules(db_session().scalars(select(Rule)))}
+        return self._render("rules/runs.html", rule=rule, runs=[access.run_view(run_json(r)) for r in runs],
+                            names=names, filters=filters)
 
     @expose("/runs/")
     def runs(self):
@@ -164,13 +217,15 @@ class RulesView(SignedInOnly, BaseView):
 
     @expose("/<int:rule_id>/runs/")
     def rule_runs(self, rule_id: int):
-        return self._runs(_service().get(rule_id))
+        access = _require_editor()
+        return self._runs(_allowed(lambda: access.rule(_service().get(rule_id))))
 
     @expose("/runs/<int:run_id>/retry/", methods=("POST",))
     def retry(self, run_id: int):
+        access = _require_editor()
         session = db_session()
-        if session.get(RuleRun, run_id) is None:
-            abort(404)
+        run = _allowed(access.run, session.get(RuleRun, run_id), run_id)
+        _allowed(access.require_manage, run.type_name)
         if retry_run(session, run_id):
             session.commit()
             flash(_("The failed steps were queued again."), "success")
@@ -181,15 +236,18 @@ class RulesView(SignedInOnly, BaseView):
     # -- run on one record (the button on a record's page) ------------------------------------
     @expose("/<int:rule_id>/run/", methods=("POST",))
     def run(self, rule_id: int):
-        model = _service().get(rule_id)
+        access = _access()
+        model = _allowed(lambda: access.runnable(_service().get(rule_id)))
         record_id = request.form.get("record_id", "")
         dry_run = request.form.get("dry_run") == "1"
-        back = url_for("records.details_view", type_name=model.type_name, id=record_id) if record_id.isdigit() \
+        ok_id = record_id.isascii() and record_id.isdigit() and len(record_id) < 10
+        back = url_for("records.details_view", type_name=model.type_name, id=record_id) if ok_id \
             else url_for(".index")
-        if not record_id.isdigit():
+        if not ok_id:
             flash(_("Give a record id."), "error")
             return redirect(back)
-        store = record_store()
+        _allowed(access.require_run, model.type_name, int(record_id), dry_run)
+        store = access.store
         try:
             rule = rule_from_model(model, store.schema, store.ctx)
             engine = RuleEngine(store)
@@ -198,7 +256,8 @@ class RulesView(SignedInOnly, BaseView):
                                                 else "manual", dry_run=dry_run)
             if dry_run:
                 db_session().rollback()
-                return self._render("rules/dry_run.html", rule=rule_json(model), run=run, matched=matched,
+                return self._render("rules/dry_run.html", rule=rule_json(model), run=access.run_view(run),
+                                    matched=matched,
                                     record_id=int(record_id), back=back)
             if run is None:
                 flash(_("The record does not match the rule's condition."), "error")
@@ -227,13 +286,21 @@ def register_automation(admin) -> None:
 
 
 def record_rules(type_name: str, record_id: int) -> dict:
-    """For a record's details page: its button rules (to run) and its latest runs."""
+    """For a record's details page: its button rules (for a user who may change the record), and for
+    a user who configures the type, a test run of each rule and the record's latest runs."""
     session = db_session()
-    buttons = session.scalars(select(Rule).where(Rule.type_name == type_name, Rule.enabled.is_(True))
+    access = _access()
+    enabled = session.scalars(select(Rule).where(Rule.type_name == type_name, Rule.enabled.is_(True))
                               .order_by(Rule.id)).all()
-    runs = session.scalars(select(RuleRun).where(RuleRun.type_name == type_name, RuleRun.record_id == record_id,
-                                                 RuleRun.dry_run.is_(False))
-                           .order_by(RuleRun.started_at.desc(), RuleRun.id.desc()).limit(20)).all()
-    names = {r.id: r.name for r in buttons}
-    return {"buttons": [r for r in buttons if r.trigger == "button"], "rules": buttons,
-            "runs": [run_json(r) for r in runs], "names": names, "can_run": current_user() is not None}
+    configures = access.sees(type_name)
+    can_run = access.may_run(type_name, record_id)
+    runs = []
+    if configures:
+        runs = access.visible_runs(session.scalars(
+            select(RuleRun).where(RuleRun.type_name == type_name, RuleRun.record_id == record_id,
+                                  RuleRun.dry_run.is_(False))
+            .order_by(RuleRun.started_at.desc(), RuleRun.id.desc()).limit(20)).all())
+    rules = [r for r in enabled if configures or (can_run and r.trigger == "button")]
+    return {"buttons": [r for r in rules if r.trigger == "button" and can_run], "rules": rules,
+            "runs": [access.run_view(run_json(r)) for r in runs], "names": {r.id: r.name for r in rules},
+            "can_run": can_run, "can_test": configures}

@@ -2,7 +2,8 @@
 
 - ``POST /api/v1/records/<type>/import`` (multipart: ``file``; form or query fields
   ``dry_run``, ``key``, ``sheet``, ``skip_bad_rows``, ``date_order`` = dmy|mdy, ``mapping``
-  = a JSON object column -> field, ``run_rules``, ``create_type``): the import report
+  = a JSON object column -> field, ``run_rules`` (``0`` skips the type's automation rules: only for
+  a user who may configure the type, 403 for anyone else), ``create_type``): the import report
   (``?report=csv`` answers the error report as a CSV file instead). 200 when the import was
   written (or would be, for a dry run), 422 with the same report when it was refused.
 - ``POST /api/v1/import/infer`` (multipart ``file``, ``name``): the record type the file
@@ -96,6 +97,11 @@ def import_records(type_name: str):
         table = _table(upload)
     store.type(type_name)
     _require(store, "import", type_name)
+    if not options.run_rules and not store.can("configure", type_name):
+        from ..errors import Forbidden
+
+        raise Forbidden(f"Only users who may configure {type_name} (builders and owners) may import without running "
+                        "its automation rules: leave out run_rules=0", {"run_rules": ["needs configure"]})
     report = run_import(store, type_name, table, options)
     if report.committed:
         commit()

@@ -53,7 +53,8 @@ def import_form(extra: Optional[dict] = None) -> dict:
              "sheet": {"type": "string"}, "skip_bad_rows": {"type": "boolean"},
              "date_order": {"type": "string", "enum": ["dmy", "mdy"]},
              "mapping": {"type": "string", "description": "a JSON object: column -> field"},
-             "run_rules": {"type": "boolean", "default": True},
+             "run_rules": {"type": "boolean", "default": True,
+                           "description": "false skips the automation rules: only for users who may configure the type (403)"},
              "create_type": {"type": "boolean", "description": "create the record type from the file first"},
              "label": {"type": "string"}, "encoding": {"type": "string"}, "delimiter": {"type": "string"}}
     return {"required": True, "content": {MULTIPART: {"schema": {"type": "object", "required": ["file"],

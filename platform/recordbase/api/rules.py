@@ -11,7 +11,10 @@
   ``POST /notifications/<id>/read``, ``POST /notifications/read`` (``{"ids": [...]}`` or all),
   ``PATCH /notifications/<id>`` ``{"read": true|false}``.
 
-Changing rules takes an owner or builder; running one, any user whose token may write.
+Rules and runs are for whoever may configure the rule's record type (builders and owners; a custom
+role per type): :mod:`recordbase.automation.visibility` decides, here and in the admin. Running a
+button rule takes the right to change that record; a dry run, configure. Webhook secrets are
+write-only (:mod:`recordbase.automation.secrets`).
 """
 from __future__ import annotations
 
@@ -23,60 +26,88 @@ from ..automation.models import Notification, RuleRun
 from ..automation.outbox import retry_run
 from ..automation.rules import RuleService, rule_from_model, rule_json
 from ..automation.schema import RuleError
+from ..automation.visibility import AutomationAccess
 from ..context import current_schema, db_session, record_store
-from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..errors import Conflict, NotFound, ValidationError
 from ..models import iso_utc, utcnow
 from .blueprint import bp, commit, json_body, query_flag, query_int
-
-RULE_EDITORS = ("owner", "builder")
-
-
-def _editor() -> None:
-    if g.rb_user.role not in RULE_EDITORS:
-        raise Forbidden("Only owners and builders may change automation rules", {"role": [g.rb_user.role]})
 
 
 def _service() -> RuleService:
     return RuleService(db_session(), current_schema(), record_store().ctx)
 
 
+def _access() -> AutomationAccess:
+    """The caller's view of rules and runs (:mod:`recordbase.automation.visibility`); 403 for a caller
+    who configures no record type at all."""
+    from ..access import current_policy
+
+    access = AutomationAccess(current_policy(), record_store())
+    access.require_any()
+    return access
+
+
+def _compiled(access: AutomationAccess, rule) -> None:
+    """403 (nothing is committed) unless the caller configures every type the saved rule touches."""
+    store = access.store
+    access.require_manage_rule(rule_from_model(rule, current_schema(), store.ctx))
+
+
+def _rule(access: AutomationAccess, rule_id: int):
+    return access.rule(_service().get(rule_id))
+
+
 @bp.get("/rules")
 def list_rules():
-    rules = _service().list(request.args.get("type") or None)
+    access = _access()
+    rules = access.rules(_service().list(request.args.get("type") or None))
     return jsonify({"rules": [rule_json(r) for r in rules]})
 
 
 @bp.post("/rules")
 def create_rule():
-    _editor()
-    rule = _service().create(json_body(), g.rb_user.id)
+    access = _access()
+    body = json_body()
+    name = body.get("type") if isinstance(body.get("type"), str) else None
+    if name and not access.sees(name) and not (access.policy and access.policy.can("read", name)):
+        raise RuleError([{"path": "$.type", "message": f"no record type named '{name}'"}])  # as if it did not exist
+    if name:
+        access.require_manage(name)
+    rule = _service().create(body, g.rb_user.id)
+    _compiled(access, rule)
     commit()
     return jsonify(rule_json(rule)), 201
 
 
 @bp.get("/rules/<int:rule_id>")
 def get_rule(rule_id: int):
-    return jsonify(rule_json(_service().get(rule_id)))
+    return jsonify(rule_json(_rule(_access(), rule_id)))
 
 
 @bp.patch("/rules/<int:rule_id>")
 def update_rule(rule_id: int):
-    _editor()
+    access = _access()
+    access.require_manage(_rule(access, rule_id).type_name)
     rule = _service().update(rule_id, json_body())
+    _compiled(access, rule)
     commit()
     return jsonify(rule_json(rule))
 
 
 @bp.delete("/rules/<int:rule_id>")
 def delete_rule(rule_id: int):
-    _editor()
+    access = _access()
+    access.require_manage(_rule(access, rule_id).type_name)
     _service().delete(rule_id)
     commit()
     return jsonify({"id": rule_id, "deleted": True})
 
 
-def _runs_query(rule_id=None):
+def _runs_query(access: AutomationAccess, rule_id=None):
     stmt = select(RuleRun).where(RuleRun.dry_run.is_(False))
+    types = access.visible_types()
+    if types is not None:
+        stmt = stmt.where(RuleRun.type_name.in_(types))
     if rule_id is not None:
         stmt = stmt.where(RuleRun.rule_id == rule_id)
     elif request.args.get("rule_id"):
@@ -95,22 +126,32 @@ def _runs_query(rule_id=None):
     return stmt.order_by(RuleRun.started_at.desc(), RuleRun.id.desc()).limit(limit)
 
 
+def _runs_json(access: AutomationAccess, stmt) -> list[dict]:
+    runs = access.visible_runs(db_session().scalars(stmt).all())
+    return [access.run_view(run_json(r)) for r in runs]
+
+
 @bp.get("/rules/<int:rule_id>/runs")
 def rule_runs(rule_id: int):
-    _service().get(rule_id)
-    runs = db_session().scalars(_runs_query(rule_id)).all()
-    return jsonify({"runs": [run_json(r) for r in runs]})
+    access = _access()
+    _rule(access, rule_id)
+    return jsonify({"runs": _runs_json(access, _runs_query(access, rule_id))})
 
 
 @bp.post("/rules/<int:rule_id>/run")
 def run_rule(rule_id: int):
+    from ..access import current_policy
+
     body = json_body(allowed=("record_id", "dry_run"))
     rid = body.get("record_id")
     if isinstance(rid, bool) or not isinstance(rid, int) or rid < 1:
         raise ValidationError("'record_id' must be the id of a record of the rule's type", {"record_id": ["is required"]})
     dry_run = bool(body.get("dry_run", False))
-    model = _service().get(rule_id)
     store = record_store()
+    access = AutomationAccess(current_policy(), store)
+    model = _service().get(rule_id)
+    access.runnable(model)
+    access.require_run(model.type_name, rid, dry_run)
     try:
         rule = rule_from_model(model, store.schema, store.ctx)
     except RuleError as exc:
@@ -122,38 +163,37 @@ def run_rule(rule_id: int):
     run, matched = engine.run_on_record(rule, rid, trigger="button" if rule.on == "button" else "manual",
                                         dry_run=dry_run)
     if dry_run:
-        return jsonify({"dry_run": True, "condition_matched": matched, "run": run}), 200
+        return jsonify({"dry_run": True, "condition_matched": matched, "run": access.run_view(run)}), 200
     if run is None:
         raise Conflict(f"Record {rid} does not match the rule's condition", {"condition_matched": False},)
     commit()
-    return jsonify(run_json(run)), 201
+    return jsonify(access.run_view(run_json(run))), 201
 
 
 @bp.get("/runs")
 def list_runs():
-    runs = db_session().scalars(_runs_query()).all()
-    return jsonify({"runs": [run_json(r) for r in runs]})
+    access = _access()
+    return jsonify({"runs": _runs_json(access, _runs_query(access))})
 
 
 @bp.get("/runs/<int:run_id>")
 def get_run(run_id: int):
-    run = db_session().get(RuleRun, run_id)
-    if run is None:
-        raise NotFound(f"No run with id {run_id}", {"id": run_id})
-    return jsonify(run_json(run))
+    access = _access()
+    run = access.run(db_session().get(RuleRun, run_id), run_id)
+    return jsonify(access.run_view(run_json(run)))
 
 
 @bp.post("/runs/<int:run_id>/retry")
 def retry(run_id: int):
+    access = _access()
     session = db_session()
-    run = session.get(RuleRun, run_id)
-    if run is None:
-        raise NotFound(f"No run with id {run_id}", {"id": run_id})
+    run = access.run(session.get(RuleRun, run_id), run_id)
+    access.require_manage(run.type_name)
     ids = retry_run(session, run_id)
     if not ids:
         raise Conflict("This run has no failed webhook or e-mail to retry")
     commit()
-    return jsonify(run_json(session.get(RuleRun, run_id)))
+    return jsonify(access.run_view(run_json(session.get(RuleRun, run_id))))
 
 
 # -- the inbox ------------------------------------------------------------------------------

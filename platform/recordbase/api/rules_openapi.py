@@ -1,8 +1,9 @@
 """The OpenAPI part of :mod:`.rules`: automation rules, their runs, and the notification inbox.
 
 A rule's JSON is the rule JSON Schema of :mod:`recordbase.automation.schema` itself (design §9),
-so the document and the rule validator never disagree. Changing rules is shown to owners and
-builders, as the endpoints allow.
+so the document and the rule validator never disagree. Rules and runs are shown to callers who
+configure some record type, their changes and retries only through a token that may write (as the
+endpoints allow); anyone may see how to run a button rule.
 """
 from __future__ import annotations
 
@@ -56,10 +57,27 @@ def components(spec: APISpec) -> None:
                        "created_at": DATE_TIME_OR_NULL, "read": {"type": "boolean"}, "read_at": DATE_TIME_OR_NULL}})
 
 
+def _configures(policy: Any) -> tuple[bool, bool]:
+    """(sees rules, may change them): configure on some type, through the token or as if not read-only."""
+    if policy is None:
+        return True, True
+    from ..automation.visibility import AutomationAccess
+    from ..context import record_store
+
+    access = AutomationAccess(policy, record_store())
+    types = access.visible_types()
+    sees = types is None or bool(types)
+    return sees, sees and not policy.read_only
+
+
 def rules_paths(spec: APISpec, policy: Any = None) -> None:
     components(spec)
     tag = ["automation"]
-    edit = policy is None or any(policy.has_role(r) for r in ("owner", "builder"))
+    sees, edit = _configures(policy)
+    if not sees:  # rules and runs are not this caller's matter: only running a button rule, and the inbox
+        _run_path(spec, tag)
+        notification_paths(spec)
+        return
     rule, rule_in, run = ref("Rule"), ref("RuleInput"), ref("RuleRun")
     rule_id = param("rule_id", "path", {"type": "integer"})
     runs = body({"type": "object", "required": ["runs"], "properties": {"runs": {"type": "array", "items": run}}})
@@ -67,8 +85,9 @@ def rules_paths(spec: APISpec, policy: Any = None) -> None:
                    param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50})]
     listing: dict = {"get": {"operationId": "list_rules", "tags": tag, "responses": {"200": body({
         "type": "object", "required": ["rules"], "properties": {"rules": {"type": "array", "items": rule}}}),
-        **errors()}}}
-    one: dict = {"get": {"operationId": "get_rule", "tags": tag, "responses": {"200": body(rule), **errors("404")}}}
+        **errors("403")}}}
+    one: dict = {"get": {"operationId": "get_rule", "tags": tag,
+                         "responses": {"200": body(rule), **errors("403", "404")}}}
     if edit:
         listing["post"] = {"operationId": "create_rule", "tags": tag,
                            "description": "A bad rule is a 422 whose details give every problem with its JSON path.",
@@ -85,7 +104,26 @@ def rules_paths(spec: APISpec, policy: Any = None) -> None:
     spec.path(path=f"{API}/rules/{{rule_id}}", parameters=[rule_id], operations=one)
     spec.path(path=f"{API}/rules/{{rule_id}}/runs", parameters=[rule_id], operations={"get": {
         "operationId": "rule_runs", "tags": tag, "summary": "The rule's runs, newest first",
-        "parameters": run_filters, "responses": {"200": runs, **errors("400", "404")}}})
+        "parameters": run_filters, "responses": {"200": runs, **errors("400", "403", "404")}}})
+    _run_path(spec, tag)
+    spec.path(path=f"{API}/runs", operations={"get": {
+        "operationId": "list_runs", "tags": tag, "summary": "Runs of every rule, newest first",
+        "parameters": run_filters + [param("type", "query", {"type": "string"}),
+                                     param("rule_id", "query", {"type": "integer"})],
+        "responses": {"200": runs, **errors("400", "403")}}})
+    run_id = param("run_id", "path", {"type": "integer"})
+    spec.path(path=f"{API}/runs/{{run_id}}", parameters=[run_id], operations={"get": {
+        "operationId": "get_run", "tags": tag, "responses": {"200": body(run), **errors("403", "404")}}})
+    if edit:
+        spec.path(path=f"{API}/runs/{{run_id}}/retry", parameters=[run_id], operations={"post": {
+            "operationId": "retry_run", "tags": tag, "summary": "Re-queue the run's failed webhooks and e-mails",
+            "responses": {"200": body(run), **errors("403", "404", "409")}}})
+    notification_paths(spec)
+
+
+def _run_path(spec: APISpec, tag: list) -> None:
+    rule_id = param("rule_id", "path", {"type": "integer"})
+    run = ref("RuleRun")
     spec.path(path=f"{API}/rules/{{rule_id}}/run", parameters=[rule_id], operations={"post": {
         "operationId": "run_rule", "tags": tag, "summary": "Run the rule on one record now",
         "requestBody": request({"type": "object", "required": ["record_id"], "additionalProperties": False,
@@ -97,18 +135,6 @@ def rules_paths(spec: APISpec, policy: Any = None) -> None:
                                                   "run": {"oneOf": [run, {"type": "null"}]}}},
                                   "A dry run: what each action would do, undone"),
                       **errors("400", "403", "404", "409", "422")}}})
-    spec.path(path=f"{API}/runs", operations={"get": {
-        "operationId": "list_runs", "tags": tag, "summary": "Runs of every rule, newest first",
-        "parameters": run_filters + [param("type", "query", {"type": "string"}),
-                                     param("rule_id", "query", {"type": "integer"})],
-        "responses": {"200": runs, **errors("400")}}})
-    run_id = param("run_id", "path", {"type": "integer"})
-    spec.path(path=f"{API}/runs/{{run_id}}", parameters=[run_id], operations={"get": {
-        "operationId": "get_run", "tags": tag, "responses": {"200": body(run), **errors("404")}}})
-    spec.path(path=f"{API}/runs/{{run_id}}/retry", parameters=[run_id], operations={"post": {
-        "operationId": "retry_run", "tags": tag, "summary": "Re-queue the run's failed webhooks and e-mails",
-        "responses": {"200": body(run), **errors("404", "409")}}})
-    notification_paths(spec)
 
 
 def notification_paths(spec: APISpec) -> None:

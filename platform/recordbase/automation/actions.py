@@ -228,7 +228,8 @@ class Notify(Action):
 
 @register
 class Webhook(Action):
-    """POST the record and the rule as JSON to ``url``, signed with HMAC-SHA256 of the body."""
+    """POST the record and the rule as JSON to ``url``, signed with HMAC-SHA256 of the body when the
+    action has a ``secret`` (``X-Recordbase-Signature``; no signature header without one)."""
 
     name = "webhook"
     kind = "external"
@@ -242,8 +243,9 @@ class Webhook(Action):
                 "type": ctx.typedef.name, "record_id": ctx.record_id, "run_id": ctx.run_id,
                 "record": ctx.record_json(), "changed": ctx.changed_fields, "idempotency_key": key}
         text = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
-        payload = {"url": self.spec["url"], "body": text, "timeout": float(self.spec.get("timeout", 10)),
-                   "secret": self.spec.get("secret") or ""}
+        payload = {"url": self.spec["url"], "body": text, "timeout": float(self.spec.get("timeout", 10))}
+        if self.spec.get("secret"):
+            payload["secret"] = self.spec["secret"]  # never shown: runs leave it out (:func:`.runs.step_json`)
         return [StepSpec(self.name, kind="external", status="pending", payload=payload,
                          max_attempts=int(self.spec.get("max_attempts", 8)), idempotency_key=key)]
 

@@ -26,6 +26,7 @@ from .actions import Action, Checker, build_actions
 from .conditions import Condition, ConditionError, compile_condition
 from .models import AutomationState, Rule
 from .schema import EVENT_TRIGGERS, RuleError, shape_problems
+from .secrets import keep_secrets, redact_actions, scrub, secrets_of
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +72,10 @@ def _zone_ok(name: Optional[str]) -> bool:
 def compile_rule(data: dict, schema: RuntimeSchema, ctx: Optional[ValueContext] = None,
                  rule_id: Optional[int] = None, strict: bool = True) -> CompiledRule:
     """Check a rule's JSON completely; RuleError listing every problem with its path."""
+    hidden = secrets_of(data.get("actions")) if isinstance(data, dict) else []
     problems = shape_problems(data)
     if problems:
-        raise RuleError(problems)
+        raise RuleError(scrub(problems, hidden))  # a message may quote a value: never a secret
     ctx = ctx or ValueContext()
     typedef = schema.types.get(data["type"])
     if typedef is None:
@@ -108,10 +110,12 @@ def compile_rule(data: dict, schema: RuntimeSchema, ctx: Optional[ValueContext] 
         checker.problem(exc.path, exc.message)
     actions = build_actions(data["actions"], checker)
     if checker.problems:
-        raise RuleError(checker.problems)
+        raise RuleError(scrub(checker.problems, hidden))
+    definition = {k: data.get(k) for k in DEFINITION_KEYS}
+    definition["actions"] = keep_secrets(definition["actions"])  # ``has_secret`` is shown, never stored
     return CompiledRule(id=rule_id, name=data["name"], name_zh=data.get("name_zh"), type_name=typedef.name,
                         enabled=bool(data.get("enabled", True)), trigger=trigger, condition=condition,
-                        actions=actions, definition={k: data.get(k) for k in DEFINITION_KEYS})
+                        actions=actions, definition=definition)
 
 
 def at_time(trigger: dict) -> time:
@@ -119,11 +123,14 @@ def at_time(trigger: dict) -> time:
     return time(int(hh), int(mm))
 
 
-def rule_json(rule: Rule) -> dict:
+def rule_json(rule: Rule, with_secrets: bool = False) -> dict:
+    """The rule as the API shows it: webhook secrets left out (``has_secret``, see :mod:`.secrets`).
+    ``with_secrets``: the stored actions, for the rule service and pack fingerprints only."""
     d = rule.definition or {}
+    actions = d.get("actions") or []
     out = {"id": rule.id, "name": rule.name, "name_zh": rule.name_zh, "type": rule.type_name,
            "enabled": bool(rule.enabled), "trigger": d.get("trigger"), "condition": d.get("condition"),
-           "actions": d.get("actions") or []}
+           "actions": actions if with_secrets else redact_actions(actions)}
     if d.get("description"):
         out["description"] = d["description"]
     for key in ("created_at", "updated_at"):
@@ -170,10 +177,14 @@ class RuleService:
             stmt = stmt.where(Rule.type_name == type_name)
         return list(self.session.scalars(stmt))
 
-    def _clean(self, data: Any) -> dict:
+    def _clean(self, data: Any, current: Optional[list] = None, clear_secrets: bool = False) -> dict:
+        """The attributes a change may set; webhook secrets it does not speak of are kept from ``current``."""
         if not isinstance(data, dict):
             raise RuleError([{"path": "$", "message": "a rule must be a JSON object"}])
-        return {k: v for k, v in data.items() if k not in ("id", "created_at", "updated_at", "created_by")}
+        out = {k: v for k, v in data.items() if k not in ("id", "created_at", "updated_at", "created_by")}
+        if "actions" in out:
+            out["actions"] = keep_secrets(out["actions"], current, clear_secrets)
+        return out
 
     def create(self, data: Any, user_id: Optional[int] = None) -> Rule:
         data = self._clean(data)
@@ -186,12 +197,13 @@ class RuleService:
         self.session.flush()
         return rule
 
-    def update(self, rule_id: Any, data: Any) -> Rule:
-        """Change some attributes (``trigger``, ``condition`` and ``actions`` are replaced whole)."""
+    def update(self, rule_id: Any, data: Any, clear_secrets: bool = False) -> Rule:
+        """Change some attributes (``trigger``, ``condition`` and ``actions`` are replaced whole, but a
+        webhook's secret is kept unless the change sets or removes it: :func:`.secrets.keep_secrets`)."""
         rule = self.get(rule_id)
-        current = rule_json(rule)
+        current = rule_json(rule, with_secrets=True)
         merged = {**{k: v for k, v in current.items() if k not in ("id", "created_at", "updated_at")},
-                  **self._clean(data)}
+                  **self._clean(data, current["actions"], clear_secrets)}
         if merged.get("description") is None:
             merged.pop("description", None)
         if merged.get("name_zh") is None:

@@ -6,7 +6,8 @@ it field by field). Records become sample data naming each other by ``@key`` (``
 a link to a type outside the selection names the target by its primary field's text, so it
 resolves against the instance the pack goes into. A link to a record that comes later in the
 export (cycles, self-links) is set in the second pass (``@then``). Rules that need a record type
-outside the selection are left out, and said so.
+outside the selection are left out, and said so. Webhook secrets are never exported (rule JSON
+never shows them): the rule installs without one, and the left-out list says to set it again.
 """
 from __future__ import annotations
 
@@ -150,6 +151,7 @@ class Exporter:
         from ..automation.models import Rule
         from ..automation.rules import compile_rule, rule_json
         from ..automation.schema import RuleError
+        from ..automation.secrets import has_secrets
         from .simulation import validation_ctx
 
         only = RuntimeSchema(0, {n: t for n, t in schema.types.items() if n in selected}, schema.metadata)
@@ -163,6 +165,12 @@ class Exporter:
                 data.pop("condition", None)
             if data.get("name_zh") is None:
                 data.pop("name_zh", None)
+            if has_secrets((rule.definition or {}).get("actions")):
+                self.left_out.append({"rule": rule.name, "message": "its webhook secret is not exported: set it "
+                                                                    "again after installing (until then the "
+                                                                    "webhook is sent unsigned)"})
+            data["actions"] = [{k: v for k, v in a.items() if k != "has_secret"} if isinstance(a, dict) else a
+                               for a in data["actions"]]
             try:
                 compile_rule(data, only, validation_ctx())
             except RuleError as exc:

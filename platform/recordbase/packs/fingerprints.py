@@ -82,7 +82,7 @@ def rule_state(rule: Any) -> dict:
     """A rule of the instance as its JSON, without ids and timestamps."""
     from ..automation.rules import rule_json
 
-    out = rule_json(rule)
+    out = rule_json(rule, with_secrets=True)  # a hash, never shown: a secret set here is a change
     for k in ("id", "created_at", "updated_at"):
         out.pop(k, None)
     return out
