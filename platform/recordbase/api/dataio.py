@@ -87,7 +87,9 @@ def import_records(type_name: str):
 
         from ..errors import Forbidden
 
-        if getattr(g, "rb_user", None) is None or g.rb_user.role not in ("owner", "builder"):
+        from .permissions import policy
+
+        if getattr(g, "rb_user", None) is None or not policy().can_configure():
             raise Forbidden("Only owners and builders create record types", {"create_type": ["not allowed"]})
         MetamodelService(store.session).create_type(propose_type(table, type_name, _param("label")))
         from ..context import current_schema

@@ -30,7 +30,7 @@ from flask_babel import lazy_gettext as _l
 
 from ...context import current_lang, current_schema, current_user, db_session, record_store
 from ...errors import RecordbaseError
-from ..access import BUILDER_ROLES, SignedInOnly
+from ..access import SignedInOnly
 
 #: an upload of at most this many bytes is previewed or imported in the request (its report comes back
 #: at once); a bigger one goes to the worker (``IMPORT_INLINE_BYTES`` in the app's config or the environment)
@@ -87,12 +87,12 @@ class ImportView(SignedInOnly, BaseView):
         meta = json.loads(meta_path.read_text("utf-8"))
         return self._token_path(token, meta["suffix"]), meta
 
-    def _options(self, form) -> dict:
+    def _options(self, form, type_name: str) -> dict:
         order = form.get("date_order") or None
         return {"sheet": (form.get("sheet") or "").strip() or None,
                 "date_order": order if order in ("dmy", "mdy") else None,
                 "skip_bad_rows": form.get("mode") == "skip", "key": form.get("key") or None,
-                "run_rules": bool(form.get("run_rules")) or current_user().role not in BUILDER_ROLES}
+                "run_rules": bool(form.get("run_rules")) or not record_store().can("configure", type_name)}
 
     # -- pages ----------------------------------------------------------------------------------
     @expose("/")
@@ -105,7 +105,7 @@ class ImportView(SignedInOnly, BaseView):
         from ...dataio.importer import key_fields
 
         return self.render("dataio/upload.html", typedef=typedef, types=types, lang=current_lang(),
-                           builder=current_user().role in BUILDER_ROLES,
+                           builder=any(store.can("configure", t.name) for t in types),
                            key_fields=key_fields(typedef) if typedef is not None else [])
 
     @expose("/upload/", methods=("POST",))
@@ -125,7 +125,7 @@ class ImportView(SignedInOnly, BaseView):
         suffix = ".xlsx" if f.filename.lower().endswith((".xlsx", ".xlsm")) else ".csv"
         path = self._token_path(token, suffix)
         f.save(path)
-        options = self._options(request.form)
+        options = self._options(request.form, typedef.name)
         try:
             table = open_table(path, f.filename, sheet=options["sheet"])
         except RecordbaseError as exc:
