@@ -6,8 +6,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Optional
 
-from flask import Flask
-from werkzeug.routing import IntegerConverter
+from flask import Flask, abort
 
 from .context import Platform, close_session
 from .db import make_engine, make_sessionmaker, read_only_engine
@@ -48,13 +47,16 @@ def secret_key(instance_path: Path) -> str:
     return key
 
 
-class StoredInt(IntegerConverter):
-    """``<int:...>`` in every URL: a whole number the database's 32-bit ids can hold; a larger one
-    matches no route (a 404: no record has that id), instead of failing in the database."""
+#: the largest id (and version) the database's 32-bit integer columns hold
+INT_MAX = 2**31 - 1
 
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(map, *args, **kwargs)
+
+def _ids_fit(endpoint: Optional[str], values: Optional[dict]) -> None:
+    """An ``<int:...>`` in a URL that no 32-bit id can equal names nothing: a 404 (the API's error
+    body) before any query, instead of an overflow in the database. (Werkzeug's converter ``max``
+    would make such a URL match no rule, and a PATCH on it then a 405 naming GET.)"""
+    if values and any(type(v) is int and v > INT_MAX for v in values.values()):
+        abort(404)
 
 
 def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
@@ -63,7 +65,7 @@ def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
                          or Path.cwd() / "instance").resolve()
     app = Flask("recordbase", instance_path=str(instance_path), instance_relative_config=False)
     app.json = OrjsonProvider(app)
-    app.url_map.converters["int"] = StoredInt
+    app.url_value_preprocessor(_ids_fit)
     app.config.update(default_config(instance_path))
     app.config.update(config)
     if not app.config.get("SECRET_KEY"):

@@ -104,8 +104,9 @@ def query_int(name: str, default: Optional[int] = None, low: Optional[int] = Non
         raise RecordbaseError(f"The '{name}' parameter must be a whole number, not {raw!r}",
                               {name: ["must be a whole number"]}) from None
     if (low is not None and value < low) or (high is not None and value > high):
-        raise RecordbaseError(f"The '{name}' parameter must be between {low} and {high}",
-                              {name: [f"must be between {low} and {high}"]})
+        bounds = f"between {low} and {high}" if low is not None and high is not None else \
+            f"at least {low}" if low is not None else f"at most {high}"
+        raise RecordbaseError(f"The '{name}' parameter must be {bounds}", {name: [f"must be {bounds}"]})
     return value
 
 
