@@ -66,39 +66,72 @@ def loads(raw: bytes | bytearray | str, max_depth: int = MAX_DEPTH, max_string: 
         raise JSONInputError("too_deep", f"The JSON is nested too deeply (at most {max_depth} levels)") from None
     except ValueError as exc:
         raise JSONInputError("not_json", str(exc)) from None
-    check(value, max_depth, max_string, surrogates=_SURROGATE_ESCAPE.search(text) is not None)
+    surrogates = _SURROGATE_ESCAPE.search(text) is not None
+    # no string can be longer than the text: then only the depth is left to check
+    strings = surrogates or len(text) > max_string
+    check(value, max_depth, max_string if strings else None, surrogates)
     return value
 
 
-def check(value: Any, max_depth: int = MAX_DEPTH, max_string: int = MAX_STRING, surrogates: bool = True) -> None:
+def check(value: Any, max_depth: int = MAX_DEPTH, max_string: Optional[int] = MAX_STRING,
+          surrogates: bool = True) -> None:
     """Refuse a parsed value that breaks a budget, without recursion. ``surrogates``: look for lone
-    surrogates (:func:`loads` knows when the text cannot hold any)."""
-    stack: list[tuple[Any, int, str]] = [(value, 0, "$")]
+    surrogates, ``max_string`` None: strings need no check (:func:`loads` knows when the text cannot
+    hold a surrogate or a string that long). Paths are only spelled out for the error."""
+    if max_string is None:
+        _check_depth(value, max_depth)
+        return
+    if isinstance(value, str):
+        _check_string(value, None, max_string, surrogates)
+    if not isinstance(value, (dict, list)):
+        return
+    stack: list[tuple[Any, int, Any]] = [(value, 1, None)]
     while stack:
-        item, depth, path = stack.pop()
-        if isinstance(item, str):
-            _check_string(item, path, max_string, surrogates)
-            continue
-        if not isinstance(item, (dict, list)):
-            continue
-        if depth >= max_depth:
-            raise JSONInputError("too_deep", f"The JSON is nested too deeply at {path} (at most {max_depth} levels)",
-                                 path)
-        pairs = item.items() if isinstance(item, dict) else enumerate(item)
+        item, depth, where = stack.pop()
+        if depth > max_depth:
+            raise JSONInputError("too_deep", f"The JSON is nested too deeply at {_path(where)} "
+                                             f"(at most {max_depth} levels)", _path(where))
+        pairs = item.items() if type(item) is dict else enumerate(item)
         for key, child in pairs:
-            if isinstance(key, str):
-                _check_string(key, path, max_string, surrogates, is_key=True)
-            if isinstance(child, (str, dict, list)):
-                stack.append((child, depth + 1, f"{path}.{key}" if isinstance(key, str) else f"{path}[{key}]"))
+            if type(key) is str and (len(key) > max_string or (surrogates and _SURROGATE.search(key))):
+                _check_string(key, where, max_string, surrogates, is_key=True)
+            kind = type(child)
+            if kind is str:
+                if len(child) > max_string or (surrogates and _SURROGATE.search(child)):
+                    _check_string(child, (where, key), max_string, surrogates)
+            elif kind is dict or kind is list:
+                stack.append((child, depth + 1, (where, key)))
 
 
-def _check_string(text: str, path: str, max_string: int, surrogates: bool, is_key: bool = False) -> None:
-    what = "a key" if is_key else "the text"
+def _check_depth(value: Any, max_depth: int) -> None:
+    stack: list[tuple[Any, int, Any]] = [(value, 1, None)] if isinstance(value, (dict, list)) else []
+    while stack:
+        item, depth, where = stack.pop()
+        if depth > max_depth:
+            raise JSONInputError("too_deep", f"The JSON is nested too deeply at {_path(where)} "
+                                             f"(at most {max_depth} levels)", _path(where))
+        for key, child in (item.items() if type(item) is dict else enumerate(item)):
+            if type(child) is dict or type(child) is list:
+                stack.append((child, depth + 1, (where, key)))
+
+
+def _path(where: Any) -> str:
+    """``(((None, "fields"), "tags"), 0)`` -> ``$.fields.tags[0]`` (at most 200 characters: it is echoed back)."""
+    parts = []
+    while where is not None:
+        where, key = where
+        parts.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+    path = "$" + "".join(reversed(parts))
+    return path if len(path) <= 200 else path[:197] + "..."
+
+
+def _check_string(text: str, where: Any, max_string: int, surrogates: bool, is_key: bool = False) -> None:
+    what = "A key" if is_key else "The text"
+    path = _path(where)
     if len(text) > max_string:
-        raise JSONInputError("string_too_long", f"{what.capitalize()} at {path} is longer than {max_string} characters",
-                             path)
+        raise JSONInputError("string_too_long", f"{what} at {path} is longer than {max_string} characters", path)
     if surrogates and _SURROGATE.search(text):
-        raise JSONInputError("surrogate", f"{what.capitalize()} at {path} holds a lone UTF-16 surrogate "
+        raise JSONInputError("surrogate", f"{what} at {path} holds a lone UTF-16 surrogate "
                                           "(a \\ud800-\\udfff escape without its pair), which is not a character", path)
 
 
