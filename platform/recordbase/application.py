@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Optional
 
-from flask import Flask
+from flask import Flask, abort
 
 from .context import Platform, close_session
 from .db import make_engine, make_sessionmaker, read_only_engine
@@ -24,6 +24,7 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": os.environ.get("RECORDBASE_SECURE_COOKIES", "0") == "1",
         "SESSION_COOKIE_NAME": "recordbase_session",
         "MAX_CONTENT_LENGTH": int(os.environ.get("RECORDBASE_MAX_UPLOAD_MB", "50")) * 1024 * 1024,
+        "MAX_JSON_BODY": int(os.environ.get("RECORDBASE_MAX_JSON_MB", "16")) * 1024 * 1024,  # see json_input
         "BABEL_DEFAULT_LOCALE": "en",
         "WTF_CSRF_TIME_LIMIT": None,
         "FLASK_ADMIN_SWATCH": "default",
@@ -46,12 +47,25 @@ def secret_key(instance_path: Path) -> str:
     return key
 
 
+#: the largest id (and version) the database's 32-bit integer columns hold
+INT_MAX = 2**31 - 1
+
+
+def _ids_fit(endpoint: Optional[str], values: Optional[dict]) -> None:
+    """An ``<int:...>`` in a URL that no 32-bit id can equal names nothing: a 404 (the API's error
+    body) before any query, instead of an overflow in the database. (Werkzeug's converter ``max``
+    would make such a URL match no rule, and a PATCH on it then a 405 naming GET.)"""
+    if values and any(type(v) is int and v > INT_MAX for v in values.values()):
+        abort(404)
+
+
 def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
     config = dict(config or {})
     instance_path = Path(config.pop("INSTANCE_PATH", None) or os.environ.get("RECORDBASE_INSTANCE")
                          or Path.cwd() / "instance").resolve()
     app = Flask("recordbase", instance_path=str(instance_path), instance_relative_config=False)
     app.json = OrjsonProvider(app)
+    app.url_value_preprocessor(_ids_fit)
     app.config.update(default_config(instance_path))
     app.config.update(config)
     if not app.config.get("SECRET_KEY"):
@@ -68,13 +82,14 @@ def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
                                             read_sessions=make_sessionmaker(read_only_engine(engine)))
     app.teardown_appcontext(close_session)
 
-    from . import i18n, security
+    from . import i18n, security, unavailable
     from .admin import init_admin
     from .airtable import init_airtable
     from .api import init_api
 
     i18n.init_app(app)
     security.init_app(app)
+    unavailable.init_app(app)  # a 503 page when the database cannot be reached (the APIs answer their own)
     init_api(app)
     init_admin(app)
     from .access.public import init_public_forms

@@ -143,6 +143,33 @@ def is_lock_error(exc: Exception) -> bool:
     return code is not None and (code & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
+#: SQLite result codes of a database that cannot be reached (file or folder gone, disk failing)
+_SQLITE_UNREACHABLE = frozenset({sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_NOTADB})
+#: PostgreSQL states of a server that is going away or not accepting connections yet
+_PG_UNREACHABLE = frozenset({"57P01", "57P02", "57P03"})
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached (connection refused, server gone, file or folder missing)
+    rather than refusing one statement: the request can be retried once it is back.
+
+    SQLAlchemy's pool timeout (every connection taken), a failed connect (no statement yet), a
+    connection lost under a statement (``connection_invalidated``), PostgreSQL's connection
+    states (class 08, shutting down, starting up) and SQLite's can't-open and I/O errors."""
+    if isinstance(exc, sa_exc.TimeoutError):
+        return True
+    if not isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+        return False
+    if exc.connection_invalidated or exc.statement is None:
+        return True
+    orig = exc.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in _SQLITE_UNREACHABLE
+    state = getattr(orig, "sqlstate", None) or ""
+    return not state or state.startswith("08") or state in _PG_UNREACHABLE  # no state: the client lost the server
+
+
 def first_read(session: Session, read: Callable[[], T]) -> T:
     """Run a request's first statement, ``read``; if the pooled connection it met was dead (the
     server restarted or dropped it within :data:`IDLE_PING_SECONDS` of its last use, so it was not

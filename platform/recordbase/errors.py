@@ -17,6 +17,7 @@ ERROR_STATUS: dict[str, int] = {
     "schema_busy": 409,
     "validation_error": 422,
     "payload_too_large": 413,
+    "database_unavailable": 503,
 }
 
 

@@ -8,8 +8,9 @@ those to Flask's ``default``). Keys keep the order the code built them in (a rec
 ``id`` first, its fields in form order) instead of Flask's alphabetical order.
 Whatever orjson refuses (an integer beyond 64 bits, a non-string key it cannot turn into
 one) falls back to Flask's :func:`json.dumps` path, so no response fails because of it.
-Parsing stays the standard library's: orjson would read an integer beyond 64 bits as a
-float, and request bodies are small.
+Parsing stays the standard library's (orjson would read an integer beyond 64 bits as a
+float), within the budgets of :func:`recordbase.json_input.loads`: ``request.get_json`` anywhere
+in the app refuses what the APIs' bodies refuse.
 """
 from __future__ import annotations
 
@@ -32,6 +33,13 @@ class OrjsonProvider(DefaultJSONProvider):
             return orjson.dumps(obj, default=self.default, option=_OPTIONS)
         except (orjson.JSONEncodeError, TypeError):
             return None
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        if kwargs:
+            return super().loads(s, **kwargs)
+        from .json_input import loads
+
+        return loads(s)
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         if not kwargs:

@@ -103,7 +103,7 @@ def test_a_viewer_sees_no_pack_or_view_changes_in_the_document(app, sessions):
 
 
 def test_the_documented_view_attributes_are_the_views_attributes():
-    from recordbase.api.packs_openapi import VIEW_PROPERTIES
+    from recordbase.packs.views import VIEW_PROPERTIES
     from recordbase.packs.views import VIEW_KEYS
 
     assert set(VIEW_PROPERTIES) == set(VIEW_KEYS)

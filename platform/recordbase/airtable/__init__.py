@@ -11,8 +11,12 @@ validation, computed fields and automation behave as for any other write.
 from __future__ import annotations
 
 from flask import Flask, request
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from .. import unavailable
+from ..db import is_lock_error, is_unavailable
 from ..errors import ERROR_STATUS, RecordbaseError
 from . import meta, records  # noqa: F401  (routes)
 from .common import AirtableError, bp
@@ -39,6 +43,19 @@ def _recordbase_error(exc: RecordbaseError):
     kind = {404: "NOT_FOUND", 401: "AUTHENTICATION_REQUIRED", 403: "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND",
             409: "CONFLICT", 422: "INVALID_VALUE_FOR_COLUMN"}.get(status, "INVALID_REQUEST_UNKNOWN")
     return _error(AirtableError(422 if status == 400 else status, kind, exc.message))
+
+
+@bp.errorhandler(InterfaceError)
+@bp.errorhandler(SQLAlchemyTimeoutError)
+@bp.errorhandler(OperationalError)
+def _database_error(exc: Exception):
+    """The database cannot be reached, or SQLite's writer stayed busy too long: Airtable's 503
+    (retry later, with Retry-After); nothing was written. Any other database error is unexpected."""
+    if not (is_unavailable(exc) or is_lock_error(exc)):
+        raise exc
+    response = _error(AirtableError(503, "SERVICE_UNAVAILABLE", unavailable.MESSAGE))
+    response.headers["Retry-After"] = unavailable.RETRY_AFTER
+    return response
 
 
 @bp.errorhandler(HTTPException)

@@ -16,6 +16,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from ..api.auth import sign_in_with_token
 from ..context import READ_METHODS, current_schema, reads_only
+from ..json_input import JSONInputError, request_json
 from ..metamodel.fieldtypes import FieldDef
 from ..metamodel.runtime import TypeDef
 
@@ -126,10 +127,19 @@ def field_or_fail(typedef: TypeDef, name: Any) -> FieldDef:
 
 
 # -- authentication ---------------------------------------------------------------------------
+#: POST endpoints that only read: ``POST …/listRecords`` is the list with its options in the body
+#: (pyairtable sends long formulas that way); read-only tokens may use it
+READING_POSTS = frozenset({"airtable.list_records"})
+
+
+def only_reads() -> bool:
+    return request.method in READ_METHODS or (request.method == "POST" and request.endpoint in READING_POSTS)
+
+
 @bp.url_value_preprocessor
 def _reads_only(endpoint: Optional[str], values: Optional[dict]) -> None:
-    """GET requests run in a read-only session, as the ``/api/v1`` ones do (see there)."""
-    if request.method in READ_METHODS:
+    """Requests that only read run in a read-only session, as the ``/api/v1`` GET requests do (see there)."""
+    if only_reads():
         reads_only()
 
 
@@ -145,7 +155,7 @@ def authenticate() -> None:
     token = sign_in_with_token(value.strip())
     if token is None:
         raise AirtableError(401, "AUTHENTICATION_REQUIRED", "Invalid authentication token")
-    if token.read_only and request.method not in READ_METHODS:
+    if token.read_only and not only_reads():
         raise AirtableError(403, "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND",
                             "Invalid permissions, or the requested model was not found (this token is read-only)")
 
@@ -157,7 +167,14 @@ def visible(store: Any, typedef: TypeDef) -> TypeDef:
 
 
 def body() -> dict:
-    data = request.get_json(silent=True, force=True)
+    """The request's JSON object, read as ``/api/v1`` reads bodies (:func:`recordbase.json_input.request_json`:
+    the same size, depth and string budgets, no lone surrogates)."""
+    try:
+        data = request_json()
+    except JSONInputError as exc:
+        if exc.reason == "too_large":
+            raise AirtableError(413, "REQUEST_TOO_LARGE", exc.message) from None
+        raise invalid("INVALID_REQUEST_UNKNOWN", f"Invalid request: the body was refused ({exc.message})", 400) from None
     if not isinstance(data, dict):
         raise invalid("INVALID_REQUEST_UNKNOWN", "Invalid request: parameter validation failed (a JSON object is "
                                                  "expected as the body)", 400)

@@ -6,6 +6,7 @@ import json
 from typing import Any, Optional
 
 from flask import jsonify, request
+from jsonschema import Draft202012Validator
 
 from ..context import db_session, record_store
 from ..errors import NotFound, RecordbaseError, ValidationError
@@ -33,13 +34,28 @@ def _int(value: Any, name: str, low: int, high: Optional[int] = None) -> int:
     return n
 
 
+_TEXT_OR_NUMBER = {"type": ["string", "integer", "null"]}
+#: the JSON body of POST .../listRecords, as Airtable documents it
+LIST_BODY = Draft202012Validator({"type": "object", "properties": {
+    "pageSize": _TEXT_OR_NUMBER, "maxRecords": _TEXT_OR_NUMBER, "offset": {"type": ["string", "null"]},
+    "fields": {"type": ["array", "null"], "items": {"type": "string"}},
+    "sort": {"type": ["array", "null"], "items": {"type": "object", "required": ["field"], "properties": {
+        "field": {"type": "string"}, "direction": {"type": ["string", "null"]}}}},
+    "filterByFormula": {"type": ["string", "null"]}, "view": {"type": ["string", "null"]},
+    "cellFormat": {"type": ["string", "null"]}, "timeZone": {"type": ["string", "null"]},
+    "userLocale": {"type": ["string", "null"]}, "returnFieldsByFieldId": {"type": ["boolean", "null"]}}})
+
+
 def _list_options() -> dict:
     """The list parameters from the query string, or from the JSON body of POST .../listRecords."""
     if request.method == "POST":
         data = body()
+        problem = next(iter(sorted(LIST_BODY.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))), None)
+        if problem is not None:  # each option of its JSON type before use (true is no list of fields)
+            where = ".".join(str(p) for p in problem.absolute_path) or "body"
+            raise invalid("INVALID_REQUEST_UNKNOWN", f"Invalid request: parameter validation failed: {where}: "
+                                                     f"{problem.message[:200]}")
         sort = data.get("sort") or []
-        if not isinstance(sort, list):
-            raise invalid("INVALID_REQUEST_UNKNOWN", "Invalid request: sort must be a list")
         return {"pageSize": data.get("pageSize"), "offset": data.get("offset"), "maxRecords": data.get("maxRecords"),
                 "fields": data.get("fields") or [], "sort": sort, "filterByFormula": data.get("filterByFormula"),
                 "view": data.get("view"), "cellFormat": data.get("cellFormat"),

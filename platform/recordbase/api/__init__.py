@@ -9,6 +9,7 @@ and fields), :mod:`.records` (records), :mod:`.attachments` (files) and
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.routing import BaseConverter
 
 # importing the endpoint modules adds their routes to the blueprint
 from . import attachments, auth, dataio, openapi, records, rules, types  # noqa: F401
@@ -23,4 +24,20 @@ def init_api(app: Flask) -> None:
 
     csrf.exempt(bp)  # the API authenticates by bearer token only, never by the session cookie
     init_errors(app)
+    app.url_map.converters["pack_ref"] = PackRef
+    app.url_map.converters["field_ref"] = FieldRef
     app.register_blueprint(bp)
+
+
+class PackRef(BaseConverter):
+    """A pack id in ``/packs/<pack_id>``, never the names of the actions beside it (``/packs/export``
+    is POST only: a GET there is a 405 whose ``Allow`` header names POST, as the document says)."""
+
+    regex = r"(?!(?:export|install)(?:/|$))[^/]+"
+
+
+class FieldRef(BaseConverter):
+    """A field in ``/types/<type>/fields/<field>``, never ``order`` (a reserved name: ``…/fields/order``
+    is the POST that orders the fields)."""
+
+    regex = r"(?!order(?:/|$))[^/]+"

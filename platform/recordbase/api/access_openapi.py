@@ -114,7 +114,8 @@ def access_paths(spec: APISpec, policy: Any = None) -> None:
     user_in = {"type": "object", "additionalProperties": False, "required": ["email"], "properties": {
         "email": {"type": "string", "format": "email", "maxLength": 255},
         "password": {"type": "string", "minLength": 8, "maxLength": 1024},
-        "roles": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "roles": {"type": ["array", "null"], "items": {"type": "string"}, "minItems": 1,
+                  "description": "null or left out: the default role"},
         "display_name": {"type": ["string", "null"], "maxLength": 255},
         "locale": {"type": "string", "enum": list(LOCALES)}, "invite": {"type": "boolean"}}}
     user_patch = {"type": "object", "additionalProperties": False, "properties": {

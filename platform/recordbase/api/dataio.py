@@ -16,28 +16,40 @@
 """
 from __future__ import annotations
 
-import json
 from typing import Optional
 
 from flask import Response, jsonify, request
 
+from .. import json_input
 from ..context import current_lang, record_store
 from ..errors import RecordbaseError, ValidationError
 from ..metamodel.filters import parse_filter_param
-from .blueprint import bp, commit, json_body, name_list, rollback
+from .blueprint import FALSE_WORDS, TRUE_WORDS, bp, commit, json_body, name_list, rollback
 
 MAX_BATCH = 1000
 
 
+def _value(name: str) -> Optional[str]:
+    """A form field (else a query parameter) of an upload request; 422 when it comes more than once
+    (which one counts would be a guess: a list sent as a form field arrives that way)."""
+    values = request.form.getlist(name) or request.args.getlist(name)
+    if len(values) > 1:
+        raise ValidationError(f"'{name}' is given {len(values)} times; give it once", {name: ["given more than once"]})
+    return values[0] if values else None
+
+
 def _flag(name: str, default: bool = False) -> bool:
-    raw = request.form.get(name, request.args.get(name))
+    raw = _value(name)
     if raw is None or raw.strip() == "":
         return default
-    return raw.strip().lower() in ("1", "true", "yes", "on")
+    word = raw.strip().lower()
+    if word not in TRUE_WORDS + FALSE_WORDS:
+        raise ValidationError(f"'{name}' must be true or false", {name: ["must be true or false"]})
+    return word in TRUE_WORDS
 
 
 def _param(name: str) -> Optional[str]:
-    raw = request.form.get(name, request.args.get(name))
+    raw = _value(name)
     return raw.strip() if raw and raw.strip() else None
 
 
@@ -72,7 +84,7 @@ def import_records(type_name: str):
     mapping = None
     if _param("mapping"):
         try:
-            mapping = json.loads(_param("mapping"))
+            mapping = json_input.loads(_param("mapping"))
         except ValueError:
             raise ValidationError("'mapping' must be a JSON object of column -> field", {"mapping": ["not JSON"]}) from None
         if not isinstance(mapping, dict):
@@ -124,11 +136,15 @@ def infer_type():
     return jsonify(propose_type(_table(upload), name, _param("label")))
 
 
+#: the batch body's options, checked before the records (each record is checked by the record store)
+BATCH_OPTIONS = {"type": "object", "properties": {"records": {"type": "array"}, "skip_invalid": {"type": "boolean"}}}
+
+
 @bp.post("/records/<type_name>/batch")
 def batch_create(type_name: str):
     store = record_store()
     typedef = store.type(type_name)
-    body = json_body(allowed=("records", "skip_invalid"))
+    body = json_body(allowed=("records", "skip_invalid"), schema=BATCH_OPTIONS)
     items = body.get("records")
     if not isinstance(items, list) or not items:
         raise ValidationError("The body needs 'records': a list of {\"fields\": {...}}", {"records": ["is required"]})

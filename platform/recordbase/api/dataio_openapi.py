@@ -93,7 +93,9 @@ def dataio_paths(spec: APISpec, t: Any, may: Optional[Callable[[str], bool]] = N
             "responses": {"200": {"description": "the import report (written, or would be for a dry run)",
                                   "content": {"application/json": {"schema": report},
                                               "text/csv": {"schema": {"type": "string"}}}},
-                          "422": body(report, "refused: the report says why; nothing was written"),
+                          "422": body({"anyOf": [report, ref("Error")]},
+                                      "refused: the report says why, or the error (no file, a bad mapping ...); "
+                                      "nothing was written"),
                           **errors("400", "403", "404", "413")}}})
     if may("export"):
         spec.path(path=f"{API}/records/{t.name}/export", operations={"get": {

@@ -12,11 +12,13 @@ from typing import Any, Optional
 
 import marshmallow
 from flask import Flask, current_app, jsonify, request
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..context import db_session
-from ..db import is_lock_error
+from .. import unavailable
+from ..db import is_lock_error, is_unavailable
 from ..errors import ERROR_STATUS, RecordbaseError
 from .blueprint import bp
 
@@ -74,10 +76,18 @@ def _unstorable_value(exc: Exception):
                           status=400)
 
 
+@bp.errorhandler(InterfaceError)
+@bp.errorhandler(SQLAlchemyTimeoutError)
 @bp.errorhandler(OperationalError)
-def _database_busy(exc: OperationalError):
-    """SQLite's one writer stayed busy (a long import, say) for longer than a write waits: a 503
-    the client can retry, not a 500. Any other operational error is unexpected."""
+def _database_busy(exc: Exception):
+    """SQLite's one writer stayed busy (a long import, say) for longer than a write waits, or the
+    database cannot be reached at all (:mod:`recordbase.unavailable`): a 503 the client can retry,
+    not a 500. Any other operational error is unexpected."""
+    if is_unavailable(exc):
+        _rollback()
+        current_app.logger.warning("database unavailable: %s", exc)
+        return error_response("database_unavailable", unavailable.MESSAGE, status=503,
+                              headers={"Retry-After": unavailable.RETRY_AFTER})
     if not is_lock_error(exc):
         return _unexpected(exc)
     _rollback()

@@ -18,6 +18,8 @@ from flask import current_app
 
 from ..context import current_schema, record_store
 from ..metamodel.fieldtypes import field_types
+from ..metamodel.fieldtypes.choices import FALSE_WORDS, TRUE_WORDS
+from ..metamodel.fieldtypes.text import TextLike
 from ..metamodel.runtime import RuntimeSchema, TypeDef
 from ..metamodel.payloads import FIELD_SCHEMA, TYPE_SCHEMA
 from ..storage.record_store import MAX_PAGE
@@ -45,6 +47,11 @@ def errors(*codes: str) -> dict:
     return {c: ERRORS[c] for c in ("401",) + codes}
 
 
+def purged(schema: dict) -> dict:
+    """A DELETE's answer: ``schema`` (moved to the trash) or, with ``?purge=1``, what was deleted for good."""
+    return {"anyOf": [schema, ref("Purged")]}
+
+
 def nullable(schema: dict) -> dict:
     """A value schema that also admits null (stored values of optional fields may be empty)."""
     s = deepcopy(schema)
@@ -56,6 +63,25 @@ def nullable(schema: dict) -> dict:
     if "enum" in s and None not in s["enum"]:
         s["enum"] = list(s["enum"]) + [None]
     return s
+
+
+#: what empties an optional field, whatever its type: null, blank text or an empty list
+BLANK = {"anyOf": [{"type": "null"}, {"type": "string", "pattern": "^\\s*$"}, {"type": "array", "maxItems": 0}]}
+
+
+def input_schema(field: Any, schema: dict) -> dict:
+    """What a write may send for ``field`` (the server's cleaning, stated): a text field also takes a
+    number (as its text), a number is rounded to the field's precision, and an optional field is
+    emptied by anything blank."""
+    schema = dict(schema)
+    if isinstance(field.ftype, TextLike):
+        schema["type"] = ["string", "number"]
+    if schema.get("type") == "boolean":  # also 0/1 and yes/no words (choices.TRUE_WORDS, FALSE_WORDS)
+        schema = {"anyOf": [schema, {"enum": [0, 1]}, {"type": "string", "enum": sorted(TRUE_WORDS | FALSE_WORDS)}]}
+    if "multipleOf" in schema:
+        schema.pop("multipleOf")
+        schema["description"] = (schema.get("description", "") + " (rounded to the field's precision)").strip()
+    return schema if field.required else {"anyOf": [schema, BLANK]}
 
 
 def record_components(typedef: TypeDef, ctx: Any, readonly: frozenset = frozenset()) -> tuple[dict, dict]:
@@ -70,7 +96,7 @@ def record_components(typedef: TypeDef, ctx: Any, readonly: frozenset = frozense
         never_empty = f.required or schema.get("type") in ("boolean", "array")  # empty lists are [], not null
         out_props[f.name] = schema if never_empty else nullable(schema)
         if not f.ftype.read_only and f.name not in readonly:
-            in_props[f.name] = nullable(schema) if not f.required else schema
+            in_props[f.name] = input_schema(f, schema)
             if mf.required:
                 required.append(f.name)
     fields_in: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": in_props}
@@ -129,7 +155,7 @@ def record_paths(spec: APISpec, t: TypeDef, may: Any = None) -> None:
     create = {"type": "object", "required": ["fields"], "additionalProperties": False,
               "properties": {"fields": fields_in}}
     update = {"type": "object", "required": ["fields", "version"], "additionalProperties": False,
-              "properties": {"fields": {"allOf": [fields_in], "description": "only the fields to change"},
+              "properties": {"fields": {"allOf": [ref(f"{t.name}_changes")], "description": "only the fields to change"},
                              "version": {"type": "integer", "description": "the version you read"}}}
     listing = {
         "get": {"operationId": f"list_{t.name}", "summary": f"List {t.label} records", "tags": tag,
@@ -147,7 +173,8 @@ def record_paths(spec: APISpec, t: TypeDef, may: Any = None) -> None:
         "delete": {"operationId": f"delete_{t.name}", "summary": f"Move a {t.label} record to the trash",
                    "tags": tag, "parameters": [_param("version", "query", {"type": "integer"}),
                                                _param("purge", "query", {"type": "boolean"})],
-                   "responses": {"200": body(rec), **errors("403", "404", "409")}},
+                   "responses": {"200": body(purged(rec), "the record in the trash; with purge, that it is gone"),
+                                 **errors("403", "404", "409")}},
     }
     for method, action in (("post", "create"), ("patch", "update"), ("delete", "delete")):
         if not may(action):  # a token sees only what its user may do
@@ -194,7 +221,8 @@ def metamodel_paths(spec: APISpec, may_configure: bool = True) -> None:
                   "responses": {"200": body(tp), **errors("400", "403", "404", "422")}},
         "delete": {"operationId": "delete_type", "tags": tag,
                    "parameters": [_param("purge", "query", {"type": "boolean"})],
-                   "responses": {"200": body(tp), **errors("403", "404", "409")}}})
+                   "responses": {"200": body(purged(tp), "the type in the trash; with purge, that it is gone"),
+                                 **errors("403", "404", "409")}}})
     spec.path(path=f"{API}/types/{{type}}/restore", parameters=[TYPE], operations={
         "post": {"operationId": "restore_type", "tags": tag, "responses": {"200": body(tp), **errors("403", "404")}}})
     spec.path(path=f"{API}/types/{{type}}/fields", parameters=[TYPE], operations={
@@ -218,7 +246,8 @@ def metamodel_paths(spec: APISpec, may_configure: bool = True) -> None:
                   "responses": {"200": body(ref("FieldChange")), **errors("400", "403", "404", "409", "422")}},
         "delete": {"operationId": "delete_field", "tags": tag,
                    "parameters": [_param("purge", "query", {"type": "boolean"})],
-                   "responses": {"200": body(fp), **errors("403", "404", "409")}}})
+                   "responses": {"200": body(purged(fp), "the field in the trash; with purge, that it is gone"),
+                                 **errors("403", "404", "409")}}})
     spec.path(path=f"{API}/types/{{type}}/fields/{{field}}/restore", parameters=[TYPE, FIELD], operations={
         "post": {"operationId": "restore_field", "tags": tag, "responses": {"200": body(fp), **errors("403", "404", "409")}}})
     spec.path(path=f"{API}/trash", operations={
@@ -237,8 +266,8 @@ def other_paths(spec: APISpec) -> None:
                                   "Created"), **errors("403", "404", "413", "422")}}})
     spec.path(path=f"{API}/attachments/{{key}}", parameters=[_param("key", "path", {"type": "string"})], operations={
         "get": {"operationId": "download_attachment", "tags": ["attachments"], "responses": {
-            "200": {"description": "the file, as an attachment",
-                    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+            "200": {"description": "the file, as an attachment, with the content type it was uploaded with",
+                    "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
             **errors("404")}}})
     spec.path(path=f"{API}/me", operations={"get": {"operationId": "me", "responses": {
         "200": body({"type": "object", "properties": {"email": {"type": "string"}, "role": {"type": "string"}}}),
@@ -284,6 +313,10 @@ def common_components(spec: APISpec) -> None:
     spec.components.schema("Attachment", {"type": "object", "properties": {
         "key": {"type": "string"}, "name": {"type": "string"}, "size": {"type": "integer"},
         "content_type": {"type": "string"}, "url": {"type": "string"}}})
+    spec.components.schema("Purged", {
+        "type": "object", "required": ["purged"], "description": "deleted for good (?purge=1)",
+        "properties": {"purged": {"const": True}, "id": {"type": "integer"}, "name": {"type": "string"},
+                       "type": {"type": "string"}}})
     spec.components.schema("Backlink", {"type": "object", "properties": {
         "type": {"type": "string"}, "field": {"type": "string"}, "ids": {"type": "array", "items": {"type": "integer"}}}})
 
@@ -320,6 +353,7 @@ def build_spec(schema: RuntimeSchema, ctx: Any, policy: Any = None) -> dict:
         record, fields_in = record_components(shown, ctx, policy.readonly(t.name) if policy is not None else frozenset())
         spec.components.schema(f"{t.name}_record", record)
         spec.components.schema(f"{t.name}_fields", fields_in)
+        spec.components.schema(f"{t.name}_changes", {k: v for k, v in fields_in.items() if k != "required"})
         may = (lambda action, n=t.name: policy.can(action, n)) if policy is not None else None
         record_paths(spec, shown, may)
         dataio_paths(spec, shown, may)
@@ -333,7 +367,9 @@ def build_spec(schema: RuntimeSchema, ctx: Any, policy: Any = None) -> dict:
     access_paths(spec, policy)
     rules_paths(spec, policy)
     pack_and_view_paths(spec, policy)
-    return spec.to_dict()
+    from .openapi_responses import complete
+
+    return complete(spec.to_dict())
 
 
 @bp.get("/openapi.json")

@@ -53,7 +53,7 @@ def list_packs():
     return jsonify({"packs": [pack_summary(src, installed.get(src.id)) for src in catalog()]})
 
 
-@bp.get("/packs/<pack_id>")
+@bp.get("/packs/<pack_ref:pack_id>")
 def get_pack(pack_id: str):
     src = next((s for s in catalog() if s.id == pack_id), None)
     if src is None:

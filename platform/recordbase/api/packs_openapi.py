@@ -8,10 +8,12 @@ saved views to owners, builders and editors — as the endpoints allow.
 from __future__ import annotations
 
 import json
+from copy import deepcopy
 from typing import Any
 
 from apispec import APISpec
 
+from ..packs.views import VIEW_INPUT_SCHEMA, VIEW_PROPERTIES
 from .access_openapi import body, errors, param, ref, request
 
 API = "/api/v1"
@@ -36,17 +38,6 @@ def pack_format_components(spec: APISpec) -> None:
     spec.components.schema("Pack", schema)
 
 
-#: a saved view's attributes (``recordbase.packs.views.VIEW_KEYS``; a test keeps them equal)
-VIEW_PROPERTIES = {
-    "type": {"type": "string", "description": "the record type's API name (cannot change)"},
-    "name": {"type": "string", "minLength": 1, "maxLength": 255},
-    "name_zh": {"type": ["string", "null"], "maxLength": 255},
-    "description": TEXT_OR_NULL,
-    "filter": {"type": ["object", "null"], "description": "a filter tree (the filter language)"},
-    "sort": {"type": ["string", "null"], "description": "comma-separated field names, '-' for descending"},
-    "columns": {"type": "array", "items": {"type": "string"}},
-    "position": {"type": "integer"},
-}
 
 
 def components(spec: APISpec) -> None:
@@ -56,10 +47,7 @@ def components(spec: APISpec) -> None:
         "type": "object", "required": ["id", "type", "name", "filter", "sort", "columns", "position"],
         "properties": {"id": {"type": "integer", "readOnly": True}, **view_props,
                        "created_at": DATE_TIME_OR_NULL, "updated_at": DATE_TIME_OR_NULL}})
-    # what POST and PATCH take: the view keys; id, timestamps and a pack's key are accepted and ignored
-    spec.components.schema("SavedViewInput", {
-        "type": "object", "additionalProperties": False,
-        "properties": {**view_props, "id": {}, "created_at": {}, "updated_at": {}, "key": {}}})
+    spec.components.schema("SavedViewInput", deepcopy(VIEW_INPUT_SCHEMA))  # the validator's own schema
     named = {"type": "object", "required": ["name", "type"],
              "properties": {"name": {"type": "string"}, "name_zh": TEXT_OR_NULL, "type": {"type": "string"}}}
     summary_props = {

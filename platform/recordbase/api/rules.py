@@ -255,15 +255,17 @@ def patch_notification(notification_id: int):
     return jsonify(notification_json(n))
 
 
+#: the body of ``POST /notifications/read`` (the OpenAPI document shows this schema)
+MARK_READ_SCHEMA = {"type": "object", "additionalProperties": False, "properties": {"ids": {
+    "type": ["array", "null"], "maxItems": 1000, "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}}}
+
+
 @bp.post("/notifications/read")
 def read_all():
     raw = request.get_data(cache=True)
     ids = None
     if raw and raw.strip():
-        body = json_body(allowed=("ids",))
-        ids = body.get("ids")
-        if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, int) for i in ids)):
-            raise ValidationError("'ids' must be a list of notification ids", {"ids": ["must be a list of ids"]})
+        ids = json_body(schema=MARK_READ_SCHEMA).get("ids")  # ids are whole numbers, never true/false
     marked = _mark(ids)
     commit()
     return jsonify({"marked": marked, "unread": unread_count(db_session(), g.rb_user.id)})

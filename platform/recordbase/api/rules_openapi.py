@@ -104,13 +104,13 @@ def rules_paths(spec: APISpec, policy: Any = None) -> None:
     spec.path(path=f"{API}/rules/{{rule_id}}", parameters=[rule_id], operations=one)
     spec.path(path=f"{API}/rules/{{rule_id}}/runs", parameters=[rule_id], operations={"get": {
         "operationId": "rule_runs", "tags": tag, "summary": "The rule's runs, newest first",
-        "parameters": run_filters, "responses": {"200": runs, **errors("400", "403", "404")}}})
+        "parameters": run_filters, "responses": {"200": runs, **errors("400", "403", "404", "422")}}})
     _run_path(spec, tag)
     spec.path(path=f"{API}/runs", operations={"get": {
         "operationId": "list_runs", "tags": tag, "summary": "Runs of every rule, newest first",
         "parameters": run_filters + [param("type", "query", {"type": "string"}),
                                      param("rule_id", "query", {"type": "integer"})],
-        "responses": {"200": runs, **errors("400", "403")}}})
+        "responses": {"200": runs, **errors("400", "403", "422")}}})  # 422: a status that is not one of RUN_STATUS
     run_id = param("run_id", "path", {"type": "integer"})
     spec.path(path=f"{API}/runs/{{run_id}}", parameters=[run_id], operations={"get": {
         "operationId": "get_run", "tags": tag, "responses": {"200": body(run), **errors("403", "404")}}})
@@ -138,6 +138,8 @@ def _run_path(spec: APISpec, tag: list) -> None:
 
 
 def notification_paths(spec: APISpec) -> None:
+    from .rules import MARK_READ_SCHEMA
+
     tag = ["notifications"]
     note = ref("Notification")
     unread = {"type": "integer", "description": "the caller's unread notifications"}
@@ -159,8 +161,6 @@ def notification_paths(spec: APISpec) -> None:
                       **errors("404")}}})
     spec.path(path=f"{API}/notifications/read", operations={"post": {
         "operationId": "read_notifications", "tags": tag, "summary": "Mark these (or, without a body, all) read",
-        "requestBody": {"required": False, "content": {"application/json": {"schema": {
-            "type": "object", "additionalProperties": False,
-            "properties": {"ids": {"type": "array", "items": {"type": "integer"}}}}}}},
+        "requestBody": {"required": False, "content": {"application/json": {"schema": deepcopy(MARK_READ_SCHEMA)}}},
         "responses": {"200": body({"type": "object", "required": ["marked", "unread"], "properties": {
             "marked": {"type": "integer"}, "unread": unread}}), **errors("400", "422")}}})

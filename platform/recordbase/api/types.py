@@ -127,13 +127,13 @@ def reorder_fields(type_name: str):
     return jsonify({"fields": type_to_json(svc.type_model(type_name))["fields"]})
 
 
-@bp.get("/types/<type_name>/fields/<field_name>")
+@bp.get("/types/<type_name>/fields/<field_ref:field_name>")
 def get_field(type_name: str, field_name: str):
     svc = service()
     return jsonify(_field_json(svc.field_model(svc.type_model(type_name), field_name)))
 
 
-@bp.patch("/types/<type_name>/fields/<field_name>")
+@bp.patch("/types/<type_name>/fields/<field_ref:field_name>")
 def update_field(type_name: str, field_name: str):
     """Change a field; a type change converts the data (``"force": true`` clears what cannot convert)."""
     fm, report = service().update_field(type_name, field_name, json_body())
@@ -143,7 +143,7 @@ def update_field(type_name: str, field_name: str):
     return jsonify(out)
 
 
-@bp.delete("/types/<type_name>/fields/<field_name>")
+@bp.delete("/types/<type_name>/fields/<field_ref:field_name>")
 def delete_field(type_name: str, field_name: str):
     """Move a field to the trash; ``?purge=1`` drops a trashed field and its data for good."""
     svc = service()
@@ -156,7 +156,7 @@ def delete_field(type_name: str, field_name: str):
     return jsonify(_field_json(fm))
 
 
-@bp.post("/types/<type_name>/fields/<field_name>/restore")
+@bp.post("/types/<type_name>/fields/<field_ref:field_name>/restore")
 def restore_field(type_name: str, field_name: str):
     fm = service().restore_field(type_name, field_name)
     commit()

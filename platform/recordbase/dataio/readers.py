@@ -178,7 +178,13 @@ def _open_csv(source: Source, encoding: Optional[str], delimiter: Optional[str])
     head = f.read(64 * 1024)
     f.seek(start)
     enc = encoding or sniff_encoding(head)
-    sample = head.decode(enc, errors="replace")
+    try:
+        codecs.lookup(enc)
+        sample = head.decode(enc, errors="replace")  # also refuses codecs that are not text ones (base64 ...)
+    except (LookupError, UnicodeError, TypeError):
+        raise ReadError(f"Unknown text encoding '{enc[:40]}': use utf-8, gb18030, utf-16 ...") from None
+    if delimiter is not None and len(delimiter) != 1:
+        raise ReadError(f"The delimiter must be one character, not '{delimiter[:20]}'")
     if sample.startswith("\ufeff"):
         sample = sample[1:]
     delim = delimiter or sniff_delimiter(sample)

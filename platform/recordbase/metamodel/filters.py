@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import jsonschema
 from sqlalchemy import and_, false, func, not_, or_, true
 
+from .. import json_input
 from ..errors import FilterError
 from .fieldtypes import FieldDef, ValueContext
 from .operators import DATE_WINDOW_OPERATORS, OPERATORS
@@ -184,9 +185,10 @@ def parse_filter_param(raw: Optional[str]) -> Any:
     if raw is None or raw.strip() == "":
         return None
     try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise FilterError(f"The filter is not valid JSON: {exc}", {"path": "filter"}) from None
+        return json_input.loads(raw)
+    except json_input.JSONInputError as exc:
+        what = "is not valid JSON" if exc.reason == "not_json" else "was refused"
+        raise FilterError(f"The filter {what}: {exc.message}", {"path": "filter"}) from None
 
 
 def compile_filter(tree: Any, typedef: TypeDef, ctx: Optional[ValueContext] = None,

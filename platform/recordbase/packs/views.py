@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from jsonschema import Draft202012Validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,33 @@ from ..models import iso_utc, utcnow
 from .models import SavedView
 
 VIEW_KEYS = ("type", "name", "name_zh", "description", "filter", "sort", "columns", "position")
+_TEXT_OR_NULL = {"type": ["string", "null"]}
+#: a view's attributes as JSON Schema: what a payload is checked against before anything reads it, and
+#: what the OpenAPI document shows (``SavedView``, ``SavedViewInput``)
+VIEW_PROPERTIES = {
+    "type": {"type": "string", "description": "the record type's API name (cannot change)"},
+    "name": {"type": "string", "minLength": 1, "maxLength": 255},
+    "name_zh": {"type": ["string", "null"], "maxLength": 255},
+    "description": _TEXT_OR_NULL,
+    "filter": {"type": ["object", "null"], "description": "a filter tree (the filter language)"},
+    "sort": {"type": ["string", "null"], "description": "comma-separated field names, '-' for descending"},
+    "columns": {"type": "array", "items": {"type": "string"}},
+    "position": {"type": ["integer", "null"], "minimum": -2**31, "maximum": 2**31 - 1},
+}
+#: what POST and PATCH take: the view keys; id, timestamps and a pack's key are accepted and ignored
+VIEW_INPUT_SCHEMA = {"type": "object", "additionalProperties": False,
+                     "properties": {**VIEW_PROPERTIES, "id": {}, "created_at": {}, "updated_at": {}, "key": {}}}
+_VIEW_INPUT = Draft202012Validator(VIEW_INPUT_SCHEMA)
+
+
+def _json_path(parts: Any) -> str:
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
+
+
+def _shape_problems(data: Any) -> list[tuple[str, str]]:
+    """Each attribute of the wrong JSON type (a list for a name, true for a position ...)."""
+    errors = sorted(_VIEW_INPUT.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    return [(_json_path(e.absolute_path), e.message) for e in errors]
 
 
 def check_view(data: dict, schema: RuntimeSchema, ctx: Optional[ValueContext] = None) -> list[tuple[str, str]]:
@@ -34,6 +62,9 @@ def check_view(data: dict, schema: RuntimeSchema, ctx: Optional[ValueContext] = 
     extra = sorted(set(data) - set(VIEW_KEYS) - {"id", "created_at", "updated_at", "key"})
     for k in extra:
         out.append((f"$.{k}", "unknown attribute"))
+    shape = _shape_problems({k: v for k, v in data.items() if k not in extra})
+    if shape:  # the checks below read the attributes as what they should be
+        return out + shape
     name = data.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > 255:
         out.append(("$.name", "a view needs a name (at most 255 characters)"))

@@ -9,6 +9,7 @@ from typing import Any, Optional
 
 from sqlalchemy import Select, and_, false, func, literal, or_
 
+from .. import json_input
 from ..errors import RecordbaseError
 from ..metamodel.operators import _like_escape
 from ..metamodel.runtime import TypeDef, is_many_link
@@ -124,7 +125,7 @@ def decode_cursor(cursor: str, n_keys: int, sorts: Optional[list[tuple[str, bool
     (a cursor of another sort would compare a column with a value of another type)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
+        data = json_input.loads(raw)  # a cursor is the client's text: no lone surrogate reaches the SQL
         keys = [_decode(k) for k in data["k"]]
         last_id = int(data["id"])
         if len(keys) != n_keys:
