@@ -164,3 +164,12 @@ def test_a_stored_formula_over_the_text_budget_is_a_blank_cell(app, api, thing):
     assert ok(api.get(f"/api/v1/records/thing/{many['id']}"))["fields"]["note"] is None
     assert ok(api.get(f"/api/v1/records/thing/{few['id']}"))["fields"]["note"] == "Bob"
     assert ok(api.get("/api/v1/records/thing/1"))["fields"]["big"] is None  # 'Acme 0' backfilled: a million
+
+
+def test_numbers_beyond_any_id_or_column_are_answered_not_a_500(app, thing):
+    """Record ids are int4 on PostgreSQL: a larger id in the SQL was a 500 there."""
+    for formula, count in (("RECORD_ID() = 'rec99999999999999'", 0), ("RECORD_ID() != 'rec99999999999999'", 30),
+                           ("RECORD_ID() > 3000000000", 0), ("RECORD_ID() <= 3000000000", 30),
+                           ("RECORD_ID() > -3000000000", 30), ("{Score} = 1E15", 0), ("{Score} < 1E300", 30),
+                           ("RECORD_ID() = 'rec00000000000002'", 1)):
+        assert len(ok(v0(app, thing, formula))["records"]) == count, formula

@@ -180,7 +180,7 @@ def _to_tree(typedef: TypeDef, node: Node) -> Optional[dict]:
         if isinstance(left, Call) and left.name == "RECORD_ID" and not left.args:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 return None
-            return {"field": "id", "op": _OPS[op], "value": int(value)}
+            return _id_condition(op, int(value))
         f = _field(typedef, left)
         if f is None or f.field_type not in _SQL_TYPES:
             return None
@@ -211,6 +211,18 @@ def _to_tree(typedef: TypeDef, node: Node) -> Optional[dict]:
             value = value * 100  # Airtable writes percentages as fractions
         return {"field": f.name, "op": _OPS[op], "value": value}
     return None
+
+
+_ID_MAX = 2**31 - 1  # ids are int4 on PostgreSQL: a larger number in the SQL is an error there
+
+
+def _id_condition(op: str, value: int) -> dict:
+    """``RECORD_ID() <op> value`` as a filter; a value beyond any id is decided here, not by the database."""
+    if -_ID_MAX <= value <= _ID_MAX:
+        return {"field": "id", "op": _OPS[op], "value": value}
+    above = value > 0  # every id is below the value (or, for a negative one, above it)
+    true = op in ("!=", "<>") or (op in ("<", "<=") if above else op in (">", ">="))
+    return {"and": []} if true else {"or": []}
 
 
 def _kind(f: FieldDef) -> str:
