@@ -159,7 +159,7 @@ def test_a_stored_formula_over_the_text_budget_is_a_blank_cell(app, api, thing):
     started = time.monotonic()
     many = ok(api.post("/api/v1/records/thing", json={"fields": {"name": "eeee", "score": 1}}), 201)
     few = ok(api.post("/api/v1/records/thing", json={"fields": {"name": "Bob", "score": 2}}), 201)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 5
     assert many["fields"]["big"] is None and few["fields"]["big"] == "Bob"  # 4 million characters: an error value
     assert ok(api.get(f"/api/v1/records/thing/{many['id']}"))["fields"]["note"] is None
     assert ok(api.get(f"/api/v1/records/thing/{few['id']}"))["fields"]["note"] == "Bob"
