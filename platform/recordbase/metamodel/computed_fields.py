@@ -122,8 +122,10 @@ def compiled_formula(schema: RuntimeSchema, typedef: TypeDef, field: FieldDef) -
     return cache[key]
 
 
-def evaluate_formula(field: FieldDef, values: dict, record_id: int, store: Any, now: Any = None) -> Any:
-    """The formula's value on one record; ``now`` (default: the clock) is what TODAY()/NOW() see."""
+def evaluate_formula(field: FieldDef, values: dict, record_id: int, store: Any, now: Any = None,
+                     budget: Optional[fx.FormulaBudget] = None) -> Any:
+    """The formula's value on one record; ``now`` (default: the clock) is what TODAY()/NOW() see;
+    ``budget`` (default: the one in force) limits its text and time (over it: blank)."""
     typedef = store.schema.get(store.schema.by_id[field.type_id].name)
     checked = compiled_formula(store.schema, typedef, field)
     inputs = {}
@@ -134,7 +136,7 @@ def evaluate_formula(field: FieldDef, values: dict, record_id: int, store: Any, 
             v = store.ctx.user_email(v)
         inputs[name] = v
     return fx.evaluate(checked, inputs, fx.EvalContext(record_id=record_id, now=now, timezone=store.timezone,
-                                                       budget=formula_budget.current()))
+                                                       budget=budget or formula_budget.current()))
 
 
 # -- hooks the metamodel service calls ------------------------------------------------

@@ -31,6 +31,8 @@ from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from typing import Any, Mapping, Optional
 
+from flask import current_app
+
 from ...i18n import translate
 from .errors import FormulaError
 
@@ -87,16 +89,38 @@ def _from_environment() -> FormulaBudget:
     return _read(os.environ, DEFAULT)
 
 
-def current() -> FormulaBudget:
-    """The budget in force: the app's config (``RECORDBASE_FORMULA_*``), else the environment, else defaults."""
-    base = _from_environment()
-    try:
-        from flask import current_app
+_KEYS = tuple(SETTINGS.values())
+_UNSET = (None,) * len(_KEYS)
 
-        config = current_app.config
-    except (ImportError, RuntimeError):  # no app here (the core's tests, a script)
+
+@lru_cache(maxsize=32)
+def _configured(raw: tuple, base: FormulaBudget) -> FormulaBudget:
+    return _read(dict(zip(_KEYS, raw)), base)
+
+
+def current() -> FormulaBudget:
+    """The budget in force: the app's config (``RECORDBASE_FORMULA_*``), else the environment, else defaults.
+
+    Cheap (about a microsecond): the recompute engine asks once per record."""
+    base = _from_environment()
+    app = _app()
+    if app is None:  # no app here (the core's tests, a script)
         return base
-    return _read(config, base)
+    get = app.config.get
+    raw = tuple(get(key) for key in _KEYS)
+    if raw == _UNSET:
+        return base
+    try:
+        return _configured(raw, base)
+    except TypeError:  # an unhashable setting: read it uncached
+        return _read(app.config, base)
+
+
+def _app() -> Any:
+    try:
+        return current_app._get_current_object()
+    except RuntimeError:
+        return None
 
 
 def depth_error(limit: int, column: Optional[int] = 1, line: int = 1) -> FormulaError:

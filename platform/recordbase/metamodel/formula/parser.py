@@ -184,7 +184,8 @@ def _convert(item: Any, depth: int, limit: int) -> Node:
         name_tok, _lpar, args, _rpar = ch
         line, col = _tok(name_tok)
         upper = str(name_tok).upper()
-        arg_nodes = tuple(_convert(a, depth + 1, limit) for a in args.children if not isinstance(a, Token)) if args else ()
+        arg_nodes = tuple(_convert(a, depth + 1, limit) for a in args.children
+                          if not isinstance(a, Token)) if args else ()
         if upper in ("TRUE", "FALSE") and not arg_nodes:
             return Boolean(upper == "TRUE", line, col)
         return Call(upper, arg_nodes, line, col)
