@@ -146,8 +146,9 @@ class BudgetExceeded(Exception):
         if self.limit == "max_text":
             return translate("the formula builds a text longer than %(limit)s characters, the limit on any text "
                              "in a formula", limit=self.value)
+        seconds = format(self.value, "g")
         return translate("evaluating the formula took longer than %(seconds)s seconds, its time limit",
-                         seconds=f"{self.value:g}")
+                         seconds=seconds)
 
     def __str__(self) -> str:
         return self.message
