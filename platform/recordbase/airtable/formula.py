@@ -26,6 +26,8 @@ from ..metamodel import formula as fx
 from ..metamodel.computed_fields import USER_TYPES, field_info
 from ..metamodel.fieldtypes import FieldDef
 from ..metamodel.filters import compile_filter
+from ..metamodel.formula.budget import BudgetExceeded, FormulaBudget, current as current_budget
+from ..metamodel.formula.evaluator import request_deadline
 from ..metamodel.formula.nodes import Binary, Boolean, Call, FieldRef, Node, Number, String, Unary
 from ..metamodel.runtime import TypeDef
 from .common import invalid, parse_id
@@ -39,9 +41,15 @@ _SQL_TYPES = frozenset({"text", "long_text", "email", "url", "phone", "number", 
 
 @dataclass
 class CompiledFormula:
-    tree: Optional[dict]  # a filter-language tree for SQL (None: no SQL part)
-    checked: Optional[fx.CheckedFormula]  # the part evaluated in Python (None: none)
+    """``tree`` is the filter-language tree for SQL (None: no SQL part), ``checked`` the part
+    evaluated in Python (None: none), within ``budget`` and by ``deadline`` (the request's:
+    :meth:`matches` raises an :class:`AirtableError` 422 past either)."""
+
+    tree: Optional[dict]
+    checked: Optional[fx.CheckedFormula]
     fields: tuple[str, ...] = ()
+    budget: Optional[FormulaBudget] = None
+    deadline: Optional[float] = None
 
     def matches(self, values: dict, record_id: int, store: Any) -> bool:
         if self.checked is None:
@@ -54,7 +62,13 @@ class CompiledFormula:
             if f is not None and f.field_type in USER_TYPES and v is not None:
                 v = store.ctx.user_email(v)
             inputs[name] = v
-        result = fx.evaluate(self.checked, inputs, fx.EvalContext(record_id=record_id, timezone=store.timezone))
+        context = fx.EvalContext(record_id=record_id, timezone=store.timezone, budget=self.budget,
+                                 deadline=self.deadline, strict_budget=True)
+        try:
+            result = fx.evaluate(self.checked, inputs, context)
+        except BudgetExceeded as exc:
+            raise invalid("INVALID_FILTER_BY_FORMULA",
+                          f"The formula for filtering records is too expensive: {exc.message}") from None
         return _truthy(result)
 
     type_name: str = ""
@@ -82,6 +96,8 @@ def _field(typedef: TypeDef, node: Node) -> Optional[FieldDef]:
 
 def _literal(node: Node) -> tuple[bool, Any]:
     if isinstance(node, Number):
+        if not node.value.is_finite() or not -15 <= node.value.adjusted() <= 15:
+            return False, None  # int() of 1E+999999 alone takes half a minute: leave it to the formula
         return True, int(node.value) if node.value == node.value.to_integral_value() else float(node.value)
     if isinstance(node, String):
         return True, node.value
@@ -92,7 +108,8 @@ def _literal(node: Node) -> tuple[bool, Any]:
     if isinstance(node, Call) and node.name == "BLANK" and not node.args:
         return True, None
     if isinstance(node, Unary) and node.op == "-" and isinstance(node.operand, Number):
-        return True, -_literal(node.operand)[1]
+        ok, value = _literal(node.operand)
+        return (True, -value) if ok else (False, None)
     return False, None
 
 
@@ -163,7 +180,7 @@ def _to_tree(typedef: TypeDef, node: Node) -> Optional[dict]:
         if isinstance(left, Call) and left.name == "RECORD_ID" and not left.args:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 return None
-            return {"field": "id", "op": _OPS[op], "value": int(value)}
+            return _id_condition(op, int(value))
         f = _field(typedef, left)
         if f is None or f.field_type not in _SQL_TYPES:
             return None
@@ -196,6 +213,18 @@ def _to_tree(typedef: TypeDef, node: Node) -> Optional[dict]:
     return None
 
 
+_ID_MAX = 2**31 - 1  # ids are int4 on PostgreSQL: a larger number in the SQL is an error there
+
+
+def _id_condition(op: str, value: int) -> dict:
+    """``RECORD_ID() <op> value`` as a filter; a value beyond any id is decided here, not by the database."""
+    if -_ID_MAX <= value <= _ID_MAX:
+        return {"field": "id", "op": _OPS[op], "value": value}
+    above = value > 0  # every id is below the value (or, for a negative one, above it)
+    true = op in ("!=", "<>") or (op in ("<", "<=") if above else op in (">", ">="))
+    return {"and": []} if true else {"or": []}
+
+
 def _kind(f: FieldDef) -> str:
     if f.ftype.computed:
         return f.options.get("result_type", "text")
@@ -211,9 +240,11 @@ def _kind(f: FieldDef) -> str:
 
 
 def compile_formula(typedef: TypeDef, text: str, ctx: Any) -> CompiledFormula:
-    """Split ``filterByFormula`` into a SQL part and a Python part; 422 when it is not valid."""
+    """Split ``filterByFormula`` into a SQL part and a Python part; 422 when it is not valid or
+    over the formula budget (its length and depth here, its text and time as it runs)."""
+    budget = current_budget()
     try:
-        node = fx.parse(text)
+        node = fx.parse(text, budget)
         node = _rewrite(typedef, node)
         fx.check(node, _resolver(typedef))  # unknown fields / functions / types: refused here
     except fx.FormulaError as exc:
@@ -235,4 +266,4 @@ def compile_formula(typedef: TypeDef, text: str, ctx: Any) -> CompiledFormula:
         except FilterError:  # a literal the field type cannot read: let the formula judge it
             tree, rest = None, node
     checked = fx.check(rest, _resolver(typedef)) if rest is not None else None
-    return CompiledFormula(tree, checked, type_name=typedef.name)
+    return CompiledFormula(tree, checked, type_name=typedef.name, budget=budget, deadline=request_deadline(budget))

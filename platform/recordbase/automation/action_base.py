@@ -85,7 +85,7 @@ class Action:
                 continue
             if ex.is_formula(value):
                 try:
-                    checked = ex.check_formula(value["formula"], source)
+                    checked = ex.check_formula(value["formula"], source, budget=checker.strict)
                 except fx.FormulaError as exc:
                     checker.problem(f"{where}.formula", exc.message)
                     continue

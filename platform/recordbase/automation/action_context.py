@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
 from ..metamodel import formula as fx
+from ..metamodel.formula import budget as formula_budget
 from ..metamodel.runtime import TypeDef
 from . import expressions as ex
 from .actions import zh_context
@@ -40,6 +41,7 @@ class ActionContext:
 
     def evaluate(self, specs: list[ex.ValueSpec], target: Optional[TypeDef] = None) -> dict:
         target = target or self.typedef
+        budget = formula_budget.current()
         out = {}
         for spec in specs:
             if spec.formula is None:
@@ -47,7 +49,7 @@ class ActionContext:
                 continue
             inputs = ex.formula_inputs(spec.formula, self.typedef, self.values, self.store.ctx.user_email)
             value = fx.evaluate(spec.formula, inputs, fx.EvalContext(record_id=self.record_id, now=self.engine.now,
-                                                                   timezone=self.store.timezone))
+                                                                   timezone=self.store.timezone, budget=budget))
             out[spec.field] = ex.to_field_input(value, target.field(spec.field))
         return out
 

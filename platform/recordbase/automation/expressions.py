@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Callable, Optional
 
 from ..metamodel import formula as fx
+from ..metamodel.formula import budget as formula_budget
 from ..metamodel.computed_fields import USER_TYPES, field_info
 from ..metamodel.dependencies import value_kind
 from ..metamodel.fieldtypes import FieldDef
@@ -29,9 +30,11 @@ def is_formula(raw: Any) -> bool:
     return isinstance(raw, dict) and "formula" in raw
 
 
-def check_formula(expression: str, source: TypeDef) -> fx.CheckedFormula:
-    """FormulaError when the expression does not type-check against ``source``'s fields."""
-    return fx.check(expression, fx.make_resolver(source.fields, info=field_info))
+def check_formula(expression: str, source: TypeDef, budget: bool = True) -> fx.CheckedFormula:
+    """FormulaError when the expression does not type-check against ``source``'s fields, or (when a
+    rule is saved: ``budget``) is over the formula budget's length or depth."""
+    return fx.check(expression, fx.make_resolver(source.fields, info=field_info),
+                    formula_budget.current() if budget else None)
 
 
 def target_kind(target: FieldDef) -> str:

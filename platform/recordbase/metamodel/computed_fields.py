@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 from ..errors import ValidationError
 from . import formula as fx
+from .formula import budget as formula_budget
 from .dependencies import DependencyGraph, link_path, value_kind
 from .fieldtypes import FieldDef
 from .filters import compile_filter
@@ -36,11 +37,13 @@ def _result_type(t: str) -> str:
     return t if t in ("number", "text", "boolean", "date", "datetime") else "text"
 
 
-def prepare_formula(typedef: TypeDef, name: str, options: dict) -> dict:
+def prepare_formula(typedef: TypeDef, name: str, options: dict, budget: bool = True) -> dict:
+    """``budget``: refuse a formula over the formula budget's length and depth (a save); False
+    only rechecks a stored formula against a changed input (one saved under a larger limit)."""
     fields = [f for f in typedef.fields if f.name != name]
     resolve = fx.make_resolver(fields, info=field_info)
     expression = options["expression"]
-    checked = fx.check(expression, resolve)
+    checked = fx.check(expression, resolve, formula_budget.current() if budget else None)
     canonical = fx.canonicalize(expression, lambda ref: (resolve(ref).name if resolve(ref) else None))
     return {"expression": canonical, "result_type": _result_type(checked.result_type),
             "depends_on": sorted(checked.fields), "volatile": bool(checked.volatile)}
@@ -94,10 +97,12 @@ def prepare_aggregate(schema: RuntimeSchema, typedef: TypeDef, field_type: str, 
     return out
 
 
-def prepare_options(schema: RuntimeSchema, typedef: TypeDef, name: str, field_type: str, options: dict) -> dict:
-    """Validated options for a computed field, with the derived keys filled in."""
+def prepare_options(schema: RuntimeSchema, typedef: TypeDef, name: str, field_type: str, options: dict,
+                    budget: bool = True) -> dict:
+    """Validated options for a computed field, with the derived keys filled in (``budget``: see
+    :func:`prepare_formula`)."""
     if field_type == "formula":
-        return prepare_formula(typedef, name, options)
+        return prepare_formula(typedef, name, options, budget)
     return prepare_aggregate(schema, typedef, field_type, options)
 
 
@@ -117,8 +122,10 @@ def compiled_formula(schema: RuntimeSchema, typedef: TypeDef, field: FieldDef) -
     return cache[key]
 
 
-def evaluate_formula(field: FieldDef, values: dict, record_id: int, store: Any, now: Any = None) -> Any:
-    """The formula's value on one record; ``now`` (default: the clock) is what TODAY()/NOW() see."""
+def evaluate_formula(field: FieldDef, values: dict, record_id: int, store: Any, now: Any = None,
+                     budget: Optional[fx.FormulaBudget] = None) -> Any:
+    """The formula's value on one record; ``now`` (default: the clock) is what TODAY()/NOW() see;
+    ``budget`` (default: the one in force) limits its text and time (over it: blank)."""
     typedef = store.schema.get(store.schema.by_id[field.type_id].name)
     checked = compiled_formula(store.schema, typedef, field)
     inputs = {}
@@ -128,7 +135,8 @@ def evaluate_formula(field: FieldDef, values: dict, record_id: int, store: Any, 
         if f is not None and f.field_type in USER_TYPES and v is not None:
             v = store.ctx.user_email(v)
         inputs[name] = v
-    return fx.evaluate(checked, inputs, fx.EvalContext(record_id=record_id, now=now, timezone=store.timezone))
+    return fx.evaluate(checked, inputs, fx.EvalContext(record_id=record_id, now=now, timezone=store.timezone,
+                                                       budget=budget or formula_budget.current()))
 
 
 # -- hooks the metamodel service calls ------------------------------------------------
@@ -172,7 +180,7 @@ def recheck_dependents(session, schema: RuntimeSchema, type_name: str, field_nam
         typedef = schema.get(t)
         field = typedef.field(f)
         try:
-            again = prepare_options(schema, typedef, f, field.field_type, field.options)
+            again = prepare_options(schema, typedef, f, field.field_type, field.options, budget=False)
         except ValidationError as exc:  # a FormulaError too
             raise ValidationError(f"'{type_name}.{field_name}' is used by {field.field_type} '{t}.{f}', which would "
                                   f"break: {exc.message}", {"used_by": [f"{t}.{f}"]}) from None

@@ -12,12 +12,11 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from ..metamodel import formula as fx
 from ..metamodel.computed_fields import USER_TYPES, field_info
+from ..metamodel.formula.budget import BudgetExceeded, current as current_budget
+from ..metamodel.formula.evaluator import request_deadline
 
 if TYPE_CHECKING:
     from .record_store import RecordStore
-
-#: longest expression the check accepts (a formula field's own limit is enforced when saving)
-MAX_EXPRESSION = 10_000
 
 
 def preview_formula(store: "RecordStore", type_name: str, expression: str,
@@ -26,15 +25,16 @@ def preview_formula(store: "RecordStore", type_name: str, expression: str,
     ``{"ok": False, "error": message, "position": {"line", "column"} | None}``.
 
     ``exclude_field`` is the formula field being edited: its own stored value is no input.
+    The formula budget applies as when saving (length, depth), and its text and time limits to
+    the sample: over them, the check says which limit it passed.
     """
     typedef = store.visible_type(type_name)  # fields hidden from the user are unknown to their formulas
     if not expression or not expression.strip():
         return {"ok": False, "error": "The formula is empty.", "position": None}
-    if len(expression) > MAX_EXPRESSION:
-        return {"ok": False, "error": f"The formula is longer than {MAX_EXPRESSION} characters.", "position": None}
+    budget = current_budget()
     fields = [f for f in typedef.fields if f.name != exclude_field]
     try:
-        checked = fx.check(expression, fx.make_resolver(fields, info=field_info))
+        checked = fx.check(expression, fx.make_resolver(fields, info=field_info), budget)
     except fx.FormulaError as exc:
         return {"ok": False, "error": exc.message, "position": exc.position}
     out: dict[str, Any] = {"ok": True, "result_type": checked.result_type, "sample": None}
@@ -48,7 +48,12 @@ def preview_formula(store: "RecordStore", type_name: str, expression: str,
             if f is not None and f.field_type in USER_TYPES and value is not None:
                 value = store._user_email(value)
             inputs[name] = value
-        value = fx.evaluate(checked, inputs, fx.EvalContext(record_id=record.id, timezone=store.ctx.timezone))
+        context = fx.EvalContext(record_id=record.id, timezone=store.ctx.timezone, budget=budget,
+                                 deadline=request_deadline(budget), strict_budget=True)
+        try:
+            value = fx.evaluate(checked, inputs, context)
+        except BudgetExceeded as exc:
+            return {"ok": False, "error": exc.message, "position": None}
         out["sample"] = {"id": record.id, "title": store.title(record), "value": _plain(value)}
     return out
 

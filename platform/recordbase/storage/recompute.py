@@ -30,6 +30,7 @@ from sqlalchemy import bindparam, select, update
 
 from ..metamodel.dependencies import EXISTS, LinkPath, graph_for
 from ..metamodel.fieldtypes import FieldDef
+from ..metamodel.formula import budget as formula_budget
 from ..metamodel.runtime import TypeDef, is_many_link
 from .aggregates import Aggregates
 
@@ -53,6 +54,8 @@ class Recomputer(Aggregates):
         self.batch = BATCH
         #: records whose computed values were written (a count, for reports)
         self.written = 0
+        #: the formula budget, read once per store (a request or a job) rather than per record
+        self.formula_budget = formula_budget.current()
         #: field name -> {record id: source values}, read for a whole page at once while backfilling
         self._prefetched: dict[str, dict[int, list]] = {}
         #: (type, id) of a record being trashed -> the records its unlinking touches (see before_delete)
@@ -275,7 +278,7 @@ class Recomputer(Aggregates):
 
         try:
             if f.field_type == "formula":
-                raw = evaluate_formula(f, values, record.id, self.store, now=self.now)
+                raw = evaluate_formula(f, values, record.id, self.store, now=self.now, budget=self.formula_budget)
             else:
                 raw = self.aggregate(typedef, f, record, values)
             return f.ftype.coerce(raw, f)

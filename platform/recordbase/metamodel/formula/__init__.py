@@ -41,11 +41,15 @@ Semantics (decided to match Airtable where it is sensible, and documented here):
   DATETIME_FORMAT, YEAR/MONTH/DAY/WEEKDAY of datetimes and calendar units of DATEADD and
   DATETIME_DIFF use the context's time zone (default UTC). WEEKDAY: Sunday = 0.
   DATETIME_DIFF(a, b, unit) is a - b in whole units, truncated toward zero (default seconds).
+* Budgets (:mod:`.budget`): a formula's length and depth are limited when it is saved or a
+  request brings it; any text it builds (at most 100,000 characters by default) and its time
+  are limited as it runs. Over budget, a stored formula is blank; a request's is refused.
 * Results: numbers come back as int when whole, else float (Decimal with
   ``EvalContext(exact_numbers=True)``); empty text comes back as None.
 """
 from __future__ import annotations
 
+from .budget import BudgetExceeded, FormulaBudget
 from .checker import CheckedFormula, check
 from .errors import FormulaError
 from .evaluator import DECIMAL_CONTEXT, EvalContext, evaluate
@@ -60,6 +64,7 @@ __all__ = [
     "parse", "check", "evaluate", "canonicalize", "escape_ref", "find_cycle", "cycle_message",
     "describe_functions", "get_function", "FUNCTIONS", "FunctionSpec", "Node",
     "CheckedFormula", "EvalContext", "FieldInfo", "FormulaError", "DECIMAL_CONTEXT",
+    "FormulaBudget", "BudgetExceeded",
     "make_resolver", "default_field_info",
     "NUMBER", "TEXT", "BOOLEAN", "DATE", "DATETIME", "LIST", "BLANK", "ANY",
 ]

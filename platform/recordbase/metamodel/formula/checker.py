@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Union
 from zoneinfo import ZoneInfo
 
 from . import fn_math
+from .budget import FormulaBudget
 from .errors import FormulaError
 from .library import REGISTRY, get_function
 from .nodes import Binary, Boolean, Call, FieldRef, Node, Number, String, Unary
@@ -65,8 +66,11 @@ class CheckedFormula:
         return evaluate(self, values, context)
 
 
-def check(formula: Union[str, Node], resolve_field: Resolver) -> CheckedFormula:
+def check(formula: Union[str, Node], resolve_field: Resolver, budget: Optional[FormulaBudget] = None) -> CheckedFormula:
     """Type-check a formula (text or a tree from :func:`parse`) and compile it.
+
+    With a ``budget``, text over its length or depth limits is refused (a formula being saved,
+    or one a request brings; see :func:`~.parser.parse`).
 
     ``resolve_field(reference text) -> FieldInfo | None`` names the field a
     ``{reference}`` means (its exceptions pass through). Raises
@@ -75,7 +79,7 @@ def check(formula: Union[str, Node], resolve_field: Resolver) -> CheckedFormula:
     ``CheckedFormula.fields`` and use :func:`~.graph.find_cycle`.
     """
     expression = formula if isinstance(formula, str) else None
-    node = parse(formula) if isinstance(formula, str) else formula
+    node = parse(formula, budget) if isinstance(formula, str) else formula
     compiler = _Compiler(resolve_field)
     rtype, program = compiler.compile(node)
     final = {LIST: TEXT, BLANK: TEXT}.get(rtype, rtype)
@@ -122,6 +126,13 @@ _COERCE: dict[str, Callable[[Any, Env], Any]] = {
     "logical": lambda v, env: truthy(v),
     "date": temporal,
 }
+
+
+def _join(env: Env, a: Any, b: Any) -> str:
+    """``a & b``: its size checked before it is built."""
+    a, b = to_text(a), to_text(b)
+    env.room(len(a) + len(b))
+    return a + b
 
 
 def _arith(op: str, a: Decimal, b: Decimal) -> Decimal:
@@ -207,7 +218,7 @@ class _Compiler:
             self._number_operand(op, rtype, node.right)
             return NUMBER, lambda env: _arith(op, num(left(env)), num(right(env)))
         if op == "&":
-            return TEXT, lambda env: to_text(left(env)) + to_text(right(env))
+            return TEXT, lambda env: _join(env, left(env), right(env))
         if not comparable(ltype, rtype, op in _ORDERING):
             if LIST in (ltype, rtype) and op in _ORDERING:
                 raise _error(f"'{op}' cannot order {TYPE_NOUN[LIST]}", node, op=True)

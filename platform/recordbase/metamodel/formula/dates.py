@@ -31,6 +31,10 @@ _MICROS = {"milliseconds": 1000, "seconds": 10**6, "minutes": 60 * 10**6, "hours
            "days": 86400 * 10**6, "weeks": 7 * 86400 * 10**6}
 
 
+#: more microseconds than any two dates (years 1 to 9999) are apart
+_MAX_MICROS = Decimal(10000 * 366 * 86400 * 10**6)
+
+
 def unit_name(text: str) -> Optional[str]:
     """The canonical unit for 'days', 'Day', 'd', '天' ...; None when unknown."""
     s = text.strip()
@@ -79,8 +83,10 @@ def date_add(value: date | datetime, amount: Decimal, unit: str, env: Env) -> da
         if isinstance(value, datetime):
             return from_local(local(value, env) + days, env)
         return value + days
-    micros = int((amount * _MICROS[unit]).to_integral_value())
-    return as_datetime(value, env) + timedelta(microseconds=micros)
+    micros = (amount * _MICROS[unit]).to_integral_value()
+    if abs(micros) > _MAX_MICROS:  # int() of 1E+999990 alone would take half a minute
+        raise Fault("date out of range")
+    return as_datetime(value, env) + timedelta(microseconds=int(micros))
 
 
 def _micros(delta: timedelta) -> int:

@@ -35,7 +35,9 @@ def datetime_diff(env: Env, a: Temporal, b: Temporal, unit: str = "seconds") -> 
 def datetime_format(env: Env, d: Temporal, fmt: Optional[str] = None) -> Optional[str]:
     if d is None:
         return None
-    return dates.date_format(d, fmt if fmt else dates.default_format(d), env)
+    text = dates.date_format(d, fmt if fmt else dates.default_format(d), env)
+    env.room(len(text))  # at most twice the format's length ('D' -> '31'), so checked after
+    return text
 
 
 def weekday(env: Env, d: Temporal, start: str = "Sunday") -> Optional[Decimal]:

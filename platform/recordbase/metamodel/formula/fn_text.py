@@ -9,7 +9,9 @@ from .values import Env, Fault, flatten, is_blank, is_numeric, num, parse_number
 
 def concatenate(env: Env, *args: Any) -> str:
     """Every argument as text, lists flattened (each element joins the text directly)."""
-    return "".join(to_text(x) for x in flatten(args))
+    parts = [to_text(x) for x in flatten(args)]
+    env.room(sum(map(len, parts)))
+    return "".join(parts)
 
 
 def len_(env: Env, text: str) -> Decimal:
@@ -17,11 +19,17 @@ def len_(env: Env, text: str) -> Decimal:
 
 
 def lower(env: Env, text: str) -> str:
-    return text.lower()
+    return _checked(env, text.lower())
 
 
 def upper(env: Env, text: str) -> str:
-    return text.upper()
+    """Upper case ('ß' becomes 'SS': a text may grow, at most threefold, so it is checked after)."""
+    return _checked(env, text.upper())
+
+
+def _checked(env: Env, result: str) -> str:
+    env.room(len(result))
+    return result
 
 
 def trim(env: Env, text: str) -> str:
@@ -63,10 +71,14 @@ def substitute(env: Env, text: str, old: str, new: str, index: Optional[Decimal]
     if old == "":
         return text
     if index is None:
+        grow = len(new) - len(old)
+        if grow > 0:  # the result's size is known before it is built: refuse it then
+            env.room(len(text) + text.count(old) * grow)
         return text.replace(old, new)
     k = to_int(index)
     if k < 1:
         raise Fault("bad occurrence number")
+    env.room(len(text) + max(0, len(new) - len(old)))
     pos = -1
     for _ in range(k):
         pos = text.find(old, pos + 1)
@@ -87,4 +99,4 @@ def value(env: Env, v: Any) -> Optional[Decimal]:
 
 
 def text(env: Env, v: Any) -> str:
-    return to_text(v)
+    return _checked(env, to_text(v))

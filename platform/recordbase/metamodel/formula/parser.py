@@ -13,11 +13,13 @@ from typing import Any, Callable, Optional
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
+from .budget import DEPTH_CEILING, FormulaBudget, depth_error
 from .errors import FormulaError
 from .nodes import Binary, Boolean, Call, FieldRef, Node, Number, String, Unary, field_refs
 
-#: deeper trees are refused; keeps the checker and evaluator far from Python's recursion limit.
-MAX_DEPTH = 150
+#: deeper trees are always refused (see :mod:`.budget`); keeps the checker and evaluator far from
+#: Python's recursion limit.
+MAX_DEPTH = DEPTH_CEILING
 
 GRAMMAR = r"""
 start: EQ? expr
@@ -113,16 +115,21 @@ def escape_ref(name: str) -> str:
     return "{" + name.replace("\\", "\\\\").replace("}", "\\}") + "}"
 
 
-def parse(expression: str) -> Node:
+def parse(expression: str, budget: Optional[FormulaBudget] = None) -> Node:
     """Parse a formula into a tree of :mod:`~recordbase.metamodel.formula.nodes`.
 
     Raises :class:`FormulaError` (and nothing else) for any text that is not a
-    formula, with the 1-based line and column of the problem.
+    formula, with the 1-based line and column of the problem. With a ``budget`` (a formula
+    being saved, or one a request brings) its length and depth limits apply too; without
+    one (a stored formula) only the depth ceiling does.
     """
     if not isinstance(expression, str):
         raise FormulaError("the formula must be text")
     if not expression.strip():
         raise FormulaError("the formula is empty", 1, 1)
+    if budget is not None:
+        budget.check_length(expression)
+    max_depth = budget.depth if budget is not None else MAX_DEPTH
     try:
         tree = _PARSER.parse(expression)
     except UnexpectedInput as exc:
@@ -131,9 +138,9 @@ def parse(expression: str) -> Node:
         raise FormulaError(f"cannot read the formula ({exc})") from None
     expr = tree.children[-1]
     try:
-        return _convert(expr, 0)
+        return _convert(expr, 0, max_depth)
     except RecursionError:
-        raise FormulaError(f"the formula is nested too deeply (more than {MAX_DEPTH} levels)", 1, 1) from None
+        raise depth_error(max_depth) from None
 
 
 def _tok(t: Token) -> tuple[int, int]:
@@ -144,10 +151,10 @@ def _start(node: Node) -> tuple[int, int]:
     return node.line, node.column
 
 
-def _convert(item: Any, depth: int) -> Node:
-    if depth > MAX_DEPTH:
+def _convert(item: Any, depth: int, limit: int) -> Node:
+    if depth > limit:
         line, col = _first_pos(item)
-        raise FormulaError(f"the formula is nested too deeply (more than {MAX_DEPTH} levels)", col, line)
+        raise depth_error(limit, col, line)
     if isinstance(item, Token):  # pragma: no cover - every token is wrapped by a rule
         raise FormulaError(f"unexpected '{item}'", item.column, item.line)
     kind = item.data
@@ -177,20 +184,21 @@ def _convert(item: Any, depth: int) -> Node:
         name_tok, _lpar, args, _rpar = ch
         line, col = _tok(name_tok)
         upper = str(name_tok).upper()
-        arg_nodes = tuple(_convert(a, depth + 1) for a in args.children if not isinstance(a, Token)) if args else ()
+        arg_nodes = tuple(_convert(a, depth + 1, limit) for a in args.children
+                          if not isinstance(a, Token)) if args else ()
         if upper in ("TRUE", "FALSE") and not arg_nodes:
             return Boolean(upper == "TRUE", line, col)
         return Call(upper, arg_nodes, line, col)
     if kind == "group":
-        return _convert(ch[1], depth + 1)
+        return _convert(ch[1], depth + 1, limit)
     if kind == "unary":
         op, operand = ch
         line, col = _tok(op)
-        return Unary(str(op), _convert(operand, depth + 1), line, col)
+        return Unary(str(op), _convert(operand, depth + 1, limit), line, col)
     if kind == "binary":
         left, op, right = ch
-        lnode = _convert(left, depth + 1)
-        rnode = _convert(right, depth + 1)
+        lnode = _convert(left, depth + 1, limit)
+        rnode = _convert(right, depth + 1, limit)
         op_line, op_col = _tok(op)
         return Binary(_OPS.get(str(op), str(op)), lnode, rnode, lnode.line, lnode.column, op_line, op_col)
     raise AssertionError(f"unhandled rule {kind}")  # pragma: no cover

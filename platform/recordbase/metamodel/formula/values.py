@@ -14,9 +14,11 @@ import unicodedata
 from dataclasses import dataclass, field as dc_field
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
+from time import monotonic
 from typing import Any, Iterable, Mapping, Optional
 from zoneinfo import ZoneInfo
 
+from .budget import CLOCK_CHARS, DEFAULT, BudgetExceeded, FormulaBudget
 from .types import ANY, BLANK, BOOLEAN, DATE, DATETIME, LIST, NUMBER, TEXT, FieldInfo
 
 
@@ -26,7 +28,8 @@ class Fault(Exception):
 
 @dataclass
 class Env:
-    """What one evaluation sees: the record's values, its id, the time and the time zone."""
+    """What one evaluation sees: the record's values, its id, the time and the time zone, and
+    its budget (the text limit, and the monotonic-clock instant it must end by)."""
 
     values: Mapping[str, Any]
     infos: Mapping[str, FieldInfo]
@@ -34,6 +37,21 @@ class Env:
     now: datetime  # naive UTC
     tz: ZoneInfo
     _cache: dict = dc_field(default_factory=dict)
+    budget: FormulaBudget = DEFAULT
+    deadline: Optional[float] = None
+    seconds: float = DEFAULT.evaluation_seconds  # the time limit the deadline stands for (for the message)
+
+    def room(self, size: int) -> None:
+        """Refuse a text of ``size`` characters before it is built (BudgetExceeded); a big one also
+        looks at the clock (small texts are cheap: the evaluator checks the clock per record)."""
+        if size > self.budget.max_text:
+            raise BudgetExceeded("max_text", self.budget.max_text)
+        if size > CLOCK_CHARS:
+            self.check_clock()
+
+    def check_clock(self) -> None:
+        if self.deadline is not None and monotonic() > self.deadline:
+            raise BudgetExceeded("seconds", self.seconds)
 
     def field(self, name: str) -> Any:
         try:
