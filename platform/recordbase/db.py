@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Executable, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -205,7 +205,7 @@ def read_only_engine(engine: Engine) -> Engine:
     return engine.execution_options(isolation_level="AUTOCOMMIT", **{READ_ONLY: True})
 
 
-#: the execution option that lets one statement write in a read-only session (the API's token touch,
+#: the execution option that lets one statement write in a read-only session (:func:`touch_write`,
 #: which runs in a transaction of its own)
 WRITE_ALLOWED = "recordbase_write_allowed"
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "CREATE", "DROP", "ALTER", "TRUNCATE", "COPY")
@@ -237,3 +237,29 @@ def _refuse_writes_when_read_only(engine: Engine) -> None:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+def touch_write(session: Session, stmt: Executable, reading: bool) -> bool:
+    """Run ``stmt``, a tiny bookkeeping write at the start of a request (a token's or a session's
+    last use, at most once a minute), and commit it at once, so that a failing request still counts.
+
+    A request that only reads (``reading``: its session may be a read-only one,
+    :func:`read_only_engine`) writes it too, in a transaction of its own, with :data:`WRITE_ALLOWED`
+    (SQLite never lets a read transaction wait for the write lock: it fails at once). Its earlier
+    read transaction is ended first: the caller must have done nothing else in it, and ORM objects
+    loaded in it are expired. On SQLite such a read waits for the lock only briefly: if another
+    writer (an import, say) holds it longer, the write is left for a later request (False) rather
+    than making this read wait."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if reading:
+        session.rollback()  # (the lookup's read transaction; nothing else happened in it)
+    try:
+        with brief_lock_wait(session) if reading else nullcontext():
+            session.execute(stmt, execution_options={WRITE_ALLOWED: True})
+        session.commit()
+    except sa_exc.OperationalError as exc:
+        if not (reading and sqlite and is_lock_error(exc)):
+            raise
+        session.rollback()  # another writer holds the lock
+        return False
+    return True

@@ -141,6 +141,20 @@ class ApiToken(Base):
     user: Mapped[User] = relationship()
 
 
+class UserSession(Base):
+    """A signed-in browser: the session cookie carries a random session id, of which only the
+    SHA-256 digest is stored here (see :mod:`recordbase.sessions`). Deleting the row ends the
+    session at once, wherever its cookie was copied to. Migration 0006."""
+
+    __tablename__ = "rb_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("rb_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class Attachment(Base):
     """A stored upload. Record cells keep a list of attachment keys (see AttachmentType)."""
 

@@ -5,8 +5,8 @@ from flask import Flask, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
+from . import sessions
 from .context import db_session
-from .db import first_read
 from .models import User
 
 csrf = CSRFProtect()
@@ -33,35 +33,24 @@ class CookieSessions(SecureCookieSessionInterface):
 
 
 def load_session_user() -> None:
-    """Sign-in state of the admin: the user id in the signed session cookie."""
+    """Sign-in state of the admin: a live server-side session (:mod:`recordbase.sessions`) named by
+    the signed session cookie."""
     g.rb_user = None
     if request.path.startswith("/api/"):
         return  # the API authenticates by token only (and need not open the cookie session)
-    uid = session.get("uid")
-    if uid is None or request.path.startswith("/api/") or request.endpoint in DATABASE_FREE_ENDPOINTS:
+    if session.get("uid") is None or request.endpoint in DATABASE_FREE_ENDPOINTS:
         return
-    db = db_session()
-    user = first_read(db, lambda: db.get(User, uid))
-    if user is not None and user.is_active and session.get("auth_version") == _auth_version(user):
-        g.rb_user = user
-    else:
-        session.pop("uid", None)
-
-
-def _auth_version(user: User) -> str:
-    """Changes when the password changes, so old sessions end."""
-    return (user.password_hash or "")[-16:]
+    g.rb_user = sessions.current_user_from_cookie(db_session())
 
 
 def sign_in(user: User) -> None:
-    session.clear()
-    session["uid"] = user.id
-    session["auth_version"] = _auth_version(user)
-    session.permanent = False
+    """Sign ``user`` in on this browser (a new server-side session, committed)."""
+    sessions.start(db_session(), user)
 
 
 def sign_out() -> None:
-    session.clear()
+    """Sign this browser out: its server-side session ends (committed), wherever its cookie was copied."""
+    sessions.end(db_session())
 
 
 def add_headers(response):
@@ -73,6 +62,7 @@ def add_headers(response):
 
 
 def init_app(app: Flask) -> None:
+    sessions.check_settings(app)
     app.session_interface = CookieSessions()
     csrf.init_app(app)
     app.before_request(load_session_user)

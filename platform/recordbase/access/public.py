@@ -3,7 +3,7 @@
 No account is needed. The page carries a CSRF token (Flask-WTF checks every POST), the
 submission is validated by the field types' WTForms fields and then by the record store
 under the form's policy (:meth:`Policy.for_form`: create records of one type, write only the
-form's fields), submissions are limited per form and address, and a closed form answers
+form's fields), submissions — refused ones too — are limited per form and address, and a closed form answers
 410, an unknown one 404. The pages run no script and carry their own strict
 Content-Security-Policy.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, render_template, request
+from flask import Blueprint, Flask, abort, current_app, g, render_template, request
 from flask_babel import gettext as _
 from wtforms import Field
 
@@ -72,7 +72,7 @@ def public_form(token: str):
     form_row = forms.by_token(session, token)
     if form_row is None:
         abort(404)
-    lang = _lang()
+    lang = g.rb_lang = _lang()  # the page's language is every message's (the field types' too)
     schema = current_schema()
     typedef = schema.types.get(form_row.type_name)
     if not form_row.enabled or typedef is None:
@@ -86,10 +86,12 @@ def public_form(token: str):
 
     if (request.content_length or 0) > MAX_BODY:
         abort(413)
-    addr = request.remote_addr
-    if throttle.form_locked(session, form_row.id, addr) is not None:
+    # every submission counts, refused ones too (a stranger must not probe values, or load the
+    # server, with failing ones): the count is committed before the submission is looked at
+    if throttle.form_submission(session, form_row.id, request.remote_addr) is not None:
         return _render("access/public_closed.html", 429, lang=lang,
                        message=_("Too many submissions from your address. Please try again later."))
+    session.commit()
     wtform = cls(request.form)
     errors: list[str] = []
     if wtform.validate():
@@ -101,7 +103,6 @@ def public_form(token: str):
         try:
             store.create(typedef.name, values)
             form_row.submissions = (form_row.submissions or 0) + 1
-            throttle.form_submission(session, form_row.id, addr)
             session.commit()
             thanks = _text(form_row, "thank_you", lang) or _("Thank you. Your answer was received.")
             return _render("access/public_thanks.html", lang=lang, title=page["title"], message=thanks)

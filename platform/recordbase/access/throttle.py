@@ -5,7 +5,8 @@
   an address is locked after ``SIGNIN_MAX_FAILURES_PER_ADDRESS`` failures (default 50, for
   an office behind one address). While locked, even the right password is refused, with
   the same message, and nothing is verified. A successful sign-in clears the account's count.
-- Public forms: at most ``FORM_MAX_PER_HOUR`` submissions per form and address (default 20).
+- Public forms: at most ``FORM_MAX_PER_HOUR`` submissions per form and address (default 20),
+  refused ones (invalid values, a taken unique value) counted like accepted ones.
 
 Each counter is one row of ``rb_throttle``; counting uses its own short transaction, so a
 failed request still counts.
@@ -124,7 +125,3 @@ def form_submission(session: Session, form_id: int, addr: Optional[str]) -> Opti
         return ends
     hit(session, Limit(key, setting("FORM_MAX_PER_HOUR"), timedelta(hours=1), timedelta(hours=1)))
     return None
-
-
-def form_locked(session: Session, form_id: int, addr: Optional[str]) -> Optional[datetime]:
-    return locked_until(session, f"form:{form_id}:{addr or '-'}")

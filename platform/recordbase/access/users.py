@@ -14,6 +14,7 @@ from typing import Any, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .. import sessions
 from ..auth import MIN_PASSWORD, create_user, find_user, hash_password
 from ..errors import Conflict, NotFound, ValidationError
 from ..models import ApiToken, User, iso_utc, utcnow
@@ -22,7 +23,8 @@ from .roles import set_user_roles, user_roles
 
 LINK_DAYS = 7
 USER_KEYS = ("email", "password", "roles", "role", "display_name", "locale", "invite")
-PATCH_KEYS = ("password", "roles", "role", "display_name", "locale", "active", "is_active", "reset_password")
+PATCH_KEYS = ("password", "current_password", "roles", "role", "display_name", "locale", "active", "is_active",
+              "reset_password")
 LOCALES = ("en", "zh")
 
 
@@ -100,14 +102,23 @@ def _is_owner(session: Session, user: User) -> bool:
     return any(r.name == "owner" for r in user_roles(session, user))
 
 
-def update(session: Session, user: User, data: dict, by_owner: bool = True) -> tuple[User, Optional[str]]:
-    """Apply a PATCH; returns the user and, for ``"reset_password": true``, a one-time reset link."""
+def update(session: Session, user: User, data: dict, by_owner: bool = True, *,
+           actor_id: Optional[int]) -> tuple[User, Optional[str]]:
+    """Apply a PATCH; returns the user and, for ``"reset_password": true``, a one-time reset link.
+
+    ``actor_id``: who asks. Changing one's own password needs ``current_password`` (checked and
+    throttled like a sign-in, before anything changes): a stolen session or API token alone must
+    not be enough to take the account over. An owner sets someone else's without theirs."""
     extra = sorted(set(data) - set(PATCH_KEYS))
     if extra:
         raise ValidationError(f"Unknown attribute(s) in the body: {', '.join(extra)}",
                               {k: ["unknown attribute"] for k in extra})
+    if "password" in data and actor_id == user.id:
+        from .signin import confirm_password
+
+        confirm_password(session, user, data.get("current_password"))
     if not by_owner:
-        denied = sorted(k for k in data if k not in ("password", "display_name", "locale"))
+        denied = sorted(k for k in data if k not in ("password", "current_password", "display_name", "locale"))
         if denied:
             from ..errors import Forbidden
 
@@ -131,6 +142,8 @@ def update(session: Session, user: User, data: dict, by_owner: bool = True) -> t
             raise Conflict("This is the last active owner: make someone else an owner first",
                            {"active": ["last owner"]})
         user.is_active = active
+        if not active:
+            sessions.end_all(session, user.id)
     if "display_name" in data:
         user.display_name = data["display_name"] or user.email.split("@")[0]
     if "locale" in data:
@@ -138,7 +151,7 @@ def update(session: Session, user: User, data: dict, by_owner: bool = True) -> t
             raise ValidationError(f"'locale' must be one of {', '.join(LOCALES)}", {"locale": ["en or zh"]})
         user.locale = data["locale"]
     if "password" in data:
-        set_password(user, data["password"])
+        set_password(session, user, data["password"])
     link = None
     if data.get("reset_password"):
         link = new_link(session, user, "reset")
@@ -146,13 +159,16 @@ def update(session: Session, user: User, data: dict, by_owner: bool = True) -> t
     return user, link
 
 
-def set_password(user: User, password: Any) -> None:
+def set_password(session: Session, user: User, password: Any) -> None:
+    """A new password; the user's other sessions end (the request's own browser session, when it is
+    theirs, goes on)."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
         raise ValidationError(f"The password must have at least {MIN_PASSWORD} characters",
                               {"password": [f"at least {MIN_PASSWORD} characters"]})
     if len(password) > 1024:
         raise ValidationError("The password is too long", {"password": ["at most 1024 characters"]})
-    user.password_hash = hash_password(password)  # changes the session's auth version: old sessions end
+    user.password_hash = hash_password(password)
+    sessions.end_others(session, user.id)
 
 
 # -- one-time links ----------------------------------------------------------------------------
@@ -189,20 +205,20 @@ def use_link(session: Session, token: str, password: str) -> User:
     if found is None:
         raise NotFound("This link is not valid any more (used, expired or replaced)")
     row, user = found
-    set_password(user, password)
+    set_password(session, user, password)
     row.used_at = utcnow()
     session.flush()
     return user
 
 
-def update_audited(session: Session, user: User, data: dict, by_owner: bool = True
-                   ) -> tuple[User, Optional[str], dict]:
+def update_audited(session: Session, user: User, data: dict, by_owner: bool = True, *,
+                   actor_id: Optional[int]) -> tuple[User, Optional[str], dict]:
     """:func:`update`, and a ``user.update`` entry in the audit log naming what changed (a new password
     only as "changed"). Returns the user, the reset link (or None) and the user's JSON after the change."""
     from . import audit
 
     before = user_json(session, user)
-    user, link = update(session, user, data, by_owner=by_owner)
+    user, link = update(session, user, data, by_owner=by_owner, actor_id=actor_id)
     after = user_json(session, user)
     changes: dict[str, Any] = {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
     if "password" in data:

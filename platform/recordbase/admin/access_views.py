@@ -96,10 +96,11 @@ class UsersView(OwnersOnly, BaseView):
                                     "active": bool(request.form.get("active"))}
             if request.form.get("password"):
                 data["password"] = request.form["password"]
+                data["current_password"] = request.form.get("current_password") or None  # (one's own)
             if request.form.get("reset_password"):
                 data = {"reset_password": True}
             try:
-                user, link, _after = user_service.update_audited(session, user, data)
+                user, link, _after = user_service.update_audited(session, user, data, actor_id=current_user().id)
                 session.commit()
             except RecordbaseError as exc:
                 session.rollback()

@@ -1,12 +1,16 @@
 """Users, roles, tokens, record history, the audit log and public forms over the API (design §10).
 
 - ``GET/POST /users``, ``GET/PATCH /users/<email>`` — accounts (owners; a user may read
-  themself and change their own password, display name and language). ``POST`` with
+  themself and change their own display name, language and password — the latter with
+  ``current_password``, checked and throttled like a sign-in). ``POST`` with
   ``"invite": true`` (or without a password) answers an ``invite_url``: a one-time link to set
   the password; ``PATCH`` with ``"reset_password": true`` answers a ``reset_url``;
   ``{"active": false}`` deactivates (sessions and tokens stop working at once).
 - ``GET/POST /roles``, ``GET/PATCH/DELETE /roles/<name>`` — roles (owners write, builders read).
 - ``GET/POST /tokens``, ``DELETE /tokens/<id>`` — the caller's API tokens (owners: ``?email=``).
+
+A narrowed token (read-only, or limited to some record types) never changes users, roles or
+tokens (403); it may still read what its user may (``/me``, their own account, their tokens).
 - ``GET /records/<type>/<id>/history`` — ``{"history": [...]}``, as the caller may see it.
 - ``GET /audit`` — the audit log, newest first (owners): ``?action=`` (``type.`` for every
   type change), ``user=``, ``kind=``, ``target=``, ``since=``, ``until=``, ``limit=``, ``cursor=``.
@@ -44,6 +48,16 @@ def _owner() -> None:
         raise Forbidden("Only owners may manage users and roles", {"roles": policy().role_names})
 
 
+def _full_token() -> None:
+    """Accounts, roles and tokens are changed only with a token that is not narrowed: a read-only or
+    type-limited token (one given to a script, say) must never be a way to take its user's account
+    over (a new password, a wider token)."""
+    p = policy()
+    if p.read_only or p.types is not None:
+        raise Forbidden("A narrowed API token (read-only or limited to some record types) cannot change "
+                        "users, roles or tokens", {"token": ["narrowed"]})
+
+
 @bp.errorhandler(RecursionError)
 def _too_deep(exc: RecursionError):
     """JSON nested thousands of levels deep (a body, a filter, a mapping): a clean 400, never a 500."""
@@ -64,6 +78,7 @@ def list_users():
 
 @bp.post("/users")
 def create_user():
+    _full_token()
     _owner()
     session = db_session()
     user, link = user_service.create(session, json_body(allowed=user_service.USER_KEYS))
@@ -93,11 +108,12 @@ def get_user(email: str):
 
 @bp.patch("/users/<email>")
 def update_user(email: str):
+    _full_token()
     user = _user_for(email)
     session = db_session()
     data = json_body()
     owner = policy().can_manage_users()
-    user, link, after = user_service.update_audited(session, user, data, by_owner=owner)
+    user, link, after = user_service.update_audited(session, user, data, by_owner=owner, actor_id=g.rb_user.id)
     commit()
     if user.id == g.rb_user.id:
         g.pop("_rb_policy", None)
@@ -124,6 +140,7 @@ def list_roles():
 
 @bp.post("/roles")
 def create_role():
+    _full_token()
     _owner()
     session = db_session()
     role = role_service.create_role(session, json_body(), current_schema())
@@ -141,6 +158,7 @@ def get_role(name: str):
 
 @bp.patch("/roles/<name>")
 def update_role(name: str):
+    _full_token()
     _owner()
     session = db_session()
     role = role_service.update_role(session, role_service.get_role(session, name, to_change=True), json_body(),
@@ -151,6 +169,7 @@ def update_role(name: str):
 
 @bp.delete("/roles/<name>")
 def delete_role(name: str):
+    _full_token()
     _owner()
     session = db_session()
     role = role_service.get_role(session, name)
@@ -180,6 +199,7 @@ def list_tokens():
 @bp.post("/tokens")
 def new_token():
     """A token for the caller (owners: ``"email"`` for someone else); its text is in the answer, once."""
+    _full_token()
     session = db_session()
     data = json_body(allowed=TOKEN_KEYS)
     user = g.rb_user
@@ -199,12 +219,6 @@ def new_token():
         unknown = [t for t in types if t not in current_schema().types]
         if unknown:
             raise ValidationError(f"Unknown record type(s): {', '.join(unknown)}", {"types": unknown})
-    caller = policy()
-    if caller.read_only and not read_only:
-        raise Forbidden("A read-only token can only make read-only tokens", {"read_only": ["must be true"]})
-    if caller.types is not None and (types is None or not set(types) <= caller.types):
-        raise Forbidden("A token limited to some types can only make tokens limited to those types",
-                        {"types": sorted(caller.types)})
     text = create_token(session, user, name=name, read_only=read_only, types=types)
     row = session.scalars(select(ApiToken).where(ApiToken.prefix == text[:10], ApiToken.user_id == user.id)
                           .order_by(ApiToken.id.desc())).first()
@@ -218,6 +232,7 @@ def new_token():
 
 @bp.delete("/tokens/<int:token_id>")
 def revoke_token(token_id: int):
+    _full_token()
     session = db_session()
     row = session.get(ApiToken, token_id) if token_id < 2**31 else None
     if row is None or (row.user_id != g.rb_user.id and not policy().can_manage_users()):

@@ -120,6 +120,8 @@ def access_paths(spec: APISpec, policy: Any = None) -> None:
         "locale": {"type": "string", "enum": list(LOCALES)}, "invite": {"type": "boolean"}}}
     user_patch = {"type": "object", "additionalProperties": False, "properties": {
         "password": {"type": "string", "minLength": 8, "maxLength": 1024},
+        "current_password": {"type": "string", "maxLength": 1024,
+                             "description": "needed to change one's own password (checked like a sign-in)"},
         "roles": {"type": "array", "items": {"type": "string"}, "minItems": 1},
         "display_name": {"type": ["string", "null"], "maxLength": 255},
         "locale": {"type": "string", "enum": list(LOCALES)}, "active": {"type": "boolean"},
@@ -135,7 +137,9 @@ def access_paths(spec: APISpec, policy: Any = None) -> None:
     spec.path(path=f"{API}/users/{{email}}", parameters=[email], operations={
         "get": {"operationId": "get_user", "tags": tag, "responses": {"200": body(ref("User")), **errors("403", "404")}},
         "patch": {"operationId": "update_user", "tags": tag, "requestBody": request(user_patch),
-                  "responses": {"200": body(ref("User")), **errors("400", "403", "404", "409", "422")}}})
+                  "responses": {"200": body(ref("User")), **errors("400", "403", "404", "409", "422"),
+                                "429": body(ref("Error"), "Too many failed password checks: the account or "
+                                                          "address is locked for a while")}}})
     role_list = {"type": "object", "required": ["roles"], "properties": {"roles": {"type": "array", "items": ref("Role")}}}
     name = param("name", "path", {"type": "string"}, "the role's API name")
     if owner or configure:

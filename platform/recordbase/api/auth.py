@@ -7,20 +7,18 @@ a read-only token may only read (403 on any write).
 """
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Optional
 
 from flask import g, jsonify, request
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ..access.cache import role_signature_column
 from ..auth import token_digest
 from ..context import db_session, note_schema_version
-from ..db import WRITE_ALLOWED, brief_lock_wait, first_read, is_lock_error
+from ..db import first_read, touch_write
 from ..metamodel.runtime import version_column
 from ..models import ApiToken, User, utcnow
 from ..storage.driver_query import fetch_all
@@ -79,28 +77,10 @@ def sign_in_with_token(token: str) -> Optional["TokenInfo"]:
 
 
 def _touch(session: Session, api_token: "TokenInfo", now: datetime) -> None:
-    """Record the token's use: at most one tiny write a minute per token, committed at once so that
-    a failing request still counts.
-
-    A GET request's read-only session (:func:`recordbase.db.read_only_engine`) writes it too, in a
-    transaction of its own (SQLite never lets a read transaction wait for the write lock: it fails
-    at once). On SQLite it waits for the lock only briefly: if another writer (an import, say) holds
-    it longer, the time is left for a later request to record rather than making this read wait."""
-    reading = request.method in READ_METHODS
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    if reading:
-        session.rollback()  # (the token lookup's read transaction; nothing else happened in it)
-    try:
-        with brief_lock_wait(session) if reading else nullcontext():
-            session.execute(update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now),
-                            execution_options={WRITE_ALLOWED: True})
-        session.commit()
-    except OperationalError as exc:
-        if not (reading and sqlite and is_lock_error(exc)):
-            raise
-        session.rollback()  # another writer holds the lock
-        return
-    api_token.last_used_at = now
+    """Record the token's use: at most one tiny write a minute per token (:func:`recordbase.db.touch_write`)."""
+    stmt = update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now)
+    if touch_write(session, stmt, reading=request.method in READ_METHODS):
+        api_token.last_used_at = now
 
 
 @dataclass

@@ -104,6 +104,9 @@ def users_set_password(ctx: click.Context, email: str, password: Optional[str]) 
     with st.transaction() as session:
         user = _user_or_fail(session, email)
         user.password_hash = hash_password(password)
+        from ..sessions import end_all
+
+        end_all(session, user.id)
         click.echo(f"Password of {user.email} changed.")
 
 

@@ -67,7 +67,10 @@ def demo(ctx: click.Context, port: int, host: str, password: Optional[str], work
         if user is None:
             user, _ = ensure_user(session, DEMO_EMAIL, password, role="owner", display_name="Demo admin")
         elif ctx.params["password"] is not None:
+            from ..sessions import end_all
+
             user.password_hash = hash_password(password)
+            end_all(session, user.id)  # a new password signs the old sessions out
         elif not verify_password(user, password):
             known = False  # someone changed it: never overwrite a password silently
         # the flagship template pack with its sample data (idempotent: a second run changes nothing)

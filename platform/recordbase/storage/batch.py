@@ -310,10 +310,10 @@ def _check_unique_batch(store: "RecordStore", typedef: TypeDef, cleaned: list[tu
             continue
         col = t.c[f.column_name]
         for chunk in _chunks(list(seen)):
-            for value, other in store.session.execute(select(col, t.c.id).where(col.in_(chunk), t.c.deleted_at.is_(None))):
+            for (value,) in store.session.execute(select(col).where(col.in_(chunk), t.c.deleted_at.is_(None))):
                 i = seen.get(value)
                 if i is None and isinstance(value, str):
                     i = next((seen[k] for k in seen if k == value), None)
                 if i is not None:
                     errors.setdefault(i, {}).setdefault(f.name, []).append(
-                        translate("must be unique: record %(id)s already has this value", id=other))
+                        translate("must be unique: this value is already taken"))

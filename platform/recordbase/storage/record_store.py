@@ -194,9 +194,8 @@ class RecordStore(ReadOperations, TrashOperations):
             stmt = select(t.c.id).where(col == f.ftype.to_db(value, f), t.c.deleted_at.is_(None))
             if exclude_id is not None:
                 stmt = stmt.where(t.c.id != exclude_id)
-            other = self.session.scalar(stmt.limit(1))
-            if other is not None:
-                problems[name] = [_("must be unique: record %(id)s already has this value", id=other)]
+            if self.session.scalar(stmt.limit(1)) is not None:  # (never which record: the caller may not see it)
+                problems[name] = [_("must be unique: this value is already taken")]
         if problems:
             raise ValidationError("Duplicate value for " + ", ".join(problems), problems)
 

@@ -9,6 +9,7 @@ cleaning value by value.
 """
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
@@ -174,4 +175,16 @@ def refusable_write(session: Session, plan: WritePlan, message: str, statements:
             with session.begin_nested():
                 yield
     except IntegrityError as exc:
-        raise ValidationError(message, {"record": [str(exc.orig)[:200]]}) from None
+        raise ValidationError(message, refusal_details(plan, exc)) from None
+
+
+def refusal_details(plan: WritePlan, exc: IntegrityError) -> dict[str, list[str]]:
+    """The database's refusal as the write's problems, by field: a unique value another writer took
+    meanwhile is "already taken" (the index names its column), anything else a conflict. Never the
+    database's own text: it names tables, columns and values, and it is not in the user's language."""
+    text = str(exc.orig)
+    # SQLite: "UNIQUE constraint failed: rb_rec_3.f_5" or "... index 'ux_rb_rec_3_f_5'"; PostgreSQL names the index
+    taken = [f.name for f in plan.unique if re.search(rf"(?<![0-9A-Za-z]){f.column_name}(?![0-9])", text)]
+    if taken:
+        return {name: [_("must be unique: this value is already taken")] for name in taken}
+    return {"record": [_("conflicts with another record (a unique value, or a linked record that was removed)")]}
