@@ -37,6 +37,11 @@ EXAMPLES = int(os.environ.get("RECORDBASE_SCHEMATHESIS_EXAMPLES", "5"))
 #: revoking tokens would revoke the run's own token, and with it every later request
 SKIPPED = ("revoke_token",)
 POSITIVE_OK = ["2xx", "400", "401", "403", "404", "409", "422", "429"]
+#: operations that change what the document says of other operations (a field made optional, a
+#: text's length, a type trashed): run after the rest, so that a record payload is never judged
+#: against a document that a fuzzed field change has made stale
+METAMODEL_WRITES = ("create_type", "update_type", "delete_type", "restore_type", "add_field", "update_field",
+                    "delete_field", "restore_field", "reorder_fields", "install_pack", "uninstall_pack")
 
 FIELDS = {
     "supplier": [{"name": "name", "label": "Name", "type": "text", "required": True},
@@ -76,11 +81,12 @@ def populate(api) -> None:
     assert api.post("/api/v1/views", json={"type": "supplier", "name": "Active"}).status_code == 201
 
 
-def run_engine(base_url: str, token: str) -> tuple[list[str], int]:
-    """(failures as text, scenarios run) of one bounded run over every operation."""
+def run_engine(base_url: str, token: str, metamodel_writes: bool, seconds: int) -> tuple[list[str], int]:
+    """(failures as text, scenarios run) of one bounded run over every operation but the metamodel's
+    writes, or over those alone (``metamodel_writes``)."""
     auth = {"Authorization": f"Bearer {token}"}
     config = SchemathesisConfig()
-    config.update(seed=20261207, max_failures=None, max_time=SECONDS)
+    config.update(seed=20261207, max_failures=None, max_time=seconds)
     project = config.projects.override
     project.update(headers=auth, workers=1, request_timeout=30)
     project.phases.update(phases=["examples", "coverage", "fuzzing"])
@@ -91,6 +97,10 @@ def run_engine(base_url: str, token: str) -> tuple[list[str], int]:
     schema = schemathesis.openapi.from_url(f"{base_url}/api/v1/openapi.json", config=config, headers=auth)
     for operation_id in SKIPPED:
         schema = schema.exclude(operation_id=operation_id)
+    if metamodel_writes:
+        schema = schema.include(operation_id=list(METAMODEL_WRITES))
+    else:
+        schema = schema.exclude(operation_id=list(METAMODEL_WRITES))
     failures: list[str] = []
     scenarios = 0
     for event in from_schema(schema).execute():
@@ -98,7 +108,7 @@ def run_engine(base_url: str, token: str) -> tuple[list[str], int]:
             scenarios += 1
             for checks in event.recorder.checks.values():
                 for check in checks:
-                    if check.failure_info is not None:
+                    if check.failure_info is not None and not _text_in_a_form(check):
                         failure = check.failure_info.failure
                         failures.append(f"[{event.phase}] {event.recorder.label} {check.name}: {failure.title}\n"
                                         f"{failure.message[:600]}\n{check.failure_info.code_sample[:800]}")
@@ -109,10 +119,23 @@ def run_engine(base_url: str, token: str) -> tuple[list[str], int]:
     return failures, scenarios
 
 
+def _text_in_a_form(check) -> bool:
+    """A multipart form's values are all text: a "schema-violating" number or object that
+    schemathesis sends in one arrives as the text "4995" or "{}", which is a valid value of a text
+    part (a sheet named "{}"). Only that case is let through; any other violation still fails."""
+    info = check.failure_info
+    if check.name != "negative_data_rejection" or "multipart/form-data" not in info.code_sample:
+        return False
+    lines = [ln.strip() for ln in info.failure.message.splitlines() if ln.strip().startswith("- violates")]
+    return bool(lines) and all(ln.startswith("- violates `type`") and "(was string," in ln for ln in lines)
+
+
 def test_the_whole_api_holds_up_under_schemathesis(app, api, served):
     populate(api)
     started = time.monotonic()
-    failures, scenarios = run_engine(served, api.token)
+    failures, scenarios = run_engine(served, api.token, False, SECONDS * 3 // 4)
+    more_failures, more_scenarios = run_engine(served, api.token, True, SECONDS - SECONDS * 3 // 4)
+    failures, scenarios = failures + more_failures, scenarios + more_scenarios
     if failures and os.environ.get("RB_ST_DUMP"):
         with open(os.environ["RB_ST_DUMP"], "w", encoding="utf-8") as out:
             out.write(f"{scenarios} scenarios in {time.monotonic() - started:.0f}s\n\n" + "\n\n=====\n".join(failures))

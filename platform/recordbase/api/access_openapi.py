@@ -122,7 +122,8 @@ def access_paths(spec: APISpec, policy: Any = None) -> None:
         "password": {"type": "string", "minLength": 8, "maxLength": 1024},
         "current_password": {"type": "string", "maxLength": 1024,
                              "description": "needed to change one's own password (checked like a sign-in)"},
-        "roles": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "roles": {"type": ["array", "null"], "items": {"type": "string"}, "minItems": 1,
+                  "description": "null or left out: unchanged"},
         "display_name": {"type": ["string", "null"], "maxLength": 255},
         "locale": {"type": "string", "enum": list(LOCALES)}, "active": {"type": "boolean"},
         "reset_password": {"type": "boolean"}}}

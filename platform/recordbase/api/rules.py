@@ -111,7 +111,7 @@ def _runs_query(access: AutomationAccess, rule_id=None):
     if rule_id is not None:
         stmt = stmt.where(RuleRun.rule_id == rule_id)
     elif request.args.get("rule_id"):
-        stmt = stmt.where(RuleRun.rule_id == query_int("rule_id"))
+        stmt = stmt.where(RuleRun.rule_id == query_int("rule_id", None, 1))
     status = request.args.get("status")
     if status:
         if status not in ("pending", "succeeded", "failed"):
