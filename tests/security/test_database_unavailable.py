@@ -61,7 +61,7 @@ def test_airtable_api_answers_503_in_its_own_shape(gone, method, url):
 def test_admin_shows_a_plain_page_in_the_users_language(gone, lang, title):
     client = gone.test_client()
     with client.session_transaction() as session:  # a signed-in user: the admin reads them first
-        session.update(uid=1, auth_version="x", lang=lang)
+        session.update(uid=1, sid="s" * 32, lang=lang)
     for url in ("/admin/", "/admin/records/thing/"):
         resp = client.get(url)
         assert resp.status_code == 503 and int(resp.headers["Retry-After"]) > 0, (url, resp.status_code)

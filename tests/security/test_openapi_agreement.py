@@ -81,7 +81,7 @@ def test_integer_parameters_have_the_servers_bounds(api, document):
                 "/api/v1/views/2147483648", "/api/v1/forms/2147483648"):
         assert api.get(url).status_code == 404, url
     resp = api.get("/api/v1/runs?rule_id=2147483648")
-    assert resp.status_code == 400 and resp.get_json()["error"]["details"] == {"rule_id": ["must be at most 2147483647"]}
+    assert resp.status_code == 400 and resp.get_json()["error"]["details"] == {"rule_id": ["must be between 1 and 2147483647"]}
     agrees(document, "/api/v1/runs", "get", resp)
     for url in ("/api/v1/records/thing?trash=null", "/api/v1/notifications?unread=maybe"):
         resp = api.get(url)

@@ -131,9 +131,13 @@ def import_records(type_name: str):
 def infer_type():
     from ..dataio import propose_type
 
+    from ..metamodel.payloads import TYPE_SCHEMA, check_api_name, check_payload
+
     upload = _uploaded()
-    name = _param("name") or "imported"
-    return jsonify(propose_type(_table(upload), name, _param("label")))
+    name = check_api_name(_param("name") or "imported", "record type")
+    label = _param("label") or None
+    check_payload({"name": name, **({"label": label} if label else {})}, TYPE_SCHEMA)  # as it will be saved
+    return jsonify(propose_type(_table(upload), name, label))
 
 
 #: the batch body's options, checked before the records (each record is checked by the record store)

@@ -10,6 +10,7 @@ from typing import Any, Callable, Optional
 
 from apispec import APISpec
 
+from ..metamodel.fieldtypes.base import API_NAME_PATTERN
 from .access_openapi import body, errors, param, ref, request
 
 API = "/api/v1"
@@ -118,6 +119,7 @@ def infer_path(spec: APISpec) -> None:
         "summary": "The record type a CSV or XLSX file suggests, ready for POST /api/v1/types",
         "requestBody": {"required": True, "content": {MULTIPART: {"schema": {
             "type": "object", "required": ["file"],
-            "properties": {"file": {"type": "string", "format": "binary"}, "name": {"type": "string"},
-                           "label": {"type": "string"}, "sheet": {"type": "string"}}}}}},
+            "properties": {"file": {"type": "string", "format": "binary"}, "name": {"type": "string", "pattern": API_NAME_PATTERN},
+                           "label": {"type": "string", "minLength": 1, "maxLength": 255},
+                           "sheet": {"type": "string"}}}}}},
         "responses": {"200": body(ref("RecordType")), **errors("400", "413", "422")}}})
