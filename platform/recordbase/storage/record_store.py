@@ -296,6 +296,7 @@ class RecordStore(ReadOperations, TrashOperations):
                        self.user_id, None, plan.updated_values(before.values, cleaned, now, self.user_id))
         if self.recomputer.after_write(type_name, before.id, dict(before.values), dict(after.values), set(cleaned)):
             after = self.get(type_name, before.id)
+        enforce.check_written(self, typedef, before.id)  # still within the user's rows (nothing emitted yet)
         if self.emit(RecordUpdated(type_name, before.id, self.user_id, dict(before.values), dict(after.values))):
             after = self.get(type_name, before.id)
         return after
