@@ -173,11 +173,13 @@ def check_written(store: "RecordStore", typedef: "TypeDef", record_id: int) -> N
 
 
 def guarded(method: Callable) -> Callable:
-    """Wrap a record store write with the policy's checks (see the module docstring)."""
+    """Wrap a record store write with the policy's checks (see the module docstring), after
+    :meth:`RecordStore.hold_schema` (every write of every store goes through here)."""
     name = method.__name__
 
     @functools.wraps(method)
     def wrapper(store: "RecordStore", type_name: str, *args: Any, **kwargs: Any) -> Any:
+        store.hold_schema()  # every write, checked or not, first: no write on a stale snapshot
         if not active(store):
             return method(store, type_name, *args, **kwargs)
         before_write(store, name, type_name, args, kwargs)
