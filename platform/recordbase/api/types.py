@@ -138,7 +138,8 @@ def get_field(type_name: str, field_name: str):
     policy = current_policy()
     if metamodel_view.field_hidden(policy, type_name, field_name):  # as if it did not exist
         raise NotFound(f"Record type '{type_name}' has no field named '{field_name}'", {"field": field_name})
-    return jsonify(metamodel_view.field_json(policy, current_schema(), type_name, _field_json(svc.field_model(tm, field_name))))
+    out = _field_json(svc.field_model(tm, field_name))
+    return jsonify(metamodel_view.field_json(policy, current_schema(), type_name, out))
 
 
 @bp.patch("/types/<type_name>/fields/<field_name>")
