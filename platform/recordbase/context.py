@@ -71,6 +71,10 @@ def current_schema(refresh: bool = False) -> RuntimeSchema:
     if refresh or g.get("_rb_schema") is None:
         # the API's authentication reads the version in the same query as the token
         known = None if refresh else g.pop("_rb_schema_version", None)
+        if not g.get("_rb_reads_only"):  # a request that may write takes its snapshot held (PostgreSQL)
+            from .metamodel.schema_lock import hold
+
+            known = hold(db_session()) or known
         g._rb_schema = platform().schema_cache.get(db_session(), version=known)
     return g._rb_schema
 

@@ -15,6 +15,7 @@ ERROR_STATUS: dict[str, int] = {
     "restricted": 409,
     "conversion_refused": 409,
     "schema_busy": 409,
+    "schema_changed": 409,
     "validation_error": 422,
     "payload_too_large": 413,
     "database_unavailable": 503,
@@ -68,3 +69,14 @@ class FilterError(RecordbaseError):
 
 class Forbidden(RecordbaseError):
     code = "forbidden"
+
+
+class SchemaChanged(RecordbaseError):
+    """The structure (a record type's fields) changed while the request ran: nothing was saved; retry."""
+
+    code = "schema_changed"
+    retry_after = 1
+
+    def __init__(self, message: str = "The record type's structure changed while this request ran; nothing was "
+                                      "saved: try again", details: Any = None):
+        super().__init__(message, details)

@@ -3,7 +3,8 @@
 The store's public reads (``list``, ``count``, ``get``) ask :func:`require` and add
 :func:`row_condition`; its writes (``create``, ``create_many``, ``update``, ``delete``,
 ``restore``, ``purge``) are wrapped by :func:`guarded`, which checks the action, the record's
-rows and the fields written before the write, and the new record's rows after it. While a
+rows and the fields written before the write, and the new record's rows after it; an update's
+record, as written, must still lie within the rows the user may update (:func:`check_written`). While a
 guarded write runs (validation lookups, computed fields, automation rules acting on the
 event), the store is unchecked: rules run with their owner's rights (owners and builders
 write rules, and they reach every record), never with the triggering user's.
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from sqlalchemy import false, select
 
 from ..errors import FilterError, Forbidden, NotFound, ValidationError
+from ..i18n import translate
 
 if TYPE_CHECKING:
     from ..metamodel.runtime import TypeDef
@@ -50,6 +52,10 @@ def row_condition(store: "RecordStore", typedef: "TypeDef", action: str = "read"
     """The SQL condition limiting ``action`` to the user's rows (None: every row)."""
     if not active(store):
         return None
+    return _row_sql(store, typedef, action)
+
+
+def _row_sql(store: "RecordStore", typedef: "TypeDef", action: str) -> Any:
     tree = store.policy.rows(action, typedef.name)
     if tree is None:
         return None
@@ -67,10 +73,10 @@ def row_condition(store: "RecordStore", typedef: "TypeDef", action: str = "read"
 
 
 def in_rows(store: "RecordStore", typedef: "TypeDef", action: str, ids: Iterable[int],
-            include_deleted: bool = True) -> set[int]:
+            include_deleted: bool = True, policy_applies: bool = True) -> set[int]:
     """Which of ``ids`` lie within the user's rows for ``action``."""
     ids = list(ids)
-    cond = row_condition(store, typedef, action)
+    cond = row_condition(store, typedef, action) if policy_applies else _row_sql(store, typedef, action)
     if cond is None or not ids:
         return set(ids)
     t = typedef.table
@@ -146,20 +152,44 @@ def after_write(store: "RecordStore", method: str, type_name: str, result: Any) 
                         {"action": "create", "type": type_name, "rows": store.policy.rows("create", type_name)})
 
 
+def check_written(store: "RecordStore", typedef: "TypeDef", record_id: int) -> None:
+    """An update must leave the record within the rows the user may update, as a create must (a
+    role limited to ``region = east`` may not move a record to ``west``).
+
+    :meth:`RecordStore.update` calls this after writing the record and recomputing its computed
+    fields, before any event is emitted (no rule runs, no history, no outbox for a refused
+    change); the caller's transaction (or the import's savepoint) undoes the write. Only the
+    guarded write itself is checked (:func:`guarded` arms the check, the first call takes it):
+    automation rules acting during the write run with their owner's rights."""
+    if not store.__dict__.pop("_rows_after_update", False):
+        return
+    if store.policy.rows("update", typedef.name) is None:
+        return
+    if not in_rows(store, typedef, "update", [record_id], policy_applies=False):
+        raise Forbidden(translate("You may only change %(type)s records within your rows: this change would move "
+                                  "the record outside them, so it was not saved", type=typedef.name),
+                        {"action": "update", "type": typedef.name, "id": record_id,
+                         "rows": store.policy.rows("update", typedef.name)})
+
+
 def guarded(method: Callable) -> Callable:
-    """Wrap a record store write with the policy's checks (see the module docstring)."""
+    """Wrap a record store write with the policy's checks (see the module docstring), after
+    :meth:`RecordStore.hold_schema` (every write of every store goes through here)."""
     name = method.__name__
 
     @functools.wraps(method)
     def wrapper(store: "RecordStore", type_name: str, *args: Any, **kwargs: Any) -> Any:
+        store.hold_schema()  # every write, checked or not, first: no write on a stale snapshot
         if not active(store):
             return method(store, type_name, *args, **kwargs)
         before_write(store, name, type_name, args, kwargs)
         store._unchecked += 1
+        store._rows_after_update = name == "update"  # armed for check_written
         try:
             result = method(store, type_name, *args, **kwargs)
         finally:
             store._unchecked -= 1
+            store._rows_after_update = False
         after_write(store, name, type_name, result)
         return result
 

@@ -11,7 +11,7 @@ validation, computed fields and automation behave as for any other write.
 from __future__ import annotations
 
 from flask import Flask, request
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
@@ -42,7 +42,26 @@ def _recordbase_error(exc: RecordbaseError):
     status = ERROR_STATUS.get(exc.code, 400)
     kind = {404: "NOT_FOUND", 401: "AUTHENTICATION_REQUIRED", 403: "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND",
             409: "CONFLICT", 422: "INVALID_VALUE_FOR_COLUMN"}.get(status, "INVALID_REQUEST_UNKNOWN")
-    return _error(AirtableError(422 if status == 400 else status, kind, exc.message))
+    resp = _error(AirtableError(422 if status == 400 else status, kind, exc.message))
+    if getattr(exc, "retry_after", None):  # (schema_changed)
+        resp.headers["Retry-After"] = str(exc.retry_after)
+    return resp
+
+
+@bp.errorhandler(SQLAlchemyError)
+def _schema_race_error(exc: SQLAlchemyError):
+    """A read that raced a change of the structure (PostgreSQL; :mod:`recordbase.metamodel.schema_lock`)
+    is the retryable 409 a write gets, not a 500; any other database error stays unexpected."""
+    from flask import g
+
+    from ..context import db_session
+    from ..errors import SchemaChanged
+    from ..metamodel.schema_lock import schema_moved
+
+    schema = g.get("_rb_schema")
+    if schema is None or not schema_moved(db_session(), schema.version):
+        raise exc
+    return _recordbase_error(SchemaChanged())
 
 
 @bp.errorhandler(InterfaceError)

@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 import marshmallow
 from flask import Flask, current_app, jsonify, request
-from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
@@ -52,7 +52,24 @@ def _rollback() -> None:
 def _recordbase_error(exc: RecordbaseError):
     _rollback()
     body = exc.to_json()["error"]
-    return error_response(body["code"], body["message"], body.get("details"), exc.status)
+    retry = getattr(exc, "retry_after", None)
+    return error_response(body["code"], body["message"], body.get("details"), exc.status,
+                          headers={"Retry-After": str(retry)} if retry else None)
+
+
+def _schema_changed_instead(exc: Exception):
+    """A statement that failed because the structure changed under the request (a read on PostgreSQL,
+    which holds nothing: :mod:`recordbase.metamodel.schema_lock`) is a retryable 409, not a 500."""
+    from flask import g
+
+    from ..errors import SchemaChanged
+    from ..metamodel.schema_lock import schema_moved
+
+    schema = g.get("_rb_schema")
+    if schema is None or not schema_moved(db_session(), schema.version):
+        return None
+    current_app.logger.info("a request raced a schema change: %s", exc)
+    return _recordbase_error(SchemaChanged())
 
 
 @bp.errorhandler(marshmallow.ValidationError)
@@ -70,6 +87,9 @@ def _unstorable_value(exc: Exception):
     The field types and the filter language refuse most such input first; this is the
     safety net that keeps bad input from ever being a 500.
     """
+    moved = _schema_changed_instead(exc)
+    if moved is not None:
+        return moved
     _rollback()
     current_app.logger.info("database refused a value: %s", exc)
     return error_response("bad_request", "A value is out of range or cannot be stored by the database",
@@ -104,6 +124,9 @@ def _http_error(exc: HTTPException):
 @bp.errorhandler(Exception)
 def _unexpected(exc: Exception):
     """Roll back whatever the request wrote; in tests, let the traceback through."""
+    moved = _schema_changed_instead(exc) if isinstance(exc, SQLAlchemyError) else None
+    if moved is not None:
+        return moved
     _rollback()
     if current_app.testing or current_app.config.get("PROPAGATE_EXCEPTIONS"):
         raise exc

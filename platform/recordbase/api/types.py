@@ -8,8 +8,9 @@ from __future__ import annotations
 from flask import jsonify
 from sqlalchemy import select
 
+from ..access import current_policy, metamodel_view
 from ..context import current_schema, db_session, record_store
-from ..errors import ValidationError
+from ..errors import NotFound, ValidationError
 from ..metamodel.service import MetamodelService, field_to_json, type_to_json
 from ..models import FieldModel, RecordTypeModel, iso_utc
 from .blueprint import bp, commit, json_body, query_flag
@@ -17,6 +18,11 @@ from .blueprint import bp, commit, json_body, query_flag
 
 def service() -> MetamodelService:
     return MetamodelService(db_session())
+
+
+def _reader_type_json(tm: RecordTypeModel) -> dict:
+    """A type as the caller may see it (:mod:`recordbase.access.metamodel_view`: no hidden field)."""
+    return metamodel_view.type_json(current_policy(), current_schema(), type_to_json(tm))
 
 
 def _type_json(tm: RecordTypeModel) -> dict:
@@ -47,11 +53,9 @@ def _changed_field_json(type_name: str, fm: FieldModel) -> dict:
 def list_types():
     rows = db_session().scalars(select(RecordTypeModel).where(RecordTypeModel.deleted_at.is_(None))).all()
     rows = sorted(rows, key=lambda t: (t.app or "", t.position or 0, t.label.casefold(), t.name))  # as the menu
-    from ..access import current_policy
-
     policy = current_policy()  # only the types the caller may read or configure
     rows = [t for t in rows if policy is None or policy.can("read", t.name) or policy.can("configure", t.name)]
-    return jsonify({"types": [type_to_json(tm) for tm in rows]})
+    return jsonify({"types": [_reader_type_json(tm) for tm in rows]})
 
 
 @bp.post("/types")
@@ -63,7 +67,7 @@ def create_type():
 
 @bp.get("/types/<type_name>")
 def get_type(type_name: str):
-    return jsonify(_type_json(service().type_model(type_name)))
+    return jsonify(_reader_type_json(service().type_model(type_name)))
 
 
 @bp.patch("/types/<type_name>")
@@ -101,7 +105,7 @@ def trash():
 # -- fields ---------------------------------------------------------------------------
 @bp.get("/types/<type_name>/fields")
 def list_fields(type_name: str):
-    return jsonify({"fields": type_to_json(service().type_model(type_name))["fields"]})
+    return jsonify({"fields": _reader_type_json(service().type_model(type_name))["fields"]})
 
 
 @bp.post("/types/<type_name>/fields")
@@ -130,7 +134,12 @@ def reorder_fields(type_name: str):
 @bp.get("/types/<type_name>/fields/<field_ref:field_name>")
 def get_field(type_name: str, field_name: str):
     svc = service()
-    return jsonify(_field_json(svc.field_model(svc.type_model(type_name), field_name)))
+    tm = svc.type_model(type_name)
+    policy = current_policy()
+    if metamodel_view.field_hidden(policy, type_name, field_name):  # as if it did not exist
+        raise NotFound(f"Record type '{type_name}' has no field named '{field_name}'", {"field": field_name})
+    out = _field_json(svc.field_model(tm, field_name))
+    return jsonify(metamodel_view.field_json(policy, current_schema(), type_name, out))
 
 
 @bp.patch("/types/<type_name>/fields/<field_ref:field_name>")

@@ -18,7 +18,8 @@ VIEW_EDITORS = ("owner", "builder", "editor")
 
 
 def _service() -> ViewService:
-    return ViewService(db_session(), current_schema(), record_store().ctx)
+    store = record_store()
+    return ViewService(db_session(), current_schema(), store.ctx, store.policy)  # views of what the caller sees
 
 
 def _editor() -> None:

@@ -16,14 +16,17 @@ def _store(session, email: Optional[str], lang: str = "en"):
     from ..metamodel.runtime import load_schema, read_version
     from ..storage import RecordStore
 
-    uid = None
+    from ..access import Policy
+
+    uid = policy = None
     if email:
         user = find_user(session, email)
         if user is None:
             raise CliError(f"No user with e-mail {email!r}.")
         uid = user.id
+        policy = Policy.for_user(session, user)  # as this user: their rights, hidden fields and rows apply
     return RecordStore(session, load_schema(session, read_version(session)), user_id=uid,
-                       timezone_name=os.environ.get("RECORDBASE_TIMEZONE", "UTC"), lang=lang)
+                       timezone_name=os.environ.get("RECORDBASE_TIMEZONE", "UTC"), lang=lang, policy=policy)
 
 
 def _mapping(items: tuple[str, ...]) -> Optional[dict]:
@@ -59,7 +62,8 @@ def _mapping(items: tuple[str, ...]) -> Optional[dict]:
 @click.option("--new-type", is_flag=True, help="Create TYPE with fields guessed from the file first.")
 @click.option("--yes", is_flag=True, help="With --new-type: do not ask for confirmation.")
 @click.option("--no-rules", is_flag=True, help="Do not run automation rules for the imported records.")
-@click.option("--user", "email", metavar="EMAIL", help="Record the import as made by this user.")
+@click.option("--user", "email", metavar="EMAIL", help="Import as this user: made by them, with their rights (hidden fields are "
+                                                       "unknown columns, row limits apply).")
 @click.pass_context
 def import_(ctx: click.Context, type_name: str, file: Path, dry_run: bool, key: Optional[str], sheet: Optional[str],
             skip_bad_rows: bool, date_order: Optional[str], maps: tuple[str, ...], encoding: Optional[str],

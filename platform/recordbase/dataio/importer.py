@@ -25,7 +25,7 @@ from typing import Any, Callable, Optional
 
 from sqlalchemy import select
 
-from ..errors import ValidationError
+from ..errors import Forbidden, ValidationError
 from ..i18n import translate
 from ..metamodel.runtime import is_many_link
 from .exporters import neutralise
@@ -150,7 +150,8 @@ class Importer:
     def __init__(self, store: Any, type_name: str, table: Table, options: Optional[ImportOptions] = None,
                  progress: Optional[Progress] = None):
         self.store = store
-        self.typedef = store.type(type_name)
+        # the type as the user sees it: a hidden field's column is mapped as an unknown one would be
+        self.typedef = store.visible_type(type_name) if hasattr(store, "visible_type") else store.type(type_name)
         self.table = table
         self.options = options or ImportOptions()
         self.progress = progress
@@ -328,11 +329,14 @@ class Importer:
                 continue
             keys.setdefault(f.ftype.to_db(cleaned, f), []).append(number)
         items = list(keys)
+        rows_cond = self.store.row_condition(self.typedef) if hasattr(self.store, "row_condition") else None
         for i in range(0, len(items), 500):
             chunk = items[i:i + 500]
             found: dict[Any, list[int]] = {}
-            for value, rid in self.store.session.execute(
-                    select(col, t.c.id).where(col.in_(chunk), t.c.deleted_at.is_(None)).order_by(t.c.id)):
+            stmt = select(col, t.c.id).where(col.in_(chunk), t.c.deleted_at.is_(None)).order_by(t.c.id)
+            if rows_cond is not None:  # a record outside the user's rows does not exist for them
+                stmt = stmt.where(rows_cond)
+            for value, rid in self.store.session.execute(stmt):
                 found.setdefault(value, []).append(rid)
             for value, ids in found.items():
                 numbers = keys.get(value)
@@ -385,6 +389,9 @@ class Importer:
         try:
             with self.store.session.begin_nested():
                 self.store.update(self.typedef.name, rid, values)
+        except Forbidden as exc:  # a record the user may read but not change, or a change out of their rows
+            self.store_errors(number, raw, {"record": [exc.message]})
+            return
         except ValidationError as exc:
             self.store_errors(number, raw, exc.details if isinstance(exc.details, dict) else {"record": [exc.message]})
             return

@@ -16,8 +16,10 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy import Column, Connection, Integer, MetaData, Table, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from ..errors import RecordbaseError
+from . import schema_lock
 from .fieldtypes import FieldDef
 from .runtime import field_column, has_own_column, is_many_link, junction_name, junction_table, system_columns, table_name
 
@@ -45,6 +47,12 @@ class SchemaManager:
                 raise RecordbaseError("The table is in use by another request; try again in a moment.",
                                       code="schema_busy") from exc
             raise
+
+    def exclude_writers(self, session: Session) -> None:
+        """Take the schema-state row from the record writers before any DDL (:mod:`.schema_lock`),
+        under the same ``lock_timeout``: writers busy for longer make this change a "try again"."""
+        with self._ddl():
+            schema_lock.exclude_writers(session)
 
     # -- types -----------------------------------------------------------------
     def create_type_table(self, type_id: int) -> None:

@@ -19,6 +19,7 @@ from .field_operations import FieldOperations
 from .fieldtypes import get_field_type
 from .payloads import TYPE_SCHEMA, check_api_name, check_payload
 from .runtime import RuntimeSchema, field_def, load_schema, read_version
+from . import schema_lock
 from .schema_manager import SchemaManager
 
 class MetamodelService(FieldOperations):
@@ -29,6 +30,7 @@ class MetamodelService(FieldOperations):
     def bump_version(self) -> None:
         self.session.execute(update(SchemaState).where(SchemaState.id == 1).values(version=SchemaState.version + 1))
         self.session.flush()
+        schema_lock.changed(self.session)  # writes later in this transaction go by the new version
 
     def schema(self) -> RuntimeSchema:
         """A fresh snapshot that includes this transaction's uncommitted changes (never cached)."""
@@ -36,7 +38,9 @@ class MetamodelService(FieldOperations):
         return load_schema(self.session, read_version(self.session))
 
     def ddl(self) -> SchemaManager:
-        return SchemaManager(self.session.connection())
+        manager = SchemaManager(self.session.connection())
+        manager.exclude_writers(self.session)  # no record write runs on the old snapshot meanwhile
+        return manager
 
     def type_model(self, name: str, include_deleted: bool = False) -> RecordTypeModel:
         q = select(RecordTypeModel).where(RecordTypeModel.name == name)

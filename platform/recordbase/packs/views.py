@@ -52,8 +52,9 @@ def _shape_problems(data: Any) -> list[tuple[str, str]]:
     return [(_json_path(e.absolute_path), e.message) for e in errors]
 
 
-def check_view(data: dict, schema: RuntimeSchema, ctx: Optional[ValueContext] = None) -> list[tuple[str, str]]:
-    """Problems as (JSON path from the view's root, message)."""
+def check_view(data: dict, schema: RuntimeSchema, ctx: Optional[ValueContext] = None,
+               policy: Any = None) -> list[tuple[str, str]]:
+    """Problems as (JSON path from the view's root, message); against the type as ``policy``'s user sees it."""
     from ..storage.query import parse_sort
 
     out: list[tuple[str, str]] = []
@@ -71,6 +72,8 @@ def check_view(data: dict, schema: RuntimeSchema, ctx: Optional[ValueContext] = 
     if data.get("name_zh") is not None and (not isinstance(data["name_zh"], str) or len(data["name_zh"]) > 255):
         out.append(("$.name_zh", "must be text of at most 255 characters"))
     typedef = schema.types.get(data.get("type") or "")
+    if typedef is not None and policy is not None:  # a hidden field, or a type they may not read, does not exist
+        typedef = policy.visible(typedef) if policy.can("read", typedef.name) else None
     if typedef is None:
         out.append(("$.type", f"no record type named '{data.get('type')}'"))
         return out
@@ -140,23 +143,31 @@ class ViewError(ValidationError):
 class ViewService:
     """Create, change, delete, find saved views; the caller owns the transaction."""
 
-    def __init__(self, session: Session, schema: RuntimeSchema, ctx: Optional[ValueContext] = None):
+    def __init__(self, session: Session, schema: RuntimeSchema, ctx: Optional[ValueContext] = None,
+                 policy: Any = None):
         self.session = session
         self.schema = schema
         self.ctx = ctx
+        #: the caller's policy: the views it does not let them see do not exist for them (None: every view)
+        self.policy = policy
+
+    def _visible(self, view: Optional[SavedView]) -> Optional[SavedView]:
+        from ..access.metamodel_view import view_visible
+
+        return view if view is not None and view_visible(self.policy, view) else None
 
     def list(self, type_name: Optional[str] = None) -> list[SavedView]:
         stmt = select(SavedView).order_by(SavedView.type_name, SavedView.position, SavedView.id)
         if type_name:
             stmt = stmt.where(SavedView.type_name == type_name)
-        return [v for v in self.session.scalars(stmt) if v.type_name in self.schema.types]
+        return [v for v in self.session.scalars(stmt) if v.type_name in self.schema.types and self._visible(v)]
 
     def get(self, view_id: Any) -> SavedView:
         try:
             vid = int(view_id)
         except (TypeError, ValueError):
             vid = None
-        view = self.session.get(SavedView, vid) if vid is not None else None
+        view = self._visible(self.session.get(SavedView, vid) if vid is not None else None)
         if view is None:
             raise NotFound(f"No saved view with id {view_id}", {"id": view_id})
         return view
@@ -173,12 +184,12 @@ class ViewService:
             view = self.session.scalars(select(SavedView).where(
                 SavedView.type_name == type_name,
                 (func.lower(SavedView.name) == text.lower()) | (SavedView.name_zh == text))).first()
-        if view is None:
+        if self._visible(view) is None:
             raise NotFound(f"Record type '{type_name}' has no saved view '{text}'", {"view": text})
         return view
 
     def _check(self, data: dict, exclude_id: Optional[int] = None) -> None:
-        problems = check_view(data, self.schema, self.ctx)
+        problems = check_view(data, self.schema, self.ctx, self.policy)
         if problems:
             raise ViewError(problems)
         clash = self.session.scalars(select(SavedView).where(SavedView.type_name == data["type"],
@@ -229,7 +240,7 @@ def through_view(store: Any, type_name: str, ref: Optional[str], flt: Any, sort:
     request's, and the request's sort else the view's. Unchanged when ``ref`` is empty."""
     if not ref or not str(ref).strip():
         return flt, sort
-    view = ViewService(store.session, store.schema, store.ctx).find(type_name, ref)
+    view = ViewService(store.session, store.schema, store.ctx, getattr(store, "policy", None)).find(type_name, ref)
     if view.filter:
         flt = {"and": [view.filter, flt]} if flt else view.filter
     return flt, sort or view.sort

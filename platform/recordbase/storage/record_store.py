@@ -16,8 +16,9 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..i18n import translate as _
-from ..errors import ValidationError, VersionConflict
+from ..errors import SchemaChanged, ValidationError, VersionConflict
 from ..metamodel.fieldtypes import FieldDef, ValueContext
+from ..metamodel import schema_lock
 from ..metamodel.filters import CompiledFilter, compile_filter
 from ..metamodel.runtime import RuntimeSchema, TypeDef, is_many_link
 from ..models import Attachment, Counter, User, utcnow
@@ -143,6 +144,13 @@ class RecordStore(ReadOperations, TrashOperations):
 
     def compile(self, typedef: TypeDef, tree: Any) -> Optional[CompiledFilter]:
         return compile_filter(tree, enforce.visible(self, typedef), self.ctx)  # hidden fields: unknown
+
+    def hold_schema(self) -> None:
+        """Before a write: the store's snapshot is the stored schema, held until the transaction
+        ends (PostgreSQL; :mod:`recordbase.metamodel.schema_lock`), else 409 ``schema_changed``."""
+        version = schema_lock.hold(self.session)
+        if version is not None and version != self.schema.version:
+            raise SchemaChanged(details={"schema_version": self.schema.version, "current": version})
 
     # -- access (recordbase.access.enforce applies self.policy) ----------------------
     def require(self, action: str, type_name: str) -> None:
@@ -295,6 +303,7 @@ class RecordStore(ReadOperations, TrashOperations):
                        self.user_id, None, plan.updated_values(before.values, cleaned, now, self.user_id))
         if self.recomputer.after_write(type_name, before.id, dict(before.values), dict(after.values), set(cleaned)):
             after = self.get(type_name, before.id)
+        enforce.check_written(self, typedef, before.id)  # still within the user's rows (nothing emitted yet)
         if self.emit(RecordUpdated(type_name, before.id, self.user_id, dict(before.values), dict(after.values))):
             after = self.get(type_name, before.id)
         return after

@@ -69,9 +69,10 @@ class ImportView(SignedInOnly, BaseView):
 
     # -- helpers ------------------------------------------------------------------------------
     def _typedef(self, name: Optional[str]):
+        """The type as the signed-in user sees it (hidden fields left out: mapped as unknown columns)."""
         schema = current_schema()
         if name and name in schema.types:
-            return schema.types[name]
+            return record_store().visible_type(name)
         return None
 
     def _token_path(self, token: str, suffix: str) -> Path:
@@ -100,7 +101,7 @@ class ImportView(SignedInOnly, BaseView):
         store = record_store()
         types = [t for t in current_schema().ordered() if store.can("import", t.name)]
         typedef = self._typedef(request.args.get("type"))
-        if typedef is not None and typedef not in types:
+        if typedef is not None and typedef.name not in {t.name for t in types}:
             abort(403)
         from ...dataio.importer import key_fields
 
