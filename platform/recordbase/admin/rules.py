@@ -27,6 +27,7 @@ from ..automation.rules import RuleService, rule_from_model, rule_json
 from ..automation.schema import TRIGGERS, RuleError
 from ..context import current_lang, current_schema, current_user, db_session, record_store
 from ..errors import RecordbaseError
+from ..metamodel.ids import as_id
 from ..metamodel.operators import OPERATORS
 from .access import BUILDER_ROLES, SignedInOnly
 from .inbox import InboxMenuView, InboxView
@@ -145,14 +146,14 @@ class RulesView(SignedInOnly, BaseView):
         filters = {k: request.args.get(k, "").strip() for k in ("status", "type", "record_id", "rule_id")}
         if rule is not None:
             stmt = stmt.where(RuleRun.rule_id == rule.id)
-        elif filters["rule_id"].isdigit():
-            stmt = stmt.where(RuleRun.rule_id == int(filters["rule_id"]))
+        elif as_id(filters["rule_id"]) is not None:
+            stmt = stmt.where(RuleRun.rule_id == as_id(filters["rule_id"]))
         if filters["status"] in ("pending", "succeeded", "failed"):
             stmt = stmt.where(RuleRun.status == filters["status"])
         if filters["type"]:
             stmt = stmt.where(RuleRun.type_name == filters["type"])
-        if filters["record_id"].isdigit():
-            stmt = stmt.where(RuleRun.record_id == int(filters["record_id"]))
+        if as_id(filters["record_id"]) is not None:
+            stmt = stmt.where(RuleRun.record_id == as_id(filters["record_id"]))
         runs = db_session().scalars(stmt.order_by(RuleRun.started_at.desc(), RuleRun.id.desc()).limit(200)).all()
         names = dict(db_session().execute(select(Rule.id, Rule.name)).all())
         return self._render("rules/runs.html", rule=rule, runs=[run_json(r) for r in runs], names=names,
@@ -184,9 +185,9 @@ class RulesView(SignedInOnly, BaseView):
         model = _service().get(rule_id)
         record_id = request.form.get("record_id", "")
         dry_run = request.form.get("dry_run") == "1"
-        back = url_for("records.details_view", type_name=model.type_name, id=record_id) if record_id.isdigit() \
+        back = url_for("records.details_view", type_name=model.type_name, id=record_id) if as_id(record_id) \
             else url_for(".index")
-        if not record_id.isdigit():
+        if not as_id(record_id):
             flash(_("Give a record id."), "error")
             return redirect(back)
         store = record_store()

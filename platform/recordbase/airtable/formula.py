@@ -26,6 +26,7 @@ from ..metamodel import formula as fx
 from ..metamodel.computed_fields import USER_TYPES, field_info
 from ..metamodel.fieldtypes import FieldDef
 from ..metamodel.filters import compile_filter
+from ..metamodel.ids import MAX_ID
 from ..metamodel.formula.nodes import Binary, Boolean, Call, FieldRef, Node, Number, String, Unary
 from ..metamodel.runtime import TypeDef
 from .common import invalid, parse_id
@@ -161,9 +162,9 @@ def _to_tree(typedef: TypeDef, node: Node) -> Optional[dict]:
         if not ok:
             return None
         if isinstance(left, Call) and left.name == "RECORD_ID" and not left.args:
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                return None
-            return {"field": "id", "op": _OPS[op], "value": int(value)}
+            if isinstance(value, bool) or not isinstance(value, int) or not -MAX_ID <= value <= MAX_ID:
+                return None  # (evaluated per record: a fraction, or a number beyond the id column's)
+            return {"field": "id", "op": _OPS[op], "value": value}
         f = _field(typedef, left)
         if f is None or f.field_type not in _SQL_TYPES:
             return None

@@ -14,6 +14,7 @@ from flask import Blueprint, request
 
 from ..context import READ_METHODS, db_session, reads_only
 from ..errors import RecordbaseError, ValidationError
+from ..metamodel.ids import as_id
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -71,8 +72,8 @@ def query_flag(name: str) -> bool:
 
 def version_value(raw: Any, where: str = "version") -> int:
     """An optimistic-locking version from a body or form: a positive whole number (422 otherwise)."""
-    if isinstance(raw, str) and raw.strip().isdigit():
-        raw = int(raw.strip())
+    if isinstance(raw, str):
+        raw = as_id(raw) or raw  # (ASCII digits only: '²' is no version)
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
         raise ValidationError(f"'{where}' must be the record's current version (a whole number)",
                               {where: ["must be a whole number"]})

@@ -10,6 +10,7 @@ from typing import Any, Optional
 from sqlalchemy import Select, and_, false, func, literal, or_
 
 from ..errors import RecordbaseError
+from ..metamodel.ids import as_id
 from ..metamodel.operators import _like_escape
 from ..metamodel.runtime import TypeDef, is_many_link
 
@@ -69,8 +70,9 @@ def search_condition(typedef: TypeDef, text: str):
     text = text.replace("\x00", "")  # ignored: no stored text holds NUL (the text types refuse it)
     pattern = f"%{_like_escape(text.strip().lower())}%"
     conds = [func.lower(c).like(pattern, escape="\\") for c in cols]
-    if text.strip().isdigit():
-        conds.append(typedef.table.c.id == int(text.strip()))
+    rid = as_id(text)  # (a longer number, a phone number say, is searched as text only)
+    if rid is not None:
+        conds.append(typedef.table.c.id == rid)
     return or_(*conds)
 
 

@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 
 from ...context import current_lang, current_schema, current_user, db_session, record_store
 from ...errors import RecordbaseError
+from ...metamodel.ids import digits_only
 from ..access import BUILDER_ROLES, SignedInOnly
 
 #: seconds the run request waits for the import before it shows the progress page instead
@@ -147,7 +148,7 @@ class ImportView(SignedInOnly, BaseView):
             return redirect(url_for("recordbase_admin_dataio.progress", token=token))
         mapping = {}
         for key, value in request.form.items():
-            if key.startswith("map_") and key[4:].isdigit():
+            if key.startswith("map_") and digits_only(key[4:]) and len(key) < 10:
                 mapping[int(key[4:]) + 1] = value or None
         opts = meta["options"]
         options = ImportOptions(mapping=mapping, key=opts["key"], skip_bad_rows=opts["skip_bad_rows"],

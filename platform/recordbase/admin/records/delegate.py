@@ -28,6 +28,7 @@ from werkzeug.utils import secure_filename
 from ...access import current_policy
 from ...context import current_lang, db_session
 from ...errors import NotFound, RecordbaseError, ValidationError, VersionConflict
+from ...metamodel.ids import as_id
 from ...metamodel.runtime import RuntimeSchema, TypeDef, has_own_column
 from ...storage.query import search_condition
 from ..access import SignedInOnly
@@ -136,9 +137,8 @@ class RecordModelView(SignedInOnly, ModelView):
         return self._rows(super().get_count_query().filter(self.model.deleted_at.is_(None)))
 
     def get_one(self, id: Any) -> Any:
-        try:
-            rid = int(id)
-        except (TypeError, ValueError):
+        rid = as_id(id)  # (text that is no id, or a number beyond the id column: no such record)
+        if rid is None:
             return None
         return self.get_query().filter(self.model.id == rid).one_or_none()
 
