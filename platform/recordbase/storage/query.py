@@ -128,8 +128,8 @@ def decode_cursor(cursor: str, n_keys: int, sorts: Optional[list[tuple[str, bool
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = json.loads(raw)
         keys = [_decode(k) for k in data["k"]]
-        last_id = int(data["id"])
-        if len(keys) != n_keys:
+        last_id = as_id(data["id"])  # (a number beyond the id column: PostgreSQL would refuse the query)
+        if last_id is None or len(keys) != n_keys:
             raise ValueError
         if sorts is not None and data.get("s") != _sort_signature(sorts, typedef):
             raise ValueError
