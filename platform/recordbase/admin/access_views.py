@@ -24,6 +24,7 @@ from ..access import users as user_service
 from ..access.roles import ACTIONS, ALL_TYPES
 from ..context import current_lang, current_schema, current_user, db_session
 from ..errors import RecordbaseError, ValidationError
+from ..metamodel.ids import as_id
 from ..models import User
 from ..security import sign_in
 from .access import OwnersOnly
@@ -270,10 +271,7 @@ class AuditView(OwnersOnly, BaseView):
                 flash(_("'%(value)s' is not a date.", value=raw), "error")
                 return None
 
-        try:
-            cursor = int(args.get("cursor") or 0) or None
-        except ValueError:
-            cursor = None
+        cursor = as_id(args.get("cursor") or "")  # (an event id; anything else: the newest events)
         filters = {k: (args.get(k) or "").strip()[:255] for k in ("action", "user", "kind", "target", "since", "until")}
         rows = audit_log.query(db_session(), action=filters["action"] or None, user=filters["user"] or None,
                                kind=filters["kind"] or None, target=filters["target"] or None,

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 
 from ..automation.models import Notification
 from ..context import current_lang, current_schema, current_user, db_session
+from ..metamodel.ids import as_id
 from ..models import utcnow
 from .access import SignedInOnly
 
@@ -49,7 +50,7 @@ class InboxView(SignedInOnly, BaseView):
     def read(self):
         user = current_user()
         stmt = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        ids = [int(i) for i in request.form.getlist("id") if i.isdigit()]
+        ids = [as_id(i) for i in request.form.getlist("id") if as_id(i) is not None]
         if ids:
             stmt = stmt.where(Notification.id.in_(ids))
         db_session().execute(stmt.values(read_at=utcnow()))

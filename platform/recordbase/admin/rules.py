@@ -29,6 +29,7 @@ from ..automation.secrets import secrets_of
 from ..automation.visibility import AutomationAccess
 from ..context import current_lang, current_schema, current_user, db_session, record_store
 from ..errors import Forbidden, NotFound, RecordbaseError
+from ..metamodel.ids import as_id
 from ..metamodel.operators import OPERATORS
 from .access import BUILDER_ROLES, SignedInOnly
 from .inbox import InboxMenuView, InboxView
@@ -197,14 +198,14 @@ class RulesView(SignedInOnly, BaseView):
         filters = {k: request.args.get(k, "").strip() for k in ("status", "type", "record_id", "rule_id")}
         if rule is not None:
             stmt = stmt.where(RuleRun.rule_id == rule.id)
-        elif filters["rule_id"].isdigit():
-            stmt = stmt.where(RuleRun.rule_id == int(filters["rule_id"]))
+        elif as_id(filters["rule_id"]) is not None:
+            stmt = stmt.where(RuleRun.rule_id == as_id(filters["rule_id"]))
         if filters["status"] in ("pending", "succeeded", "failed"):
             stmt = stmt.where(RuleRun.status == filters["status"])
         if filters["type"]:
             stmt = stmt.where(RuleRun.type_name == filters["type"])
-        if filters["record_id"].isdigit():
-            stmt = stmt.where(RuleRun.record_id == int(filters["record_id"]))
+        if as_id(filters["record_id"]) is not None:
+            stmt = stmt.where(RuleRun.record_id == as_id(filters["record_id"]))
         runs = access.visible_runs(db_session().scalars(stmt.order_by(RuleRun.started_at.desc(), RuleRun.id.desc())
                                                         .limit(200)).all())
         names = {r.id: r.name for r in access.rules(db_session().scalars(select(Rule)))}
@@ -240,10 +241,9 @@ class RulesView(SignedInOnly, BaseView):
         model = _allowed(lambda: access.runnable(_service().get(rule_id)))
         record_id = request.form.get("record_id", "")
         dry_run = request.form.get("dry_run") == "1"
-        ok_id = record_id.isascii() and record_id.isdigit() and len(record_id) < 10
-        back = url_for("records.details_view", type_name=model.type_name, id=record_id) if ok_id \
+        back = url_for("records.details_view", type_name=model.type_name, id=record_id) if as_id(record_id) \
             else url_for(".index")
-        if not ok_id:
+        if not as_id(record_id):
             flash(_("Give a record id."), "error")
             return redirect(back)
         _allowed(access.require_run, model.type_name, int(record_id), dry_run)

@@ -23,7 +23,7 @@ from ..metamodel.runtime import TypeDef
 bp = Blueprint("airtable", __name__, url_prefix="/v0")
 
 DEFAULT_BASE_ID = "appRecordbase0001"
-ID_RE = re.compile(r"^(tbl|fld|rec|usr|att|viw|sel)(\d{1,14})$")
+ID_RE = re.compile(r"^(tbl|fld|rec|usr|att|viw|sel)([0-9]{1,14})$")  # (ASCII digits: \d takes any script's)
 
 
 class AirtableError(Exception):

@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 from ..context import READ_METHODS, db_session, reads_only
 from ..errors import RecordbaseError, ValidationError
 from ..json_input import JSONInputError, request_json
+from ..metamodel.ids import as_id
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -127,8 +128,8 @@ def query_flag(name: str) -> bool:
 
 def version_value(raw: Any, where: str = "version") -> int:
     """An optimistic-locking version from a body or form: a positive whole number (422 otherwise)."""
-    if isinstance(raw, str) and raw.strip().isdigit():
-        raw = int(raw.strip())
+    if isinstance(raw, str):
+        raw = as_id(raw) or raw  # (ASCII digits only: '²' is no version)
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1 or raw > INT_MAX:
         raise ValidationError(f"'{where}' must be the record's current version (a whole number)",
                               {where: ["must be a whole number"]})

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from ..context import record_store
 from ..errors import NotFound, RecordbaseError, ValidationError
 from ..metamodel.filters import parse_filter_param
+from ..metamodel.ids import MAX_ID
 from ..metamodel.runtime import TypeDef, is_many_link
 from ..storage import RecordStore
 from ..packs.views import through_view
@@ -23,7 +24,6 @@ from .schemas import validate_fields
 
 DEFAULT_PAGE = 50
 MAX_BACKLINKS = 1000
-MAX_ID = 2**31 - 1  # record ids are 32-bit integers on every backend
 
 
 @bp.before_request

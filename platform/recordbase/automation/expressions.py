@@ -18,6 +18,7 @@ from ..metamodel.formula import budget as formula_budget
 from ..metamodel.computed_fields import USER_TYPES, field_info
 from ..metamodel.dependencies import value_kind
 from ..metamodel.fieldtypes import FieldDef
+from ..metamodel.ids import digits_only
 from ..metamodel.runtime import TypeDef, is_many_link
 
 #: the formula result types each kind of target field takes
@@ -88,7 +89,7 @@ def to_field_input(value: Any, target: FieldDef) -> Any:
             if value is None:
                 return []
             items = value if isinstance(value, list) else [p for p in re.split(r"[,\s]+", str(value)) if p]
-            return [int(float(i)) if isinstance(i, (int, float, str)) and str(i).replace(".", "", 1).isdigit() else i
+            return [int(float(i)) if isinstance(i, (int, float, str)) and digits_only(str(i).replace(".", "", 1)) else i
                     for i in items]
         if isinstance(value, float) and value.is_integer():
             return int(value)

@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from ..errors import ValidationError
 from ..metamodel.fieldtypes import FieldDef
+from ..metamodel.ids import as_id
 from ..metamodel.runtime import TypeDef
 
 #: field types an import can never write
@@ -110,10 +111,9 @@ def auto_map(typedef: TypeDef, headers: list[str], overrides: Optional[dict] = N
 
 
 def _column_index(headers: list[str], key: Any) -> int:
-    if isinstance(key, int) or (isinstance(key, str) and key.strip().isdigit() and key not in headers):
-        idx = int(key) - 1
-        if 0 <= idx < len(headers):
-            return idx
+    number = as_id(key) if not (isinstance(key, str) and key in headers) else None  # (a column's number, from 1)
+    if number is not None and number <= len(headers):
+        return number - 1
     if isinstance(key, str):
         for i, h in enumerate(headers):
             if h == key:

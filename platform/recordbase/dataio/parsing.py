@@ -26,6 +26,7 @@ from typing import Any, Callable, Optional
 from sqlalchemy import func, select
 
 from ..metamodel.fieldtypes import FieldDef
+from ..metamodel.ids import digits_only
 from ..models import User
 from .exporters import FORMULA_START
 
@@ -208,7 +209,7 @@ def _date_preparer(ft: str, order: Optional[str]) -> Preparer:
         m = COMPACT_RE.match(s)
         if m:
             return f"{m[1]}-{m[2]}-{m[3]}"
-        if s.isdigit() and 5 <= len(s) <= 6:
+        if digits_only(s) and 5 <= len(s) <= 6:
             dt = excel_serial(float(s))
             return dt.date() if ft == "date" else dt
         iso = read_day_month(s, order)

@@ -25,6 +25,7 @@ from sqlalchemy import and_, false, func, not_, or_, true
 from .. import json_input
 from ..errors import FilterError
 from .fieldtypes import FieldDef, ValueContext
+from .ids import MAX_ID
 from .operators import DATE_WINDOW_OPERATORS, OPERATORS
 from .runtime import TypeDef
 
@@ -297,6 +298,8 @@ def _clean_value(f: FieldDef, op: str, arity: str, raw: Any, ctx: ValueContext) 
         items = raw if arity == "list" else [raw]
         if not isinstance(items, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in items):
             raise ValueError("record ids must be whole numbers")
+        if not all(-MAX_ID <= i <= MAX_ID for i in items):  # (beyond the id column's range: PostgreSQL refuses the query)
+            raise ValueError(f"record ids are whole numbers up to {MAX_ID}")
         return items if arity == "list" else items[0]
     if arity == "list":
         if not isinstance(raw, list):

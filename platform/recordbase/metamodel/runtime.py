@@ -155,7 +155,7 @@ class RuntimeSchema:
         self.types = types
         self.metadata = metadata
         self.by_id = {t.id: t for t in types.values()}
-        self._mapped: dict[str, type] = {}
+        self._mapped: dict[tuple, tuple[Table, type]] = {}
         self._registry = registry(metadata=metadata)
         self._lock = threading.Lock()
 
@@ -174,15 +174,25 @@ class RuntimeSchema:
                 if f.field_type == "link" and f.options.get("target") == typedef.name]
 
     def mapped_class(self, typedef: TypeDef) -> type:
-        """A class mapped onto the type's table, attributes named by field API names (for Flask-Admin)."""
+        """A class mapped onto the type's table, attributes named by field API names (for Flask-Admin).
+
+        ``typedef`` may be the full type or a policy's narrowed view of it (hidden fields left
+        out): the class maps exactly the columns of the fields it is given, so it is cached by
+        the table and those columns, never by the type name alone (a class built for a user with
+        hidden fields would lack attributes another user's pages need, and the other way round
+        would load hidden values)."""
+        props = {f.name: typedef.table.c[f.column_name] for f in typedef.fields if has_own_column(f)}
+        key = (id(typedef.table), tuple((name, col.name) for name, col in props.items()))
         with self._lock:
-            cls = self._mapped.get(typedef.name)
-            if cls is None:
-                cls = type(f"Record_{typedef.name}", (), {"__rb_type__": typedef.name,
-                                                          "__repr__": lambda s: f"<{typedef.name} {s.id}>"})
-                props = {f.name: typedef.table.c[f.column_name] for f in typedef.fields if has_own_column(f)}
-                self._registry.map_imperatively(cls, typedef.table, properties=props)
-                self._mapped[typedef.name] = cls
+            found = self._mapped.get(key)
+            if found is not None:
+                return found[1]
+            # one class name per mapping: the registry looks classes up by name
+            shapes = sum(1 for table, _cls in self._mapped.values() if table is typedef.table)
+            cls = type(f"Record_{typedef.name}" + (f"_{shapes}" if shapes else ""), (), {"__rb_type__": typedef.name,
+                                  "__repr__": lambda s: f"<{typedef.name} {s.id}>"})
+            self._registry.map_imperatively(cls, typedef.table, properties=props)
+            self._mapped[key] = (typedef.table, cls)  # the table is kept so that its id stays its own
             return cls
 
 

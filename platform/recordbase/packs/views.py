@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, FilterError, NotFound, RecordbaseError, ValidationError
 from ..metamodel.fieldtypes import ValueContext
 from ..metamodel.filters import compile_filter
+from ..metamodel.ids import as_id
 from ..metamodel.runtime import RuntimeSchema
 from ..models import iso_utc, utcnow
 from .models import SavedView
@@ -176,8 +177,8 @@ class ViewService:
         """A view of ``type_name`` by id or by name (English or Chinese)."""
         text = str(ref).strip()
         view = None
-        if text.isdigit():
-            view = self.session.get(SavedView, int(text))
+        if as_id(text) is not None:
+            view = self.session.get(SavedView, as_id(text))
             if view is not None and view.type_name != type_name:
                 view = None
         if view is None:

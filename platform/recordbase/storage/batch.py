@@ -24,6 +24,7 @@ from sqlalchemy import func, insert, select, text, update
 
 from ..errors import ValidationError
 from ..i18n import translate
+from ..metamodel.ids import as_id
 from ..metamodel.runtime import TypeDef, has_own_column
 from ..models import Counter, utcnow
 from .events import RecordCreated
@@ -59,12 +60,9 @@ def _ids_in(value: Any) -> list[int]:
     for v in items:
         if isinstance(v, dict):
             v = v.get("id")
-        if isinstance(v, bool):
-            continue
-        if isinstance(v, int):
-            out.append(v)
-        elif isinstance(v, str) and v.strip().isdigit():
-            out.append(int(v.strip()))
+        rid = as_id(v)
+        if rid is not None:
+            out.append(rid)
     return out
 
 
@@ -86,7 +84,7 @@ def batch_lookups(store: "RecordStore", typedef: TypeDef, rows: list[dict]) -> I
                 wanted.update(_ids_in(values[f.name]))
         found = known.setdefault(f.name, set())
         t = target.table
-        for chunk in _chunks(sorted(i for i in wanted if 0 < i < 2**31)):
+        for chunk in _chunks(sorted(wanted)):
             found.update(store.session.scalars(select(t.c.id).where(t.c.id.in_(chunk), t.c.deleted_at.is_(None))))
     users: dict[Any, Optional[int]] = {}
 

@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, false, func, literal, or_
 
 from .. import json_input
 from ..errors import RecordbaseError
+from ..metamodel.ids import as_id
 from ..metamodel.operators import _like_escape
 from ..metamodel.runtime import TypeDef, is_many_link
 
@@ -70,8 +71,9 @@ def search_condition(typedef: TypeDef, text: str):
     text = text.replace("\x00", "")  # ignored: no stored text holds NUL (the text types refuse it)
     pattern = f"%{_like_escape(text.strip().lower())}%"
     conds = [func.lower(c).like(pattern, escape="\\") for c in cols]
-    if text.strip().isdigit():
-        conds.append(typedef.table.c.id == int(text.strip()))
+    rid = as_id(text)  # (a longer number, a phone number say, is searched as text only)
+    if rid is not None:
+        conds.append(typedef.table.c.id == rid)
     return or_(*conds)
 
 
@@ -127,8 +129,8 @@ def decode_cursor(cursor: str, n_keys: int, sorts: Optional[list[tuple[str, bool
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = json_input.loads(raw)  # a cursor is the client's text: no lone surrogate reaches the SQL
         keys = [_decode(k) for k in data["k"]]
-        last_id = int(data["id"])
-        if len(keys) != n_keys:
+        last_id = as_id(data["id"])  # (a number beyond the id column: PostgreSQL would refuse the query)
+        if last_id is None or len(keys) != n_keys:
             raise ValueError
         if sorts is not None and data.get("s") != _sort_signature(sorts, typedef):
             raise ValueError

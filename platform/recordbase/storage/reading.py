@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from ..access import enforce
 from ..errors import FilterError, Forbidden, NotFound
 from ..metamodel.filters import CompiledFilter
+from ..metamodel.ids import as_id
 from ..metamodel.runtime import TypeDef
 from . import query as q
 from . import serialization
@@ -159,12 +160,11 @@ class ReadOperations:
 
     def get(self, type_name: str, record_id: Any, include_deleted: bool = False) -> Record:
         typedef = self.type(type_name)
-        try:
-            if isinstance(record_id, bool) or (isinstance(record_id, float) and not record_id.is_integer()):
-                raise ValueError  # int() would quietly turn 1.5 into record 1
-            rid = int(record_id)
-        except (TypeError, ValueError):
-            raise NotFound(f"No {type_name} record with id {record_id!r}") from None
+        # (int() would quietly turn 1.5 into record 1, and '١٢٣' into 123; a number beyond the id
+        # column, which PostgreSQL refuses, is no record either)
+        rid = as_id(int(record_id) if isinstance(record_id, float) and record_id.is_integer() else record_id)
+        if rid is None:
+            raise NotFound(f"No {type_name} record with id {record_id!r}")
         enforce.require(self, "read", type_name)
         t = typedef.table
         stmt = select(t).where(t.c.id == rid)

@@ -20,6 +20,7 @@ from ..errors import SchemaChanged, ValidationError, VersionConflict
 from ..metamodel.fieldtypes import FieldDef, ValueContext
 from ..metamodel import schema_lock
 from ..metamodel.filters import CompiledFilter, compile_filter
+from ..metamodel.ids import as_id
 from ..metamodel.runtime import RuntimeSchema, TypeDef, is_many_link
 from ..models import Attachment, Counter, User, utcnow
 from ..access import enforce
@@ -95,8 +96,9 @@ class RecordStore(ReadOperations, TrashOperations):
     def _resolve_user(self, value: Any) -> Optional[int]:
         if isinstance(value, bool):
             return None
-        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-            cond = User.id == int(value)
+        uid = as_id(value)
+        if uid is not None:
+            cond = User.id == uid
         elif isinstance(value, str):
             cond = func.lower(User.email) == value.lower()
             uid = self.session.scalar(select(User.id).where(cond))

@@ -30,6 +30,7 @@ from flask_babel import lazy_gettext as _l
 
 from ...context import current_lang, current_schema, current_user, db_session, record_store
 from ...errors import RecordbaseError
+from ...metamodel.ids import digits_only
 from ..access import SignedInOnly
 
 #: an upload of at most this many bytes is previewed or imported in the request (its report comes back
@@ -186,7 +187,7 @@ class ImportView(SignedInOnly, BaseView):
             abort(403)  # a role without 'import' on this type (the job checks again, in its own session)
         mapping = {}
         for key, value in request.form.items():
-            if key.startswith("map_") and key[4:].isdigit():
+            if key.startswith("map_") and digits_only(key[4:]) and len(key) < 10:
                 mapping[int(key[4:]) + 1] = value or None
         opts = meta["options"]
         options = ImportOptions(mapping=mapping, key=opts["key"], skip_bad_rows=opts["skip_bad_rows"],

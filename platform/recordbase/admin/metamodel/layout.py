@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from ...context import current_lang, db_session
 from ...errors import ValidationError
+from ...metamodel.ids import digits_only
 from ..records import forms as rf
 from ..records.present import request_store
 from .common import run_change, typedef_or_404
@@ -30,7 +31,7 @@ class LayoutPages:
                 name = row["field"].name
                 row["position"] = (request.form.get(f"pos_{name}") or "").strip()
                 row["section"] = (request.form.get(f"section_{name}") or "").strip()
-                if not row["position"].isdigit() or len(row["position"]) > 6:
+                if not digits_only(row["position"]) or len(row["position"]) > 6:
                     row["error"] = _("Enter a whole number.")
                     valid = False
                 elif len(row["section"]) > 255:

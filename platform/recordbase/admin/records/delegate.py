@@ -28,6 +28,7 @@ from werkzeug.utils import secure_filename
 from ...access import current_policy
 from ...context import current_lang, db_session
 from ...errors import NotFound, RecordbaseError, ValidationError, VersionConflict
+from ...metamodel.ids import as_id
 from ...metamodel.runtime import RuntimeSchema, TypeDef, has_own_column
 from ...storage.query import search_condition
 from ..access import SignedInOnly
@@ -36,6 +37,10 @@ from . import forms as rf
 from .filters import build_filters
 from .present import SYSTEM_COLUMNS, presenter, request_store, system_label
 
+
+
+#: the highest list page number (times the largest page size, still a 32-bit offset)
+MAX_PAGE_NUMBER = 10_000_000
 
 
 class RequestSession:
@@ -136,11 +141,17 @@ class RecordModelView(SignedInOnly, ModelView):
         return self._rows(super().get_count_query().filter(self.model.deleted_at.is_(None)))
 
     def get_one(self, id: Any) -> Any:
-        try:
-            rid = int(id)
-        except (TypeError, ValueError):
+        rid = as_id(id)  # (text that is no id, or a number beyond the id column: no such record)
+        if rid is None:
             return None
         return self.get_query().filter(self.model.id == rid).one_or_none()
+
+    def _get_list_extra_args(self) -> Any:
+        """The list's URL arguments, with a page number the database can take: below 0 is the first
+        page, far past the end an empty page past the end (as any page past the end shows)."""
+        args = super()._get_list_extra_args()
+        args.page = min(max(args.page or 0, 0), MAX_PAGE_NUMBER)
+        return args
 
     def get_list(self, page: Any, sort_column: Any, sort_desc: Any, search: Any, filters: Any,
                  execute: bool = True, page_size: Any = None) -> Any:
@@ -356,8 +367,12 @@ class RecordModelView(SignedInOnly, ModelView):
     @expose("/trash/")
     def trash_view(self) -> Any:
         store = request_store()
-        page = store.list(self.typedef.name, trash=True, sort="-id", limit=self.page_size,
-                          cursor=request.args.get("cursor") or None)
+        try:
+            page = store.list(self.typedef.name, trash=True, sort="-id", limit=self.page_size,
+                              cursor=request.args.get("cursor") or None)
+        except RecordbaseError:  # a cursor of no page of this list: from the start
+            flash(_("That page of the trash does not exist; here is its first page."), "info")
+            page = store.list(self.typedef.name, trash=True, sort="-id", limit=self.page_size)
         rows = [(r.id, store.title(r), presenter(self.typedef).format_system("updated_at", r.deleted_at))
                 for r in page.records]
         return self.render("recordbase/records/trash.html", rows=rows, next_cursor=page.next_cursor)

@@ -15,6 +15,7 @@ from flask_admin.model.filters import BaseFilter
 from ...errors import FilterError, RecordbaseError
 from ...metamodel.fieldtypes import FieldDef
 from ...metamodel.filters import SYSTEM_PSEUDO_FIELDS, compile_filter
+from ...metamodel.ids import as_id
 from ...metamodel.fieldtypes.choices import ChoiceLike
 from ...metamodel.operators import OPERATORS
 from ...metamodel.runtime import TypeDef
@@ -56,9 +57,9 @@ class LanguageFilter(BaseFilter):
             items = [p.strip() for p in text.replace("，", ",").split(",") if p.strip()]
             if self.field.field_type == "link":
                 return [_linked_id(self.field, i) for i in items]
-            return [int(i) for i in items] if self.field.name == "id" else items
+            return [_record_id(i) for i in items] if self.field.name == "id" else items
         if self.field.name == "id":
-            return int(text)
+            return _record_id(text)
         if self.field.field_type == "link":
             return _linked_id(self.field, text)
         return text
@@ -129,10 +130,18 @@ def _link_choices(field: FieldDef) -> Any:
     return choices
 
 
+def _record_id(text: str) -> int:
+    rid = as_id(text)
+    if rid is None:
+        raise ValueError(f"'{text}' is not a record id")
+    return rid
+
+
 def _linked_id(field: FieldDef, text: str) -> int:
     """A link filter's value: a record id, or the title of exactly one target record."""
-    if text.isdigit():
-        return int(text)
+    rid = as_id(text)
+    if rid is not None:
+        return rid
     store = request_store()
     try:
         target = store.type(field.options.get("target", ""))

@@ -181,6 +181,6 @@ def presenter(typedef: TypeDef) -> Presenter:
     if cache is None:
         cache = g._rb_presenters = {}
     p = cache.get(typedef.name)
-    if p is None:
+    if p is None or p.typedef is not typedef:  # built from this very TypeDef (full or narrowed), not its name
         p = cache[typedef.name] = Presenter(request_store(), typedef)
     return p

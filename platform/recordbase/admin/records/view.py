@@ -18,6 +18,7 @@ from flask_admin.base import BaseView
 
 from ...access import current_policy
 from ...context import current_lang, current_schema
+from ...metamodel.ids import as_id
 from ...metamodel.runtime import RuntimeSchema, TypeDef
 from .delegate import RecordModelView
 
@@ -112,10 +113,9 @@ def check_page(page: str, typedef: TypeDef) -> None:
     if not policy.can("read", typedef.name) or not policy.can(action, typedef.name):
         abort(403)
     if page == "edit_view" and policy.rows("update", typedef.name) is not None:
-        try:
-            rid = int(request.args.get("id", ""))
-        except ValueError:
-            return
+        rid = as_id(request.args.get("id", ""))
+        if rid is None:
+            return  # (no such record: the page says so)
         store = request_store()
         if in_rows(store, typedef, "read", [rid]) and not in_rows(store, typedef, "update", [rid]):
             abort(403)

@@ -6,6 +6,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Integer, exists, not_, or_, select
 
 from ...i18n import translate as _
+from ..ids import as_id
 from .base import FieldDef, FieldType, FormContext, ValueContext, register
 
 
@@ -19,10 +20,9 @@ class JunctionRef(NamedTuple):
 def _as_id(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError(_("must be a record id"))
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    rid = as_id(value)
+    if rid is not None:
+        return rid
     if isinstance(value, dict) and "id" in value:
         return _as_id(value["id"])
     raise ValueError(_("'%(value)s' is not a record id", value=value))
