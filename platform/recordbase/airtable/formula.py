@@ -28,7 +28,6 @@ from ..metamodel.fieldtypes import FieldDef
 from ..metamodel.filters import compile_filter
 from ..metamodel.formula.budget import BudgetExceeded, FormulaBudget, current as current_budget
 from ..metamodel.formula.evaluator import request_deadline
-from ..metamodel.ids import MAX_ID
 from ..metamodel.formula.nodes import Binary, Boolean, Call, FieldRef, Node, Number, String, Unary
 from ..metamodel.runtime import TypeDef
 from .common import invalid, parse_id
