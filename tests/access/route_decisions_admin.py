@@ -2,6 +2,8 @@
 ``/admin`` route, the public form page, for anonymous visitors and signed-in sessions of each role."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .route_decisions import (C, DRY_RUN_SHOWS, GONE, VALID, Case, _not_builder_signed, anyone, builds,
                               builtin, deletes_deal, item, owns, reads_other_rows, reads_vault, signed, writes_deal,
                               xfails)
@@ -124,3 +126,10 @@ ADMIN: list[Case] = [
     C("public_forms.public_form", "GET", "{form_url}", anyone),
     C("public_forms.public_form", "POST", "{form_url}", anyone, VALID, body={}),
 ]
+
+# Every deal page of the admin, for whoever sees deal.secret_note, right after the restricted role opened the
+# type's pages first on a new schema version (test_route_matrix._send does that): a 500 today.
+ITEM_3 = item(3, "after a user with hidden fields opened a type's admin pages first, they fail for everyone else",
+              lambda p: builtin(p))
+ADMIN = [replace(c, xfail=ITEM_3) if c.endpoint.startswith("records.") and "/records/deal/" in c.url else c
+         for c in ADMIN]

@@ -110,6 +110,12 @@ class World:
             token = csrf_token_from(client.get("/admin/").get_data(as_text=True))  # the signed-in session's
         return client, token
 
+    def restricted_visits_first(self) -> None:
+        """A new schema version whose deal pages the restricted role opens first: what the admin builds
+        for it must not change what others see (#15 item 3: its mapped class was cached per type)."""
+        ok(self.owner.patch(f"/api/v1/types/{self.ids['scratch']}", json={"label": f"Scratch {self.n()}"}))
+        assert self.web(Principal("regional"))[0].get("/admin/records/deal/").status_code == 200
+
     def n(self) -> int:
         return next(self.counter)
 
