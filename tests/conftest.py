@@ -59,9 +59,8 @@ def template_db(tmp_path_factory) -> Iterator[str]:
         yield str(path)
 
 
-@pytest.fixture
-def database_url(template_db, tmp_path) -> Iterator[str]:
-    """A fresh, migrated database for one test."""
+def fresh_database(template_db: str, folder) -> Iterator[str]:
+    """Yield the URL of a copy of the template database (in ``folder`` for SQLite); drop it afterwards."""
     if PG_URL:
         name = f"rbt_{uuid.uuid4().hex[:12]}"
         admin = create_engine(_pg_admin_url(PG_URL), isolation_level="AUTOCOMMIT")
@@ -72,9 +71,15 @@ def database_url(template_db, tmp_path) -> Iterator[str]:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     else:
-        path = tmp_path / "recordbase.db"
+        path = folder / "recordbase.db"
         shutil.copy(template_db, path)
         yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def database_url(template_db, tmp_path) -> Iterator[str]:
+    """A fresh, migrated database for one test."""
+    yield from fresh_database(template_db, tmp_path)
 
 
 @pytest.fixture
