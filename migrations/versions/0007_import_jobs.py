@@ -1,7 +1,7 @@
 """finished admin imports, one per upload
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-07 08:00:00
 
 rb_import_job: one row per upload whose admin import was written, committed in the import's own
