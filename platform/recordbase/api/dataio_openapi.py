@@ -120,6 +120,7 @@ def infer_path(spec: APISpec) -> None:
         "requestBody": {"required": True, "content": {MULTIPART: {"schema": {
             "type": "object", "required": ["file"],
             "properties": {"file": {"type": "string", "format": "binary"}, "name": {"type": "string", "pattern": API_NAME_PATTERN},
-                           "label": {"type": "string", "minLength": 1, "maxLength": 255},
+                           "label": {"type": "string", "maxLength": 255,
+                                     "description": "blank or left out: made from the name"},
                            "sheet": {"type": "string"}}}}}},
         "responses": {"200": body(ref("RecordType")), **errors("400", "413", "422")}}})
