@@ -8,8 +8,11 @@ from typing import Any, Callable
 
 from sqlalchemy import Boolean, String, Text, case, not_, or_
 
+from markupsafe import Markup
+
 from ...i18n import translate as _
 from .base import FieldDef, FieldType, FormContext, ValueContext, register
+from .display import badges, choice_label
 
 
 def _like_escape(text: str) -> str:
@@ -48,17 +51,26 @@ def normalize_choices(options: dict) -> list[dict]:
     return out
 
 
-def choice_label(choice: dict, lang: str) -> str:
-    return (choice.get("label_zh") if lang.startswith("zh") else None) or choice["label"]
+def normalize_choice_list(choices: Any) -> list[dict]:
+    """A ``choices`` list (strings or dicts) as dicts with value, label, label_zh, color."""
+    return normalize_choices({"choices": choices or []})
+
+
+def duplicate_choices(options: dict) -> list[str]:
+    """The problems of choices whose value is given twice."""
+    values = [c["value"] for c in normalize_choices(options)]
+    dupes = sorted({v for v in values if values.count(v) > 1})
+    return [f"options.choices: duplicate value '{d}'" for d in dupes]
 
 
 class ChoiceLike(FieldType):
     options_schema = CHOICES_SCHEMA
 
     def check_options(self, options: dict, lookup_type) -> list[str]:
-        values = [c["value"] for c in normalize_choices(options)]
-        dupes = sorted({v for v in values if values.count(v) > 1})
-        return [f"options.choices: duplicate value '{d}'" for d in dupes]
+        return duplicate_choices(options)
+
+    def choices_of(self, field: FieldDef) -> list[dict]:
+        return normalize_choices(field.options)
 
     def match_choice(self, raw: Any, field: FieldDef) -> str:
         if not isinstance(raw, str):
@@ -241,6 +253,9 @@ class SingleSelectType(ChoiceLike):
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
         return "" if value is None else self.label_of(value, field, ctx.lang)
 
+    def format_html(self, value: Any, field: FieldDef, ctx: ValueContext) -> Markup:
+        return Markup("") if value is None else badges([value], self.choices_of(field), ctx.lang)
+
     def form_field(self, field: FieldDef, ctx: FormContext):
         from wtforms import SelectField
 
@@ -291,6 +306,9 @@ class MultiSelectType(ChoiceLike):
 
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
         return ", ".join(self.label_of(v, field, ctx.lang) for v in value or [])
+
+    def format_html(self, value: Any, field: FieldDef, ctx: ValueContext) -> Markup:
+        return badges(value or [], self.choices_of(field), ctx.lang)  # one badge per value
 
     def filter_value(self, op: str, raw: Any, field: FieldDef, ctx: ValueContext) -> Any:
         if op in ("contains", "not_contains"):
