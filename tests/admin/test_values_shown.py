@@ -62,6 +62,10 @@ def deals(app, api, sessions):
     create_type(sessions, VENDOR)
     create_type(sessions, DEAL)
     add_field(sessions, "vendor", AVERAGE)
+    add_field(sessions, "deal", {"name": "vendor_tags", "label": "Vendor tags", "label_zh": "供应商标签",
+                                 "type": "lookup", "options": {"link": "vendor", "target_field": "tags"}})
+    add_field(sessions, "vendor", {"name": "deal_risks", "label": "Deal risks", "label_zh": "交易风险",
+                                   "type": "lookup", "options": {"link": "deal.vendor", "target_field": "risk"}})
     vendor = api.post("/api/v1/records/vendor", json={"fields": {"name": "Acme", "tier": "gold_tier",
                                                                   "tags": ["fast", "cheap"]}})
     assert vendor.status_code == 201, vendor.get_json()
@@ -136,6 +140,17 @@ def test_the_export_shows_labels_in_the_users_language_and_the_api_keeps_values(
     assert rows["Big"]["供应商级别"] == "金牌"
     api_csv = api.get("/api/v1/records/deal/export?format=csv&lang=zh").get_data(as_text=True)
     assert "高" in api_csv and "¥420,000.00" in api_csv and "金牌" in api_csv and "gold_tier" not in api_csv
+    # a workbook keeps numbers typed, formatted with the currency symbol and the places
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(api.get("/api/v1/records/deal/export?format=xlsx&lang=zh").data))
+    sheet = book.worksheets[0]
+    head = [c.value for c in sheet[1]]
+    big = next(row for row in sheet.iter_rows(min_row=2) if row[head.index("标题")].value == "Big")
+    amount, third = big[head.index("金额")], big[head.index("三分之一")]
+    assert amount.value == 420000 and amount.number_format == '"¥"#,##0.00'
+    assert third.value == 33.33 and third.number_format == "0.00"
+    assert big[head.index("风险")].value == "高"
     # the API answers the stored values; numbers with places are stored rounded
     records = {r["fields"]["title"]: r["fields"] for r in api.get("/api/v1/records/deal").get_json()["records"]}
     assert records["Big"]["risk"] == "high" and records["Big"]["vendor_tier"] == "gold_tier"
@@ -145,6 +160,22 @@ def test_the_export_shows_labels_in_the_users_language_and_the_api_keeps_values(
     # sorting and filtering agree with what is shown
     found = api.get('/api/v1/records/deal?filter={"field":"third","op":"eq","value":33.33}').get_json()["records"]
     assert [r["fields"]["title"] for r in found] == ["Big"]
+
+
+def test_lookups_of_several_choices_show_each_by_label(admin_client, deals, api, switch_language):
+    """A lookup of a multi select, and of a choice formula over many records, keeps the values (the
+    API) and shows each by its label in the reader's language."""
+    switch_language(admin_client, "zh")
+    deal_page = page_text(admin_client.get("/admin/records/deal/"))
+    assert f'style="background: {GREEN}; color: #000000">快</span> <span class="badge rb-choice" ' \
+           f'style="background: {RED}; color: #ffffff">便宜</span>' in deal_page
+    vendor_page = page_text(admin_client.get(f"/admin/records/vendor/details/?id={deals}"))
+    assert vendor_page.count(f'style="background: {RED}; color: #ffffff">高</span>') == 3  # one per deal
+    assert "high" not in visible_text(vendor_page)
+    vendor = api.get(f"/api/v1/records/vendor/{deals}").get_json()["fields"]
+    assert vendor["deal_risks"] == "high, high, high"
+    deal = api.get("/api/v1/records/deal").get_json()["records"][0]["fields"]
+    assert deal["vendor_tags"] == "fast, cheap"
 
 
 def test_a_changed_choice_label_shows_on_every_lookup_of_it(admin_client, deals, sessions):

@@ -231,8 +231,9 @@ def load_schema(session: Session, version: int) -> RuntimeSchema:
 
 
 def derive_lookup_choices(by_type: dict[int, list[FieldDef]], type_ids: dict[str, int]) -> None:
-    """Give each lookup of one linked record's select (or choice-valued formula, or such a lookup) the
-    choices it shows its values with (``FieldDef.derived_choices``), in place. A new snapshot is built
+    """Give each lookup of a select (or of a choice-valued formula, or of such a lookup) the
+    choices it shows its values with (several values, as of a multi select or many linked records,
+    are stored joined by ', ') (``FieldDef.derived_choices``), in place. A new snapshot is built
     whenever a field changes, so a relabelled choice shows on every lookup of it at once."""
     def named(type_id: int, name: str) -> Optional[FieldDef]:
         return next((f for f in by_type.get(type_id, []) if f.name == name), None)
@@ -241,16 +242,17 @@ def derive_lookup_choices(by_type: dict[int, list[FieldDef]], type_ids: dict[str
         changed = False
         for type_id, fields in by_type.items():
             for i, f in enumerate(fields):
-                if f.field_type != "lookup" or "." in str(f.options.get("link", "")):
-                    continue  # a reverse lookup holds many values, joined as text
-                link = named(type_id, f.options.get("link", ""))
-                if link is None or link.field_type != "link" or link.options.get("many"):
+                if f.field_type != "lookup":
                     continue
-                target_type = type_ids.get(link.options.get("target", ""))
-                target = named(target_type, f.options.get("target_field", "")) if target_type else None
+                link_name = str(f.options.get("link", ""))
+                if "." in link_name:  # the reverse side of another type's link: the values of that type
+                    source_type = type_ids.get(link_name.split(".", 1)[0])
+                else:
+                    link = named(type_id, link_name)
+                    source_type = type_ids.get(link.options.get("target", "")) if link is not None \
+                        and link.field_type == "link" else None
+                target = named(source_type, f.options.get("target_field", "")) if source_type else None
                 choices = tuple(target.ftype.choices_of(target)) if target is not None else ()
-                if target is not None and target.field_type == "multi_select":
-                    choices = ()  # looked up as joined text
                 if choices != f.derived_choices:
                     fields[i] = replace(f, derived_choices=choices)
                     changed = True

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from .base import FieldDef, FieldType, FormContext, ValueContext, get_field_type, register
 from .choices import CHOICE_ITEM, duplicate_choices, normalize_choice_list
-from .display import badges, computed_number_text, rounded
+from .display import badges, choice_values, choices_text, computed_number_text, rounded
 
 RESULT_TYPES = ("number", "text", "boolean", "date", "datetime")
 #: the field type that stores and presents a value of each result type
@@ -80,16 +80,18 @@ class ComputedType(FieldType):
             return computed_number_text(value, self.places(field))
         if kind == "text":
             choices = self.choices_of(field)
-            if choices:
-                for c in choices:
-                    if c["value"] == value:
-                        return (c.get("label_zh") if ctx.lang.startswith("zh") else None) or c["label"]
+            values = choice_values(value, choices)
+            if values is not None:
+                return choices_text(values, choices, ctx.lang)
         return self.result(field).format(value, field, ctx)
 
     def format_html(self, value: Any, field: FieldDef, ctx: ValueContext) -> Markup:
         kind = field.options.get("result_type", "text")
-        if kind == "text" and value is not None and self.choices_of(field):
-            return badges([value], self.choices_of(field), ctx.lang)
+        if kind == "text":
+            choices = self.choices_of(field)
+            values = choice_values(value, choices)
+            if values is not None:
+                return badges(values, choices, ctx.lang)
         if kind in ("date", "datetime"):
             return self.result(field).format_html(value, field, ctx)
         return super().format_html(value, field, ctx)

@@ -73,6 +73,23 @@ def badges(values: Iterable[str], choices: list[dict], lang: str) -> Markup:
     return Markup(" ").join(out)
 
 
+def choice_values(value: Any, choices: list[dict]) -> Optional[list[str]]:
+    """The choice values a stored text stands for: itself when it is one, else its parts joined by
+    ', ' (a lookup of a multi select or of many records) when every part is one; None otherwise."""
+    if not isinstance(value, str) or not choices:
+        return None
+    known = {c["value"] for c in choices}
+    if value in known:
+        return [value]
+    parts = value.split(", ")
+    return parts if len(parts) > 1 and all(p in known for p in parts) else None
+
+
+def choices_text(values: list[str], choices: list[dict], lang: str) -> str:
+    by_value = {c["value"]: c for c in choices}
+    return ", ".join(choice_label(by_value[v], lang) for v in values)
+
+
 def currency_text(amount: str, code: Optional[str]) -> str:
     """'¥420,000.00' for CNY, '-$5.00' for USD, 'CHF 12.00' for a code without a symbol here."""
     if not amount or not code:
