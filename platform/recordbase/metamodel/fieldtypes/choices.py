@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from ...i18n import translate as _
 from .base import FieldDef, FieldType, FormContext, ValueContext, register
-from .display import badges, choice_label
+from .display import badges, choice_label, field_memo
 
 
 def _like_escape(text: str) -> str:
@@ -70,7 +70,7 @@ class ChoiceLike(FieldType):
         return duplicate_choices(options)
 
     def choices_of(self, field: FieldDef) -> list[dict]:
-        return normalize_choices(field.options)
+        return field_memo(field, "choices", lambda: normalize_choices(field.options))
 
     def match_choice(self, raw: Any, field: FieldDef) -> str:
         if not isinstance(raw, str):
@@ -90,7 +90,7 @@ class ChoiceLike(FieldType):
         raise ValueError(_("'%(value)s' is not one of the choices (%(choices)s)", value=raw, choices=allowed))
 
     def label_of(self, value: str, field: FieldDef, lang: str) -> str:
-        for c in normalize_choices(field.options):
+        for c in self.choices_of(field):
             if c["value"] == value:
                 return choice_label(c, lang)
         return value
@@ -254,7 +254,10 @@ class SingleSelectType(ChoiceLike):
         return "" if value is None else self.label_of(value, field, ctx.lang)
 
     def format_html(self, value: Any, field: FieldDef, ctx: ValueContext) -> Markup:
-        return Markup("") if value is None else badges([value], self.choices_of(field), ctx.lang)
+        if value is None:
+            return Markup("")
+        lang = ctx.lang
+        return field_memo(field, ("html", lang, value), lambda: badges([value], self.choices_of(field), lang))
 
     def form_field(self, field: FieldDef, ctx: FormContext):
         from wtforms import SelectField
@@ -308,7 +311,9 @@ class MultiSelectType(ChoiceLike):
         return ", ".join(self.label_of(v, field, ctx.lang) for v in value or [])
 
     def format_html(self, value: Any, field: FieldDef, ctx: ValueContext) -> Markup:
-        return badges(value or [], self.choices_of(field), ctx.lang)  # one badge per value
+        lang, values = ctx.lang, tuple(value or ())
+        return field_memo(field, ("html", lang, values),  # one badge per value
+                          lambda: badges(values, self.choices_of(field), lang))
 
     def filter_value(self, op: str, raw: Any, field: FieldDef, ctx: ValueContext) -> Any:
         if op in ("contains", "not_contains"):

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from .base import FieldDef, FieldType, FormContext, ValueContext, get_field_type, register
 from .choices import CHOICE_ITEM, duplicate_choices, normalize_choice_list
-from .display import badges, choice_values, choices_text, computed_number_text, rounded
+from .display import badges, choice_values, choices_text, computed_number_text, field_memo, rounded
 
 RESULT_TYPES = ("number", "text", "boolean", "date", "datetime")
 #: the field type that stores and presents a value of each result type
@@ -67,7 +67,7 @@ class ComputedType(FieldType):
         if field.options.get("result_type", "text") != "text":
             return []
         if "choices" in field.options:
-            return normalize_choice_list(field.options["choices"])
+            return field_memo(field, "choices", lambda: normalize_choice_list(field.options["choices"]))
         return list(field.derived_choices)
 
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
@@ -85,13 +85,18 @@ class ComputedType(FieldType):
                 return choices_text(values, choices, ctx.lang)
         return self.result(field).format(value, field, ctx)
 
+    def _badges(self, value: str, field: FieldDef, lang: str) -> Optional[Markup]:
+        choices = self.choices_of(field)
+        values = choice_values(value, choices)
+        return None if values is None else badges(values, choices, lang)
+
     def format_html(self, value: Any, field: FieldDef, ctx: ValueContext) -> Markup:
         kind = field.options.get("result_type", "text")
-        if kind == "text":
-            choices = self.choices_of(field)
-            values = choice_values(value, choices)
-            if values is not None:
-                return badges(values, choices, ctx.lang)
+        if kind == "text" and isinstance(value, str):
+            lang = ctx.lang
+            html = field_memo(field, ("html", lang, value), lambda: self._badges(value, field, lang))
+            if html is not None:
+                return html
         if kind in ("date", "datetime"):
             return self.result(field).format_html(value, field, ctx)
         return super().format_html(value, field, ctx)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from markupsafe import Markup
 
@@ -29,6 +29,21 @@ CURRENCY_SYMBOLS = {"CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€", "GBP": "
 
 #: places shown for a computed number whose field names none (its stored value keeps every digit)
 DEFAULT_COMPUTED_PLACES = 2
+
+
+def field_memo(field: Any, key: Any, build: Callable[[], Any]) -> Any:
+    """What ``build`` gives for ``field`` and ``key``, worked out once per field snapshot (a list page
+    shows the same few choices on every row; a changed field is a new snapshot, so never stale)."""
+    memo = field.__dict__.get("_rb_display")
+    if memo is None:
+        memo = field.__dict__["_rb_display"] = {}
+    try:
+        return memo[key]
+    except KeyError:
+        if len(memo) > 4096:
+            memo.clear()
+        out = memo[key] = build()
+        return out
 
 
 def safe_colour(colour: Any) -> Optional[str]:
