@@ -154,7 +154,11 @@ def test_text_round_trip(ftype, options, value):
 
 @pytest.mark.parametrize("ftype,options,value,text", [
     ("decimal", {}, D("1234.5"), "1,234.50"),
-    ("currency", {"code": "CNY"}, D("1234.5"), "CNY 1,234.50"),
+    ("currency", {"code": "CNY"}, D("1234.5"), "¥1,234.50"),
+    ("currency", {"code": "CNY"}, D("420000"), "¥420,000.00"),
+    ("currency", {"code": "USD"}, D("-5"), "-$5.00"),
+    ("currency", {"code": "HKD"}, D("12.5"), "HK$12.50"),
+    ("currency", {"code": "CHF"}, D("1234.5"), "CHF 1,234.50"),  # no symbol here: the code
     ("currency", {"precision": 0}, D("7"), "7"),
     ("number", {"precision": 2}, 3.14159, "3.14"),
     ("number", {}, 3.0, "3"),
@@ -166,6 +170,16 @@ def test_text_round_trip(ftype, options, value):
 def test_format(ftype, options, value, text):
     f = fd(ftype, options)
     assert f.ftype.format(value, f, ValueContext()) == text
+
+
+@pytest.mark.parametrize("code", ["CNY", "USD", "EUR", "JPY", "HKD", "KRW", "CHF"])
+@pytest.mark.parametrize("amount", [D("420000"), D("-1234.56"), D("0.5")])
+def test_currency_text_reads_back_as_the_amount(code, amount):
+    """What the lists and exports show ('¥420,000.00', '-HK$1,234.56', 'CHF 0.50') imports as the amount."""
+    f = fd("currency", {"code": code})
+    text = f.ftype.format(amount, f, ValueContext())
+    assert f.ftype.clean(text, f, ValueContext()) == amount
+    assert f.ftype.cleaner(f, ValueContext())(text) == amount
 
 
 @pytest.mark.parametrize("ftype,options,problem", [

@@ -93,7 +93,7 @@ def test_cli_export_csv_and_xlsx(database_url, types, store_in, tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0][:5] == ["供应商名称", "服务类别", "备选供应商", "合作开始日期", "保证金"]
-    assert rows[1][:5] == ["洁净公司", "餐饮", "否", "", "CNY 3,500.50"]
+    assert rows[1][:5] == ["洁净公司", "餐饮", "否", "", "¥3,500.50"]
     assert rows[2][0] == "'=HYPERLINK(\"http://evil\")" and rows[2][2] == "是"
     xlsx = tmp_path / "s.xlsx"
     assert run_cli(database_url, "export", "supplier", "-o", str(xlsx)).exit_code == 0
@@ -199,7 +199,7 @@ def test_api_export_filtered_sorted(api, types, store_in):
     assert resp.status_code == 200 and resp.headers["Content-Disposition"].endswith('supplier.csv"')
     assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))
-    assert rows == [["Name", "Deposit"], ["'@SUM(1)", "CNY 5,000.00"], ["B", "CNY 3,000.00"], ["C", "CNY 2,000.00"]]
+    assert rows == [["Name", "Deposit"], ["'@SUM(1)", "¥5,000.00"], ["B", "¥3,000.00"], ["C", "¥2,000.00"]]
     resp = api.get("/api/v1/records/supplier/export?format=xlsx&lang=zh&sort=name")
     ws = load_workbook(io.BytesIO(resp.data)).active
     assert [c.value for c in ws[1]][:2] == ["供应商名称", "服务类别"] and ws.title == "供应商"

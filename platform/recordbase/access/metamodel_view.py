@@ -7,7 +7,7 @@ caller who may not configure a type:
 - its hidden fields are left out (with their labels, defaults, help texts, choices and
   sections), and a hidden primary field is reported as none;
 - a computed field whose definition names a hidden field keeps only its ``result_type``
-  (a formula reading it; a lookup, rollup or count through a hidden link, of a hidden field,
+  and how its value is shown (``places``, a formula's ``choices``) (a formula reading it; a lookup, rollup or count through a hidden link, of a hidden field,
   filtered on one, or over a type the caller may not read): its values are the caller's
   to read, but not how they are made.
 
@@ -45,13 +45,14 @@ def type_json(policy: Optional["Policy"], schema: "RuntimeSchema", out: dict) ->
 
 
 def field_json(policy: Optional["Policy"], schema: "RuntimeSchema", type_name: str, out: dict) -> dict:
-    """A (visible) field's JSON with a computed definition naming hidden fields reduced to its result type."""
+    """A (visible) field's JSON with a computed definition naming hidden fields reduced to its result type
+    (and how its value is shown: ``places``, ``choices``, which name no field)."""
     if policy is None or policy.can_configure(type_name) or out.get("type") not in COMPUTED:
         return out
     if not _names_hidden(policy, schema, type_name, out.get("type"), out.get("options") or {}):
         return out
     out = dict(out)
-    out["options"] = {k: v for k, v in (out.get("options") or {}).items() if k == "result_type"}
+    out["options"] = {k: v for k, v in (out.get("options") or {}).items() if k in ("result_type", "places", "choices")}
     return out
 
 

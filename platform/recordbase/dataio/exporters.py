@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from ..metamodel.fieldtypes import FieldDef
+from ..metamodel.fieldtypes.display import CURRENCY_SYMBOLS
 from ..metamodel.runtime import TypeDef
 
 PAGE = 1000
@@ -34,6 +35,20 @@ def neutralise(text: str) -> str:
     if text and text.startswith(FORMULA_START):
         return "'" + text
     return text
+
+
+def xlsx_number_format(f: FieldDef) -> Optional[str]:
+    """A number cell's format in a workbook: an amount with its currency symbol and separators
+    (``"¥"#,##0.00``), a decimal or a computed number with its places; None for the rest."""
+    if f.field_type in ("currency", "decimal"):
+        p = int(f.options.get("precision", 2))
+        fmt = "#,##0" + ("." + "0" * p if p else "")
+        symbol = CURRENCY_SYMBOLS.get(f.options.get("code") or "") if f.field_type == "currency" else None
+        return f'"{symbol}"{fmt}' if symbol else fmt
+    places = f.options.get("places") if f.ftype.computed else None
+    if isinstance(places, int) and f.options.get("result_type") == "number":
+        return "0" + ("." + "0" * places if places else "")
+    return None
 
 
 def _numeric(f: FieldDef) -> bool:
@@ -188,11 +203,7 @@ def write_xlsx(head: list[str], rows: Iterable[list], out: Any, cols: Optional[l
     ws.append(header_cells)
     formats = []
     for f in cols or []:
-        if f.field_type == "currency" or f.field_type == "decimal":
-            p = int(f.options.get("precision", 2))
-            formats.append("#,##0" + ("." + "0" * p if p else ""))
-        else:
-            formats.append(None)
+        formats.append(xlsx_number_format(f))
     for row in rows:
         out_row = []
         for i, v in enumerate(row):

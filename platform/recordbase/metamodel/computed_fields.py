@@ -45,8 +45,22 @@ def prepare_formula(typedef: TypeDef, name: str, options: dict, budget: bool = T
     expression = options["expression"]
     checked = fx.check(expression, resolve, formula_budget.current() if budget else None)
     canonical = fx.canonicalize(expression, lambda ref: (resolve(ref).name if resolve(ref) else None))
-    return {"expression": canonical, "result_type": _result_type(checked.result_type),
-            "depends_on": sorted(checked.fields), "volatile": bool(checked.volatile)}
+    out = {"expression": canonical, "result_type": _result_type(checked.result_type),
+           "depends_on": sorted(checked.fields), "volatile": bool(checked.volatile)}
+    out.update({k: options[k] for k in ("places", "choices") if k in options})
+    return _check_display(out)
+
+
+def _check_display(options: dict) -> dict:
+    """``places`` fit a number result, ``choices`` a text one (a formula's levels: 'high', 'pass')."""
+    kind = options.get("result_type")
+    if "places" in options and kind != "number":
+        msg = f"options.places: only a number result has decimal places, this one is {kind}"
+        raise ValidationError(msg, {"options": [msg]})
+    if "choices" in options and kind != "text":
+        msg = f"options.choices: only a text result can be one of the choices, this one is {kind}"
+        raise ValidationError(msg, {"options": [msg]})
+    return options
 
 
 NUMERIC_FUNCTIONS = {"sum", "avg"}
@@ -94,7 +108,7 @@ def prepare_aggregate(schema: RuntimeSchema, typedef: TypeDef, field_type: str, 
             raise ValidationError(msg, {"options": [msg]})
         out["result_type"] = {"sum": "number", "avg": "number", "count": "number", "count_nonempty": "number",
                               "concat": "text", "and": "boolean", "or": "boolean"}.get(fn, kind)
-    return out
+    return _check_display(out)
 
 
 def prepare_options(schema: RuntimeSchema, typedef: TypeDef, name: str, field_type: str, options: dict,

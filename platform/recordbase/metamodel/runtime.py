@@ -9,7 +9,7 @@ so concurrent requests never see a half-built schema.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass, field as dc_field, replace
 from functools import cached_property
 from typing import Any, Callable, Optional
 
@@ -204,6 +204,7 @@ def load_schema(session: Session, version: int) -> RuntimeSchema:
     by_type: dict[int, list[FieldDef]] = {}
     for fm in fields:
         by_type.setdefault(fm.type_id, []).append(field_def(fm))
+    derive_lookup_choices(by_type, {t.name: t.id for t in types})
     names = {t.name: table_name(t.id) for t in types}
     metadata = MetaData()
     # first every table, so that link foreign keys and junctions can refer to any of them
@@ -227,6 +228,36 @@ def load_schema(session: Session, version: int) -> RuntimeSchema:
                               description=t.description, app=t.app, primary_field=t.primary_field,
                               position=t.position or 0, fields=live, table=tables[t.id], junctions=junctions)
     return RuntimeSchema(version, out, metadata)
+
+
+def derive_lookup_choices(by_type: dict[int, list[FieldDef]], type_ids: dict[str, int]) -> None:
+    """Give each lookup of a select (or of a choice-valued formula, or of such a lookup) the
+    choices it shows its values with (several values, as of a multi select or many linked records,
+    are stored joined by ', ') (``FieldDef.derived_choices``), in place. A new snapshot is built
+    whenever a field changes, so a relabelled choice shows on every lookup of it at once."""
+    def named(type_id: int, name: str) -> Optional[FieldDef]:
+        return next((f for f in by_type.get(type_id, []) if f.name == name), None)
+
+    for _round in range(4):  # a lookup of a lookup of a select: one hop per round
+        changed = False
+        for type_id, fields in by_type.items():
+            for i, f in enumerate(fields):
+                if f.field_type != "lookup":
+                    continue
+                link_name = str(f.options.get("link", ""))
+                if "." in link_name:  # the reverse side of another type's link: the values of that type
+                    source_type = type_ids.get(link_name.split(".", 1)[0])
+                else:
+                    link = named(type_id, link_name)
+                    source_type = type_ids.get(link.options.get("target", "")) if link is not None \
+                        and link.field_type == "link" else None
+                target = named(source_type, f.options.get("target_field", "")) if source_type else None
+                choices = tuple(target.ftype.choices_of(target)) if target is not None else ()
+                if choices != f.derived_choices:
+                    fields[i] = replace(f, derived_choices=choices)
+                    changed = True
+        if not changed:
+            return
 
 
 def field_def(fm: FieldModel) -> FieldDef:

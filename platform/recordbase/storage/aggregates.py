@@ -114,6 +114,8 @@ class Aggregates:
         if f.field_type == "lookup":
             if not path.reverse and not path.many:
                 return items[0] if items else None
+            if target.ftype.choices_of(target):  # choices stay values: each reader sees their labels
+                return [c for v in items if v not in (None, "", []) for c in (v if isinstance(v, list) else [v])]
             return [target.ftype.format(v, target, self.store.ctx) for v in items if v not in (None, "", [])]
         return rollup(f.options["function"], items, target, self.store)
 

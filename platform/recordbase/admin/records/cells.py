@@ -14,9 +14,9 @@ from .present import presenter
 if TYPE_CHECKING:
     from .delegate import RecordModelView
 
-def text(view: "RecordModelView", context: Any, model: Any, name: str) -> str:
-    """A cell as text (the templates escape it)."""
-    return presenter(view.typedef).text(model, name)
+def text(view: "RecordModelView", context: Any, model: Any, name: str) -> Markup:
+    """A cell of the list or details page: its field type's HTML (escaped text, choice badges)."""
+    return presenter(view.typedef).html(model, name)
 
 
 def files(view: "RecordModelView", context: Any, model: Any, name: str) -> Markup:

@@ -9,7 +9,9 @@ fields, so that each message shows beside its field.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any, Optional
+from zoneinfo import ZoneInfo
 
 from flask import request
 from flask_admin.form import rules
@@ -20,6 +22,7 @@ from wtforms import HiddenField, validators
 
 from ...errors import ValidationError
 from ...metamodel.fieldtypes import FieldDef, FormContext
+from ...metamodel.fieldtypes.dates import zone_suffix
 from ...metamodel.runtime import TypeDef
 from ...models import User
 from ..forms import AdminForm
@@ -288,14 +291,35 @@ def _upload_problems(field: FieldDef, uploads: list) -> list[str]:
     return problems
 
 
+def _shown_formatted(f: Any) -> bool:
+    """Whether a history value (the field's JSON) is shown through the field's ``format``: links,
+    choices (a formula's and a lookup's too), money and computed numbers (their places)."""
+    return (f.field_type in ("link", "currency", "decimal") or bool(f.ftype.choices_of(f))
+            or (f.ftype.computed and f.options.get("result_type") == "number"))
+
+
 def readable_changes(typedef: TypeDef, entry: dict) -> dict:
-    """A history entry with linked records shown by title and choices by label (history keeps ids
-    and stored values)."""
+    """A history entry with linked records shown by title, choices by label, amounts and computed
+    numbers as the lists show them (history keeps ids and stored values)."""
     p = presenter(typedef)
     changes = {}
     for name, pair in (entry.get("changes") or {}).items():
         f = typedef.field(name)
-        if f is not None and f.field_type in ("link", "single_select", "multi_select"):
+        if f is not None and _shown_formatted(f):
             pair = [None if v is None or v == [] else p.format(f, v) for v in pair]
         changes[name] = pair
-    return dict(entry, changes=changes)
+    return dict(entry, changes=changes, at_local=local_time_text(entry.get("at"), p.store.timezone))
+
+
+def local_time_text(at: Any, zone: Optional[str]) -> Optional[str]:
+    """An ISO time (UTC) as the instance's local time with its short zone: '2026-12-07 16:05 CST'."""
+    if not isinstance(at, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    local = moment.astimezone(ZoneInfo(zone or "UTC"))
+    return f"{local:%Y-%m-%d %H:%M:%S} {zone_suffix(local)}"

@@ -6,13 +6,15 @@ the field types' Python values (``from_db``), loads many-link values from the
 junction tables, and formats them, showing a link as the target record's
 title and a user as their e-mail. It works a page at a time (one query per
 many-link field and per link target type), and lives for one request.
-The text it returns is plain text: the templates escape it.
+The text it returns is plain text: the templates escape it; :meth:`Presenter.html` gives the
+cells of the list and details page as escaped HTML (badges, times with their zone).
 """
 from __future__ import annotations
 
 from typing import Any, Iterable
 
 from flask import g
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from ...context import record_store
@@ -48,6 +50,7 @@ class Presenter:
         self._many: dict[str, dict[int, list[int]]] = {f.name: {} for f in typedef.fields if is_many_link(f)}
         self._titles: dict[tuple[str, int], str] = {}
         self._texters: dict[str, Any] = {}
+        self._htmlers: dict[str, Any] = {}
 
     # -- raw values ----------------------------------------------------------------
     def value(self, model: Any, name: str) -> Any:
@@ -140,6 +143,30 @@ class Presenter:
         ftype, ctx = f.ftype, self.store.ctx
         from_db, fmt = ftype.from_db, ftype.format
         return lambda model: fmt(from_db(getattr(model, name), f), f, ctx)
+
+    def html(self, model: Any, name: str) -> Markup:
+        """The cell of field (or system column) ``name`` on ``model`` as HTML: each field type's
+        ``format_html`` (choices as badges, times with their zone), escaped text for the rest."""
+        htmler = self._htmlers.get(name)
+        if htmler is None:
+            htmler = self._htmlers[name] = self._htmler(name)
+        return htmler(model)
+
+    def _htmler(self, name: str) -> Any:
+        f = self.typedef.field(name)
+        ctx = self.store.ctx
+        if name in SYSTEM_COLUMNS:
+            ftype = get_field_type(SYSTEM_COLUMNS[name])
+            dummy = FieldDef(id=0, type_id=0, name=name, label=name, field_type=SYSTEM_COLUMNS[name])
+            if ftype.system_column in ("created_at", "updated_at"):
+                return lambda model: ftype.format_html(getattr(model, name), dummy, ctx)
+        elif f is not None and f.field_type != "link" and has_own_column(f) and not f.ftype.system_column:
+            ftype = f.ftype
+            from_db, fmt = ftype.from_db, ftype.format_html
+            return lambda model: fmt(from_db(getattr(model, name), f), f, ctx)
+        elif f is not None and f.ftype.system_column in ("created_at", "updated_at"):
+            return lambda model: f.ftype.format_html(getattr(model, f.ftype.system_column), f, ctx)
+        return lambda model: escape(self.text(model, name))
 
     def _text(self, model: Any, name: str) -> str:
         value = self.value(model, name)

@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any, Callable, ClassVar, Optional
 
 import jsonschema
+from markupsafe import Markup, escape
 from sqlalchemy.types import TypeEngine
 
 from ...errors import ValidationError
@@ -41,6 +42,9 @@ class FieldDef:
     position: int = 0
     section: Optional[str] = None
     show_in_list: bool = True
+    #: the choices a lookup shows its values with (those of the select, or choice-valued formula, it
+    #: looks up), derived by the runtime schema: never stored, never in the field's options
+    derived_choices: tuple = dc_field(default=(), compare=False)
 
     @property
     def column_name(self) -> str:
@@ -204,6 +208,15 @@ class FieldType:
         if value is None:
             return ""
         return str(value)
+
+    def format_html(self, value: Any, field: FieldDef, ctx: ValueContext) -> Markup:
+        """The value as HTML for the admin's cells: :meth:`format`'s text escaped by default; types
+        with choices show badges, date-times their time zone."""
+        return escape(self.format(value, field, ctx))
+
+    def choices_of(self, field: FieldDef) -> list[dict]:
+        """The choices (value, label, label_zh, color) a value of ``field`` is shown with; [] for none."""
+        return []
 
     # -- forms -----------------------------------------------------------------
     def form_field(self, field: FieldDef, ctx: "FormContext") -> Any:

@@ -8,8 +8,11 @@ from typing import Any, Callable
 
 from sqlalchemy import Boolean, String, Text, case, not_, or_
 
+from markupsafe import Markup
+
 from ...i18n import translate as _
 from .base import FieldDef, FieldType, FormContext, ValueContext, register
+from .display import badges, choice_label, field_memo
 
 
 def _like_escape(text: str) -> str:
@@ -48,17 +51,26 @@ def normalize_choices(options: dict) -> list[dict]:
     return out
 
 
-def choice_label(choice: dict, lang: str) -> str:
-    return (choice.get("label_zh") if lang.startswith("zh") else None) or choice["label"]
+def normalize_choice_list(choices: Any) -> list[dict]:
+    """A ``choices`` list (strings or dicts) as dicts with value, label, label_zh, color."""
+    return normalize_choices({"choices": choices or []})
+
+
+def duplicate_choices(options: dict) -> list[str]:
+    """The problems of choices whose value is given twice."""
+    values = [c["value"] for c in normalize_choices(options)]
+    dupes = sorted({v for v in values if values.count(v) > 1})
+    return [f"options.choices: duplicate value '{d}'" for d in dupes]
 
 
 class ChoiceLike(FieldType):
     options_schema = CHOICES_SCHEMA
 
     def check_options(self, options: dict, lookup_type) -> list[str]:
-        values = [c["value"] for c in normalize_choices(options)]
-        dupes = sorted({v for v in values if values.count(v) > 1})
-        return [f"options.choices: duplicate value '{d}'" for d in dupes]
+        return duplicate_choices(options)
+
+    def choices_of(self, field: FieldDef) -> list[dict]:
+        return field_memo(field, "choices", lambda: normalize_choices(field.options))
 
     def match_choice(self, raw: Any, field: FieldDef) -> str:
         if not isinstance(raw, str):
@@ -78,7 +90,7 @@ class ChoiceLike(FieldType):
         raise ValueError(_("'%(value)s' is not one of the choices (%(choices)s)", value=raw, choices=allowed))
 
     def label_of(self, value: str, field: FieldDef, lang: str) -> str:
-        for c in normalize_choices(field.options):
+        for c in self.choices_of(field):
             if c["value"] == value:
                 return choice_label(c, lang)
         return value
@@ -241,6 +253,12 @@ class SingleSelectType(ChoiceLike):
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
         return "" if value is None else self.label_of(value, field, ctx.lang)
 
+    def format_html(self, value: Any, field: FieldDef, ctx: ValueContext) -> Markup:
+        if value is None:
+            return Markup("")
+        lang = ctx.lang
+        return field_memo(field, ("html", lang, value), lambda: badges([value], self.choices_of(field), lang))
+
     def form_field(self, field: FieldDef, ctx: FormContext):
         from wtforms import SelectField
 
@@ -291,6 +309,11 @@ class MultiSelectType(ChoiceLike):
 
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
         return ", ".join(self.label_of(v, field, ctx.lang) for v in value or [])
+
+    def format_html(self, value: Any, field: FieldDef, ctx: ValueContext) -> Markup:
+        lang, values = ctx.lang, tuple(value or ())
+        return field_memo(field, ("html", lang, values),  # one badge per value
+                          lambda: badges(values, self.choices_of(field), lang))
 
     def filter_value(self, op: str, raw: Any, field: FieldDef, ctx: ValueContext) -> Any:
         if op in ("contains", "not_contains"):

@@ -7,10 +7,28 @@ from datetime import date, datetime, time, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
 from sqlalchemy import Date, DateTime
 
 from ...i18n import translate as _
 from .base import FieldDef, FieldType, FormContext, ValueContext, register
+
+def zone_title(zone: str, local: datetime) -> str:
+    """The full zone of a local time: 'Asia/Shanghai, UTC+08:00' ('UTC' for UTC)."""
+    offset = local.strftime("%z")
+    if zone == "UTC" or not offset:
+        return "UTC"
+    return f"{zone}, UTC{offset[:3]}:{offset[3:]}"
+
+
+def zone_suffix(local: datetime) -> str:
+    """A short zone for text beside a time: 'CST', 'UTC', or 'UTC+05:30' where the zone has no abbreviation."""
+    name = local.tzname() or ""
+    if name and not name[0] in "+-":
+        return name
+    offset = local.strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
+
 
 DATE_OPERATORS = ("eq", "neq", "lt", "lte", "gt", "gte", "before", "after",
                   "within_last_days", "within_next_days", "is_empty", "is_not_empty")
@@ -176,6 +194,15 @@ class DateTimeType(FieldType):
             return ""
         local = value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(ctx.timezone or "UTC"))
         return local.strftime("%Y-%m-%d %H:%M")
+
+    def format_html(self, value: Any, field: FieldDef, ctx: ValueContext) -> Markup:
+        """The local time, its zone named on hover (``Asia/Shanghai, UTC+08:00``)."""
+        if value is None:
+            return Markup("")
+        zone = ctx.timezone or "UTC"
+        local = value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(zone))
+        return Markup('<span class="rb-time" title="{}">{}</span>').format(zone_title(zone, local),
+                                                                           self.format(value, field, ctx))
 
     def form_field(self, field: FieldDef, ctx: FormContext):
         from wtforms import DateTimeLocalField

@@ -11,6 +11,7 @@ from sqlalchemy import BigInteger, Float, Integer, Numeric
 
 from ...i18n import translate as _
 from .base import FieldDef, FieldType, FormContext, ValueContext, register
+from .display import currency_text, strip_currency
 
 NUMBER_OPERATORS = ("eq", "neq", "lt", "lte", "gt", "gte", "in", "not_in", "is_empty", "is_not_empty")
 NUMERIC = frozenset({"number", "decimal", "currency", "percent", "rating", "text", "long_text", "duration"})
@@ -248,14 +249,13 @@ class CurrencyType(FixedPoint):
                                      "precision": {"type": "integer", "minimum": 0, "maximum": 4}}}
 
     def clean_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
-        if isinstance(value, str):  # 'CNY 1,234.50' (what format() writes) or '1,234.50 CNY'
-            value = re.sub(r"^\s*[A-Z]{3}\s+|\s+[A-Z]{3}\s*$", "", unicodedata.normalize("NFKC", value))
+        if isinstance(value, str):  # '¥1,234.50' (what format() writes), 'CNY 1,234.50' or '1,234.50 CNY'
+            value = strip_currency(unicodedata.normalize("NFKC", value), field.options.get("code"))
         return super().clean_value(value, field, ctx)
 
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
-        text = super().format(value, field, ctx)
-        code = field.options.get("code")
-        return f"{code} {text}" if text and code else text
+        """'¥420,000.00': the code's symbol (the code itself when it has none here), thousands separated."""
+        return currency_text(super().format(value, field, ctx), field.options.get("code"))
 
 
 @register
