@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import Select, and_, false, func, literal, or_
+from sqlalchemy import Select, and_, false, func, literal, or_, tuple_
 
 from .. import json_input
 from ..errors import RecordbaseError
@@ -139,6 +139,12 @@ def decode_cursor(cursor: str, n_keys: int, sorts: Optional[list[tuple[str, bool
         raise RecordbaseError("The cursor is not valid for this query", {"cursor": cursor}) from None
 
 
+def ties_descending(sorts: list[tuple[str, bool]]) -> bool:
+    """The direction of the id that orders equal values: the last sort key's (``-score`` is
+    ``score DESC, id DESC``), so that an index on (field, id) walks the whole order either way."""
+    return bool(sorts) and sorts[-1][1]
+
+
 def apply_order(q: Select, typedef: TypeDef, sorts: list[tuple[str, bool]]) -> Select:
     memo = typedef.memo("orders", lambda td: {})  # ORDER BY clauses per sort (built once per snapshot)
     key = tuple(sorts)
@@ -150,7 +156,18 @@ def apply_order(q: Select, typedef: TypeDef, sorts: list[tuple[str, bool]]) -> S
     return q.order_by(*order)
 
 
+def _single_key(sorts: list[tuple[str, bool]]) -> bool:
+    """A sort on one field (or system column) besides the id: listed in segments (:func:`page_segments`)."""
+    return len(sorts) == 1 and sorts[0][0] != "id"
+
+
 def _order(typedef: TypeDef, sorts: list[tuple[str, bool]]) -> tuple:
+    idc = typedef.table.c.id
+    if _single_key(sorts):
+        # no NULLS clause: each segment holds only values or only empty ones, and the dialect's
+        # default NULLS placement is what a plain index on (column, id) gives forwards and backwards
+        c = sort_column(typedef, sorts[0][0])
+        return (c.desc(), idc.desc()) if sorts[0][1] else (c.asc(), idc.asc())
     order = []
     for name, desc in sorts:
         c = sort_column(typedef, name)
@@ -159,16 +176,45 @@ def _order(typedef: TypeDef, sorts: list[tuple[str, bool]]) -> tuple:
         else:
             order.append((c.desc() if desc else c.asc()).nulls_last())
     if not any(n == "id" for n, _ in sorts):
-        order.append(typedef.table.c.id.asc())
+        order.append(idc.desc() if ties_descending(sorts) else idc.asc())
     return tuple(order)
 
 
+def page_segments(typedef: TypeDef, sorts: list[tuple[str, bool]], keys: Optional[list],
+                  last_id: Optional[int]) -> list[Any]:
+    """The conditions (None: none) of the parts of the order a page is read from, in order: a page
+    reads the first part, then the next while it is not full.
+
+    A sort on one field reads its records with a value (ordered by value, then id, both in the sort's
+    direction), then the empty ones (by id, in that direction): empty values last either way, and
+    each part is a range of an index on (column, id) that either database walks forwards or
+    backwards; a cursor within the values is the row comparison ``(column, id) > (value, id)``,
+    which both seek to. Other sorts are one part (``ORDER BY ... NULLS LAST``)."""
+    cursor = last_id is not None
+    if not _single_key(sorts):
+        return [after_cursor(typedef, sorts, keys, last_id) if cursor else None]
+    name, desc = sorts[0]
+    c, idc = sort_column(typedef, name), typedef.table.c.id
+    nullable = name not in SYSTEM_SORTS
+    if not cursor:
+        return [c.isnot(None), c.is_(None)] if nullable else [None]
+    v = keys[0]
+    if v is None:  # the cursor is among the empty values
+        return [and_(c.is_(None), (idc < last_id) if desc else (idc > last_id))]
+    _check_key(c, v)
+    row, at = tuple_(c, idc), tuple_(literal(v, type_=c.type), literal(last_id, type_=idc.type))
+    beyond = (row < at) if desc else (row > at)
+    return [and_(c.isnot(None), beyond), c.is_(None)] if nullable else [beyond]
+
+
 def after_cursor(typedef: TypeDef, sorts: list[tuple[str, bool]], keys: list, last_id: int):
-    """The keyset condition 'comes after (keys, last_id)' for ORDER BY sorts..., id (NULLS LAST)."""
+    """The keyset condition 'comes after (keys, last_id)' for ORDER BY sorts... NULLS LAST, id (in the
+    direction of the last key: :func:`ties_descending`)."""
     id_sort = next((d for n, d in sorts if n == "id"), None)
     chain = [(n, d) for n, d in sorts if n != "id"]
     idc = typedef.table.c.id
-    cond = (idc < last_id) if id_sort else (idc > last_id)
+    id_desc = id_sort if id_sort is not None else ties_descending(sorts)
+    cond = (idc < last_id) if id_desc else (idc > last_id)
     for (name, desc), v in reversed(list(zip(chain, keys))):
         c = sort_column(typedef, name)
         if v is None:

@@ -163,11 +163,12 @@ class RecordModelView(SignedInOnly, ModelView):
 
     def _order_by(self, query: Any, joins: Any, sort_joins: Any, sort_field: Any, sort_desc: bool) -> Any:
         """A column sort as the API's: empty values last either way (SQLite puts them first), then
-        the record id, so that pages do not shift between equal values."""
+        the record id in the sort's direction, so that pages do not shift between equal values."""
         if sort_field is None or sort_joins:
             return super()._order_by(query, joins, sort_joins, sort_field, sort_desc)
-        order = sort_field.desc() if sort_desc else sort_field.asc()
-        return query.order_by(order.nulls_last(), self.model.id.asc()), joins
+        if sort_desc:
+            return query.order_by(sort_field.desc().nulls_last(), self.model.id.desc()), joins
+        return query.order_by(sort_field.asc().nulls_last(), self.model.id.asc()), joins
 
     def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
         """The record store's search (LIKE with escaped wildcards), not Flask-Admin's raw ILIKE."""
