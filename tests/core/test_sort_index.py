@@ -160,3 +160,29 @@ def test_cursor_paging_returns_every_record_once_in_order(core, rows, data, page
                     assert len(page.records) == page_size
                     cursor = page.next_cursor
             assert walked == _expected(records, name, desc), (sort, page_size)
+
+
+def test_migration_makes_old_field_indexes_column_and_id(core, rows):
+    import importlib.util
+    from pathlib import Path
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0008_sort_indexes.py"
+    spec = importlib.util.spec_from_file_location("sort_indexes_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    typedef = core.schema().get("row")
+    table, column = typedef.table.name, typedef.field("score").column_name
+    name = f"ix_{table}_{column}"
+    with core.sessions.begin() as s:
+        conn = s.connection()
+        if conn.dialect.name != "postgresql":
+            pytest.skip("SQLite's indexes carry the record id already")
+        conn.exec_driver_sql(f"DROP INDEX {name}")
+        conn.exec_driver_sql(f"CREATE INDEX {name} ON {table} ({column})")  # as made before this change
+        with Operations.context(MigrationContext.configure(conn)):
+            migration.upgrade()
+        found = {ix["name"]: ix["column_names"] for ix in inspect(conn).get_indexes(table)}
+    assert found[name] == [column, "id"]
