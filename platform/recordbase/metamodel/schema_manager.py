@@ -31,6 +31,11 @@ def index_name(type_id: int, field: FieldDef, unique: bool = False) -> str:
     return f"{'ux' if unique else 'ix'}_{table_name(type_id)}_{field.column_name}"
 
 
+def wants_index(field: FieldDef) -> bool:
+    """Whether the field's column has an index on (column, id): indexed fields, links and users."""
+    return has_own_column(field) and (field.indexed or field.field_type in ("link", "user"))
+
+
 class SchemaManager:
     def __init__(self, connection: Connection):
         self.conn = connection
@@ -108,7 +113,7 @@ class SchemaManager:
             self.sync_indexes(type_id, new, None)
 
     def wants_index(self, field: FieldDef) -> bool:
-        return has_own_column(field) and (field.indexed or field.field_type in ("link", "user"))
+        return wants_index(field)
 
     def sync_indexes(self, type_id: int, field: FieldDef, before: FieldDef | None) -> None:
         """Create or drop the plain and the unique (live records only) index to match ``field``."""

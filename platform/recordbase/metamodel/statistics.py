@@ -32,11 +32,9 @@ def analyze(conn: Any, name: str) -> None:
 def planner_rows(conn: Any, table_name: str) -> Optional[int]:
     """The row count the planner believes the table has, None when it has no statistics."""
     if conn.dialect.name == "sqlite":
-        try:
-            stat = conn.execute(text("SELECT stat FROM sqlite_stat1 WHERE tbl = :t LIMIT 1"),
-                                {"t": table_name}).scalar()
-        except Exception:  # (no sqlite_stat1 before the first ANALYZE of the database)
-            return None
+        if conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).scalar() is None:
+            return None  # (made by the database's first ANALYZE)
+        stat = conn.execute(text("SELECT stat FROM sqlite_stat1 WHERE tbl = :t LIMIT 1"), {"t": table_name}).scalar()
         return int(str(stat).split()[0]) if stat else None
     if conn.dialect.name == "postgresql":
         n = conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:t)"), {"t": table_name}).scalar()

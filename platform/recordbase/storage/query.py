@@ -156,25 +156,21 @@ def apply_order(q: Select, typedef: TypeDef, sorts: list[tuple[str, bool]]) -> S
     return q.order_by(*order)
 
 
-def _single_key(sorts: list[tuple[str, bool]]) -> bool:
-    """A sort on one field (or system column) besides the id: listed in segments (:func:`page_segments`)."""
-    return len(sorts) == 1 and sorts[0][0] != "id"
+def _by_field(sorts: list[tuple[str, bool]]) -> bool:
+    """A sort whose first key is a field or a system column (not the id): read in parts (:func:`page_segments`)."""
+    return bool(sorts) and sorts[0][0] != "id"
 
 
 def _order(typedef: TypeDef, sorts: list[tuple[str, bool]]) -> tuple:
     idc = typedef.table.c.id
-    if _single_key(sorts):
-        # no NULLS clause: each segment holds only values or only empty ones, and the dialect's
-        # default NULLS placement is what a plain index on (column, id) gives forwards and backwards
-        c = sort_column(typedef, sorts[0][0])
-        return (c.desc(), idc.desc()) if sorts[0][1] else (c.asc(), idc.asc())
     order = []
-    for name, desc in sorts:
+    for i, (name, desc) in enumerate(sorts):
         c = sort_column(typedef, name)
-        if name == "id":
-            order.append(c.desc() if desc else c.asc())
-        else:
-            order.append((c.desc() if desc else c.asc()).nulls_last())
+        o = c.desc() if desc else c.asc()
+        # the first key without a NULLS clause: each part of the page (page_segments) holds only its
+        # values or only its empty ones, and the dialect's default NULLS placement is what an index
+        # on (column, id) gives forwards and backwards
+        order.append(o if i == 0 or name == "id" else o.nulls_last())
     if not any(n == "id" for n, _ in sorts):
         order.append(idc.desc() if ties_descending(sorts) else idc.asc())
     return tuple(order)
@@ -185,13 +181,13 @@ def page_segments(typedef: TypeDef, sorts: list[tuple[str, bool]], keys: Optiona
     """The conditions (None: none) of the parts of the order a page is read from, in order: a page
     reads the first part, then the next while it is not full.
 
-    A sort on one field reads its records with a value (ordered by value, then id, both in the sort's
-    direction), then the empty ones (by id, in that direction): empty values last either way, and
-    each part is a range of an index on (column, id) that either database walks forwards or
-    backwards; a cursor within the values is the row comparison ``(column, id) > (value, id)``,
-    which both seek to. Other sorts are one part (``ORDER BY ... NULLS LAST``)."""
+    A sort on a field reads the records with a value in its first key (ordered by value, then id,
+    both in the sort's direction), then the empty ones: empty values last either way, and each part
+    is a range of an index on (column, id) that either database walks forwards or backwards. A
+    cursor within the values of a one-key sort is the row comparison ``(column, id) > (value, id)``,
+    which both databases seek to."""
     cursor = last_id is not None
-    if not _single_key(sorts):
+    if not _by_field(sorts):
         return [after_cursor(typedef, sorts, keys, last_id) if cursor else None]
     name, desc = sorts[0]
     c, idc = sort_column(typedef, name), typedef.table.c.id
@@ -200,10 +196,13 @@ def page_segments(typedef: TypeDef, sorts: list[tuple[str, bool]], keys: Optiona
         return [c.isnot(None), c.is_(None)] if nullable else [None]
     v = keys[0]
     if v is None:  # the cursor is among the empty values
-        return [and_(c.is_(None), (idc < last_id) if desc else (idc > last_id))]
-    _check_key(c, v)
-    row, at = tuple_(c, idc), tuple_(literal(v, type_=c.type), literal(last_id, type_=idc.type))
-    beyond = (row < at) if desc else (row > at)
+        return [after_cursor(typedef, sorts, keys, last_id)]
+    if len(sorts) == 1:
+        _check_key(c, v)
+        row, at = tuple_(c, idc), tuple_(literal(v, type_=c.type), literal(last_id, type_=idc.type))
+        beyond = (row < at) if desc else (row > at)
+    else:
+        beyond = after_cursor(typedef, sorts, keys, last_id)
     return [and_(c.isnot(None), beyond), c.is_(None)] if nullable else [beyond]
 
 
