@@ -2,10 +2,14 @@
 
 SQLite's planner has no statistics until ``ANALYZE`` runs: on a large table it may then pick an
 index on a filtered field over the sort's index and sort every matching row. The record store
-refreshes them (:func:`refresh_after_load`) after a bulk load that grew the table by a quarter
-or more (``create_many``: imports, the batch API) and the schema manager after it creates an
-index; ``analysis_limit`` keeps each ``ANALYZE`` to a sample, so it costs milliseconds at any size.
-PostgreSQL's autovacuum analyses tables after such loads by itself.
+refreshes them (:func:`refresh_after_load`) after a bulk load that doubled the table or more
+(``create_many``: imports, the batch API) and the schema manager after it creates an index. Each
+``ANALYZE`` reads the whole table (about a second at 1M records; loading them took far longer): a
+sampled one (``analysis_limit``) sees only the first values of an index and takes a select with
+five choices for a selective one — the very plan statistics are there to avoid.
+PostgreSQL's autovacuum analyses tables after such loads by itself, when it runs (it may be off, and
+it waits a minute): the same loads ``ANALYZE`` there too (a sample of 30,000 rows at any size), if
+its lock comes within 50 ms (else autovacuum or a later load does it).
 
 :func:`estimated_rows` is what the list's refusal of large unindexed sorts measures
 (``RECORDBASE_UNINDEXED_SORT_MAX_ROWS``): the planner's own row count (``sqlite_stat1``,
@@ -16,17 +20,33 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from sqlalchemy import Table, func, select, text
+from sqlalchemy.exc import OperationalError
 
 ANALYZE_MIN_ROWS = 500  # a smaller batch never changes a plan enough to be worth it
-ANALYSIS_LIMIT = 1000   # rows sampled per index by SQLite's ANALYZE
+GROWTH = 2              # analyse again once the table may have grown this many times over
 
 
 def analyze(conn: Any, name: str) -> None:
-    """``ANALYZE`` a table or an index (SQLite; sampled)."""
+    """``ANALYZE`` a table or an index (SQLite; all of it)."""
     if conn.dialect.name != "sqlite":
         return
-    conn.exec_driver_sql(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+    conn.exec_driver_sql("PRAGMA analysis_limit = 0")
     conn.exec_driver_sql(f'ANALYZE "{name}"')  # (a table or an index of ours: never user text)
+
+
+def _analyze_postgresql(conn: Any, table_name: str) -> bool:
+    """``ANALYZE`` in the caller's transaction, in a savepoint: given up when its lock (held to the
+    end of the transaction) does not come within 50 ms, the caller's lock timeout kept."""
+    before = conn.exec_driver_sql("SELECT current_setting('lock_timeout')").scalar()
+    try:
+        with conn.begin_nested():
+            conn.exec_driver_sql("SELECT set_config('lock_timeout', '50ms', true)")
+            conn.exec_driver_sql(f'ANALYZE "{table_name}"')
+        return True
+    except OperationalError:
+        return False
+    finally:
+        conn.execute(text("SELECT set_config('lock_timeout', :v, true)"), {"v": before})
 
 
 def planner_rows(conn: Any, table_name: str) -> Optional[int]:
@@ -51,11 +71,13 @@ def estimated_rows(conn: Any, table: Table) -> int:
 
 
 def refresh_after_load(conn: Any, table_name: str, added: int, last_id: int) -> bool:
-    """Analyse the table after a bulk load that may have outgrown its statistics (SQLite; True when done)."""
-    if conn.dialect.name != "sqlite" or added < ANALYZE_MIN_ROWS:
+    """Analyse the table after a bulk load that may have outgrown its statistics (True when done)."""
+    if conn.dialect.name not in ("sqlite", "postgresql") or added < ANALYZE_MIN_ROWS:
         return False
     known = planner_rows(conn, table_name)
-    if known is not None and last_id < known * 1.25:
+    if known is not None and last_id < known * GROWTH:
         return False
+    if conn.dialect.name == "postgresql":
+        return _analyze_postgresql(conn, table_name)
     analyze(conn, table_name)
     return True

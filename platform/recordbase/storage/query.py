@@ -177,7 +177,7 @@ def _order(typedef: TypeDef, sorts: list[tuple[str, bool]]) -> tuple:
 
 
 def page_segments(typedef: TypeDef, sorts: list[tuple[str, bool]], keys: Optional[list],
-                  last_id: Optional[int]) -> list[Any]:
+                  last_id: Optional[int], dialect: str = "") -> list[Any]:
     """The conditions (None: none) of the parts of the order a page is read from, in order: a page
     reads the first part, then the next while it is not full.
 
@@ -185,7 +185,9 @@ def page_segments(typedef: TypeDef, sorts: list[tuple[str, bool]], keys: Optiona
     both in the sort's direction), then the empty ones: empty values last either way, and each part
     is a range of an index on (column, id) that either database walks forwards or backwards. A
     cursor within the values of a one-key sort is the row comparison ``(column, id) > (value, id)``,
-    which both databases seek to."""
+    which PostgreSQL seeks to; SQLite seeks only to the value and reads the equal ones before the
+    cursor (10,000 at 1M records and 101 values), so there the values are two parts: the rest of the
+    cursor's run of equal values (``column = value AND id > last``), then the values beyond it."""
     cursor = last_id is not None
     if not _by_field(sorts):
         return [after_cursor(typedef, sorts, keys, last_id) if cursor else None]
@@ -199,7 +201,11 @@ def page_segments(typedef: TypeDef, sorts: list[tuple[str, bool]], keys: Optiona
         return [after_cursor(typedef, sorts, keys, last_id)]
     if len(sorts) == 1:
         _check_key(c, v)
-        row, at = tuple_(c, idc), tuple_(literal(v, type_=c.type), literal(last_id, type_=idc.type))
+        v, last = literal(v, type_=c.type), literal(last_id, type_=idc.type)
+        if dialect == "sqlite":
+            run = and_(c == v, (idc < last) if desc else (idc > last))
+            return [run, (c < v) if desc else (c > v)] + ([c.is_(None)] if nullable else [])
+        row, at = tuple_(c, idc), tuple_(v, last)
         beyond = (row < at) if desc else (row > at)
     else:
         beyond = after_cursor(typedef, sorts, keys, last_id)

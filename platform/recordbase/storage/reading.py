@@ -99,7 +99,8 @@ class ReadOperations:
         if cursor:
             keys, last_id = q.decode_cursor(cursor, len([s for s in sorts if s[0] != "id"]), sorts, typedef)
         fetched = None
-        for part in q.page_segments(typedef, sorts, keys, last_id):  # (see page_segments: one or two parts)
+        dialect = self.session.get_bind().dialect.name
+        for part in q.page_segments(typedef, sorts, keys, last_id, dialect):  # (one part or a few: page_segments)
             part_stmt = stmt if part is None else stmt.where(part)
             want = limit + 1 - (len(fetched.raw) if fetched is not None else 0)
             rows = fetch_driver_rows(self.session, q.apply_order(part_stmt, typedef, sorts).limit(want))
