@@ -31,16 +31,16 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Optional
 
-from recordbase import create_app
-from recordbase.auth import create_token, create_user, find_user
+from recordbase.auth import create_token
 from recordbase.context import platform
-from recordbase.database_setup import upgrade_database
+from recordbase.models import User
 from recordbase.metamodel.service import MetamodelService
 from recordbase.storage import RecordStore
 from recordbase.storage.query import encode_cursor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from timing import median_ms  # noqa: E402  (beside this script)
+from bench_app import bench_app  # noqa: E402  (beside this script)
+from timing import median_ms  # noqa: E402
 
 STAGES = ["new", "open", "review", "won", "lost"]
 EMAIL = "scale-bench@example.com"
@@ -66,14 +66,10 @@ def values(rng: random.Random, i: int) -> dict:
 class Scale:
     def __init__(self, url: str, instance: Path, repeat: int, batch: int):
         self.repeat, self.batch = repeat, batch
-        self.app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": str(instance)})
-        self.engine = platform(self.app).engine
-        self.sessions = platform(self.app).sessions
-        upgrade_database(self.engine)
+        self.app, plat, self.user_id = bench_app(url, instance, EMAIL, "scale-bench-password")
+        self.engine, self.sessions = plat.engine, plat.sessions
         with self.sessions.begin() as s:
-            user = find_user(s, EMAIL) or create_user(s, EMAIL, "scale-bench-password", role="owner")
-            self.user_id = user.id
-            self.token = create_token(s, user, name="scale bench")
+            self.token = create_token(s, s.get(User, self.user_id), name="scale bench")
         self.name = f"scale_{uuid.uuid4().hex[:6]}"
         with self.sessions.begin() as s:
             MetamodelService(s).create_type(type_definition(self.name))
@@ -156,15 +152,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="recordbase-scale-"))
     url = args.database_url or f"sqlite:///{tmp / 'scale.db'}"
     bench = Scale(url, tmp / "instance", args.repeat, args.batch)
-    table: dict[str, dict[int, tuple[float, int]]] = {}
-    refused: dict[int, str] = {}
     try:
-        for n in sizes:
-            rate = bench.load_to(n)
-            print(f"{n:>11,} records loaded ({rate:,.0f} records/s through create_many)", flush=True)
-            for label, params in bench.shapes(n):
-                table.setdefault(label, {})[n] = bench.time_page(params)
-            refused[n] = bench.unindexed()
+        table, refused = run(bench, sizes)
     finally:
         if args.database_url and not args.keep:
             bench.cleanup()
@@ -173,6 +162,19 @@ def main(argv: Optional[list[str]] = None) -> int:
             shutil.rmtree(tmp, ignore_errors=True)
     report(url.split(":", 1)[0], sizes, table, refused)
     return 0
+
+
+def run(bench: Scale, sizes: list[int]) -> tuple[dict, dict]:
+    """{shape: {size: (median ms, status)}} and {size: what the unindexed sort answered}."""
+    table: dict[str, dict[int, tuple[float, int]]] = {}
+    refused: dict[int, str] = {}
+    for n in sizes:
+        rate = bench.load_to(n)
+        print(f"{n:>11,} records loaded ({rate:,.0f} records/s through create_many)", flush=True)
+        for label, params in bench.shapes(n):
+            table.setdefault(label, {})[n] = bench.time_page(params)
+        refused[n] = bench.unindexed()
+    return table, refused
 
 
 def report(backend: str, sizes: list[int], table: dict, refused: dict) -> None:
