@@ -6,12 +6,14 @@ sorts by its column: a single select sorts by its place in the choices (a ``CASE
 index gives. Any other sort orders every matching row for each page: the API refuses it with a
 400 ``sort_not_indexed`` on a table of more than ``RECORDBASE_UNINDEXED_SORT_MAX_ROWS`` rows
 (default 200,000; 0 never refuses), measured by the planner's estimate
-(:func:`~recordbase.metamodel.statistics.estimated_rows`), never by a COUNT. System sorts
+(:func:`~recordbase.metamodel.statistics.estimated_rows`), never by a COUNT, and kept for a minute
+per process and table (a list request stays at its two queries). System sorts
 (``id``, ``created_at``, ``updated_at``) are never refused.
 """
 from __future__ import annotations
 
 import os
+import time
 from typing import Any, Optional
 
 from ..access import enforce
@@ -24,6 +26,8 @@ from .query import SYSTEM_SORTS, SortError, parse_sort
 
 SETTING = "RECORDBASE_UNINDEXED_SORT_MAX_ROWS"
 DEFAULT_MAX_ROWS = 200_000
+ESTIMATE_SECONDS = 60.0
+_estimates: dict[tuple[str, str], tuple[float, int]] = {}  # (database URL, table) -> (when, rows)
 
 
 def index_serves(field: FieldDef) -> bool:
@@ -49,7 +53,7 @@ def check_sort(conn: Any, typedef: TypeDef, sorts: list[tuple[str, bool]], limit
     if not sorts or not limit or sorts[0][0] in SYSTEM_SORTS:
         return
     field = typedef.field(sorts[0][0])
-    if field is None or index_serves(field) or estimated_rows(conn, typedef.table) <= limit:
+    if field is None or index_serves(field) or _rows(conn, typedef) <= limit:
         return
     if type(field.ftype).sort_expression is not FieldType.sort_expression:
         why = translate("a %(kind)s field sorts in an order no index gives", kind=field.field_type)
@@ -61,6 +65,17 @@ def check_sort(conn: Any, typedef: TypeDef, sorts: list[tuple[str, bool]], limit
                               "records): %(why)s. Sort by an indexed field, or filter and sort in your own code.",
                               type=typedef.name, field=field.name, limit=most, why=why),
                     {"field": field.name, "indexed_fields": indexed_sort_fields(typedef)}, code="sort_not_indexed")
+
+
+def _rows(conn: Any, typedef: TypeDef) -> int:
+    """:func:`estimated_rows`, asked at most once a minute per database and table."""
+    key, now = (str(conn.engine.url), typedef.table.name), time.monotonic()
+    known = _estimates.get(key)
+    if known is None or now - known[0] > ESTIMATE_SECONDS:
+        if len(_estimates) > 4096:
+            _estimates.clear()
+        known = _estimates[key] = (now, estimated_rows(conn, typedef.table))
+    return known[1]
 
 
 def check_list_sort(store: Any, type_name: str, sort: Any, limit: int) -> None:
