@@ -13,7 +13,8 @@ date, an indexed single select (filtered on) and an unindexed text. At each size
 number, without and with a filter on the select, the first page and a page deep in the order (a
 cursor in the middle of it); the indexed date both ways; and what a sort on the unindexed text
 answers (refused above ``RECORDBASE_UNINDEXED_SORT_MAX_ROWS``). It prints each page's time at each
-size and its ratio to 10,000 (target: at most 1.5x).
+size and its ratio to the same page of a second type of 10,000 records, timed alternately with it
+(so that the machine's other load weighs on both alike; target: at most 1.5x).
 
 A PostgreSQL database given with --database-url is upgraded and gets the benchmark's type, which is
 removed again at the end (--keep keeps it).
@@ -29,7 +30,7 @@ import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from recordbase.auth import create_token
 from recordbase.context import platform
@@ -40,11 +41,12 @@ from recordbase.storage.query import encode_cursor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_app import bench_app  # noqa: E402  (beside this script)
-from timing import median_ms  # noqa: E402
+from timing import interleaved_medians, median_ms  # noqa: E402
 
 STAGES = ["new", "open", "review", "won", "lost"]
 EMAIL = "scale-bench@example.com"
 PAGE = 50
+BASELINE = 10_000
 
 
 def type_definition(name: str) -> dict:
@@ -64,71 +66,91 @@ def values(rng: random.Random, i: int) -> dict:
 
 
 class Scale:
+    """Two types of the same shape: ``base`` stays at 10,000 records, ``main`` grows to each size;
+    each page of ``main`` is timed alternately with the same page of ``base`` (the ratio holds under
+    the machine's other load)."""
+
     def __init__(self, url: str, instance: Path, repeat: int, batch: int):
         self.repeat, self.batch = repeat, batch
         self.app, plat, self.user_id = bench_app(url, instance, EMAIL, "scale-bench-password")
         self.engine, self.sessions = plat.engine, plat.sessions
         with self.sessions.begin() as s:
             self.token = create_token(s, s.get(User, self.user_id), name="scale bench")
-        self.name = f"scale_{uuid.uuid4().hex[:6]}"
-        with self.sessions.begin() as s:
-            MetamodelService(s).create_type(type_definition(self.name))
+        suffix = uuid.uuid4().hex[:6]
+        self.base, self.main = f"scale_base_{suffix}", f"scale_{suffix}"
+        for name in (self.base, self.main):
+            with self.sessions.begin() as s:
+                MetamodelService(s).create_type(type_definition(name))
         self.api = self.app.test_client(use_cookies=False)
+        self.headers = {"Authorization": f"Bearer {self.token}"}
         self.rng = random.Random(20)
-        self.loaded = 0
+        self.loaded = {self.base: 0, self.main: 0}
 
-    def load_to(self, n: int) -> float:
-        """Grow the type to ``n`` records through create_many; the load rate (records/s)."""
-        t0, start = time.perf_counter(), self.loaded
-        while self.loaded < n:
-            k = min(self.batch, n - self.loaded)
-            rows = [values(self.rng, self.loaded + j) for j in range(k)]
+    def load_to(self, name: str, n: int) -> float:
+        """Grow a type to ``n`` records through create_many; the load rate (records/s)."""
+        t0, start = time.perf_counter(), self.loaded[name]
+        while self.loaded[name] < n:
+            k = min(self.batch, n - self.loaded[name])
+            rows = [values(self.rng, self.loaded[name] + j) for j in range(k)]
             with self.sessions.begin() as s:
                 store = RecordStore(s, platform(self.app).schema_cache.get(s), user_id=self.user_id)
-                store.create_many(self.name, rows)
-            self.loaded += k
-        return (self.loaded - start) / max(time.perf_counter() - t0, 1e-9)
+                store.create_many(name, rows)
+            self.loaded[name] += k
+        return (self.loaded[name] - start) / max(time.perf_counter() - t0, 1e-9)
 
-    def deep_cursor(self, sort: str, n: int) -> str:
+    def deep_cursor(self, name: str, sort: str) -> str:
         """A cursor in the middle of the order (as following ``next_cursor`` there would give)."""
         with self.sessions() as s:
-            typedef = platform(self.app).schema_cache.get(s).get(self.name)
+            typedef = platform(self.app).schema_cache.get(s).get(name)
         sorts = [(sort.lstrip("-"), sort.startswith("-"))]
-        return encode_cursor([50], n // 2, sorts, typedef)
+        return encode_cursor([50], self.loaded[name] // 2, sorts, typedef)
 
-    def shapes(self, n: int) -> list[tuple[str, dict]]:
+    def shapes(self) -> list[tuple[str, Callable[[str], dict]]]:
+        """(label, the page's parameters for a type)."""
         won = '{"field": "stage", "op": "eq", "value": "won"}'
-        out = []
+        out: list[tuple[str, Callable[[str], dict]]] = []
         for sort in ("score", "-score"):
             for label, flt in (("", None), (" filter stage=won", won)):
                 base = {"sort": sort, **({"filter": flt} if flt else {})}
-                out.append((f"sort={sort}{label}, first page", base))
-                out.append((f"sort={sort}{label}, deep page", {**base, "cursor": self.deep_cursor(sort, n)}))
-        out += [("sort=day, first page", {"sort": "day"}), ("sort=-day, first page", {"sort": "-day"}),
-                ("sort=-day filter stage=won, first page", {"sort": "-day", "filter": won})]
+                out.append((f"sort={sort}{label}, first page", lambda name, base=base: base))
+                out.append((f"sort={sort}{label}, deep page",
+                            lambda name, base=base, sort=sort: {**base, "cursor": self.deep_cursor(name, sort)}))
+        for sort, flt in (("day", None), ("-day", None), ("-day", won)):
+            params = {"sort": sort, **({"filter": flt} if flt else {})}
+            out.append((f"sort={sort}{' filter stage=won' if flt else ''}, first page", lambda name, p=params: p))
         return out
 
-    def time_page(self, params: dict) -> tuple[float, int]:
-        headers = {"Authorization": f"Bearer {self.token}"}
-        url = f"/api/v1/records/{self.name}"
-        resp = self.api.get(url, query_string={**params, "limit": PAGE}, headers=headers)
-        if resp.status_code != 200:
-            return float("nan"), resp.status_code
-        assert len(resp.get_json()["records"]) == PAGE, params
-        return median_ms(lambda: self.api.get(url, query_string={**params, "limit": PAGE}, headers=headers),
-                         self.repeat), 200
+    def page(self, name: str, params: dict) -> tuple[Callable[[], Any], int]:
+        """A page request, and the status of its first answer."""
+        url, query = f"/api/v1/records/{name}", {**params, "limit": PAGE}
+        resp = self.api.get(url, query_string=query, headers=self.headers)
+        if resp.status_code == 200:
+            assert len(resp.get_json()["records"]) == PAGE, params
+        return (lambda: self.api.get(url, query_string=query, headers=self.headers)), resp.status_code
+
+    def time_shape(self, params_of: Callable[[str], dict]) -> tuple[float, float, int]:
+        """(ms of the page at 10,000, ms at the current size, status at the current size)."""
+        base, _ = self.page(self.base, params_of(self.base))
+        main, status = self.page(self.main, params_of(self.main))
+        if status != 200:
+            return median_ms(base, self.repeat), float("nan"), status
+        if self.loaded[self.main] == self.loaded[self.base]:
+            ms = median_ms(main, self.repeat)
+            return ms, ms, 200
+        return (*interleaved_medians(base, main, self.repeat), 200)
 
     def unindexed(self) -> str:
-        resp = self.api.get(f"/api/v1/records/{self.name}", query_string={"sort": "note", "limit": PAGE},
-                            headers={"Authorization": f"Bearer {self.token}"})
+        resp = self.api.get(f"/api/v1/records/{self.main}", query_string={"sort": "note", "limit": PAGE},
+                            headers=self.headers)
         body = resp.get_json()
         return f"{resp.status_code} {body['error']['code']}" if resp.status_code != 200 else "200 (sorted)"
 
     def cleanup(self) -> None:
-        with self.sessions.begin() as s:
-            service = MetamodelService(s)
-            service.delete_type(self.name)
-            service.purge_type(self.name)
+        for name in (self.base, self.main):
+            with self.sessions.begin() as s:
+                service = MetamodelService(s)
+                service.delete_type(name)
+                service.purge_type(name)
 
 
 def parse_sizes(items: list[str]) -> list[int]:
@@ -147,8 +169,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     sizes = parse_sizes(args.rows) or [10_000, 1_000_000]
     if args.ten_million:
         sizes = sorted(set(sizes) | {10_000_000})
-    if sizes[0] != 10_000:
-        sizes.insert(0, 10_000)
+    if sizes[0] != BASELINE:
+        sizes.insert(0, BASELINE)
     tmp = Path(tempfile.mkdtemp(prefix="recordbase-scale-"))
     url = args.database_url or f"sqlite:///{tmp / 'scale.db'}"
     bench = Scale(url, tmp / "instance", args.repeat, args.batch)
@@ -165,26 +187,27 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 
 def run(bench: Scale, sizes: list[int]) -> tuple[dict, dict]:
-    """{shape: {size: (median ms, status)}} and {size: what the unindexed sort answered}."""
-    table: dict[str, dict[int, tuple[float, int]]] = {}
+    """{shape: {size: (ms at 10,000, ms at the size, status)}} and {size: what the unindexed sort answered}."""
+    table: dict[str, dict[int, tuple[float, float, int]]] = {}
     refused: dict[int, str] = {}
+    bench.load_to(bench.base, BASELINE)
     for n in sizes:
-        rate = bench.load_to(n)
+        rate = bench.load_to(bench.main, n)
         print(f"{n:>11,} records loaded ({rate:,.0f} records/s through create_many)", flush=True)
-        for label, params in bench.shapes(n):
-            table.setdefault(label, {})[n] = bench.time_page(params)
+        for label, params_of in bench.shapes():
+            table.setdefault(label, {})[n] = bench.time_shape(params_of)
         refused[n] = bench.unindexed()
     return table, refused
 
 
 def report(backend: str, sizes: list[int], table: dict, refused: dict) -> None:
-    print(f"\n{backend}: median ms of a {PAGE}-record API page (ratio to 10,000; target at most 1.5x)")
+    print(f"\n{backend}: median ms of a {PAGE}-record API page, and its ratio to the same page at 10,000 "
+          "(timed alternately; target at most 1.5x)")
     print(f"{'shape':<42}" + "".join(f"{n:>22,}" for n in sizes))
     for label, by_size in table.items():
-        base = by_size[sizes[0]][0]
         cells = []
         for n in sizes:
-            ms, status = by_size[n]
+            base, ms, status = by_size[n]
             cells.append(f"HTTP {status}" if status != 200 else f"{ms:.2f} ({ms / base:4.2f}x)")
         print(f"{label:<42}" + "".join(f"{c:>22}" for c in cells))
     print(f"{'sort=note (unindexed), first page':<42}" + "".join(f"{refused[n]:>22}" for n in sizes))
