@@ -78,6 +78,11 @@ def _rows(conn: Any, typedef: TypeDef) -> int:
     return known[1]
 
 
+def forget_estimates() -> None:
+    """Measure every table again on its next unindexed sort (a benchmark that just loaded one)."""
+    _estimates.clear()
+
+
 def check_list_sort(store: Any, type_name: str, sort: Any, limit: int) -> None:
     """:func:`check_sort` for a list (or an export) of ``type_name`` by ``sort`` as the store's user
     asks for it: their rights first, the fields they may see."""
