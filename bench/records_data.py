@@ -66,5 +66,5 @@ def hand_made_table(typedef: TypeDef, name: str) -> Table:
     Index(f"ix_{name}_updated_at", t.c.updated_at)
     for f in typedef.fields:
         if f.indexed:
-            Index(f"ix_{name}_{f.column_name}", t.c[f.column_name])
+            Index(f"ix_{name}_{f.column_name}", t.c[f.column_name], t.c.id)  # as the product: (column, id)
     return t

@@ -158,7 +158,7 @@ def test_cursor_walks_every_record_exactly_once(api, supplier):
 
 
 def _assert_sorted(records: list[dict], sort: str) -> None:
-    """NULLs last, then the record id as the final tie-break (ascending unless sorting by -id)."""
+    """NULLs last, then the record id as the final tie-break, in the direction of the last key."""
     def key(r):
         parts = []
         for item in sort.split(","):
@@ -172,6 +172,6 @@ def _assert_sorted(records: list[dict], sort: str) -> None:
                 parts.append((0, -v if desc else v))
             else:
                 parts.append((0, tuple(-ord(c) for c in v) if desc else tuple(ord(c) for c in v)))
-        parts.append((0, r["id"]))
+        parts.append((0, -r["id"] if sort.split(",")[-1].startswith("-") else r["id"]))
         return parts
     assert records == sorted(records, key=key)

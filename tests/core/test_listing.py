@@ -71,8 +71,9 @@ def test_sort_nulls_last_both_ways(core, items):
     ids = add(core, [{"score": 2}, {"score": None}, {"score": 1}, {"score": 3}, {"score": None}, {"score": 2}])
     a, n1, b, c, n2, d = ids
     assert listed(core, sort="score") == [b, a, d, c, n1, n2]
-    assert listed(core, sort="-score") == [c, a, d, b, n1, n2]
-    assert listed(core, sort=["-score"]) == [c, a, d, b, n1, n2]
+    # equal values (and the empty ones, last either way) by id in the sort's direction
+    assert listed(core, sort="-score") == [c, d, a, b, n2, n1]
+    assert listed(core, sort=["-score"]) == [c, d, a, b, n2, n1]
     assert listed(core) == ids                                  # default: by id
     assert listed(core, sort="-id") == list(reversed(ids))
     assert listed(core, sort="-created_at,-id") == list(reversed(ids))
@@ -82,7 +83,8 @@ def test_multi_key_sort(core, items):
     rows = [{"level": "b", "score": 1}, {"level": "a", "score": 5}, {"level": "b", "score": 3},
             {"level": None, "score": 9}, {"level": "a", "score": None}, {"level": "a", "score": 5}]
     ids = add(core, rows)
-    assert listed(core, sort="level,-score") == [ids[1], ids[5], ids[4], ids[2], ids[0], ids[3]]
+    # (level a, score 5) twice: by id in the last key's direction
+    assert listed(core, sort="level,-score") == [ids[5], ids[1], ids[4], ids[2], ids[0], ids[3]]
     assert listed(core, sort="-level,score") == [ids[0], ids[2], ids[1], ids[5], ids[4], ids[3]]
     # id as a key ends the sort (it is unique); later keys are ignored
     assert listed(core, sort="level,-id,score") == [ids[5], ids[4], ids[1], ids[2], ids[0], ids[3]]
@@ -192,13 +194,14 @@ SORT_KEYS = ["name", "score", "day", "flag", "level", "amount", "created_at", "i
 
 
 def _reference_order(records, sorts):
-    """Python's order for ORDER BY sorts..., id with NULLs last either way (stable sorts, last key first)."""
-    out = sorted(records, key=lambda r: r.id)
+    """Python's order for ORDER BY sorts..., id with NULLs last either way (stable sorts, last key first);
+    equal records by id in the direction of the last key."""
     seen = []
     for name, desc in sorts:
         seen.append((name, desc))
         if name == "id":
             break
+    out = sorted(records, key=lambda r: r.id, reverse=bool(seen) and seen[-1][1])
     for name, desc in reversed(seen):
         def val(r, name=name):
             return r.id if name == "id" else (r.created_at if name == "created_at" else r.values[name])

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 
 from .. import json_input
 from ..context import current_lang, record_store
@@ -214,9 +214,10 @@ def export_records(type_name: str):
     compiled = store.compile(typedef, parse_filter_param(request.args.get("filter")))
     sort = request.args.get("sort") or None
     search = request.args.get("search")
-    from ..storage import query as q
+    from ..storage import query as q, sort_guard
 
     q.parse_sort(typedef, sort)  # a bad sort is a 400 now, not in the middle of the stream
+    sort_guard.check_list_sort(store, type_name, sort, sort_guard.max_rows(current_app.config))
     filename = f"{type_name}.{fmt}"
     # Written to a spooled file first, then the transaction ends and the connection goes back to the
     # pool, then the file is streamed: a slow client never holds a database connection.

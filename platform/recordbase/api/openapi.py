@@ -14,7 +14,7 @@ from copy import deepcopy
 from typing import Any
 
 from apispec import APISpec
-from flask import current_app
+from flask import current_app, has_app_context
 
 from ..context import current_schema, record_store
 from ..metamodel.fieldtypes import field_types
@@ -22,6 +22,7 @@ from ..metamodel.fieldtypes.choices import FALSE_WORDS, TRUE_WORDS
 from ..metamodel.fieldtypes.text import TextLike
 from ..metamodel.runtime import RuntimeSchema, TypeDef
 from ..metamodel.payloads import FIELD_SCHEMA, TYPE_SCHEMA
+from ..storage import sort_guard
 from ..storage.record_store import MAX_PAGE
 from .blueprint import bp
 from .schemas import record_schema
@@ -144,6 +145,23 @@ LIST_PARAMS = [
 ]
 
 
+def list_params(t: TypeDef) -> list[dict]:
+    """:data:`LIST_PARAMS` with the type's ``sort``: which of its fields an index serves a sort on."""
+    limit = sort_guard.max_rows(current_app.config if has_app_context() else None)
+    indexed = sort_guard.indexed_sort_fields(t)
+    text = ("comma-separated field names, '-' for descending: -score,name. Empty values come last either way; "
+            "equal values are ordered by id in the direction of the last key. "
+            f"Indexed fields (a sort on them stays fast at any size): {', '.join(indexed) or 'none'}; "
+            "id and updated_at are indexed too, and created_at is never refused. A sort on another field "
+            "(a single select sorts in its choices' order, which no index gives) orders every matching record "
+            "for each page")
+    if limit:
+        text += (f": on a table of more than {limit:,} records it is refused (400 sort_not_indexed) — "
+                 "index the field (its form's 'Indexed', or \"indexed\": true)")
+    sort = _param("sort", "query", {"type": "string"}, text + ".")
+    return [sort if p["name"] == "sort" else p for p in LIST_PARAMS]
+
+
 def record_paths(spec: APISpec, t: TypeDef, may: Any = None) -> None:
     """The paths of one record type; ``may(action)`` says what the caller may do (None: everything)."""
     rec, fields_in = ref(f"{t.name}_record"), ref(f"{t.name}_fields")
@@ -159,7 +177,7 @@ def record_paths(spec: APISpec, t: TypeDef, may: Any = None) -> None:
                              "version": {"type": "integer", "description": "the version you read"}}}
     listing = {
         "get": {"operationId": f"list_{t.name}", "summary": f"List {t.label} records", "tags": tag,
-                "parameters": LIST_PARAMS, "responses": {"200": body(page), **errors("400", "404")}},
+                "parameters": list_params(t), "responses": {"200": body(page), **errors("400", "404")}},
         "post": {"operationId": f"create_{t.name}", "summary": f"Create a {t.label} record", "tags": tag,
                  "requestBody": {"required": True, "content": {JSON: {"schema": create}}},
                  "responses": {"201": body(rec, "Created"), **errors("400", "403", "404", "422")}},

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from sqlalchemy import select
 
 from ..context import record_store
@@ -16,7 +16,7 @@ from ..errors import NotFound, RecordbaseError, ValidationError
 from ..metamodel.filters import parse_filter_param
 from ..metamodel.ids import MAX_ID
 from ..metamodel.runtime import TypeDef, is_many_link
-from ..storage import RecordStore
+from ..storage import RecordStore, sort_guard
 from ..packs.views import through_view
 from ..storage.record_store import MAX_PAGE
 from .blueprint import bp, commit, json_body, name_list, query_flag, query_int, version_value
@@ -58,6 +58,7 @@ def list_records(type_name: str):
     compiled = store.compile(typedef, flt)
     trash = query_flag("trash")
     search = request.args.get("search")
+    sort_guard.check_list_sort(store, type_name, sort, sort_guard.max_rows(current_app.config))
     page = store.list_json(type_name, filter=compiled, sort=sort, search=search, limit=limit,
                            cursor=request.args.get("cursor") or None, trash=trash, fields=wanted)
     body = {"records": page.records, "next_cursor": page.next_cursor}

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ..errors import RecordbaseError
+from .statistics import analyze
 from . import schema_lock
 from .fieldtypes import FieldDef
 from .runtime import field_column, has_own_column, is_many_link, junction_name, junction_table, system_columns, table_name
@@ -28,6 +29,11 @@ LOCK_TIMEOUT = "5s"
 
 def index_name(type_id: int, field: FieldDef, unique: bool = False) -> str:
     return f"{'ux' if unique else 'ix'}_{table_name(type_id)}_{field.column_name}"
+
+
+def wants_index(field: FieldDef) -> bool:
+    """Whether the field's column has an index on (column, id): indexed fields, links and users."""
+    return has_own_column(field) and (field.indexed or field.field_type in ("link", "user"))
 
 
 class SchemaManager:
@@ -107,7 +113,7 @@ class SchemaManager:
             self.sync_indexes(type_id, new, None)
 
     def wants_index(self, field: FieldDef) -> bool:
-        return has_own_column(field) and (field.indexed or field.field_type in ("link", "user"))
+        return wants_index(field)
 
     def sync_indexes(self, type_id: int, field: FieldDef, before: FieldDef | None) -> None:
         """Create or drop the plain and the unique (live records only) index to match ``field``."""
@@ -117,7 +123,10 @@ class SchemaManager:
         if had_ix and not self.wants_index(field):
             self.ops.drop_index(index_name(type_id, field), table_name=tname)
         if not had_ix and self.wants_index(field):
-            self.ops.create_index(index_name(type_id, field), tname, [field.column_name])
+            # (column, id): a sort on the field orders equal values by id, so that either database
+            # walks the index forwards or backwards for the whole order (storage/query.page_segments)
+            self.ops.create_index(index_name(type_id, field), tname, [field.column_name, "id"])
+            analyze(self.conn, index_name(type_id, field))
         wants_ux = field.unique and has_own_column(field)
         if had_ux and not wants_ux:
             self.ops.drop_index(index_name(type_id, field, True), table_name=tname)

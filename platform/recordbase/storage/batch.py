@@ -27,6 +27,7 @@ from ..i18n import translate
 from ..metamodel.ids import as_id
 from ..metamodel.runtime import TypeDef, has_own_column
 from ..models import Counter, utcnow
+from ..metamodel import statistics
 from .events import RecordCreated
 from .fast_insert import insert_plan
 from .write_plan import WritePlan, refusable_write, write_plan
@@ -157,6 +158,7 @@ def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: 
         for f in autos:
             c[f.name] = f.ftype.generate(f, first_numbers[f.name] + n, local_now)
     new_ids = _insert_with_ids(store, plan, [c for i, c in good], now)
+    statistics.refresh_after_load(store.session.connection(), t.name, len(new_ids), max(new_ids))
     links = []
     for (i, c), rid in zip(good, new_ids):
         result.ids[i] = rid

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import Select, and_, false, func, literal, or_
+from sqlalchemy import Select, and_, false, func, literal, or_, tuple_
 
 from .. import json_input
 from ..errors import RecordbaseError
@@ -139,6 +139,12 @@ def decode_cursor(cursor: str, n_keys: int, sorts: Optional[list[tuple[str, bool
         raise RecordbaseError("The cursor is not valid for this query", {"cursor": cursor}) from None
 
 
+def ties_descending(sorts: list[tuple[str, bool]]) -> bool:
+    """The direction of the id that orders equal values: the last sort key's (``-score`` is
+    ``score DESC, id DESC``), so that an index on (field, id) walks the whole order either way."""
+    return bool(sorts) and sorts[-1][1]
+
+
 def apply_order(q: Select, typedef: TypeDef, sorts: list[tuple[str, bool]]) -> Select:
     memo = typedef.memo("orders", lambda td: {})  # ORDER BY clauses per sort (built once per snapshot)
     key = tuple(sorts)
@@ -150,25 +156,70 @@ def apply_order(q: Select, typedef: TypeDef, sorts: list[tuple[str, bool]]) -> S
     return q.order_by(*order)
 
 
+def _by_field(sorts: list[tuple[str, bool]]) -> bool:
+    """A sort whose first key is a field or a system column (not the id): read in parts (:func:`page_segments`)."""
+    return bool(sorts) and sorts[0][0] != "id"
+
+
 def _order(typedef: TypeDef, sorts: list[tuple[str, bool]]) -> tuple:
+    idc = typedef.table.c.id
     order = []
-    for name, desc in sorts:
+    for i, (name, desc) in enumerate(sorts):
         c = sort_column(typedef, name)
-        if name == "id":
-            order.append(c.desc() if desc else c.asc())
-        else:
-            order.append((c.desc() if desc else c.asc()).nulls_last())
+        o = c.desc() if desc else c.asc()
+        # the first key without a NULLS clause: each part of the page (page_segments) holds only its
+        # values or only its empty ones, and the dialect's default NULLS placement is what an index
+        # on (column, id) gives forwards and backwards
+        order.append(o if i == 0 or name == "id" else o.nulls_last())
     if not any(n == "id" for n, _ in sorts):
-        order.append(typedef.table.c.id.asc())
+        order.append(idc.desc() if ties_descending(sorts) else idc.asc())
     return tuple(order)
 
 
+def page_segments(typedef: TypeDef, sorts: list[tuple[str, bool]], keys: Optional[list],
+                  last_id: Optional[int], dialect: str = "") -> list[Any]:
+    """The conditions (None: none) of the parts of the order a page is read from, in order: a page
+    reads the first part, then the next while it is not full.
+
+    A sort on a field reads the records with a value in its first key (ordered by value, then id,
+    both in the sort's direction), then the empty ones: empty values last either way, and each part
+    is a range of an index on (column, id) that either database walks forwards or backwards. A
+    cursor within the values of a one-key sort is the row comparison ``(column, id) > (value, id)``,
+    which PostgreSQL seeks to; SQLite seeks only to the value and reads the equal ones before the
+    cursor (10,000 at 1M records and 101 values), so there the values are two parts: the rest of the
+    cursor's run of equal values (``column = value AND id > last``), then the values beyond it."""
+    cursor = last_id is not None
+    if not _by_field(sorts):
+        return [after_cursor(typedef, sorts, keys, last_id) if cursor else None]
+    name, desc = sorts[0]
+    c, idc = sort_column(typedef, name), typedef.table.c.id
+    nullable = name not in SYSTEM_SORTS
+    if not cursor:
+        return [c.isnot(None), c.is_(None)] if nullable else [None]
+    v = keys[0]
+    if v is None:  # the cursor is among the empty values
+        return [after_cursor(typedef, sorts, keys, last_id)]
+    if len(sorts) == 1:
+        _check_key(c, v)
+        v, last = literal(v, type_=c.type), literal(last_id, type_=idc.type)
+        if dialect == "sqlite":
+            run = and_(c == v, (idc < last) if desc else (idc > last))
+            return [run, (c < v) if desc else (c > v)] + ([c.is_(None)] if nullable else [])
+        row, at = tuple_(c, idc), tuple_(v, last)
+        beyond = (row < at) if desc else (row > at)
+    else:
+        beyond = after_cursor(typedef, sorts, keys, last_id)
+    return [and_(c.isnot(None), beyond), c.is_(None)] if nullable else [beyond]
+
+
 def after_cursor(typedef: TypeDef, sorts: list[tuple[str, bool]], keys: list, last_id: int):
-    """The keyset condition 'comes after (keys, last_id)' for ORDER BY sorts..., id (NULLS LAST)."""
+    """The keyset condition 'comes after (keys, last_id)' for ORDER BY sorts... NULLS LAST, id (in the
+    direction of the last key: :func:`ties_descending`)."""
     id_sort = next((d for n, d in sorts if n == "id"), None)
     chain = [(n, d) for n, d in sorts if n != "id"]
     idc = typedef.table.c.id
-    cond = (idc < last_id) if id_sort else (idc > last_id)
+    id_desc = id_sort if id_sort is not None else ties_descending(sorts)
+    cond = (idc < last_id) if id_desc else (idc > last_id)
     for (name, desc), v in reversed(list(zip(chain, keys))):
         c = sort_column(typedef, name)
         if v is None:

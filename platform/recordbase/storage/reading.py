@@ -95,11 +95,21 @@ class ReadOperations:
         stmt = self._readable(self.select_live(typedef, trash), typedef, filter, search)
         if extra_condition is not None:
             stmt = stmt.where(extra_condition)
+        keys, last_id = None, None
         if cursor:
             keys, last_id = q.decode_cursor(cursor, len([s for s in sorts if s[0] != "id"]), sorts, typedef)
-            stmt = stmt.where(q.after_cursor(typedef, sorts, keys, last_id))
-        stmt = q.apply_order(stmt, typedef, sorts).limit(limit + 1)
-        fetched = fetch_driver_rows(self.session, stmt)
+        fetched = None
+        dialect = self.session.get_bind().dialect.name
+        for part in q.page_segments(typedef, sorts, keys, last_id, dialect):  # (one part or a few: page_segments)
+            part_stmt = stmt if part is None else stmt.where(part)
+            want = limit + 1 - (len(fetched.raw) if fetched is not None else 0)
+            rows = fetch_driver_rows(self.session, q.apply_order(part_stmt, typedef, sorts).limit(want))
+            if fetched is None:
+                fetched = rows
+            else:
+                fetched.raw.extend(rows.raw)
+            if len(fetched.raw) > limit:
+                break
         next_cursor = None
         if len(fetched.raw) > limit:
             del fetched.raw[limit:]

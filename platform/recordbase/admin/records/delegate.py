@@ -31,6 +31,7 @@ from ...errors import NotFound, RecordbaseError, ValidationError, VersionConflic
 from ...metamodel.ids import as_id
 from ...metamodel.runtime import RuntimeSchema, TypeDef, has_own_column
 from ...storage.query import search_condition
+from ...storage.sort_guard import index_serves
 from ..access import SignedInOnly
 from . import cells
 from . import forms as rf
@@ -91,6 +92,9 @@ class RecordModelView(SignedInOnly, ModelView):
                                   else cells.text for n in names}
         self.column_formatters_export = {n: cells.export_text for n in names}
         self.column_sortable_list = self._sortables(schema.mapped_class(typedef), listed)
+        slow = _l("Sorting by this column gets slow on large tables: no index serves it.")  # (the header's ? icon)
+        self.column_descriptions = {f.name: slow for f in listed if f.name in dict(self.column_sortable_list)
+                                    and not f.ftype.system_column and not index_serves(f)}
         self.column_searchable_list = [f.name for f in typedef.fields if f.ftype.searchable and has_own_column(f)]
         self.column_filters = build_filters(typedef, lang)
         self.form_create_rules = rf.form_rules(typedef, lang, editing=False, readonly=readonly)
@@ -163,11 +167,11 @@ class RecordModelView(SignedInOnly, ModelView):
 
     def _order_by(self, query: Any, joins: Any, sort_joins: Any, sort_field: Any, sort_desc: bool) -> Any:
         """A column sort as the API's: empty values last either way (SQLite puts them first), then
-        the record id, so that pages do not shift between equal values."""
+        the record id in the sort's direction, so that pages do not shift between equal values."""
         if sort_field is None or sort_joins:
             return super()._order_by(query, joins, sort_joins, sort_field, sort_desc)
-        order = sort_field.desc() if sort_desc else sort_field.asc()
-        return query.order_by(order.nulls_last(), self.model.id.asc()), joins
+        order = (sort_field.desc(), self.model.id.desc()) if sort_desc else (sort_field.asc(), self.model.id.asc())
+        return query.order_by(order[0].nulls_last(), order[1]), joins
 
     def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
         """The record store's search (LIKE with escaped wildcards), not Flask-Admin's raw ILIKE."""
