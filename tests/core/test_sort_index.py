@@ -181,7 +181,7 @@ def test_migration_makes_old_field_indexes_column_and_id(core, rows):
     from alembic.migration import MigrationContext
     from alembic.operations import Operations
 
-    path = Path(__file__).parents[2] / "migrations" / "versions" / "0008_sort_indexes.py"
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0009_sort_indexes.py"
     spec = importlib.util.spec_from_file_location("sort_indexes_migration", path)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)

@@ -1,7 +1,7 @@
 """record field indexes on (column, id)
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-07 08:30:00
 
 A sort on a field orders equal values by id in the sort's direction (storage/query.page_segments):
@@ -16,8 +16,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
