@@ -132,3 +132,11 @@ def test_import_inference_form_as_documented(api):
     invalid_per_document(api, url, {"file": "", "label": label}, content="multipart/form-data")
     assert "label" in error(send(label=label), 422)["details"]
     assert "name" in error(send(name=" supplier"), 422)["details"]
+
+
+def test_choices_as_text_and_one_link_id_alone_are_documented_as_the_server_takes_them(api, supplier):
+    url = f"/api/v1/records/supplier/{supplier['id']}"
+    body = {"fields": {"tags": "b, a", "friends": supplier["id"]}, "version": 1}
+    jsonschema.validate(body, request_schema(api, "/api/v1/records/supplier/{id}", "patch"))
+    fields = ok(api.patch(url, json=body))["fields"]
+    assert fields["tags"] == ["a", "b"] and fields["friends"] == [supplier["id"]]
