@@ -66,4 +66,9 @@ def test_the_new_sections_are_there_with_their_components(api):
     # pack.json itself is the Pack component, its $defs become Pack_<name>
     assert schemas["Pack"]["properties"]["types"]["items"] == {"$ref": "#/components/schemas/Pack_type"}
     batch = paths["/api/v1/records/doc/batch"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    assert batch["properties"]["records"]["items"]["properties"]["fields"] == {"$ref": "#/components/schemas/doc_fields"}
+    strict, lenient = batch["anyOf"]  # without skip_invalid every record is a valid doc; with it, any fields object
+    assert strict["properties"]["records"]["items"]["properties"]["fields"] == {"$ref": "#/components/schemas/doc_fields"}
+    assert strict["properties"]["skip_invalid"]["const"] is False and lenient["properties"]["skip_invalid"]["const"]
+    assert lenient["properties"]["records"]["items"]["properties"]["fields"]["type"] == "object"
+    assert strict["properties"]["records"]["items"]["additionalProperties"] is False
+    assert lenient["properties"]["records"]["items"]["additionalProperties"] is False

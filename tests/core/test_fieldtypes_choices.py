@@ -64,7 +64,7 @@ def test_unknown_choice_message_lists_the_choices():
 
 @pytest.mark.parametrize("raw,expected", [
     (["high", "low"], ["low", "high"]),                # choice order, not input order
-    (["high", "low", "low", "High"], ["low", "high"]),  # duplicates (also by label) dropped
+    ("high, low, low, High", ["low", "high"]),         # duplicates in text (also by label) dropped
     ("高, low，中", ["low", "mid", "high"]),           # text with ASCII and full-width commas, labels
     ("low; high", ["low", "high"]),
     (("mid",), ["mid"]),
@@ -74,7 +74,8 @@ def test_multi_select_order_and_dedupe(raw, expected):
     assert clean("multi_select", raw, CHOICES) == expected
 
 
-@pytest.mark.parametrize("raw", [["nope"], ["low", "nope"], [None], [""], [" "], 5, {"a": 1}, "low, ,nope"])
+@pytest.mark.parametrize("raw", [["nope"], ["low", "nope"], [None], [""], [" "], 5, {"a": 1}, "low, ,nope",
+                                 ["low", "low"], ["high", "High"]])  # a list is uniqueItems, as documented
 def test_multi_select_refuses(raw):
     with pytest.raises(ValueError):
         clean("multi_select", raw, CHOICES)

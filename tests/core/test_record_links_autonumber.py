@@ -25,9 +25,11 @@ def linked(core):
 
 def test_one_and_many_links(core, linked):
     a, b, c = linked
-    rec = core.create("contract", {"title": "T", "supplier": a, "parties": [c, a, c, str(b)]})
+    with pytest.raises(ValidationError, match="more than once"):  # a list is uniqueItems, as documented
+        core.create("contract", {"title": "T", "supplier": a, "parties": [c, a, c, str(b)]})
+    rec = core.create("contract", {"title": "T", "supplier": a, "parties": [c, a, str(b)]})
     assert rec.values["supplier"] == a
-    assert rec.values["parties"] == [c, a, b]          # order kept, duplicates dropped
+    assert rec.values["parties"] == [c, a, b]          # order kept
     assert rec.values["watchers"] == [] and rec.values["backup"] is None
     with core.store() as st:
         assert st.to_json(rec)["fields"]["parties"] == [c, a, b]

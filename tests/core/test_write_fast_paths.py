@@ -106,7 +106,7 @@ def _inputs(parties, owner_email):
         {"title": " Full ", "body": "多行\n文本", "mail": "a@b.cn", "site": "https://a.cn", "tel": "+86 10 1234 5678",
          "qty": 2.5, "price": "1234567.12345678", "cost": "¥1,200", "pct": "85%", "stars": 4, "hours": "1h 30m",
          "flag": "是", "on": False, "day": "2026/1/5", "at": "2026-01-05T10:00:00+08:00", "status": "进行中",
-         "tags": ["z", "x", "z"], "party": a, "parties": [c, a, c, str(b)], "owner": owner_email},
+         "tags": ["z", "x"], "party": a, "parties": [c, a, str(b)], "owner": owner_email},
         {"title": "Blanks", "body": "", "qty": None, "price": " ", "flag": None, "tags": [], "parties": [], "party": None,
          "status": None, "day": ""},
         {"title": "Numbers", "qty": 10**14, "price": 0.1, "cost": -3, "pct": 100, "stars": 0, "hours": 0},

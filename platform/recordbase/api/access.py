@@ -37,6 +37,7 @@ from ..auth import create_token
 from ..context import current_schema, db_session, record_store
 from ..errors import Forbidden, NotFound, RecordbaseError, ValidationError
 from ..models import ApiToken, User, utcnow
+from .access_openapi import TOKEN_IN, USER_IN, USER_PATCH
 from .blueprint import bp, commit, json_body, query_int
 from .permissions import configure_type, policy
 
@@ -81,7 +82,7 @@ def create_user():
     _full_token()
     _owner()
     session = db_session()
-    user, link = user_service.create(session, json_body(allowed=user_service.USER_KEYS))
+    user, link = user_service.create(session, json_body(allowed=user_service.USER_KEYS, schema=USER_IN))
     audit_log.record(session, "user.create", "user", user.email,
                      {"roles": [r.name for r in role_service.user_roles(session, user)], "invited": link is not None})
     commit()
@@ -111,7 +112,7 @@ def update_user(email: str):
     _full_token()
     user = _user_for(email)
     session = db_session()
-    data = json_body()
+    data = json_body(schema=USER_PATCH)  # as documented: a password is text, never null
     owner = policy().can_manage_users()
     user, link, after = user_service.update_audited(session, user, data, by_owner=owner, actor_id=g.rb_user.id)
     commit()
@@ -201,7 +202,7 @@ def new_token():
     """A token for the caller (owners: ``"email"`` for someone else); its text is in the answer, once."""
     _full_token()
     session = db_session()
-    data = json_body(allowed=TOKEN_KEYS)
+    data = json_body(allowed=TOKEN_KEYS, schema=TOKEN_IN)
     user = g.rb_user
     if data.get("email") and str(data["email"]).strip().lower() != user.email.lower():
         _owner()

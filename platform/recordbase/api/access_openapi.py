@@ -16,6 +16,28 @@ from ..access.users import LOCALES
 API = "/api/v1"
 JSON = "application/json"
 TEXT_OR_NULL = {"type": ["string", "null"]}
+#: the bodies of POST /users, PATCH /users/<email> and POST /tokens, as documented and as checked (api.access)
+USER_IN = {"type": "object", "additionalProperties": False, "required": ["email"], "properties": {
+    "email": {"type": "string", "format": "email", "maxLength": 255},
+    "password": {"type": "string", "minLength": 8, "maxLength": 1024},
+    "roles": {"type": ["array", "null"], "items": {"type": "string"}, "minItems": 1,
+              "description": "null or left out: the default role"},
+    "display_name": {"type": ["string", "null"], "maxLength": 255},
+    "locale": {"type": "string", "enum": list(LOCALES)}, "invite": {"type": "boolean"}}}
+USER_PATCH = {"type": "object", "additionalProperties": False, "properties": {
+    "password": {"type": "string", "minLength": 8, "maxLength": 1024},
+    "current_password": {"type": "string", "maxLength": 1024,
+                         "description": "needed to change one's own password (checked like a sign-in)"},
+    "roles": {"type": ["array", "null"], "items": {"type": "string"}, "minItems": 1,
+              "description": "null or left out: unchanged"},
+    "display_name": {"type": ["string", "null"], "maxLength": 255},
+    "locale": {"type": "string", "enum": list(LOCALES)}, "active": {"type": "boolean"},
+    "reset_password": {"type": "boolean"}}}
+#: the body of POST /tokens
+TOKEN_IN = {"type": "object", "additionalProperties": False, "properties": {
+    "name": {"type": ["string", "null"], "maxLength": 255}, "read_only": {"type": "boolean"},
+    "types": {"type": ["array", "null"], "items": {"type": "string"}, "minItems": 1},
+    "email": {"type": "string", "description": "owners: a token for someone else"}}}
 
 
 def ref(name: str) -> dict:
@@ -111,22 +133,7 @@ def access_paths(spec: APISpec, policy: Any = None) -> None:
     owner = policy is None or policy.can_manage_users()
     configure = policy is None or policy.can_configure()
     tag = ["access"]
-    user_in = {"type": "object", "additionalProperties": False, "required": ["email"], "properties": {
-        "email": {"type": "string", "format": "email", "maxLength": 255},
-        "password": {"type": "string", "minLength": 8, "maxLength": 1024},
-        "roles": {"type": ["array", "null"], "items": {"type": "string"}, "minItems": 1,
-                  "description": "null or left out: the default role"},
-        "display_name": {"type": ["string", "null"], "maxLength": 255},
-        "locale": {"type": "string", "enum": list(LOCALES)}, "invite": {"type": "boolean"}}}
-    user_patch = {"type": "object", "additionalProperties": False, "properties": {
-        "password": {"type": "string", "minLength": 8, "maxLength": 1024},
-        "current_password": {"type": "string", "maxLength": 1024,
-                             "description": "needed to change one's own password (checked like a sign-in)"},
-        "roles": {"type": ["array", "null"], "items": {"type": "string"}, "minItems": 1,
-                  "description": "null or left out: unchanged"},
-        "display_name": {"type": ["string", "null"], "maxLength": 255},
-        "locale": {"type": "string", "enum": list(LOCALES)}, "active": {"type": "boolean"},
-        "reset_password": {"type": "boolean"}}}
+    user_in, user_patch = USER_IN, USER_PATCH
     email = param("email", "path", {"type": "string"}, "the user's e-mail")
     if owner:
         spec.path(path=f"{API}/users", operations={
@@ -157,10 +164,7 @@ def access_paths(spec: APISpec, policy: Any = None) -> None:
                                  "responses": {"200": body(ref("Role")), **errors("403", "404", "409")}}
         spec.path(path=f"{API}/roles", operations=roles_ops)
         spec.path(path=f"{API}/roles/{{name}}", parameters=[name], operations=one_ops)
-    token_in = {"type": "object", "additionalProperties": False, "properties": {
-        "name": {"type": ["string", "null"], "maxLength": 255}, "read_only": {"type": "boolean"},
-        "types": {"type": ["array", "null"], "items": {"type": "string"}, "minItems": 1},
-        "email": {"type": "string", "description": "owners: a token for someone else"}}}
+    token_in = TOKEN_IN
     spec.path(path=f"{API}/tokens", operations={
         "get": {"operationId": "list_tokens", "tags": tag,
                 "parameters": [param("email", "query", {"type": "string"}, "owners: another user's tokens")],

@@ -8,6 +8,7 @@ request's unit of work ends.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from typing import Any, Iterable, Optional
 
@@ -93,17 +94,30 @@ def body_error(exc: JSONInputError) -> RecordbaseError:
 INT_MAX = 2**31 - 1
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]{1,30}\Z")
+
+
+def _one_arg(name: str) -> Optional[str]:
+    """The query parameter ``name`` (None when left out); 400 when it is given more than once."""
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise RecordbaseError(f"The '{name}' parameter is given {len(values)} times; give it once",
+                              {name: ["given more than once"]})
+    return values[0] if values else None
+
+
 def query_int(name: str, default: Optional[int] = None, low: Optional[int] = None,
               high: Optional[int] = INT_MAX) -> Optional[int]:
-    """An integer query parameter within [low, high]; 400 naming the parameter otherwise."""
-    raw = request.args.get(name)
-    if raw is None or raw.strip() == "":
+    """An integer query parameter within [low, high]; 400 naming the parameter otherwise (also when
+    it is given more than once, or blank: the document says integer, and which one counts would be a
+    guess)."""
+    raw = _one_arg(name)
+    if raw is None:
         return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise RecordbaseError(f"The '{name}' parameter must be a whole number, not {raw!r}",
-                              {name: ["must be a whole number"]}) from None
+    if not _INTEGER.match(raw):  # ASCII digits only: int() also takes ' 7', '1_0' and '٧'
+        raise RecordbaseError(f"The '{name}' parameter must be a whole number, not {raw[:40]!r}",
+                              {name: ["must be a whole number"]})
+    value = int(raw)
     if (low is not None and value < low) or (high is not None and value > high):
         bounds = f"between {low} and {high}" if low is not None and high is not None else \
             f"at least {low}" if low is not None else f"at most {high}"
@@ -116,8 +130,9 @@ FALSE_WORDS = ("", "0", "false", "no", "off")
 
 
 def query_flag(name: str) -> bool:
-    """A boolean query parameter (missing: false); 400 for anything that is not a yes or a no."""
-    raw = (request.args.get(name) or "").strip().lower()
+    """A boolean query parameter (missing: false); 400 for anything that is not a yes or a no, or
+    for a flag given more than once."""
+    raw = (_one_arg(name) or "").strip().lower()
     if raw in TRUE_WORDS:
         return True
     if raw not in FALSE_WORDS:

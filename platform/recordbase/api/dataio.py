@@ -133,15 +133,24 @@ def infer_type():
 
     from ..metamodel.payloads import TYPE_SCHEMA, check_api_name, check_payload
 
+    from .dataio_openapi import INFER_FORM
+
     upload = _uploaded()
+    sent = {k: v for k in INFER_FORM if (v := _value(k)) is not None}
+    check_payload(sent, {"type": "object", "properties": INFER_FORM})  # as sent, as documented
     name = check_api_name(_param("name") or "imported", "record type")
     label = _param("label") or None
     check_payload({"name": name, **({"label": label} if label else {})}, TYPE_SCHEMA)  # as it will be saved
     return jsonify(propose_type(_table(upload), name, label))
 
 
-#: the batch body's options, checked before the records (each record is checked by the record store)
-BATCH_OPTIONS = {"type": "object", "properties": {"records": {"type": "array"}, "skip_invalid": {"type": "boolean"}}}
+#: one item of a batch: an object with a ``fields`` object and nothing else, whatever ``skip_invalid``
+#: says (only invalid values are skipped: a malformed batch is refused whole)
+BATCH_ITEM = {"type": "object", "required": ["fields"], "additionalProperties": False,
+              "properties": {"fields": {"type": "object"}}}
+#: the batch body's shape, checked before the records (each record's values by the record store)
+BATCH_OPTIONS = {"type": "object", "properties": {"records": {"type": "array", "items": BATCH_ITEM},
+                                                  "skip_invalid": {"type": "boolean"}}}
 
 
 @bp.post("/records/<type_name>/batch")
@@ -155,29 +164,13 @@ def batch_create(type_name: str):
     if len(items) > MAX_BATCH:
         raise ValidationError(f"At most {MAX_BATCH} records per batch (got {len(items)})",
                               {"records": [f"at most {MAX_BATCH}"]})
-    rows = []
-    problems = []
-    for i, item in enumerate(items):
-        fields = item.get("fields") if isinstance(item, dict) else None
-        if not isinstance(fields, dict):
-            problems.append({"index": i, "errors": {"fields": ["must be an object"]}})
-            rows.append({})
-            continue
-        rows.append(fields)  # validated by the record store, every record and field at once
-    skip = bool(body.get("skip_invalid"))
-    bad = {p["index"] for p in problems}
-    keep = [i for i in range(len(rows)) if i not in bad]
-    result = store.create_many(type_name, [rows[i] for i in keep], skip_invalid=True)
-    if not skip and (problems or result.errors):
-        problems += [{"index": keep[j], "errors": errs} for j, errs in result.errors.items()]
-        problems.sort(key=lambda p: p["index"])
+    rows = [item["fields"] for item in items]  # validated by the record store, every record and field at once
+    result = store.create_many(type_name, rows, skip_invalid=True)
+    problems = sorted(({"index": j, "errors": errs} for j, errs in result.errors.items()), key=lambda p: p["index"])
+    if problems and not body.get("skip_invalid"):
         raise ValidationError(f"{len(problems)} of {len(items)} records are not valid; nothing was written "
                               f"(the first: record {problems[0]['index']})", {"records": problems})
-    for j, errs in result.errors.items():
-        problems.append({"index": keep[j], "errors": errs})
-    ids = [None] * len(rows)
-    for j, rid in enumerate(result.ids):
-        ids[keep[j]] = rid
+    ids = result.ids  # one per record, None where skipped
     created = [rid for rid in ids if rid is not None]
     records = {}
     if created:
@@ -189,7 +182,7 @@ def batch_create(type_name: str):
             for r in store._records(typedef, store.session.execute(select(t).where(t.c.id.in_(chunk))).all()):
                 records[r.id] = r
     body_out = {"records": [store.to_json(records[rid]) if rid is not None else None for rid in ids],
-                "created": len(created), "errors": sorted(problems, key=lambda p: p["index"])}
+                "created": len(created), "errors": problems}
     commit()
     return jsonify(body_out), 201
 
@@ -201,7 +194,8 @@ def export_records(type_name: str):
     store = record_store()
     _require(store, "export", type_name)
     typedef = store.visible_type(type_name) if hasattr(store, "visible_type") else store.type(type_name)
-    fmt = (request.args.get("format") or "csv").lower()
+    given = request.args.getlist("format")  # exactly one of the documented values; left out: csv
+    fmt = given[0] if len(given) == 1 else "csv" if not given else None
     if fmt not in ("csv", "xlsx"):
         raise RecordbaseError("The 'format' parameter must be csv or xlsx", {"format": ["csv or xlsx"]})
     lang = request.args.get("lang") or current_lang()

@@ -62,6 +62,17 @@ def import_form(extra: Optional[dict] = None) -> dict:
                                                                  "properties": {**props, **(extra or {})}}}}}
 
 
+def batch_body(fields: dict, skip_invalid: bool) -> dict:
+    """A batch body whose records' ``fields`` match ``fields``; ``skip_invalid`` is false or left out, or true."""
+    from .dataio import MAX_BATCH
+
+    item = {"type": "object", "required": ["fields"], "additionalProperties": False, "properties": {"fields": fields}}
+    return {"type": "object", "required": ["records"] + (["skip_invalid"] if skip_invalid else []),
+            "additionalProperties": False,
+            "properties": {"records": {"type": "array", "minItems": 1, "maxItems": MAX_BATCH, "items": item},
+                           "skip_invalid": {"type": "boolean", "const": skip_invalid}}}
+
+
 def dataio_paths(spec: APISpec, t: Any, may: Optional[Callable[[str], bool]] = None) -> None:
     """The batch, import and export paths of one record type."""
     may = may or (lambda action: True)
@@ -74,12 +85,11 @@ def dataio_paths(spec: APISpec, t: Any, may: Optional[Callable[[str], bool]] = N
             "operationId": f"batch_create_{t.name}", "tags": tag,
             "summary": f"Create up to {MAX_BATCH} {t.label} records in one transaction",
             "description": "All or nothing, unless skip_invalid: then the valid records are written and the "
-                           "others reported (their place in records is null).",
-            "requestBody": request({"type": "object", "required": ["records"], "additionalProperties": False,
-                                    "properties": {"records": {"type": "array", "minItems": 1, "maxItems": MAX_BATCH,
-                                                               "items": {"type": "object", "required": ["fields"],
-                                                                         "properties": {"fields": fields_in}}},
-                                                   "skip_invalid": {"type": "boolean", "default": False}}}),
+                           "others reported (their place in records is null). Each item is an object with a "
+                           "fields object and nothing else, with or without skip_invalid.",
+            "requestBody": request({"anyOf": [batch_body(fields_in, False), batch_body(
+                {"type": "object", "description": "any values: the invalid records are skipped and reported"},
+                True)]}),
             "responses": {"201": body({"type": "object", "required": ["records", "created", "errors"], "properties": {
                 "records": {"type": "array", "items": {"oneOf": [rec, {"type": "null"}]}},
                 "created": {"type": "integer"}, "errors": {"type": "array", "items": ref("BatchError")}}},
@@ -112,6 +122,13 @@ def dataio_paths(spec: APISpec, t: Any, may: Optional[Callable[[str], bool]] = N
                     "schema": {"type": "string", "format": "binary"}}}}, **errors("400", "403", "404")}}})
 
 
+#: the text parts of ``POST /import/infer``, as documented and as checked (api.dataio), before any trimming
+INFER_FORM = {"name": {"type": "string", "pattern": "^(?:" + API_NAME_PATTERN.strip("^$") + ")?$",
+                       "description": "empty or left out: imported"},
+              "label": {"type": "string", "maxLength": 255, "description": "blank or left out: made from the name"},
+              "sheet": {"type": "string"}}
+
+
 def infer_path(spec: APISpec) -> None:
     """``POST /import/infer``: the record type a file suggests (it creates nothing)."""
     spec.path(path=f"{API}/import/infer", operations={"post": {
@@ -119,8 +136,5 @@ def infer_path(spec: APISpec) -> None:
         "summary": "The record type a CSV or XLSX file suggests, ready for POST /api/v1/types",
         "requestBody": {"required": True, "content": {MULTIPART: {"schema": {
             "type": "object", "required": ["file"],
-            "properties": {"file": {"type": "string", "format": "binary"}, "name": {"type": "string", "pattern": API_NAME_PATTERN},
-                           "label": {"type": "string", "maxLength": 255,
-                                     "description": "blank or left out: made from the name"},
-                           "sheet": {"type": "string"}}}}}},
+            "properties": {"file": {"type": "string", "format": "binary"}, **INFER_FORM}}}}},
         "responses": {"200": body(ref("RecordType")), **errors("400", "413", "422")}}})

@@ -72,13 +72,17 @@ BLANK = {"anyOf": [{"type": "null"}, {"type": "string", "pattern": "^\\s*$"}, {"
 
 def input_schema(field: Any, schema: dict) -> dict:
     """What a write may send for ``field`` (the server's cleaning, stated): a text field also takes a
-    number (as its text), a number is rounded to the field's precision, and an optional field is
-    emptied by anything blank."""
+    number (as its text), a multi-select its choices as text, a many-link one id alone, a number is
+    rounded to the field's precision, and an optional field is emptied by anything blank."""
     schema = dict(schema)
     if isinstance(field.ftype, TextLike):
         schema["type"] = ["string", "number"]
     if schema.get("type") == "boolean":  # also 0/1 and yes/no words (choices.TRUE_WORDS, FALSE_WORDS)
         schema = {"anyOf": [schema, {"enum": [0, 1]}, {"type": "string", "enum": sorted(TRUE_WORDS | FALSE_WORDS)}]}
+    if field.field_type == "multi_select":  # also the choices as text, as a cell or form sends them
+        schema = {"anyOf": [schema, {"type": "string", "description": "choices separated by commas: a, b"}]}
+    elif schema.get("type") == "array" and field.field_type == "link":  # also one id alone
+        schema = {"anyOf": [schema, {"type": "integer"}]}
     if "multipleOf" in schema:
         schema.pop("multipleOf")
         schema["description"] = (schema.get("description", "") + " (rounded to the field's precision)").strip()

@@ -292,6 +292,8 @@ class MultiSelectType(ChoiceLike):
         out: list[str] = []
         for item in items:
             v = self.match_choice(item, field)
+            if v in out and not isinstance(value, str):  # a list is uniqueItems (as documented); text is forgiven
+                raise ValueError(_("lists '%(value)s' more than once", value=v))
             if v not in out:
                 out.append(v)
         order = [c["value"] for c in normalize_choices(field.options)]

@@ -59,8 +59,9 @@ class LinkType(FieldType):
             ids: list[int] = []
             for item in items:
                 i = _as_id(item)
-                if i not in ids:
-                    ids.append(i)
+                if i in ids and isinstance(value, (list, tuple)):  # uniqueItems, as documented
+                    raise ValueError(_("lists '%(value)s' more than once", value=i))
+                ids.append(i)
         else:
             if self.is_blank(value):
                 return None

@@ -31,9 +31,10 @@ class TextLike(FieldType):
     def clean_value(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
         if isinstance(value, bool) or isinstance(value, (dict, list)):
             raise ValueError(_("must be text"))
-        text = str(value).strip() if not isinstance(value, str) else value.strip()
+        raw = str(value) if not isinstance(value, str) else value
+        text = raw.strip()
         limit = self.length_limit(field)
-        if len(text) > limit:
+        if len(raw) > limit:  # as sent, like the document's maxLength: the spaces trimmed count too
             raise ValueError(_("must be at most %(limit)s characters", limit=limit))
         if "\x00" in text:
             raise ValueError(_("must not contain the NUL character (\\u0000)"))
@@ -52,7 +53,7 @@ class TextLike(FieldType):
             text = value.strip()
             if not text:
                 return None
-            if len(text) > limit:
+            if len(value) > limit:  # as sent (see clean_value)
                 raise ValueError(_("must be at most %(limit)s characters", limit=limit))
             if "\x00" in text:
                 raise ValueError(_("must not contain the NUL character (\\u0000)"))
