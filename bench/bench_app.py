@@ -1,5 +1,5 @@
 """The app a benchmark runs: created on a database URL, the database upgraded, the benchmark's owner
-user made (or found). (``records.py`` and ``computed.py`` predate it and set up their own.)"""
+user made (or found), and its release at the end. (``records.py`` and ``computed.py`` predate `bench_app` and set up their own app.)"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,3 +19,15 @@ def bench_app(url: str, instance: Path, email: str, password: str) -> tuple[Any,
     with plat.sessions.begin() as s:
         user = find_user(s, email) or create_user(s, email, password, role="owner")
         return app, plat, user.id
+
+
+def release(bench: Any, tmp: Path, database_url: Any, keep: bool) -> None:
+    """The end of a benchmark run: its tables dropped from a database it was given (unless ``keep``),
+    its engine disposed, and its temporary folder removed (unless ``keep``)."""
+    import shutil
+
+    if database_url and not keep:
+        bench.cleanup()
+    bench.engine.dispose()
+    if not keep:
+        shutil.rmtree(tmp, ignore_errors=True)

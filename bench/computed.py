@@ -29,7 +29,6 @@ import os
 import platform as pyplatform
 import pstats
 import random
-import shutil
 import statistics
 import sys
 import tempfile
@@ -50,6 +49,7 @@ from recordbase.database_setup import upgrade_database
 from recordbase.metamodel.runtime import SchemaCache
 from recordbase.metamodel.service import MetamodelService
 from recordbase.storage import RecordStore
+from bench_app import release  # noqa: E402  (beside this script)
 
 TARGET_RATIO = 2.0
 BENCH_EMAIL = "bench@example.com"
@@ -281,11 +281,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         wrong = bench.verify(comp)
         prof = bench.profile(comp, min(1000, args.updates)) if args.profile else ""
     finally:
-        if args.database_url and not args.keep:
-            bench.cleanup()
-        bench.engine.dispose()
-        if not args.keep:
-            shutil.rmtree(tmp, ignore_errors=True)
+        release(bench, tmp, args.database_url, args.keep)
 
     p_med, p_mean, p95 = summary(plain.times)
     c_med, c_mean, c95 = summary(comp.times)

@@ -34,7 +34,6 @@ import json
 import pstats
 import random
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -59,6 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from records_data import (FILTER_VALUE, hand_made_table, make_values, raw_row,  # noqa: E402  (beside this script)
                           type_definition)
 from records_report import Result, report  # noqa: E402
+from bench_app import release  # noqa: E402
 from timing import interleaved_medians, median_ms, without_gc  # noqa: E402
 
 BATCH = 1000
@@ -368,11 +368,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         for n in sizes:
             results.append(bench.run(n))
     finally:
-        if args.database_url and not args.keep:
-            bench.cleanup()
-        bench.engine.dispose()
-        if not args.keep:
-            shutil.rmtree(tmp, ignore_errors=True)
+        release(bench, tmp, args.database_url, args.keep)
     ok = report(results, backend)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
 import sys
 import tempfile
 import time
@@ -40,7 +39,7 @@ from recordbase.storage import RecordStore, sort_guard
 from recordbase.storage.query import encode_cursor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_app import bench_app  # noqa: E402  (beside this script)
+from bench_app import bench_app, release  # noqa: E402  (beside this script)
 from timing import interleaved_medians, median_ms  # noqa: E402
 
 STAGES = ["new", "open", "review", "won", "lost"]
@@ -178,11 +177,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     try:
         table, refused = run(bench, sizes)
     finally:
-        if args.database_url and not args.keep:
-            bench.cleanup()
-        bench.engine.dispose()
-        if not args.keep:
-            shutil.rmtree(tmp, ignore_errors=True)
+        release(bench, tmp, args.database_url, args.keep)
     report(url.split(":", 1)[0], sizes, table, refused)
     return 0
 
