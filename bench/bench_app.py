@@ -1,5 +1,6 @@
 """The app a benchmark runs: created on a database URL, the database upgraded, the benchmark's owner
-user made (or found), and its release at the end. (``records.py`` and ``computed.py`` predate `bench_app` and set up their own app.)"""
+user made (or found); and its release at the end. (``records.py`` and ``computed.py`` predate
+:func:`bench_app` and set up their own app.)"""
 from __future__ import annotations
 
 from pathlib import Path
