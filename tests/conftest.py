@@ -23,17 +23,10 @@ from recordbase.context import platform
 from recordbase.database_setup import upgrade_database
 from recordbase.db import make_engine, normalize_url
 
-PG_URL = os.environ.get("RECORDBASE_TEST_DATABASE_URL")
+from databases import PG_URL, _pg_admin_url, _pg_url_for, fresh_database
+
 OWNER_EMAIL = "owner@example.com"
 OWNER_PASSWORD = "correct horse battery"
-
-
-def _pg_admin_url(url: str) -> str:
-    return normalize_url(url).rsplit("/", 1)[0] + "/postgres"
-
-
-def _pg_url_for(url: str, dbname: str) -> str:
-    return normalize_url(url).rsplit("/", 1)[0] + "/" + dbname
 
 
 @pytest.fixture(scope="session")
@@ -57,23 +50,6 @@ def template_db(tmp_path_factory) -> Iterator[str]:
         upgrade_database(eng)
         eng.dispose()
         yield str(path)
-
-
-def fresh_database(template_db: str, folder) -> Iterator[str]:
-    """Yield the URL of a copy of the template database (in ``folder`` for SQLite); drop it afterwards."""
-    if PG_URL:
-        name = f"rbt_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(_pg_admin_url(PG_URL), isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
-        yield _pg_url_for(PG_URL, name)
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    else:
-        path = folder / "recordbase.db"
-        shutil.copy(template_db, path)
-        yield f"sqlite:///{path}"
 
 
 @pytest.fixture
