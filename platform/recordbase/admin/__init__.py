@@ -30,7 +30,10 @@ from .site import RecordbaseAdmin
 
 def init_admin(app: Flask) -> RecordbaseAdmin:
     # Our templates, found by name through the app's loader (Flask-Admin's own come from its blueprints).
-    app.register_blueprint(Blueprint("recordbase_admin", __name__, template_folder="templates"))
+    # Our static files (CSS, our scripts, vendored libraries under static/vendor/<lib>-<version>/)
+    # at /admin/rb-static/: url_for('recordbase_admin.static', filename=...)
+    app.register_blueprint(Blueprint("recordbase_admin", __name__, template_folder="templates",
+                                     static_folder="static", static_url_path="/admin/rb-static"))
     app.jinja_env.globals.setdefault("rb_lang", current_lang)
     app.jinja_env.filters.setdefault("rb_time", shown_time)
     # translations_path: our additions to Flask-Admin's own "admin" catalogue (translations/*/admin.po,
