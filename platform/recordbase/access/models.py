@@ -111,6 +111,8 @@ class PublicForm(Base):
     thank_you_zh: Mapped[Optional[str]] = mapped_column(Text)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     submissions: Mapped[int] = mapped_column(Integer, default=0)
+    #: the admin form builder's settings (recordbase.publicforms.settings; migration 0017)
+    settings: Mapped[Optional[dict]] = mapped_column(JSON, nullable=True)
     created_by: Mapped[Optional[int]] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

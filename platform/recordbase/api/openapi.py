@@ -210,6 +210,9 @@ def record_paths(spec: APISpec, t: TypeDef, may: Any = None) -> None:
     from .access_openapi import history_path
 
     history_path(spec, t)
+    from ..comments.openapi import comments_paths
+
+    comments_paths(spec, t, may)
     attachment_fields = [f.name for f in t.fields if f.field_type == "attachment"]
     if attachment_fields and may("update"):
         upload = {"type": "object", "required": ["file", "version"],

@@ -1,0 +1,57 @@
+"""@mentions reaching the inbox: who is mentioned, whether they may read the record, the notification.
+
+Kept apart from :mod:`.service` because it builds each mentioned user's own policy (their rights,
+not the author's, decide whether they may be told about the record).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..access import enforce
+from ..access.policy import Policy
+from ..automation.models import Notification
+from ..models import User
+from ..storage import RecordStore
+from .models import Comment
+
+EXCERPT = 200
+
+
+def _may_read(store: RecordStore, user: User, type_name: str, record_id: int) -> bool:
+    policy = Policy.for_user(store.session, user)
+    if not policy.can("read", type_name):
+        return False
+    theirs = RecordStore(store.session, store.schema, user_id=user.id, timezone_name=store.timezone,
+                         lang=store.lang, policy=policy)
+    theirs.rule_engine = None
+    return record_id in enforce.in_rows(theirs, theirs.type(type_name), "read", [record_id])
+
+
+def _excerpt(body: str) -> str:
+    one_line = " ".join(body.split())
+    return one_line if len(one_line) <= EXCERPT else one_line[:EXCERPT - 1] + "…"
+
+
+def notify_mentions(store: RecordStore, comment: Comment, record: Any, emails: list[str], skip: set) -> list[int]:
+    """Notify the active users ``emails`` name who may read the record; the ids of those notified."""
+    session = store.session
+    users = session.scalars(select(User).where(func.lower(User.email).in_(emails), User.is_active.is_(True))).all()
+    if not users:
+        return []
+    author = session.get(User, store.user_id) if store.user_id is not None else None
+    who = (author.display_name or author.email) if author else "?"
+    typedef = store.type(comment.type_name)
+    title = store.title(record)
+    text = _excerpt(comment.body)
+    notified = []
+    for user in users:
+        if user.id in skip or not _may_read(store, user, typedef.name, record.id):
+            continue
+        session.add(Notification(
+            user_id=user.id, type_name=typedef.name, record_id=record.id,
+            message=f"{who} mentioned you on {typedef.label} “{title}”: {text}",
+            message_zh=f"{who} 在{typedef.label_zh or typedef.label}「{title}」的评论中提到了你：{text}"))
+        notified.append(user.id)
+    return notified
