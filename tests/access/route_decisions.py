@@ -180,6 +180,17 @@ API: list[Case] = [
       fresh={"name": "fresh_name"}, multipart=True, variant="create a type"),
     C("api.infer_type", "POST", "/api/v1/import/infer", writes, body={"file": "@csv"}, multipart=True),
     C("api.trash", "GET", "/api/v1/trash", builds),
+    # comments (recordbase.comments): who reads the record reads and writes them (not a read-only token);
+    # the author edits; the author or who configures the type deletes
+    C("api.list_comments", "GET", "/api/v1/records/deal/{east}/comments", signed),
+    C("api.list_comments", "GET", "/api/v1/records/deal/{west}/comments", reads_other_rows, variant="out-of-rows"),
+    C("api.add_comment", "POST", "/api/v1/records/deal/{east}/comments", writes, body={"body": "hello"}),
+    C("api.add_comment", "POST", "/api/v1/records/deal/{west}/comments", lambda p: writes(p) and builtin(p),
+      body={"body": "hello"}, variant="out-of-rows"),
+    C("api.edit_comment", "PATCH", "/api/v1/records/deal/{east}/comments/{cid}", nobody, body={"body": "changed"},
+      fresh={"cid": "fresh_comment"}, variant="another's comment"),
+    C("api.delete_comment", "DELETE", "/api/v1/records/deal/{east}/comments/{cid}", configures_deal,
+      fresh={"cid": "fresh_comment"}),
     # attachments
     C("api.upload_attachment", "POST", "/api/v1/attachments", writes_deal,
       body={"type": "deal", "field": "doc", "file": "@txt"}, multipart=True),

@@ -48,6 +48,15 @@ ADMIN: list[Case] = [
     C("records.export", "GET", "/admin/records/deal/export/csv/", signed),
     C("records.export", "GET", "/admin/records/vault/export/csv/", reads_vault, variant="vault"),
     C("records.file_view", "GET", "/admin/records/deal/file/{attachment}", signed),
+    # comments (recordbase.comments.admin): the details page's form posts
+    C("comments.index", "GET", "/admin/comments/", signed),
+    C("comments.add", "POST", "/admin/comments/deal/{east}/add/", signed, body={"body": "hello"}),
+    C("comments.add", "POST", "/admin/comments/deal/{west}/add/", reads_other_rows, body={"body": "hello"},
+      variant="out-of-rows"),
+    C("comments.edit", "POST", "/admin/comments/deal/{east}/edit/{cid}/", lambda p: False, body={"body": "x"},
+      fresh={"cid": "fresh_comment"}, variant="another's comment"),
+    C("comments.delete", "POST", "/admin/comments/deal/{east}/delete/{cid}/", builds, body={},
+      fresh={"cid": "fresh_comment"}),
     # import
     C("records_import.index", "GET", "/admin/import/", signed),  # (it lists only the types the user may import into)
     C("records_import.upload", "POST", "/admin/import/upload/", imports, body={"type": "deal", "file": "@csv"}),

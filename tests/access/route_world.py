@@ -163,6 +163,10 @@ class World:
         return ok(self.owner.post("/api/v1/types/deal/forms", json={"title": f"Form {self.n()}",
                                                                    "fields": ["title"]}), 201)["id"]
 
+    def fresh_comment(self) -> int:
+        return ok(self.owner.post(f"/api/v1/records/deal/{self.ids['east']}/comments",
+                                  json={"body": f"Comment {self.n()}"}), 201)["id"]
+
     def fresh_user(self) -> str:
         email = f"bystander{self.n()}@example.com"
         with platform(self.app).sessions.begin() as s:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,7 +20,7 @@ from wtforms import TextAreaField, validators
 from ..admin.access import SignedInOnly
 from ..admin.forms import AdminForm
 from ..context import db_session
-from ..errors import RecordbaseError
+from ..errors import Forbidden, NotFound, RecordbaseError
 from .service import MAX_BODY, Comments
 
 
@@ -84,6 +84,9 @@ class CommentsView(SignedInOnly, BaseView):
             write(Comments(request_store()))
             session.commit()
             flash(done, "success")
+        except (NotFound, Forbidden) as exc:  # a record out of reach, another's comment: no page, no redirect
+            session.rollback()
+            abort(404 if isinstance(exc, NotFound) else 403)
         except RecordbaseError as exc:
             session.rollback()
             flash(exc.message, "error")
