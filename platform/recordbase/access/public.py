@@ -5,7 +5,9 @@ submission is validated by the field types' WTForms fields and then by the recor
 under the form's policy (:meth:`Policy.for_form`: create records of one type, write only the
 form's fields), submissions — refused ones too — are limited per form and address, and a closed form answers
 410, an unknown one 404. The pages run no script and carry their own strict
-Content-Security-Policy.
+Content-Security-Policy. What the admin's form builder sets (links limited to a saved view, users
+to a list, attachments, prefill from the URL, open/close dates, a cap, a redirect) is read from the
+form's settings by :mod:`recordbase.publicforms`.
 """
 from __future__ import annotations
 
@@ -13,13 +15,14 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, g, render_template, request
 from flask_babel import gettext as _
-from wtforms import Field
 
 from ..context import current_schema, db_session
 from ..errors import RecordbaseError, ValidationError
 from ..i18n import lang_code, select_lang
-from ..metamodel.fieldtypes import FieldDef, FormContext
 from ..storage import RecordStore
+from ..api.attachments import Uploads
+from ..publicforms import page
+from ..publicforms import settings as form_settings
 from . import forms, throttle
 from .policy import Policy
 
@@ -27,10 +30,6 @@ bp = Blueprint("public_forms", __name__)
 MAX_BODY = 1024 * 1024
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
-
-
-def input_name(field: FieldDef) -> str:
-    return f"f_{field.name}"
 
 
 def _lang() -> str:
@@ -42,18 +41,6 @@ def _text(form: Any, key: str, lang: str) -> str:
     return (zh if lang == "zh" and zh else getattr(form, key, None)) or ""
 
 
-def _form_class(typedef: Any, names: list[str], lang: str) -> type:
-    from ..admin.forms import AdminForm
-
-    ctx = FormContext(lang=lang)
-    attrs: dict[str, Field] = {}
-    for n in names:
-        f = typedef.field(n)
-        if f is not None and not f.ftype.read_only and f.field_type not in forms.NOT_PUBLIC:
-            attrs[input_name(f)] = f.ftype.form_field(f, ctx)
-    return type("PublicForm", (AdminForm,), attrs)
-
-
 def _render(template: str, status: int = 200, **kw: Any):
     resp = current_app.response_class(render_template(template, **kw), status=status, mimetype="text/html")
     resp.headers["Content-Security-Policy"] = CSP
@@ -62,8 +49,10 @@ def _render(template: str, status: int = 200, **kw: Any):
     return resp
 
 
-def _closed(lang: str):
-    return _render("access/public_closed.html", 410, lang=lang, message=_("This form is closed."))
+def _closed(lang: str, why: str = "closed"):
+    messages = {"not_yet": _("This form is not open yet."), "ended": _("This form is closed."),
+                "full": _("This form has received all the answers it takes."), "closed": _("This form is closed.")}
+    return _render("access/public_closed.html", 410, lang=lang, message=messages[why])
 
 
 @bp.route("/f/<token>", methods=("GET", "POST"))
@@ -77,14 +66,20 @@ def public_form(token: str):
     typedef = schema.types.get(form_row.type_name)
     if not form_row.enabled or typedef is None:
         return _closed(lang)
+    settings = dict(form_row.settings or {})
+    tz = current_app.config["TIMEZONE"]
+    why_closed = form_settings.is_open(settings, form_row.submissions or 0, tz)
+    if why_closed is not None:
+        return _closed(lang, why_closed)
     names = [n for n in (form_row.fields or []) if typedef.field(n) is not None]
-    cls = _form_class(typedef, names, lang)
-    page = dict(lang=lang, title=_text(form_row, "title", lang), description=_text(form_row, "description", lang),
-                token=token)
+    cls = page.form_class(session, schema, typedef, names, settings, lang)
+    page_kw = dict(lang=lang, title=_text(form_row, "title", lang), description=_text(form_row, "description", lang),
+                   token=token, multipart=any(typedef.field(n).field_type == "attachment" for n in names))
     if request.method == "GET":
-        return _render("access/public_form.html", form=cls(), **page)
+        data = page.prefill(typedef, names, request.args) if settings.get("prefill") else None
+        return _render("access/public_form.html", form=cls(data), **page_kw)
 
-    if (request.content_length or 0) > MAX_BODY:
+    if (request.content_length or 0) > max_body(typedef, names, settings):
         abort(413)
     # every submission counts, refused ones too (a stranger must not probe values, or load the
     # server, with failing ones): the count is committed before the submission is looked at
@@ -95,33 +90,55 @@ def public_form(token: str):
     wtform = cls(request.form)
     errors: list[str] = []
     if wtform.validate():
-        values = {n: wtform[input_name(typedef.field(n))].data for n in names
-                  if input_name(typedef.field(n)) in wtform}
-        store = RecordStore(session, schema, user_id=None, timezone_name=current_app.config["TIMEZONE"], lang=lang,
+        values = {n: wtform[page.input_name(typedef.field(n))].data for n in names
+                  if page.input_name(typedef.field(n)) in wtform and typedef.field(n).field_type != "attachment"}
+        store = RecordStore(session, schema, user_id=None, timezone_name=tz, lang=lang,
                             policy=Policy.for_form(typedef.name, names, typedef, f"public form #{form_row.id}"),
                             actor=f"public form #{form_row.id}: {form_row.title}"[:255])
+        uploads = Uploads()
         try:
+            values.update(page.save_uploads(typedef, names, settings, request.files, uploads))
+            session.flush()  # the uploads' rows, before the record store looks their keys up
             store.create(typedef.name, values)
             form_row.submissions = (form_row.submissions or 0) + 1
             session.commit()
             thanks = _text(form_row, "thank_you", lang) or _("Thank you. Your answer was received.")
-            return _render("access/public_thanks.html", lang=lang, title=page["title"], message=thanks)
+            # a redirect goes through the thanks page (a meta refresh): the page's CSP lets a form post
+            # only to this site, and browsers apply that to a redirect answering the post
+            return _render("access/public_thanks.html", lang=lang, title=page_kw["title"], message=thanks,
+                           redirect_url=settings.get("redirect_url"))
         except ValidationError as exc:
             session.rollback()
+            uploads.discard()
             details = exc.details if isinstance(exc.details, dict) else {}
             for key, messages in details.items():
                 f = typedef.field(str(key))
                 msgs = [str(m) for m in (messages if isinstance(messages, (list, tuple)) else [messages])]
-                if f is not None and input_name(f) in wtform:
-                    wtform[input_name(f)].errors = list(wtform[input_name(f)].errors or []) + msgs
+                if f is not None and page.input_name(f) in wtform:
+                    wtform[page.input_name(f)].errors = list(wtform[page.input_name(f)].errors or []) + msgs
                 else:
                     errors.extend(msgs)
             if not details:
                 errors.append(exc.message)
         except RecordbaseError as exc:
             session.rollback()
+            uploads.discard()
             errors.append(exc.message)
-    return _render("access/public_form.html", 422, form=wtform, errors=errors, **page)
+        except BaseException:
+            uploads.discard()
+            raise
+    return _render("access/public_form.html", 422, form=wtform, errors=errors, **page_kw)
+
+
+def max_body(typedef: Any, names: list[str], settings: dict) -> int:
+    """The largest submission the form takes: its text, and its files at their limits."""
+    total = MAX_BODY
+    for n in names:
+        f = typedef.field(n)
+        if f is not None and f.field_type == "attachment":
+            limited = form_settings.upload_field(f, settings)
+            total += int(float(limited.options["max_size_mb"]) * 1024 * 1024) * int(f.options.get("max_files") or 5)
+    return total
 
 
 def init_public_forms(app: Flask) -> None:

@@ -12,6 +12,7 @@ from apispec import APISpec
 
 from ..access.roles import ACTIONS
 from ..access.users import LOCALES
+from ..publicforms.settings import SETTINGS_SCHEMA
 
 API = "/api/v1"
 JSON = "application/json"
@@ -115,7 +116,8 @@ def components(spec: APISpec) -> None:
                        "title": {"type": "string"}, "title_zh": TEXT_OR_NULL, "description": TEXT_OR_NULL,
                        "description_zh": TEXT_OR_NULL, "fields": {"type": "array", "items": {"type": "string"}},
                        "thank_you": TEXT_OR_NULL, "thank_you_zh": TEXT_OR_NULL, "enabled": {"type": "boolean"},
-                       "submissions": {"type": "integer"}, "created_at": {"type": ["string", "null"]}}})
+                       "submissions": {"type": "integer"}, "created_at": {"type": ["string", "null"]},
+                       "settings": {"type": "object"}}})
 
 
 def history_path(spec: APISpec, t: Any) -> None:
@@ -192,7 +194,9 @@ def access_paths(spec: APISpec, policy: Any = None) -> None:
             "title": {"type": "string", "minLength": 1, "maxLength": 255}, "title_zh": TEXT_OR_NULL,
             "description": TEXT_OR_NULL, "description_zh": TEXT_OR_NULL,
             "fields": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-            "thank_you": TEXT_OR_NULL, "thank_you_zh": TEXT_OR_NULL}}
+            "thank_you": TEXT_OR_NULL, "thank_you_zh": TEXT_OR_NULL,
+            "settings": {"anyOf": [SETTINGS_SCHEMA, {"type": "null"}],
+                         "description": "help per field, dates, cap, redirect, prefill, link views, users, uploads"}}}
         form_patch = {"type": "object", "additionalProperties": False,
                       "properties": dict(form_in["properties"], enabled={"type": "boolean"})}
         spec.path(path=f"{API}/types/{{type}}/forms", parameters=[param("type", "path", {"type": "string"})],
