@@ -11,6 +11,10 @@ def imports(p: Principal) -> bool:
     return p.role in ("owner", "builder", "editor")
 
 
+def configures_deal_session(p: Principal) -> bool:
+    return p.role in ("owner", "builder")
+
+
 ADMIN: list[Case] = [
     C("admin.index", "GET", "/admin/", signed),
     C("admin.login_view", "GET", "/admin/login/", anyone),
@@ -57,6 +61,14 @@ ADMIN: list[Case] = [
       fresh={"cid": "fresh_comment"}, variant="another's comment"),
     C("comments.delete", "POST", "/admin/comments/deal/{east}/delete/{cid}/", builds, body={},
       fresh={"cid": "fresh_comment"}),
+    # the public form builder (recordbase.publicforms.admin): who configures the type
+    C("public_forms_admin.index", "GET", "/admin/forms/", signed),
+    C("public_forms_admin.new", "GET", "/admin/forms/deal/new/", configures_deal_session),
+    C("public_forms_admin.new", "POST", "/admin/forms/deal/new/", configures_deal_session, VALID, body={}),
+    C("public_forms_admin.edit", "GET", "/admin/forms/{form}/", configures_deal_session),
+    C("public_forms_admin.edit", "POST", "/admin/forms/{form}/", configures_deal_session, VALID, body={}),
+    C("public_forms_admin.delete", "POST", "/admin/forms/{fid}/delete/", configures_deal_session, body={},
+      fresh={"fid": "fresh_form"}),
     # import
     C("records_import.index", "GET", "/admin/import/", signed),  # (it lists only the types the user may import into)
     C("records_import.upload", "POST", "/admin/import/upload/", imports, body={"type": "deal", "file": "@csv"}),

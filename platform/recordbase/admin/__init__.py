@@ -58,6 +58,9 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
     from ..comments.admin import register_comments
 
     register_comments(admin)  # a record's conversation on its details page (recordbase.comments)
+    from ..publicforms.admin import register_public_forms
+
+    register_public_forms(admin)  # the public form builder (recordbase.publicforms)
     from .url_numbers import init_url_numbers
 
     init_url_numbers(app, admin.url)  # ids and numbers no row can have: 404/400, never a 500
