@@ -114,6 +114,11 @@ class Exporter:
         pack["types"] = types
         pack["views"] = self._views(selected)
         pack["rules"] = self._rules(selected, schema)
+        from ..publicforms.packs import export_forms
+
+        forms = export_forms(self.session, selected)
+        if forms:
+            pack["forms"] = forms
         if records:
             pack["sample_data"] = self._records(selected, schema)
         return pack

@@ -92,6 +92,9 @@ class Installer(MetamodelSteps, ContentSteps, SampleSteps):
         self._finish_metamodel()
         self._rules()
         self._views()
+        from ..publicforms.packs import install_forms
+
+        install_forms(self)  # public forms, after the views their link fields name
         if sample_data:
             self._samples()
         m = plan.manifest

@@ -2,7 +2,7 @@
 follows (its types, fields in install order, rules, views and sample data)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from ..metamodel.runtime import RuntimeSchema
@@ -33,6 +33,8 @@ class ValidPack:
     samples: list[SampleFile]
     key_fields: dict[str, Optional[str]]
     simulated: Optional[RuntimeSchema] = None
+    #: public forms (key, form JSON, path): recordbase.publicforms.packs
+    forms: list = field(default_factory=list)
 
     @property
     def id(self) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 from zoneinfo import ZoneInfo
 
 from jsonschema import Draft202012Validator
@@ -59,8 +59,18 @@ def parse_when(value: Optional[str], tz_name: str) -> Optional[datetime]:
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=ZoneInfo(tz_name))
 
 
-def check(session: Session, typedef: TypeDef, names: list[str], settings: Any, tz_name: str = "UTC") -> dict:
-    """The settings, checked against the form's fields (``names``); a :class:`ValidationError` otherwise."""
+def check(session: Optional[Session], typedef: TypeDef, names: list[str], settings: Any, tz_name: str = "UTC",
+          view_exists: Optional[Callable[[str, str], bool]] = None) -> dict:
+    """The settings, checked against the form's fields (``names``); a :class:`ValidationError` otherwise.
+
+    ``view_exists(type, name)`` says whether a saved view exists (default: the database's); a pack's
+    validator gives its own (the pack's views, installed just before its forms)."""
+    from ..packs.models import SavedView
+
+    if view_exists is None:
+        def view_exists(target: str, name: str) -> bool:
+            return session.scalars(select(SavedView.id).where(SavedView.type_name == target,
+                                                              SavedView.name == name)).first() is not None
     if settings is None:
         settings = {}
     problems: dict[str, list[str]] = {}
@@ -80,8 +90,6 @@ def check(session: Session, typedef: TypeDef, names: list[str], settings: Any, t
             problems.setdefault("settings.closes_at", []).append("must be after opens_at")
     except ValueError:
         problems.setdefault("settings.opens_at", []).append("opens_at and closes_at must be ISO 8601 date-times")
-    from ..packs.models import SavedView
-
     for n in names:
         f = typedef.field(n)
         if f is None:
@@ -92,10 +100,9 @@ def check(session: Session, typedef: TypeDef, names: list[str], settings: Any, t
             if not view:
                 problems.setdefault("settings.link_views", []).append(
                     f"'{n}' is a link: name the saved view of '{target}' whose records the public may pick")
-            elif session.scalars(select(SavedView.id).where(SavedView.type_name == target,
-                                                            SavedView.name == view)).first() is None:
+            elif not view_exists(target, view):
                 problems.setdefault("settings.link_views", []).append(f"'{target}' has no saved view named '{view}'")
-        elif f.field_type == "user":
+        elif f.field_type == "user" and session is not None:
             emails = [e.strip().lower() for e in (settings.get("user_choices") or {}).get(n) or []]
             if not emails:
                 problems.setdefault("settings.user_choices", []).append(
