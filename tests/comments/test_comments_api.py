@@ -83,3 +83,15 @@ def test_openapi_documents_comments(people, records):
     from openapi_spec_validator import validate
 
     validate(doc)
+
+
+def test_the_export_counts_comments(people, records):
+    owner = people["owner"].api
+    before = owner.get("/api/v1/records/supplier/export?format=csv").get_data(as_text=True)
+    assert "Comments" not in before.splitlines()[0]  # no comment yet: the export reads as before
+    for body in ("one", "two"):
+        ok(owner.post(URL.format(records["a1"]), json={"body": body}), 201)
+    lines = owner.get("/api/v1/records/supplier/export?format=csv").get_data(as_text=True).splitlines()
+    assert lines[0].endswith(",Comments")
+    counts = {line.split(",")[0]: line.rsplit(",", 1)[1] for line in lines[1:]}
+    assert counts == {"Acme": "2", "Anchor": "0", "Bolt": "0"}

@@ -108,6 +108,9 @@ def export_rows(store: Any, type_name: str, filter: Any = None, sort: Any = None
     """The fields exported and an iterator of rows (formatted text, or native numbers/dates)."""
     typedef = store.visible_type(type_name) if hasattr(store, "visible_type") else store.type(type_name)  # no hidden fields
     cols = export_fields(typedef, fields)
+    from ..comments.export import comment_counts, comments_column
+
+    comments = comments_column(store, typedef) if fields is None else None  # the comment count, last
     compiled = store.compile(typedef, filter) if not hasattr(filter, "sql") else filter
     titles = _Titles(store)
     tz = ZoneInfo(store.timezone or "UTC")
@@ -129,8 +132,10 @@ def export_rows(store: Any, type_name: str, filter: Any = None, sort: Any = None
             for target, ids in wanted.items():
                 titles.fetch(target, ids)
             store.prefetch_users(users)
+            counts = comment_counts(store, typedef, [r.id for r in page.records]) if comments is not None else None
             for r in page.records:
-                yield [cell(f, r.values.get(f.name)) for f in cols]
+                row = [cell(f, r.values.get(f.name)) for f in cols]
+                yield row if counts is None else row + [counts.get(r.id, 0) if native else str(counts.get(r.id, 0))]
             cursor = page.next_cursor
             if not cursor:
                 return
@@ -155,7 +160,7 @@ def export_rows(store: Any, type_name: str, filter: Any = None, sort: Any = None
         text = f.ftype.format(v, f, store.ctx)
         return text if _numeric(f) else neutralise(text)
 
-    return cols, rows()
+    return (cols if comments is None else cols + [comments]), rows()
 
 
 def headers(cols: list[FieldDef], lang: str) -> list[str]:
