@@ -1,2 +1,2 @@
-"""The core helpers (metamodel service and record store on a fresh database) for the title tests."""
-from core.conftest import Core, add_user, owner, core, sessions  # noqa: F401  (fixtures)
+"""Record titles: the core tests import the core helpers' fixtures in their own module
+(``test_record_titles.py``); the surface tests use the app-level fixtures."""

@@ -13,6 +13,7 @@ from typing import Optional
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from ..i18n import translate as _
 from ..errors import Conflict, NotFound, ValidationError
 from ..models import Counter, FieldModel, RecordTypeModel, SchemaState, TrashedLink, iso_utc, utcnow
 from .field_operations import FieldOperations
@@ -89,7 +90,8 @@ class MetamodelService(FieldOperations):
             live = {fm.name: field_def(fm) for fm in tm.fields if fm.deleted_at is None}
             problems = title_format.check(text, live)
             if problems:
-                raise ValidationError("Invalid title format: " + "; ".join(problems), {"title_format": problems})
+                raise ValidationError(_("Invalid title format: %(problems)s", problems="; ".join(problems)),
+                                      {"title_format": problems})
         tm.title_format = text
 
     def _set_primary(self, tm: RecordTypeModel, name: Optional[str]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Optional, Union
 
+from ..i18n import translate as _
 from .fieldtypes import FieldDef
 from .runtime import TypeDef, has_own_column, is_many_link
 
@@ -54,17 +55,17 @@ def can_title(field: FieldDef) -> bool:
 def check(text: str, fields: dict[str, FieldDef]) -> list[str]:
     """The problems of a format over a type's live fields (by API name), worded for people."""
     if len(text) > MAX_LENGTH:
-        return [f"at most {MAX_LENGTH} characters"]
+        return [_("at most %(num)s characters", num=MAX_LENGTH)]
     names = references(text)
     if not names:
-        return ["refer to at least one field by its API name in braces, e.g. {name}"]
+        return [_("name at least one field by its API name in braces, e.g. %(example)s", example="{name}")]
     problems = []
     for name in names:
         f = fields.get(name)
         if f is None:
-            problems.append(f"no field '{name}'")
+            problems.append(_("no field '%(name)s'", name=name))
         elif not can_title(f):
-            problems.append(f"field '{name}' cannot be part of a title (several links or files)")
+            problems.append(_("field '%(name)s' cannot be part of a title (several links or files)", name=name))
     return problems
 
 

@@ -52,6 +52,14 @@ class RecordTitles:
         self.store = store
         self._known: dict[tuple[str, int], str] = {}
 
+    @classmethod
+    def for_store(cls, store: RecordStore) -> "RecordTitles":
+        """The titles reader kept on ``store`` (a request's pages share what it has read)."""
+        found = store.__dict__.get("_rb_titles")
+        if found is None:
+            found = store.__dict__["_rb_titles"] = cls(store)
+        return found
+
     # -- public --------------------------------------------------------------------
     def of(self, type_name: str, ids: Iterable[int]) -> dict[int, str]:
         """The titles of the live records ``ids`` of a type the reader may read (one query);
@@ -61,6 +69,15 @@ class RecordTitles:
     def text(self, type_name: str, record_id: int) -> str:
         """One record's title, or ``#id`` when the reader has none for it."""
         return self.of(type_name, [record_id]).get(record_id, f"#{record_id}")
+
+    def of_pairs(self, pairs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
+        """Titles of records of several types, as ``{(type, id): title}`` (one query per type)."""
+        by_type: dict[str, set[int]] = {}
+        for type_name, rid in pairs:
+            if type_name and rid is not None:
+                by_type.setdefault(type_name, set()).add(int(rid))
+        return {(type_name, rid): title for type_name, ids in by_type.items()
+                for rid, title in self.of(type_name, ids).items()}
 
     def of_records(self, records: list[Record]) -> dict[int, str]:
         """Titles of records already read (of one type; no query but for the targets of links
