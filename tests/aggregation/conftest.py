@@ -5,17 +5,11 @@ from __future__ import annotations
 import pytest
 
 from core.conftest import Core, add_user, OWNER_EMAIL  # noqa: F401  (the core tests' helpers)
-from types import SimpleNamespace
-
-
-@pytest.fixture
-def owner(sessions):
-    uid = add_user(sessions, OWNER_EMAIL, role="owner", display_name="Owner")
-    return SimpleNamespace(id=uid, email=OWNER_EMAIL)
 
 
 @pytest.fixture
 def core(sessions, owner) -> Core:
+    """The core's services acting as the owner (the root conftest's, display name Owner)."""
     return Core(sessions, owner.id)
 
 
