@@ -1,7 +1,7 @@
 """comments on records; public forms' settings
 
 Revision ID: 0017
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-07 10:00:00
 
 rb_comment: a record's conversation (models: recordbase.comments.models.Comment).
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0017'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
