@@ -137,4 +137,6 @@ ADMIN: list[Case] = [
     # public pages
     C("public_forms.public_form", "GET", "{form_url}", anyone),
     C("public_forms.public_form", "POST", "{form_url}", anyone, VALID, body={}),
+    C("public_forms.link_options", "GET", "{form_url}/options/title?q=a", anyone, frozenset({404}),
+      variant="not a link field"),
 ]

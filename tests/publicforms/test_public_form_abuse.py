@@ -126,3 +126,27 @@ def test_throttled_per_address_failed_ones_too(app, api, form):
     statuses = [submit(client, form["url"], {"f_summary": ""}).status_code for _ in range(4)]
     assert statuses[:3] == [422, 422, 422] and statuses[3] == 429
     assert submit(client, form["url"], {"f_summary": "valid now"}).status_code == 429
+
+
+def test_title_search_offers_the_view_only(app, api, form, world):
+    client = app.test_client()
+    page = client.get(form["url"])
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"] and "public-form.js" in text(page)
+    found = ok(client.get(form["url"] + "/options/supplier?q=acme"))["options"]
+    assert found == [{"value": str(world["Acme Cleaning"]), "label": "Acme Cleaning"}]
+    assert ok(client.get(form["url"] + "/options/supplier?q=shady"))["options"] == []
+    for bad in ("/options/internal_note?q=a", "/options/contact?q=a", "/options/summary?q=a"):
+        assert client.get(form["url"] + bad).status_code == 404
+    assert client.get("/f/not-a-token/options/supplier?q=a").status_code == 404
+
+
+def test_a_record_of_the_view_beyond_the_listed_options_is_accepted(app, api, form, world, monkeypatch):
+    from recordbase.publicforms import page as public_page
+
+    monkeypatch.setattr(public_page, "MAX_LINK_OPTIONS", 1)  # only the first title is listed
+    listed = text(app.test_client().get(form["url"]))
+    assert "Acme Cleaning" in listed and "Bolt Security" not in listed
+    resp = submit(app.test_client(), form["url"], {"f_summary": "x", "f_supplier": str(world["Bolt Security"])})
+    assert resp.status_code == 200, text(resp)[-1500:]
+    resp = submit(app.test_client(), form["url"], {"f_summary": "x", "f_supplier": str(world["Shady Ltd"])})
+    assert resp.status_code == 422

@@ -41,9 +41,13 @@ def _text(form: Any, key: str, lang: str) -> str:
     return (zh if lang == "zh" and zh else getattr(form, key, None)) or ""
 
 
+#: a page with a link field runs our one script (its title search), from this site only
+CSP_SEARCH = CSP + "; script-src 'self'; connect-src 'self'"
+
+
 def _render(template: str, status: int = 200, **kw: Any):
     resp = current_app.response_class(render_template(template, **kw), status=status, mimetype="text/html")
-    resp.headers["Content-Security-Policy"] = CSP
+    resp.headers["Content-Security-Policy"] = CSP_SEARCH if kw.get("search") else CSP
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["Referrer-Policy"] = "no-referrer"
     return resp
@@ -74,7 +78,8 @@ def public_form(token: str):
     names = [n for n in (form_row.fields or []) if typedef.field(n) is not None]
     cls = page.form_class(session, schema, typedef, names, settings, lang)
     page_kw = dict(lang=lang, title=_text(form_row, "title", lang), description=_text(form_row, "description", lang),
-                   token=token, multipart=any(typedef.field(n).field_type == "attachment" for n in names))
+                   token=token, multipart=any(typedef.field(n).field_type == "attachment" for n in names),
+                   search=any(typedef.field(n).field_type == "link" for n in names))
     if request.method == "GET":
         data = page.prefill(typedef, names, request.args) if settings.get("prefill") else None
         return _render("access/public_form.html", form=cls(data), **page_kw)
@@ -142,6 +147,8 @@ def max_body(typedef: Any, names: list[str], settings: dict) -> int:
 
 
 def init_public_forms(app: Flask) -> None:
+    from ..publicforms import search  # noqa: F401  (the link fields' title search joins the blueprint)
+
     app.register_blueprint(bp)
 
 

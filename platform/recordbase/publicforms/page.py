@@ -44,22 +44,73 @@ def reader(session: Session, schema: RuntimeSchema) -> RecordStore:
     return store
 
 
-def link_options(session: Session, schema: RuntimeSchema, field: FieldDef, view_name: Optional[str]) -> list:
-    """``[(id as text, title)]``: the records of the field's view (none if the view is gone)."""
+def _view(session: Session, schema: RuntimeSchema, field: FieldDef, view_name: Optional[str]) -> Any:
     from ..packs.models import SavedView
 
     target = field.options.get("target")
-    view = session.scalars(select(SavedView).where(SavedView.type_name == target,
-                                                   SavedView.name == view_name)).first() if view_name else None
-    if view is None or target not in schema.types:
+    if not view_name or target not in schema.types:
+        return None
+    return session.scalars(select(SavedView).where(SavedView.type_name == target,
+                                                   SavedView.name == view_name)).first()
+
+
+def link_options(session: Session, schema: RuntimeSchema, field: FieldDef, view_name: Optional[str],
+                 text: str = "", limit: Optional[int] = None) -> list:
+    """``[(id as text, title)]``: the records of the field's view whose title has ``text`` (none if the
+    view is gone), by title; titles as everywhere else (:class:`~recordbase.storage.titles.RecordTitles`)."""
+    from ..storage.titles import MAX_SEARCH, RecordTitles
+
+    view = _view(session, schema, field, view_name)
+    if view is None:
         return []
-    store = reader(session, schema)
+    limit = MAX_LINK_OPTIONS if limit is None else limit
+    titles = RecordTitles(reader(session, schema))
+    found: list = []
+    after = None
     try:
-        page = store.list(target, filter=view.filter or None, sort=view.sort or None, limit=MAX_LINK_OPTIONS)
+        while len(found) < limit:
+            want = min(MAX_SEARCH, limit - len(found))
+            page = titles.search(view.type_name, text, limit=want, filter=view.filter or None, after=after)
+            found += page
+            if len(page) < want:
+                break
+            after = page[-1][0]
     except RecordbaseError:
         return []
-    options = [(str(r.id), store.title(r)) for r in page.records]
-    return options if view.sort else sorted(options, key=lambda o: o[1].casefold())
+    return sorted(((str(rid), title) for rid, title in found), key=lambda o: o[1].casefold())
+
+
+def in_view(session: Session, schema: RuntimeSchema, field: FieldDef, view_name: Optional[str], value: Any) -> bool:
+    """Whether ``value`` is the id of a live record of the field's view (what a submission may link to)."""
+    from ..metamodel.ids import as_id
+
+    view, rid = _view(session, schema, field, view_name), as_id(str(value or ""))
+    if view is None or rid is None:
+        return False
+    store = reader(session, schema)
+    typedef = store.type(view.type_name)
+    t = typedef.table
+    try:
+        stmt = store._readable(select(t.c.id).where(t.c.id == rid, t.c.deleted_at.is_(None)), typedef,
+                               view.filter or None)
+        return session.scalar(stmt) is not None
+    except RecordbaseError:
+        return False
+
+
+class ViewLinkField(SelectField):
+    """A link offered as the titles of a saved view's records (the first ones as options, the others
+    found by the page's search); any value outside the view is "Not a valid choice", naming nothing."""
+
+    def __init__(self, *args: Any, allowed: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.allowed = allowed
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data in (None, "") or any(str(v) == str(self.data) for v, _label in self.choices):
+            return
+        if self.allowed is None or not self.allowed(self.data):
+            raise validators.ValidationError(self.gettext("Not a valid choice."))
 
 
 def user_options(session: Session, emails: list[str]) -> list:
@@ -89,8 +140,11 @@ def form_class(session: Session, schema: RuntimeSchema, typedef: TypeDef, names:
         kw = ctx.kwargs(f)
         kw["description"] = _help(f, settings, lang)
         if f.field_type == "link":
-            choices = link_options(session, schema, f, (settings.get("link_views") or {}).get(n))
-            field = SelectField(choices=[("", "—")] + choices, **kw)
+            view_name = (settings.get("link_views") or {}).get(n)
+            choices = link_options(session, schema, f, view_name)
+            kw["render_kw"] = {"data-rb-search": n}
+            field = ViewLinkField(choices=[("", "—")] + choices, **kw,
+                                  allowed=lambda v, f=f, view_name=view_name: in_view(session, schema, f, view_name, v))
         elif f.field_type == "user":
             field = SelectField(choices=[("", "—")] + user_options(session, (settings.get("user_choices") or {})
                                                                    .get(n) or []), **kw)
