@@ -79,3 +79,10 @@ def test_pack_forms_are_checked():
         validate(from_json(pack, base=source.base))
     paths = {p["path"]: p["message"] for p in caught.value.details["errors"]}
     assert "No such view" in str(paths) and "$.forms[1].key" in paths and "user field" in paths["$.forms[2].fields"]
+
+
+def test_sample_data_carries_comments(api):
+    ok(api.post("/api/v1/packs/install", json={"pack": "outsourcing", "sample_data": True}), 201)
+    supplier = ok(api.get("/api/v1/records/supplier?sort=id&limit=1"))["records"][0]
+    comments = ok(api.get(f"/api/v1/records/supplier/{supplier['id']}/comments"))["comments"]
+    assert len(comments) == 2 and "badge list" in comments[0]["body"]

@@ -101,6 +101,10 @@ class SampleSteps(InstallState):
                     self.report.records[tname] = self.report.records.get(tname, 0) + 1
                     if rec.get("@then"):
                         later.append((tname, rid, rec["@then"], rp, run_rules))
+                    if rec.get("@comments"):  # the record's conversation (recordbase.comments)
+                        from ..comments.samples import add_sample_comments
+
+                        add_sample_comments(self.session, typedef, rid, rec["@comments"], self.user_id)
                 pending.clear()
 
             for r, rec in enumerate(s.data["records"]):
