@@ -30,9 +30,9 @@ from .loader import PackError
 from .pack_plan import FieldSpec
 
 FIELD_PAYLOAD_KEYS = ("name", "label", "label_zh", "type", "required", "unique", "indexed", "default", "help_text",
-                      "options", "section", "show_in_list")
+                      "options", "section", "show_in_list", "conditions")
 FIELD_CHANGE_KEYS = ("label", "label_zh", "required", "unique", "indexed", "default", "help_text", "section",
-                     "show_in_list")
+                     "show_in_list", "conditions")
 
 
 def with_field(schema: RuntimeSchema, type_name: str, fm: FieldModel) -> RuntimeSchema:
