@@ -55,6 +55,9 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
     from .dataio import register_import
 
     register_import(admin)  # the import page for every record type (admin/dataio/)
+    from .conditions import register_conditions
+
+    register_conditions(app)  # the condition builder and the record forms' live conditions (admin/conditions/)
     from .url_numbers import init_url_numbers
 
     init_url_numbers(app, admin.url)  # ids and numbers no row can have: 404/400, never a 500
