@@ -54,7 +54,7 @@ class FieldOperations:
                         default=data.get("default"), help_text=data.get("help_text"), options=options,
                         position=position, section=data.get("section"),
                         show_in_list=bool(data.get("show_in_list", True)),
-                        conditions=self._checked_conditions(type_name, name, data, snapshot))
+                        conditions=self._checked_conditions(type_name, name, data, snapshot, against_type=_bump))
         self._check_flags(fm)
         self._check_default(fm)
         tm.fields.append(fm)
@@ -83,11 +83,14 @@ class FieldOperations:
         self.session.add(Counter(field_id=fd.id, value=len(ids)))
 
     def _checked_conditions(self, type_name: str, field_name: str, data: dict,
-                            snapshot: Optional[RuntimeSchema]) -> Optional[dict]:
-        """The field's show / required / read-only conditions, checked against the type (None: none)."""
+                            snapshot: Optional[RuntimeSchema], against_type: bool = True) -> Optional[dict]:
+        """The field's show / required / read-only conditions, checked against the type (None: none).
+
+        Bulk work (a pack install, ``against_type=False``) checks their shape only: they may name a
+        field added after this one; the installer checks them against the finished type."""
         if not data.get("conditions"):
             return None
-        typedef = (snapshot or self.schema()).types.get(type_name)
+        typedef = (snapshot or self.schema()).types.get(type_name) if against_type else None
         return field_conditions.check_conditions(data["conditions"], typedef, field_name)
 
     def _check_options(self, ftype, options: dict) -> None:
