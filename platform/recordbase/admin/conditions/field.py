@@ -28,8 +28,7 @@ class ConditionWidget:
         classes = kwargs.pop("class", "") or kwargs.pop("class_", "")
         catalog = json.dumps(field.catalog, ensure_ascii=False, separators=(",", ":"))
         words = {"all": _("all of"), "any": _("any of"), "match": _("Match"), "add": _("Add a condition"),
-                 "remove": _("Remove"), "advanced": _("JSON (advanced)"), "none": _("(no condition)"),
-                 "choose": _("Choose a field"), "yes": _("yes"), "no": _("no"),
+                 "remove": _("Remove this condition"), "advanced": _("JSON (advanced)"), "choose": _("Choose a field"), "yes": _("yes (checked)"), "no": _("no (not checked)"),
                  "nested": _("This condition is nested: edit it as JSON."),
                  "bad_json": _("Not valid JSON: the rows were left as they were.")}
         return Markup(
