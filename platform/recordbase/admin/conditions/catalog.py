@@ -24,6 +24,9 @@ _INPUTS = {"number": "number", "decimal": "number", "currency": "number", "perce
            "multi_select": "choice", "user": "user", "created_by": "user", "updated_by": "user", "link": "link",
            "attachment": "none"}
 _RESULT_INPUTS = {"number": "number", "text": "text", "boolean": "boolean", "date": "date", "datetime": "datetime"}
+#: the automation's change operators (automation/conditions.py), in words: (English, Chinese, arity)
+CHANGE_WORDS = {"changed": ("changed", "发生变化", "none"), "changed_to": ("changed to", "变为", "value"),
+                "changed_from": ("changed from", "原为", "value")}
 #: at most this many linked records are offered by title (beyond: the record's number is typed)
 LINK_CHOICES = 200
 USER_CHOICES = 500
@@ -53,7 +56,8 @@ def operator_words(lang: str) -> dict[str, dict[str, str]]:
     return {name: {"label": o.phrase_zh if zh else o.phrase, "arity": o.arity} for name, o in OPERATORS.items()}
 
 
-def condition_catalog(typedef: TypeDef, lang: str, store: Any = None, exclude: Optional[str] = None) -> dict:
+def condition_catalog(typedef: TypeDef, lang: str, store: Any = None, exclude: Optional[str] = None,
+                      extra_ops: tuple[str, ...] = ()) -> dict:
     """The builder's catalogue for ``typedef`` as its reader sees it (pass the policy's view of the type).
 
     ``store`` (a record store with the reader's policy) lets link fields offer records by title and
@@ -67,7 +71,7 @@ def condition_catalog(typedef: TypeDef, lang: str, store: Any = None, exclude: O
         if not ops:
             continue
         entry: dict[str, Any] = {"name": f.name, "label": f.display_label(lang), "type": f.field_type,
-                                 "input": _input(f), "ops": ops}
+                                 "input": _input(f), "ops": ops + list(extra_ops), "computed": f.ftype.read_only}
         if entry["input"] == "choice":
             entry["choices"] = _choices(f, lang)
             entry["many"] = f.field_type == "multi_select"
@@ -78,10 +82,16 @@ def condition_catalog(typedef: TypeDef, lang: str, store: Any = None, exclude: O
             entry["choices"] = users
         elif entry["input"] == "link":
             entry["many"] = is_many_link(f)
+            entry["target"] = f.options.get("target")
             if store is not None:
                 entry["choices"] = _link_choices(store, f)
         fields.append(entry)
-    return {"fields": fields, "ops": operator_words(lang), "lang": "zh" if lang.startswith("zh") else "en"}
+    ops = operator_words(lang)
+    zh = lang.startswith("zh")
+    for op in extra_ops:
+        words = CHANGE_WORDS.get(op, (op, op, "value"))
+        ops[op] = {"label": words[1] if zh else words[0], "arity": words[2]}
+    return {"fields": fields, "ops": ops, "lang": "zh" if zh else "en"}
 
 
 def _link_choices(store: Any, f: FieldDef) -> list[list[Any]]:

@@ -26,17 +26,22 @@ class ConditionWidget:
     def __call__(self, field: "ConditionField", **kwargs: Any) -> Markup:
         kwargs.setdefault("id", field.id)
         classes = kwargs.pop("class", "") or kwargs.pop("class_", "")
-        catalog = json.dumps(field.catalog, ensure_ascii=False, separators=(",", ":"))
-        words = {"all": _("all of"), "any": _("any of"), "match": _("Match"), "add": _("Add a condition"),
-                 "remove": _("Remove this condition"), "advanced": _("JSON (advanced)"), "choose": _("Choose a field"), "yes": _("yes (checked)"), "no": _("no (not checked)"),
-                 "nested": _("This condition is nested: edit it as JSON."),
-                 "bad_json": _("Not valid JSON: the rows were left as they were.")}
-        return Markup(
-            '<div class="rb-condition-builder" data-catalog="{catalog}" data-words="{words}">'
-            '<textarea class="form-control text-monospace rb-condition-json {classes}" name="{name}" id="{id}" '
-            'rows="3" spellcheck="false">{value}</textarea></div>').format(
-            catalog=catalog, words=json.dumps(words, ensure_ascii=False), classes=classes, name=field.name,
-            id=kwargs["id"], value=field._value())
+        return builder_markup(field.name, kwargs["id"], field._value(), field.catalog, classes)
+
+
+def builder_markup(name: str, id_: str, value: str, catalog: dict, classes: str = "") -> Markup:
+    """The builder's container: its catalogue and words, and the textarea (``name``) holding the tree."""
+    words = {"all": _("all of"), "any": _("any of"), "match": _("Match"), "add": _("Add a condition"),
+             "remove": _("Remove this condition"), "advanced": _("JSON (advanced)"), "choose": _("Choose a field"),
+             "yes": _("yes (checked)"), "no": _("no (not checked)"),
+             "nested": _("This condition is nested: edit it as JSON."),
+             "bad_json": _("Not valid JSON: the rows were left as they were.")}
+    return Markup(
+        '<div class="rb-condition-builder" data-catalog="{catalog}" data-words="{words}">'
+        '<textarea class="form-control text-monospace rb-condition-json {classes}" name="{name}" id="{id}" '
+        'rows="3" spellcheck="false">{value}</textarea></div>').format(
+        catalog=json.dumps(catalog, ensure_ascii=False, separators=(",", ":")),
+        words=json.dumps(words, ensure_ascii=False), classes=classes, name=name, id=id_, value=value)
 
 
 class ConditionField(Field):
