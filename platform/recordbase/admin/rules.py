@@ -19,21 +19,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..automation.conditions import CHANGE_OPS
 from ..automation.engine import RuleEngine, run_json
 from ..automation.models import Rule, RuleRun
 from ..automation.outbox import retry_run
 from ..automation.rules import RuleService, rule_from_model, rule_json
-from ..automation.schema import TRIGGERS, RuleError
+from ..automation.schema import RuleError
 from ..automation.secrets import secrets_of
 from ..automation.visibility import AutomationAccess
 from ..context import current_lang, current_schema, current_user, db_session, record_store
 from ..errors import Forbidden, NotFound, RecordbaseError
 from ..metamodel.ids import as_id
-from ..metamodel.operators import OPERATORS
 from .access import BUILDER_ROLES, SignedInOnly
 from .inbox import InboxMenuView, InboxView
-from .rule_form import ACTION_EXAMPLES, CONDITION_ROWS, form_state, rule_from_form
+from .conditions.rule_page import rule_page_context
+from .rule_form import form_state, rule_from_document, rule_from_form
 
 
 def _access() -> AutomationAccess:
@@ -78,6 +77,17 @@ def trigger_summary(trigger: dict, lang: str = "en") -> str:
     return on
 
 
+def _shown_document(rule: Any) -> str:
+    """The rule as the JSON tab shows it: never a webhook secret (not even one just typed)."""
+    if not isinstance(rule, dict):
+        return ""
+    shown = {k: v for k, v in rule.items() if k not in ("id", "created_at", "updated_at", "created_by")}
+    if isinstance(shown.get("actions"), list):
+        shown["actions"] = [{k: v for k, v in a.items() if k != "secret"} if isinstance(a, dict) else a
+                            for a in shown["actions"]]
+    return json.dumps(shown, ensure_ascii=False, indent=2)
+
+
 def _service() -> RuleService:
     return RuleService(db_session(), current_schema(), record_store().ctx)
 
@@ -116,9 +126,19 @@ class RulesView(SignedInOnly, BaseView):
         access = _require_editor()
         model = _allowed(lambda: access.rule(_service().get(rule_id))) if rule_id else None
         errors: list[dict] = []
+        mode = "builder"
         if request.method == "POST":
-            data, state, errors = rule_from_form(request.form)
-            if not errors:
+            posted_mode = "json" if request.form.get("mode") == "json" else "builder"
+            switch = request.form.get("_switch")
+            mode = switch if switch in ("builder", "json") else posted_mode
+            data, state, errors = rule_from_document(request.form.get("document", "")) if posted_mode == "json" \
+                else rule_from_form(request.form)
+            if switch:
+                state["document"] = _shown_document(data) if not errors else state.get("document", "")
+                if errors and mode != posted_mode:
+                    mode = posted_mode  # (the JSON does not parse: stay where it can be fixed)
+                errors = errors if mode == posted_mode else []
+            elif not errors:
                 try:
                     if isinstance(data.get("type"), str) and data["type"] in current_schema().types:
                         access.require_manage(data["type"])
@@ -139,22 +159,26 @@ class RulesView(SignedInOnly, BaseView):
                 state["actions_json"] = json.dumps([{k: v for k, v in a.items() if k != "secret"}
                                                     if isinstance(a, dict) else a for a in data["actions"]],
                                                    ensure_ascii=False, indent=2)
+                state["document"] = _shown_document(data)
                 errors.append({"path": "$.actions", "message": _("The webhook secret you typed was not kept: "
                                                                  "type it again.")})
         else:
             state = form_state(rule_json(model) if model else None)
             if model is None and request.args.get("type"):
                 state["type"] = request.args["type"]
-        while len(state["rows"]) < CONDITION_ROWS:
-            state["rows"].append({"field": "", "op": "eq", "value": ""})
-        operators = sorted(OPERATORS) + list(CHANGE_OPS)
+        if request.method != "POST":
+            state["document"] = _shown_document(rule_json(model)) if model else state["document"]
         # the types (and their fields) offered are those the user configures, as the user sees them
         shown = [access.reader.visible(t) if access.reader is not None else t
                  for t in current_schema().ordered() if access.sees(t.name)]
-        return self._render("rules/edit.html", rule=model, state=state, errors=errors, triggers=TRIGGERS,
+        typedef = next((t for t in shown if t.name == state["type"]), None)
+        if typedef is None and not state["type"] and shown:
+            typedef = shown[0]
+            state["type"] = typedef.name
+        return self._render("rules/edit.html", rule=model, state=state, errors=errors, mode=mode,
                             secrets=bool(model and secrets_of((model.definition or {}).get("actions"))),
-                            rule_types=shown, rule_typedefs={t.name: t for t in shown},
-                            operators=operators, examples=json.dumps(ACTION_EXAMPLES, ensure_ascii=False, indent=2))
+                            rule_types=shown,
+                            **rule_page_context(typedef, shown, current_lang(), access.store, state))
 
     @expose("/new/", methods=("GET", "POST"))
     def create(self):

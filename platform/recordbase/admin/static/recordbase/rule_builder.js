@@ -23,11 +23,12 @@
   // -- trigger ------------------------------------------------------------------------------------
   function showTrigger(form) {
     var on = form.querySelector('[name="on"]'), every = form.querySelector('[name="schedule_every"]');
+    if (!on) { return; }
     Array.prototype.forEach.call(form.querySelectorAll('[data-on]'), function (box) {
-      box.style.display = box.getAttribute('data-on').split(' ').indexOf(on.value) >= 0 ? '' : 'none';
-    });
-    Array.prototype.forEach.call(form.querySelectorAll('[data-every]'), function (box) {
-      box.style.display = every && box.getAttribute('data-every').split(' ').indexOf(every.value) >= 0 ? '' : 'none';
+      var shown = box.getAttribute('data-on').split(' ').indexOf(on.value) >= 0;
+      var want = box.getAttribute('data-every');
+      if (shown && want) { shown = !!every && want.split(' ').indexOf(every.value) >= 0; }
+      box.style.display = shown ? '' : 'none';
     });
   }
 
