@@ -30,8 +30,10 @@ from ..context import current_lang, current_schema, current_user, db_session, re
 from ..errors import Forbidden, NotFound, RecordbaseError
 from ..metamodel.ids import as_id
 from .access import BUILDER_ROLES, SignedInOnly
+from ..storage.titles import RecordTitles
 from .inbox import InboxMenuView, InboxView
 from .conditions.rule_page import rule_page_context
+from .records.present import request_store
 from .rule_form import form_state, rule_from_document, rule_from_form
 
 
@@ -233,8 +235,11 @@ class RulesView(SignedInOnly, BaseView):
         runs = access.visible_runs(db_session().scalars(stmt.order_by(RuleRun.started_at.desc(), RuleRun.id.desc())
                                                         .limit(200)).all())
         names = {r.id: r.name for r in access.rules(db_session().scalars(select(Rule)))}
-        return self._render("rules/runs.html", rule=rule, runs=[access.run_view(run_json(r)) for r in runs],
-                            names=names, filters=filters)
+        views = [access.run_view(run_json(r)) for r in runs]
+        schema = current_schema()
+        titles = RecordTitles.for_store(request_store()).of_pairs(
+            (v.get("type"), v.get("record_id")) for v in views if v.get("record_id") and v.get("type") in schema.types)
+        return self._render("rules/runs.html", rule=rule, runs=views, names=names, filters=filters, titles=titles)
 
     @expose("/runs/")
     def runs(self):
