@@ -1,7 +1,7 @@
 """field conditions: show / required / read-only when (a JSON column on rb_field)
 
 Revision ID: 0016
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-07 10:00:00
 
 A field's ``conditions`` document (recordbase/metamodel/field_conditions.py): filter trees over the
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0016'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
