@@ -41,7 +41,8 @@ def test_rule_builder_creates_a_working_rule(evaluation, admin_client, owner):
     assert rule["condition"] == {"field": "total", "op": "lt", "value": 60} and rule["actions"] == ACTIONS
     assert rule["name_zh"] == "低分" and rule["enabled"] is True
     listing = admin_client.get("/admin/rules/").get_data(as_text=True)
-    assert "Low score" in listing and "record_updated (total)" in listing
+    assert "Low score" in listing and "When a record is changed: Total" in listing  # (in words)
+    assert "Update this record" in listing and "Notify users" in listing
     # the edit page gives the condition to the condition builder (its tree in the builder's textarea)
     edit = admin_client.get(f"/admin/rules/{rule['id']}/edit/").get_data(as_text=True)
     assert 'name="condition_json"' in edit and "&#34;value&#34;: 60" in edit

@@ -35,6 +35,7 @@ from .inbox import InboxMenuView, InboxView
 from .conditions.rule_page import rule_page_context
 from .records.present import request_store
 from .rule_form import form_state, rule_from_document, rule_from_form
+from .rule_words import RuleWords
 
 
 def _access() -> AutomationAccess:
@@ -110,7 +111,7 @@ class RulesView(SignedInOnly, BaseView):
     def _render(self, template: str, **kw: Any):
         schema = current_schema()
         return self.render(template, lang=current_lang(), can_edit=_can_edit(), schema=schema,
-                           trigger_summary=trigger_summary, **kw)
+                           trigger_summary=trigger_summary, words=RuleWords(schema, current_lang()), **kw)
 
     @expose("/")
     def index(self):
