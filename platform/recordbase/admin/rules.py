@@ -333,4 +333,4 @@ def record_rules(type_name: str, record_id: int) -> dict:
     rules = [r for r in enabled if configures or (can_run and r.trigger == "button")]
     return {"buttons": [r for r in rules if r.trigger == "button" and can_run], "rules": rules,
             "runs": [access.run_view(run_json(r)) for r in runs], "names": {r.id: r.name for r in rules},
-            "can_run": can_run, "can_test": configures}
+            "can_run": can_run, "can_test": configures, "words": RuleWords(current_schema(), current_lang())}
