@@ -50,7 +50,7 @@ class RuleWords:
                 when = _("day %(day)s of every month at %(time)s", day=parts["monthday"], time=parts["time"])
             else:
                 when = trigger.get("cron", "")
-            return f"{text}: {when} ({trigger.get('timezone') or self.zone})"
+            return text + _(": %(fields)s", fields=f"{when} ({trigger.get('timezone') or self.zone})")
         if on == "date_relative":
             days = int(trigger.get("offset_days") or 0)
             field = self._field(typedef, trigger.get("date_field", ""))
@@ -59,7 +59,7 @@ class RuleWords:
             return phrase + _(", at %(time)s", time=trigger.get("at") or "09:00")
         if on == "button" and (trigger.get("label") or trigger.get("label_zh")):
             label = (trigger.get("label_zh") if self.zh else None) or trigger.get("label") or trigger.get("label_zh")
-            return f"{text}: {label}"
+            return text + _(": %(fields)s", fields=label)
         return text
 
     def run_trigger(self, trigger: str) -> str:

@@ -235,7 +235,9 @@ class RulesView(SignedInOnly, BaseView):
             stmt = stmt.where(RuleRun.record_id == as_id(filters["record_id"]))
         runs = access.visible_runs(db_session().scalars(stmt.order_by(RuleRun.started_at.desc(), RuleRun.id.desc())
                                                         .limit(200)).all())
-        names = {r.id: r.name for r in access.rules(db_session().scalars(select(Rule)))}
+        zh = current_lang().startswith("zh")  # rules by their name in the page's language
+        names = {r.id: (r.name_zh if zh and r.name_zh else r.name)
+                 for r in access.rules(db_session().scalars(select(Rule)))}
         views = [access.run_view(run_json(r)) for r in runs]
         schema = current_schema()
         titles = RecordTitles.for_store(request_store()).of_pairs(
