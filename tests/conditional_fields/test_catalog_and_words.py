@@ -68,3 +68,10 @@ def test_every_registered_action_is_offered(monkeypatch):
     assert entry["label"] == "Start a transition"
     assert [(i["name"], i["kind"], i["required"]) for i in entry["inputs"]] == [
         ("transition", "text", True), ("comment", "text", False), ("level", "choice", False)]
+
+
+def test_conditions_in_the_openapi_descriptions(api, report_type):
+    doc = api.get("/api/v1/openapi.json").get_json()
+    text = str(doc)
+    assert "Shown when kind = incident. Required when severity is any of high, critical." in text
+    assert "Read-only when closed is checked." in text

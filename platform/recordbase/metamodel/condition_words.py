@@ -19,8 +19,9 @@ from .runtime import TypeDef
 _JOIN = {"and": (" and ", " 且 "), "or": (" or ", " 或 ")}
 
 
-def describe(tree: Any, typedef: TypeDef, lang: str = "en") -> str:
-    """``tree`` (a filter tree over ``typedef``, as stored) in words in ``lang``.
+def describe(tree: Any, typedef: Optional[TypeDef], lang: str = "en") -> str:
+    """``tree`` (a filter tree over ``typedef``, as stored) in words in ``lang`` (fields by their API
+    names and values as stored when ``typedef`` is None: the API's documentation).
 
     A tree that no longer fits the type (a field since trashed) is still worded: an unknown field
     by its API name, an unknown operator by its code. Never raises on a well-shaped tree."""
@@ -39,7 +40,7 @@ def _words(node: Any, typedef: TypeDef, zh: bool, top: bool = False) -> str:
     if "not" in node:
         return ("非 " if zh else "not ") + f"({_words(node['not'], typedef, zh, top=True)})"
     name, op = node.get("field", ""), node.get("op", "")
-    f = resolve_field(typedef, name) if isinstance(name, str) else None
+    f = resolve_field(typedef, name) if isinstance(name, str) and typedef is not None else None
     label = f.display_label("zh" if zh else "en") if f is not None else str(name)
     o = OPERATORS.get(op)
     if o is None:

@@ -148,3 +148,14 @@ def _build(typedef: TypeDef) -> Optional[FormConditions]:
 def form_conditions(typedef: TypeDef) -> Optional[FormConditions]:
     """The type's field conditions (None: the type has none), built once per snapshot."""
     return typedef.memo("field_conditions", _build)
+
+
+_KIND_WORDS = {"show_when": "Shown when", "required_when": "Required when", "readonly_when": "Read-only when"}
+
+
+def describe_conditions(field: FieldDef) -> str:
+    """A field's conditions for the API's documentation: "Shown when kind = incident. Required when ..."."""
+    from .condition_words import describe
+
+    conditions = normalized(field.conditions) or {}
+    return " ".join(f"{_KIND_WORDS[k]} {describe(tree, None)}." for k, tree in conditions.items())
