@@ -66,6 +66,8 @@ class FieldModel(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     section: Mapped[Optional[str]] = mapped_column(String(255))
     show_in_list: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: show / required / read-only when (metamodel/field_conditions.py); migration 0016
+    conditions: Mapped[Optional[dict]] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     deleted_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
 

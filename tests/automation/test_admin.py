@@ -41,10 +41,11 @@ def test_rule_builder_creates_a_working_rule(evaluation, admin_client, owner):
     assert rule["condition"] == {"field": "total", "op": "lt", "value": 60} and rule["actions"] == ACTIONS
     assert rule["name_zh"] == "低分" and rule["enabled"] is True
     listing = admin_client.get("/admin/rules/").get_data(as_text=True)
-    assert "Low score" in listing and "record_updated (total)" in listing
-    # the edit page shows the condition as rows
+    assert "Low score" in listing and "When a record is changed: Total" in listing  # (in words)
+    assert "Update this record" in listing and "Notify users" in listing
+    # the edit page gives the condition to the condition builder (its tree in the builder's textarea)
     edit = admin_client.get(f"/admin/rules/{rule['id']}/edit/").get_data(as_text=True)
-    assert 'value="60"' in edit
+    assert 'name="condition_json"' in edit and "&#34;value&#34;: 60" in edit
     # it works, and the inbox in the menu counts the notification
     ev = auto.create("evaluation", period="2026-10", total=90, owner="owner@example.com")
     auto.update("evaluation", ev["id"], total=40)

@@ -61,6 +61,9 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
     from ..publicforms.admin import register_public_forms
 
     register_public_forms(admin)  # the public form builder (recordbase.publicforms)
+    from .conditions import register_conditions
+
+    register_conditions(app)  # the condition builder and the record forms' live conditions (admin/conditions/)
     from .url_numbers import init_url_numbers
 
     init_url_numbers(app, admin.url)  # ids and numbers no row can have: 404/400, never a 500

@@ -19,23 +19,23 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..automation.conditions import CHANGE_OPS
 from ..automation.engine import RuleEngine, run_json
 from ..automation.models import Rule, RuleRun
 from ..automation.outbox import retry_run
 from ..automation.rules import RuleService, rule_from_model, rule_json
-from ..automation.schema import TRIGGERS, RuleError
+from ..automation.schema import RuleError
 from ..automation.secrets import secrets_of
 from ..automation.visibility import AutomationAccess
 from ..context import current_lang, current_schema, current_user, db_session, record_store
 from ..errors import Forbidden, NotFound, RecordbaseError
 from ..metamodel.ids import as_id
-from ..metamodel.operators import OPERATORS
 from .access import BUILDER_ROLES, SignedInOnly
 from ..storage.titles import RecordTitles
 from .inbox import InboxMenuView, InboxView
+from .conditions.rule_page import rule_page_context
 from .records.present import request_store
-from .rule_form import ACTION_EXAMPLES, CONDITION_ROWS, form_state, rule_from_form
+from .rule_form import form_state, rule_from_document, rule_from_form
+from .rule_words import RuleWords
 
 
 def _access() -> AutomationAccess:
@@ -80,6 +80,17 @@ def trigger_summary(trigger: dict, lang: str = "en") -> str:
     return on
 
 
+def _shown_document(rule: Any) -> str:
+    """The rule as the JSON tab shows it: never a webhook secret (not even one just typed)."""
+    if not isinstance(rule, dict):
+        return ""
+    shown = {k: v for k, v in rule.items() if k not in ("id", "created_at", "updated_at", "created_by")}
+    if isinstance(shown.get("actions"), list):
+        shown["actions"] = [{k: v for k, v in a.items() if k != "secret"} if isinstance(a, dict) else a
+                            for a in shown["actions"]]
+    return json.dumps(shown, ensure_ascii=False, indent=2)
+
+
 def _service() -> RuleService:
     return RuleService(db_session(), current_schema(), record_store().ctx)
 
@@ -100,7 +111,7 @@ class RulesView(SignedInOnly, BaseView):
     def _render(self, template: str, **kw: Any):
         schema = current_schema()
         return self.render(template, lang=current_lang(), can_edit=_can_edit(), schema=schema,
-                           trigger_summary=trigger_summary, **kw)
+                           trigger_summary=trigger_summary, words=RuleWords(schema, current_lang()), **kw)
 
     @expose("/")
     def index(self):
@@ -118,9 +129,19 @@ class RulesView(SignedInOnly, BaseView):
         access = _require_editor()
         model = _allowed(lambda: access.rule(_service().get(rule_id))) if rule_id else None
         errors: list[dict] = []
+        mode = "builder"
         if request.method == "POST":
-            data, state, errors = rule_from_form(request.form)
-            if not errors:
+            posted_mode = "json" if request.form.get("mode") == "json" else "builder"
+            switch = request.form.get("_switch")
+            mode = switch if switch in ("builder", "json") else posted_mode
+            data, state, errors = rule_from_document(request.form.get("document", "")) if posted_mode == "json" \
+                else rule_from_form(request.form)
+            if switch:
+                state["document"] = _shown_document(data) if not errors else state.get("document", "")
+                if errors and mode != posted_mode:
+                    mode = posted_mode  # (the JSON does not parse: stay where it can be fixed)
+                errors = errors if mode == posted_mode else []
+            elif not errors:
                 try:
                     if isinstance(data.get("type"), str) and data["type"] in current_schema().types:
                         access.require_manage(data["type"])
@@ -141,22 +162,26 @@ class RulesView(SignedInOnly, BaseView):
                 state["actions_json"] = json.dumps([{k: v for k, v in a.items() if k != "secret"}
                                                     if isinstance(a, dict) else a for a in data["actions"]],
                                                    ensure_ascii=False, indent=2)
+                state["document"] = _shown_document(data)
                 errors.append({"path": "$.actions", "message": _("The webhook secret you typed was not kept: "
                                                                  "type it again.")})
         else:
             state = form_state(rule_json(model) if model else None)
             if model is None and request.args.get("type"):
                 state["type"] = request.args["type"]
-        while len(state["rows"]) < CONDITION_ROWS:
-            state["rows"].append({"field": "", "op": "eq", "value": ""})
-        operators = sorted(OPERATORS) + list(CHANGE_OPS)
+        if request.method != "POST":
+            state["document"] = _shown_document(rule_json(model)) if model else state["document"]
         # the types (and their fields) offered are those the user configures, as the user sees them
         shown = [access.reader.visible(t) if access.reader is not None else t
                  for t in current_schema().ordered() if access.sees(t.name)]
-        return self._render("rules/edit.html", rule=model, state=state, errors=errors, triggers=TRIGGERS,
+        typedef = next((t for t in shown if t.name == state["type"]), None)
+        if typedef is None and not state["type"] and shown:
+            typedef = shown[0]
+            state["type"] = typedef.name
+        return self._render("rules/edit.html", rule=model, state=state, errors=errors, mode=mode,
                             secrets=bool(model and secrets_of((model.definition or {}).get("actions"))),
-                            rule_types=shown, rule_typedefs={t.name: t for t in shown},
-                            operators=operators, examples=json.dumps(ACTION_EXAMPLES, ensure_ascii=False, indent=2))
+                            rule_types=shown,
+                            **rule_page_context(typedef, shown, current_lang(), access.store, state))
 
     @expose("/new/", methods=("GET", "POST"))
     def create(self):
@@ -210,7 +235,9 @@ class RulesView(SignedInOnly, BaseView):
             stmt = stmt.where(RuleRun.record_id == as_id(filters["record_id"]))
         runs = access.visible_runs(db_session().scalars(stmt.order_by(RuleRun.started_at.desc(), RuleRun.id.desc())
                                                         .limit(200)).all())
-        names = {r.id: r.name for r in access.rules(db_session().scalars(select(Rule)))}
+        zh = current_lang().startswith("zh")  # rules by their name in the page's language
+        names = {r.id: (r.name_zh if zh and r.name_zh else r.name)
+                 for r in access.rules(db_session().scalars(select(Rule)))}
         views = [access.run_view(run_json(r)) for r in runs]
         schema = current_schema()
         titles = RecordTitles.for_store(request_store()).of_pairs(
@@ -308,4 +335,4 @@ def record_rules(type_name: str, record_id: int) -> dict:
     rules = [r for r in enabled if configures or (can_run and r.trigger == "button")]
     return {"buttons": [r for r in rules if r.trigger == "button" and can_run], "rules": rules,
             "runs": [access.run_view(run_json(r)) for r in runs], "names": {r.id: r.name for r in rules},
-            "can_run": can_run, "can_test": configures}
+            "can_run": can_run, "can_test": configures, "words": RuleWords(current_schema(), current_lang())}

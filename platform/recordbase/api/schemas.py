@@ -65,6 +65,10 @@ def field_json_schema(field: FieldDef) -> dict:
     schema["title"] = field.label
     if field.help_text:
         schema["description"] = field.help_text
+    if field.conditions:
+        from ..metamodel.field_conditions import describe_conditions
+
+        schema["description"] = " ".join(filter(None, [schema.get("description"), describe_conditions(field)]))
     if field.ftype.read_only:
         schema["readOnly"] = True
     return schema

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, ValidationError
 from ..models import Counter, FieldModel, utcnow
-from . import computed_fields
+from . import computed_fields, field_conditions
 from .conversion import convert_column
 from .fieldtypes import ValueContext, get_field_type
 from .payloads import FIELD_SCHEMA, check_api_name, check_payload
@@ -53,7 +53,8 @@ class FieldOperations:
                         unique=bool(data.get("unique", False)), indexed=bool(data.get("indexed", False)),
                         default=data.get("default"), help_text=data.get("help_text"), options=options,
                         position=position, section=data.get("section"),
-                        show_in_list=bool(data.get("show_in_list", True)))
+                        show_in_list=bool(data.get("show_in_list", True)),
+                        conditions=self._checked_conditions(type_name, name, data, snapshot, against_type=_bump))
         self._check_flags(fm)
         self._check_default(fm)
         tm.fields.append(fm)
@@ -80,6 +81,17 @@ class FieldOperations:
             self.session.execute(t.update().where(t.c.id == bindparam("rid")).values({fd.column_name: bindparam("v")}),
                                  [{"rid": rid, "v": fd.ftype.generate(fd, i + 1, now)} for i, rid in enumerate(ids)])
         self.session.add(Counter(field_id=fd.id, value=len(ids)))
+
+    def _checked_conditions(self, type_name: str, field_name: str, data: dict,
+                            snapshot: Optional[RuntimeSchema], against_type: bool = True) -> Optional[dict]:
+        """The field's show / required / read-only conditions, checked against the type (None: none).
+
+        Bulk work (a pack install, ``against_type=False``) checks their shape only: they may name a
+        field added after this one; the installer checks them against the finished type."""
+        if not data.get("conditions"):
+            return None
+        typedef = (snapshot or self.schema()).types.get(type_name) if against_type else None
+        return field_conditions.check_conditions(data["conditions"], typedef, field_name)
 
     def _check_options(self, ftype, options: dict) -> None:
         problems = ftype.validate_options(options, self.lookup_type)
@@ -140,6 +152,8 @@ class FieldOperations:
                         "indexed", "default"):
                 if key in data:
                     setattr(fm, key, data[key].strip() if key == "label" else data[key])
+            if "conditions" in data:
+                fm.conditions = self._checked_conditions(type_name, field_name, data, None)
             fm.options = options
             fm.field_type = new_type
             self._check_flags(fm)

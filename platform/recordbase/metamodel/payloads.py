@@ -37,7 +37,7 @@ FIELD_SCHEMA = {
                    "unique": {"type": "boolean"}, "indexed": {"type": "boolean"}, "default": {},
                    "help_text": {"type": ["string", "null"], "maxLength": 2000}, "options": {"type": "object"},
                    "position": {"type": "integer"}, "section": _TEXT, "show_in_list": {"type": "boolean"},
-                   "force": {"type": "boolean"}},
+                   "force": {"type": "boolean"}, "conditions": {"type": ["object", "null"]}},
 }
 
 

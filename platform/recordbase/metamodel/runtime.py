@@ -268,7 +268,7 @@ def field_def(fm: FieldModel) -> FieldDef:
                     field_type=fm.field_type, required=bool(fm.required), unique=bool(fm.unique),
                     indexed=bool(fm.indexed), default=fm.default, help_text=fm.help_text,
                     options=dict(fm.options or {}), position=fm.position or 0, section=fm.section,
-                    show_in_list=bool(fm.show_in_list))
+                    show_in_list=bool(fm.show_in_list), conditions=fm.conditions or None)
 
 
 # built once, on the table (no ORM layer): it runs on every request

@@ -201,4 +201,4 @@ def field_to_json(fm: FieldModel) -> dict:
             "required": bool(fm.required), "unique": bool(fm.unique), "indexed": bool(fm.indexed),
             "default": fm.default, "help_text": fm.help_text, "options": fm.options or {},
             "position": fm.position, "section": fm.section, "show_in_list": bool(fm.show_in_list),
-            "read_only": get_field_type(fm.field_type).read_only}
+            "conditions": fm.conditions or None, "read_only": get_field_type(fm.field_type).read_only}

@@ -54,6 +54,8 @@ def field_export(fm) -> dict:
         out["section"] = fm.section
     if not fm.show_in_list:
         out["show_in_list"] = False
+    if fm.conditions:
+        out["conditions"] = fm.conditions
     return out
 
 

@@ -50,6 +50,7 @@ def field_pack_def(data: dict) -> dict:
             "required": bool(data.get("required")), "unique": bool(data.get("unique")),
             "indexed": bool(data.get("indexed")), "default": data.get("default"), "help_text": data.get("help_text"),
             "section": data.get("section"), "show_in_list": bool(data.get("show_in_list", True)),
+            "conditions": data.get("conditions") or None,
             "options": _opts(data.get("options"), is_select(data["type"]))}
 
 
@@ -57,7 +58,7 @@ def field_state(fm: FieldModel) -> dict:
     """A field of the instance, in the shape of :func:`field_pack_def`."""
     return {"label": fm.label, "label_zh": fm.label_zh, "type": fm.field_type, "required": bool(fm.required),
             "unique": bool(fm.unique), "indexed": bool(fm.indexed), "default": fm.default, "help_text": fm.help_text,
-            "section": fm.section, "show_in_list": bool(fm.show_in_list),
+            "section": fm.section, "show_in_list": bool(fm.show_in_list), "conditions": fm.conditions or None,
             "options": _opts(fm.options, is_select(fm.field_type))}
 
 

@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import Optional
 
 from ..errors import ValidationError
-from ..metamodel import computed_fields
+from ..metamodel import computed_fields, field_conditions
 from ..metamodel.fieldtypes.choices import normalize_choices
 from ..metamodel.runtime import RuntimeSchema, field_def
 from ..models import FieldModel
@@ -30,9 +30,9 @@ from .loader import PackError
 from .pack_plan import FieldSpec
 
 FIELD_PAYLOAD_KEYS = ("name", "label", "label_zh", "type", "required", "unique", "indexed", "default", "help_text",
-                      "options", "section", "show_in_list")
+                      "options", "section", "show_in_list", "conditions")
 FIELD_CHANGE_KEYS = ("label", "label_zh", "required", "unique", "indexed", "default", "help_text", "section",
-                     "show_in_list")
+                     "show_in_list", "conditions")
 
 
 def with_field(schema: RuntimeSchema, type_name: str, fm: FieldModel) -> RuntimeSchema:
@@ -141,6 +141,7 @@ class MetamodelSteps(InstallState):
         if self._fields_added:
             self.svc.bump_version()
         self.schema = self.svc.schema()
+        self._check_conditions()
         if not self._new_computed:
             return
         try:
@@ -156,6 +157,17 @@ class MetamodelSteps(InstallState):
             by_type.setdefault(spec.type_name, []).append(spec.name)
         for type_name, names in by_type.items():
             store.recomputer.backfill(type_name, names)
+
+    def _check_conditions(self) -> None:
+        """The pack's field conditions against the installed types (a condition may name a later field)."""
+        for spec in self.plan.fields:
+            typedef = self.schema.types.get(spec.type_name)
+            if spec.data.get("conditions") and typedef is not None:
+                try:
+                    field_conditions.check_conditions(spec.data["conditions"], typedef, spec.name)
+                except ValidationError as exc:
+                    raise PackError([{"path": spec.path + ".conditions", "message": exc.message}],
+                                    "The pack could not be installed") from exc
 
     def _is_new(self, spec: FieldSpec) -> bool:
         """Not installed before and no field of that name on the type: the field is to be created."""

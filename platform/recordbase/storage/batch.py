@@ -28,6 +28,7 @@ from ..metamodel.ids import as_id
 from ..metamodel.runtime import TypeDef, has_own_column
 from ..models import Counter, utcnow
 from ..metamodel import statistics
+from .condition_guard import condition_check
 from .events import RecordCreated
 from .fast_insert import insert_plan
 from .write_plan import WritePlan, refusable_write, write_plan
@@ -136,6 +137,13 @@ def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: 
                 cleaned.append((i, clean(values, True)))
             except ValidationError as exc:
                 errors[i] = exc.details if isinstance(exc.details, dict) else {"record": [exc.message]}
+    conditions = condition_check(store, typedef)
+    if conditions is not None and not conditions.conditions.reads_computed:  # (else: once recomputed, below)
+        base = plan.new_values(utcnow(), store.user_id)
+        for i, c in cleaned:
+            problems = conditions.problems(None, plan.record_values(base, c), rows[i])
+            if problems:
+                errors.setdefault(i, {}).update(problems)
     if plan.unique:
         _check_unique_batch(store, typedef, cleaned, errors, row_names)
     if errors and not skip_invalid:
@@ -174,6 +182,7 @@ def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: 
             store.session.execute(insert(typedef.junctions[name]), chunk)
 
     needs_recompute = plan.computed or store.recomputer._has_upstream(type_name)
+    index_of = {rid: i for (i, c), rid in zip(good, new_ids)}
     if needs_recompute:
         for chunk in _chunks(new_ids):
             stmt = select(t).where(t.c.id.in_(chunk))
@@ -182,6 +191,8 @@ def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: 
             for record in records:
                 if record.id in changed:
                     record = store.get(type_name, record.id)
+                if conditions is not None and conditions.conditions.reads_computed:
+                    _refuse_by_condition(conditions, typedef, record, rows[index_of[record.id]], index_of[record.id])
                 store.emit(RecordCreated(type_name, record.id, store.user_id, {}, dict(record.values)))
     else:
         # each record as reading it back would give it (no re-read: nothing computed changes it)
@@ -194,6 +205,16 @@ def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: 
         else:  # what emit() would do when no rule acts on a create of this type: keep the events
             store.events.extend(events)
     return result
+
+
+def _refuse_by_condition(conditions: Any, typedef: TypeDef, record: Any, given: Any, index: int) -> None:
+    """A created record's field conditions that read computed values, checked once they are computed:
+    a record that breaks one refuses the whole batch (its rows are written by then)."""
+    problems = conditions.problems(None, record.values, given)
+    if problems:
+        name, msgs = next(iter(problems.items()))
+        raise ValidationError(f"record {index + 1}: {name}: {msgs[0]}",
+                              {"records": [{"index": index, "errors": problems}]})
 
 
 def _fires_on_create(store: "RecordStore", type_name: str) -> bool:

@@ -27,6 +27,7 @@ from ..access import enforce
 from .events import RecordCreated, RecordEvent, RecordUpdated
 from .reading import MAX_PAGE, JsonPage, Page, ReadOperations, Record  # noqa: F401  (re-exported)
 from .trash import TrashOperations
+from .condition_guard import condition_check, refuse
 from .write_plan import refusable_write, write_plan
 
 if TYPE_CHECKING:
@@ -241,8 +242,12 @@ class RecordStore(ReadOperations, TrashOperations):
         typedef = self.type(type_name)
         plan = write_plan(self, typedef)
         cleaned = self.clean(typedef, values, creating=True)
-        self._check_unique(typedef, cleaned)
         now = utcnow()
+        conditions = condition_check(self, typedef)
+        if conditions is not None and not conditions.conditions.reads_computed:  # (else: once recomputed, below)
+            refuse(typedef, conditions.problems(None, plan.record_values(plan.new_values(now, self.user_id), cleaned),
+                                                values if isinstance(values, dict) else ()))
+        self._check_unique(typedef, cleaned)
         row = self._row_values(typedef, cleaned)
         for f in plan.autonumbers:
             cleaned[f.name] = row[f.column_name] = f.ftype.generate(f, self._next_number(f), self.local_now())
@@ -258,6 +263,8 @@ class RecordStore(ReadOperations, TrashOperations):
                         plan.record_values(plan.new_values(now, self.user_id), cleaned))
         if self.recomputer.after_write(type_name, rid, {}, dict(record.values), None):
             record = self.get(type_name, rid)
+        if conditions is not None and conditions.conditions.reads_computed:
+            refuse(typedef, conditions.problems(None, record.values, values))
         if self.emit(RecordCreated(type_name, rid, self.user_id, {}, dict(record.values))):
             record = self.get(type_name, rid)
         return record
@@ -284,6 +291,11 @@ class RecordStore(ReadOperations, TrashOperations):
                 f"the current version is {before.version}); reload and try again",
                 {"current_version": before.version})
         cleaned = self.clean(typedef, values, creating=False)
+        plan = write_plan(self, typedef)
+        conditions = condition_check(self, typedef)
+        if conditions is not None and not conditions.conditions.reads_computed:  # (else: once recomputed, below)
+            refuse(typedef, conditions.problems(before.values, plan.updated_values(before.values, cleaned, utcnow(),
+                                                                                     self.user_id), cleaned))
         self._check_unique(typedef, cleaned, exclude_id=before.id)
         # automation's pre-write hook: rules that only set plain fields of this record may join this write
         cleaned, step = self._automation().fold_update(typedef, before, cleaned) if self.rule_engine is not None \
@@ -294,7 +306,6 @@ class RecordStore(ReadOperations, TrashOperations):
         t = typedef.table
         stmt = update(t).where(t.c.id == before.id, t.c.version == before.version,
                                t.c.deleted_at.is_(None)).values(row)
-        plan = write_plan(self, typedef)
         conflict = "The change conflicts with another record (a unique value is taken)"
         with refusable_write(self.session, plan, conflict):
             res = self.session.execute(stmt)
@@ -306,6 +317,8 @@ class RecordStore(ReadOperations, TrashOperations):
                        self.user_id, None, plan.updated_values(before.values, cleaned, now, self.user_id))
         if self.recomputer.after_write(type_name, before.id, dict(before.values), dict(after.values), set(cleaned)):
             after = self.get(type_name, before.id)
+        if conditions is not None and conditions.conditions.reads_computed:
+            refuse(typedef, conditions.problems(before.values, after.values, cleaned))
         enforce.check_written(self, typedef, before.id)  # still within the user's rows (nothing emitted yet)
         if self.emit(RecordUpdated(type_name, before.id, self.user_id, dict(before.values), dict(after.values))):
             after = self.get(type_name, before.id)

@@ -15,6 +15,7 @@ from ...metamodel.service import MetamodelService
 from .common import label_in, run_change, show_errors, typedef_or_404
 from .forms import default_text, field_form_class, field_payload, type_choices
 from .options import JSON_FIELD, options_from_form, options_to_form
+from ..conditions.field_form import add_condition_inputs, conditions_data, conditions_payload
 
 
 def _record_types(lang: str) -> list[tuple[str, str]]:
@@ -70,7 +71,8 @@ class FieldPages:
             fd.field_type if fd else "text")
         ftype = registry.get(type_name) or registry["text"]
         cls = field_form_class(ftype, lang, _record_types(lang), editing=fd is not None)
-        data: dict[str, Any] = {"type": ftype.name}
+        cls = add_condition_inputs(cls, typedef, fd, lang, record_store())
+        data: dict[str, Any] = {"type": ftype.name, **conditions_data(fd)}
         if fd is not None:
             data.update(label=fd.label, label_zh=fd.label_zh or "", required=fd.required, unique=fd.unique,
                         indexed=fd.indexed, show_in_list=fd.show_in_list, default=default_text(fd.default),
@@ -90,6 +92,7 @@ class FieldPages:
                 form[JSON_FIELD].errors = list(form[JSON_FIELD].errors or []) + [str(exc)]
             else:
                 payload = field_payload(form, options, editing=fd is not None)
+                payload["conditions"] = conditions_payload(form)
                 if fd is None:
                     _res, error = run_change(lambda svc: svc.add_field(typedef.name, payload))
                 else:

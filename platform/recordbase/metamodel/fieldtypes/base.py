@@ -42,6 +42,8 @@ class FieldDef:
     position: int = 0
     section: Optional[str] = None
     show_in_list: bool = True
+    #: show / required / read-only when (filter trees over the same record: metamodel/field_conditions.py)
+    conditions: Optional[dict] = dc_field(default=None, compare=False)
     #: the choices a lookup shows its values with (those of the select, or choice-valued formula, it
     #: looks up), derived by the runtime schema: never stored, never in the field's options
     derived_choices: tuple = dc_field(default=(), compare=False)
