@@ -48,6 +48,9 @@ ADMIN: list[Case] = [
     C("records.export", "GET", "/admin/records/deal/export/csv/", signed),
     C("records.export", "GET", "/admin/records/vault/export/csv/", reads_vault, variant="vault"),
     C("records.file_view", "GET", "/admin/records/deal/file/{attachment}", signed),
+    C("records.grid_cell", "GET", "/admin/records/deal/cell/?id={east}&field=title", writes_deal, frozenset({200, 400})),
+    C("records.grid_cell_save", "POST", "/admin/records/deal/cell/", writes_deal, frozenset({400, 404}), body={}),
+    C("records.grid_bulk", "POST", "/admin/records/deal/bulk/", writes_deal, frozenset({400}), body={}),
     # import
     C("records_import.index", "GET", "/admin/import/", signed),  # (it lists only the types the user may import into)
     C("records_import.upload", "POST", "/admin/import/upload/", imports, body={"type": "deal", "file": "@csv"}),
