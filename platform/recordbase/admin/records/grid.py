@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from flask import g, request
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 from ...access import current_policy
@@ -102,6 +103,32 @@ def cell_html(view: "RecordModelView") -> Any:
         else html(model, name)
 
 
+def rows_html(view: "RecordModelView", data: list, cols: list[GridColumn], with_checkbox: bool, details_base: str,
+              edit_base: str, open_label: str) -> Markup:
+    """The grid's rows as HTML, built in Python (a page is 20 to 100 rows of cells: Jinja's per-call
+    cost was a third of the page). URLs end in the record id (made once per page, not per row)."""
+    cell = cell_html(view)
+    names = [c.name for c in cols]
+    edits = [" class=\"rb-editable\"" if c.edit else "" for c in cols]
+    details, edit, label = escape(details_base), escape(edit_base), escape(open_label)
+    out = []
+    for row in data:
+        rid = int(row.id)
+        parts = [f'<tr data-id="{rid}" data-version="{int(row.version)}">']
+        if with_checkbox:
+            parts.append(f'<td class="rb-check"><input type="checkbox" name="rowid" class="action-checkbox" '
+                         f'value="{rid}"></td>')
+        parts.append(f'<td class="rb-open"><a href="{details}{rid}" title="{label}" class="fa fa-eye"></a>')
+        if edit_base:
+            parts.append(f'<a href="{edit}{rid}" class="fa fa-pencil"></a>')
+        parts.append("</td>")
+        for name, attr in zip(names, edits):
+            parts.append(f"<td{attr}>{cell(row, name)}</td>")
+        parts.append("</tr>")
+        out.append("".join(parts))
+    return Markup("\n".join(out))
+
+
 def remember_count(view: "RecordModelView", query: Any, filtered: bool) -> None:
     """Count the list's matching records for the page (capped; see the module docstring)."""
     t = view.typedef.table
@@ -151,7 +178,7 @@ def context(view: "RecordModelView", lang: str) -> SimpleNamespace:
     bulk = bulk_fields(view)
     choices = {c.name: select_choices(view, c.name, lang) for c in (*shown, *bulk) if c.edit == "select"}
     raw = request.args.get("cols", "")
-    return SimpleNamespace(columns=shown, all=all_columns(view), shown={c.name for c in shown}, cell=cell_html(view),
+    return SimpleNamespace(columns=shown, rows=lambda *a: rows_html(view, *a), all=all_columns(view), shown={c.name for c in shown}, cell=cell_html(view),
                            count=count_text(lang), bulk=bulk, cols_param=raw,
                            script_data={"choices": choices, "yes": _("Yes"), "no": _("No"),
                                         "saving": _("Saving…"), "conflict": _("Someone else changed this record: "

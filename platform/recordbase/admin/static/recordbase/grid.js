@@ -18,13 +18,6 @@
     var td = ev.target.closest("td");
     if (td && !td.title && td.scrollWidth > td.clientWidth) { td.title = td.textContent.trim(); }
   });
-  headers.forEach(function (th) {
-    if (!th.getAttribute("data-edit")) { return; }
-    var i = th.cellIndex;
-    table.querySelectorAll("tbody tr").forEach(function (tr) {
-      if (tr.cells[i]) { tr.cells[i].classList.add("rb-editable"); }
-    });
-  });
 
   function send(method, url, body) {
     var opts = {method: method, credentials: "same-origin", headers: {"X-CSRFToken": csrf, "Accept": "application/json"}};
