@@ -109,7 +109,7 @@ def rows_html(view: "RecordModelView", data: list, cols: list[GridColumn], with_
     cost was a third of the page). URLs end in the record id (made once per page, not per row)."""
     cell = cell_html(view)
     names = [c.name for c in cols]
-    edits = [" class=\"rb-editable\"" if c.edit else "" for c in cols]
+    edits = [f' class="col-{c.name}{" rb-editable" if c.edit else ""}"' for c in cols]
     details, edit, label = escape(details_base), escape(edit_base), escape(open_label)
     out = []
     for row in data:
@@ -153,11 +153,12 @@ def count_text(lang: str) -> str:
     if found is None:
         return ""
     n, about, capped = found
+    shown, cap = format(n, ","), format(COUNT_CAP, ",")
     if about and capped:
-        return _("More than %(num)s records", num=f"{COUNT_CAP:,}")
+        return _("More than %(num)s records", num=cap)
     if about:
-        return _("About %(num)s records", num=f"{n:,}")
-    return ngettext("%(count)s record", "%(count)s records", n, count=f"{n:,}")
+        return _("About %(num)s records", num=shown)
+    return ngettext("%(count)s record", "%(count)s records", n, count=shown)
 
 
 def bulk_fields(view: "RecordModelView") -> list[GridColumn]:
