@@ -37,6 +37,7 @@ from ...storage.sort_guard import index_serves
 from ..access import SignedInOnly
 from . import cells, grid
 from . import forms as rf
+from .backlinks import backlinks
 from .filters import build_filters
 from .grid_edit import GridEdits
 from .present import SYSTEM_COLUMNS, presenter, request_store, system_label
@@ -360,7 +361,7 @@ class RecordModelView(SignedInOnly, GridEdits, ModelView):
         if template == self.list_template:
             kwargs["rb_grid"] = grid.context(self, self.lang)
         if template == self.details_template and kwargs.get("model") is not None:
-            kwargs["backlinks"] = self.backlinks(kwargs["model"].id)
+            kwargs["backlinks"] = backlinks(self.typedef, kwargs["model"].id)
             from ...access.history import history
 
             store = request_store()  # the record's history, without the fields hidden from the user
@@ -368,23 +369,6 @@ class RecordModelView(SignedInOnly, GridEdits, ModelView):
                 store.session, store.type(self.typedef.name), kwargs["model"].id, store.policy, limit=200))]
             kwargs["field_labels"] = {f.name: f.display_label(self.lang) for f in self.typedef.fields}
         return super().render(template, **kwargs)
-
-    def backlinks(self, record_id: int, limit: int = 50) -> list[dict]:
-        """Records of any type whose link fields point at this record."""
-        store = request_store()
-        lang = current_lang()
-        out = []
-        for src, f in store.schema.backlinks(self.typedef):
-            if not store.can("read", src.name) or store.visible_type(src.name).field(f.name) is None:
-                continue  # types the user may not read, and link fields hidden from them, are left out
-            op = "contains" if f.options.get("many") else "eq"
-            page = store.list(src.name, filter={"field": f.name, "op": op, "value": record_id}, limit=limit)
-            if page.records:
-                titles = RecordTitles.for_store(store).of_records(page.records)
-                out.append({"type": src, "type_label": src.display_label(lang), "field_label": f.display_label(lang),
-                            "records": [(r.id, titles.get(r.id, f"#{r.id}")) for r in page.records],
-                            "more": page.next_cursor is not None})
-        return out
 
     @expose("/trash/")
     def trash_view(self) -> Any:
