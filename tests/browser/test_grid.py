@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
@@ -24,6 +25,13 @@ def _headers(page) -> list[str]:
 def _cell(page, row: int, field: str):
     index = _headers(page).index(field)
     return page.all("table.rb-grid tbody tr")[row].find_elements("css selector", "td")[index + 2]
+
+
+def _text_of(page, row: int, field: str):
+    try:
+        return _cell(page, row, field).text.strip()
+    except (StaleElementReferenceException, IndexError, ValueError):
+        return None
 
 
 def test_grid_journey(page):
@@ -63,16 +71,18 @@ def test_grid_journey(page):
     value = page.find(".rb-bulk-form input[name=value]")
     value.send_keys("7")
     page.find(".rb-bulk-form button[type=submit]").click()
-    page.wait(lambda d: _cell(page, 0, "years_experience").text.strip() == "7")
+    page.wait(lambda d: _text_of(page, 0, "years_experience") == "7")  # (the page reloads)
     assert _cell(page, 1, "years_experience").text.strip() == "7"
     # evaluation items are named by their KPI and result, never '#id'
     page.open("/admin/records/evaluation_item/")
     page.find("table.rb-grid")
     text = page.find("table.rb-grid").text
     assert not re.search(r"#\d+", text)
+    _shot(page, "items-en.png")
     page.open("/admin/records/evaluation/")
     page.find("table.rb-grid tbody tr td.rb-open a").click()
     page.wait(lambda d: "/details/" in d.current_url)
+    _shot(page, "evaluation-en.png")
     assert "Evaluation item #" not in page.text() and not re.search(r"\s#\d+\s", page.text().split("History")[0])
     page.switch_language()
     page.open("/admin/records/supplier/")
