@@ -69,6 +69,9 @@ ADMIN: list[Case] = [
     C("public_forms_admin.edit", "POST", "/admin/forms/{form}/", configures_deal_session, VALID, body={}),
     C("public_forms_admin.delete", "POST", "/admin/forms/{fid}/delete/", configures_deal_session, body={},
       fresh={"fid": "fresh_form"}),
+    C("records.grid_cell", "GET", "/admin/records/deal/cell/?id={east}&field=title", writes_deal, frozenset({200, 400})),
+    C("records.grid_cell_save", "POST", "/admin/records/deal/cell/", writes_deal, frozenset({400, 404}), body={}),
+    C("records.grid_bulk", "POST", "/admin/records/deal/bulk/", writes_deal, frozenset({400}), body={}),
     # import
     C("records_import.index", "GET", "/admin/import/", signed),  # (it lists only the types the user may import into)
     C("records_import.upload", "POST", "/admin/import/upload/", imports, body={"type": "deal", "file": "@csv"}),

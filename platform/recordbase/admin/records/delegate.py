@@ -14,6 +14,7 @@ import csv
 import io
 from datetime import datetime
 from typing import Any, Optional
+from urllib.parse import urlencode
 
 from flask import Response, abort, flash, redirect, request
 from flask_admin import expose
@@ -34,9 +35,11 @@ from ...storage.query import search_condition
 from ...storage.titles import RecordTitles
 from ...storage.sort_guard import index_serves
 from ..access import SignedInOnly
-from . import cells
+from . import cells, grid
 from . import forms as rf
+from .backlinks import backlinks
 from .filters import build_filters
+from .grid_edit import GridEdits
 from .present import SYSTEM_COLUMNS, presenter, request_store, system_label
 
 
@@ -56,7 +59,7 @@ class RequestSession:
         return getattr(db_session(), name)
 
 
-class RecordModelView(SignedInOnly, ModelView):
+class RecordModelView(SignedInOnly, GridEdits, ModelView):
     """Behaviour of the generic record pages (the registered view and every delegate share it)."""
 
     typedef: TypeDef
@@ -65,7 +68,7 @@ class RecordModelView(SignedInOnly, ModelView):
     create_template = "recordbase/records/create.html"
     edit_template = "recordbase/records/edit.html"
     can_view_details = True
-    export_types = ["csv"]
+    export_types = ["csv", "xlsx"]
     can_set_page_size = True
     page_size = 20
     page_size_options = (20, 50, 100)
@@ -82,7 +85,9 @@ class RecordModelView(SignedInOnly, ModelView):
         self.readonly = readonly
         self.schema_version = schema.version
         self.lang = lang
-        listed = [f for f in typedef.fields if f.show_in_list]
+        listed = [f for f in typedef.fields if has_own_column(f) or f.ftype.system_column
+                  or f.field_type == "link"]  # (every field the grid's column chooser offers)
+        self.default_columns = tuple(f.name for f in listed if f.show_in_list) or ("id",)
         self.column_list = [f.name for f in listed] or ["id"]
         self.column_details_list = ["id"] + [f.name for f in typedef.fields] + list(SYSTEM_COLUMNS)
         self.column_export_list = ["id"] + [f.name for f in typedef.fields] + ["created_at", "updated_at"]
@@ -105,6 +110,7 @@ class RecordModelView(SignedInOnly, ModelView):
         self.admin = registered.admin
         self.blueprint = registered.blueprint
         self.static_url_path = registered.static_url_path
+        self.grid_columns = grid.build_columns(self)
 
     @staticmethod
     def _sortables(cls: type, listed: list) -> list:
@@ -151,6 +157,12 @@ class RecordModelView(SignedInOnly, ModelView):
             return None
         return self.get_query().filter(self.model.id == rid).one_or_none()
 
+    def _get_list_url(self, view_args: Any) -> str:
+        """List URLs (sort, pages, page size) keep the grid's chosen columns (``?cols=``)."""
+        url = super()._get_list_url(view_args)
+        cols = request.args.get("cols")
+        return url + ("&" if "?" in url else "?") + urlencode({"cols": cols}) if cols else url
+
     def _get_list_extra_args(self) -> Any:
         """The list's URL arguments, with a page number the database can take: below 0 is the first
         page, far past the end an empty page past the end (as any page past the end shows)."""
@@ -164,6 +176,9 @@ class RecordModelView(SignedInOnly, ModelView):
                                        page_size=page_size)
         if execute:
             presenter(self.typedef).prime(list(data))
+            if request.endpoint == "records.index_view":  # the grid's record count (capped: grid.py)
+                _none, query = super().get_list(None, None, False, search, filters, execute=False, page_size=False)
+                grid.remember_count(self, query, bool(search or filters))
         return count, data
 
     def _order_by(self, query: Any, joins: Any, sort_joins: Any, sort_field: Any, sort_desc: bool) -> Any:
@@ -343,8 +358,10 @@ class RecordModelView(SignedInOnly, ModelView):
     # -- page extras -----------------------------------------------------------------------
     def render(self, template: str, **kwargs: Any) -> Any:
         kwargs.setdefault("typedef", self.typedef)
+        if template == self.list_template:
+            kwargs["rb_grid"] = grid.context(self, self.lang)
         if template == self.details_template and kwargs.get("model") is not None:
-            kwargs["backlinks"] = self.backlinks(kwargs["model"].id)
+            kwargs["backlinks"] = backlinks(self.typedef, kwargs["model"].id)
             from ...access.history import history
 
             store = request_store()  # the record's history, without the fields hidden from the user
@@ -352,23 +369,6 @@ class RecordModelView(SignedInOnly, ModelView):
                 store.session, store.type(self.typedef.name), kwargs["model"].id, store.policy, limit=200))]
             kwargs["field_labels"] = {f.name: f.display_label(self.lang) for f in self.typedef.fields}
         return super().render(template, **kwargs)
-
-    def backlinks(self, record_id: int, limit: int = 50) -> list[dict]:
-        """Records of any type whose link fields point at this record."""
-        store = request_store()
-        lang = current_lang()
-        out = []
-        for src, f in store.schema.backlinks(self.typedef):
-            if not store.can("read", src.name) or store.visible_type(src.name).field(f.name) is None:
-                continue  # types the user may not read, and link fields hidden from them, are left out
-            op = "contains" if f.options.get("many") else "eq"
-            page = store.list(src.name, filter={"field": f.name, "op": op, "value": record_id}, limit=limit)
-            if page.records:
-                titles = RecordTitles.for_store(store).of_records(page.records)
-                out.append({"type": src, "type_label": src.display_label(lang), "field_label": f.display_label(lang),
-                            "records": [(r.id, titles.get(r.id, f"#{r.id}")) for r in page.records],
-                            "more": page.next_cursor is not None})
-        return out
 
     @expose("/trash/")
     def trash_view(self) -> Any:

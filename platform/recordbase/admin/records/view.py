@@ -98,7 +98,8 @@ class RecordsView(RecordModelView):
 
 #: the action each record page needs (pages not named here need "read")
 PAGE_ACTIONS = {"create_view": "create", "edit_view": "update", "delete_view": "delete", "export": "export",
-                "restore_view": "delete", "trash_view": "read"}
+                "restore_view": "delete", "trash_view": "read", "grid_cell": "update", "grid_cell_save": "update",
+                "grid_bulk": "update"}
 
 
 def check_page(page: str, typedef: TypeDef) -> None:

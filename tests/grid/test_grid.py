@@ -1,0 +1,121 @@
+"""The records grid (admin/records/grid.py, grid_edit.py): columns chosen in the URL, the record
+count, inline edit of a cell (version conflict, permissions, computed and read-only fields refused,
+validation errors), bulk edit (all or nothing), XLSX export."""
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import pytest
+
+from conftest import csrf_token_from
+
+
+@pytest.fixture
+def deals(api):
+    resp = api.post("/api/v1/types", json={"name": "deal", "label": "Deal", "label_zh": "商机", "fields": [
+        {"name": "title", "label": "Title", "label_zh": "标题", "type": "text", "required": True},
+        {"name": "amount", "label": "Amount", "label_zh": "金额", "type": "number"},
+        {"name": "stage", "label": "Stage", "label_zh": "阶段", "type": "single_select",
+         "options": {"choices": [{"value": "new", "label": "New", "label_zh": "新建"},
+                                 {"value": "won", "label": "Won", "label_zh": "赢单"}]}},
+        {"name": "email", "label": "E-mail", "type": "email"},
+        {"name": "double", "label": "Double", "type": "formula", "options": {"expression": "{amount} * 2"}},
+        {"name": "notes", "label": "Notes", "type": "long_text", "show_in_list": False},
+    ]})
+    assert resp.status_code == 201, resp.get_json()
+    ids = []
+    for i in range(3):
+        r = api.post("/api/v1/records/deal", json={"fields": {"title": f"Deal {i}", "amount": i * 10, "stage": "new"}})
+        assert r.status_code == 201, r.get_json()
+        ids.append(r.get_json()["id"])
+    return ids
+
+
+def _csrf(client) -> str:
+    return csrf_token_from(client.get("/admin/records/deal/").get_data(as_text=True))
+
+
+def _save(client, body: dict, url: str = "/admin/records/deal/cell/"):
+    return client.post(url, json=body, headers={"X-CSRFToken": _csrf(client)})
+
+
+def test_columns_chosen_in_the_url_and_the_count(admin_client, deals):
+    page = admin_client.get("/admin/records/deal/").get_data(as_text=True)
+    assert "3 records" in page
+    assert 'data-field="title"' in page and 'data-field="notes"' not in page  # notes: not in the list by default
+    assert 'data-edit="number"' in page and 'data-field="double"' in page
+    assert not re.search(r'data-field="double" data-edit', page)  # computed: not editable
+    page = admin_client.get("/admin/records/deal/?cols=notes,title,nope").get_data(as_text=True)
+    heads = re.findall(r'<th class="column-header[^"]*" data-field="(\w+)"', page)
+    assert heads == ["notes", "title"]
+    assert "cols=notes%2Ctitle%2Cnope" in page or "cols=notes,title,nope" in page  # sort links keep the choice
+
+
+def test_inline_edit_saves_with_the_version_and_shows_the_cell(admin_client, deals):
+    cell = admin_client.get(f"/admin/records/deal/cell/?id={deals[0]}&field=stage").get_json()
+    assert cell == {"value": "new", "version": 1, "edit": "select"}
+    resp = _save(admin_client, {"id": deals[0], "field": "stage", "value": "won", "version": 1})
+    assert resp.status_code == 200, resp.get_json()
+    assert "Won" in resp.get_json()["html"] and resp.get_json()["version"] == 2
+    # a stale version: nothing written, the current value shown
+    resp = _save(admin_client, {"id": deals[0], "field": "stage", "value": "new", "version": 1})
+    assert resp.status_code == 409
+    body = resp.get_json()
+    assert body["value"] == "won" and body["version"] == 2 and "Won" in body["html"] and body["error"]
+
+
+def test_inline_edit_reports_the_field_types_error(admin_client, deals):
+    resp = _save(admin_client, {"id": deals[1], "field": "email", "value": "not an address", "version": 1})
+    assert resp.status_code == 422 and resp.get_json()["error"]
+    resp = _save(admin_client, {"id": deals[1], "field": "amount", "value": "ten", "version": 1})
+    assert resp.status_code == 422
+    resp = _save(admin_client, {"id": deals[1], "field": "double", "value": "3", "version": 1})
+    assert resp.status_code == 400  # computed: refused
+    resp = _save(admin_client, {"id": deals[1], "field": "updated_at", "value": "x", "version": 1})
+    assert resp.status_code == 400
+    resp = _save(admin_client, {"id": deals[1], "field": "title", "value": "", "version": 1})
+    assert resp.status_code == 422  # required
+    resp = admin_client.post("/admin/records/deal/cell/", json={"id": deals[1], "field": "title", "value": "x",
+                                                                "version": 1})
+    assert resp.status_code == 400  # no CSRF token
+
+
+def test_bulk_edit_is_all_or_nothing(admin_client, api, deals):
+    resp = _save(admin_client, {"ids": deals[:2], "field": "amount", "value": "42"}, "/admin/records/deal/bulk/")
+    assert resp.status_code == 200 and resp.get_json() == {"updated": 2}
+    amounts = [api.get(f"/api/v1/records/deal/{i}").get_json()["fields"]["amount"] for i in deals]
+    assert amounts == [42, 42, 20]
+    resp = _save(admin_client, {"ids": deals, "field": "title", "value": ""}, "/admin/records/deal/bulk/")
+    assert resp.status_code == 422
+    body = resp.get_json()
+    assert [r["id"] for r in body["records"]] == deals and body["records"][0]["title"] == "Deal 0"
+    titles = [api.get(f"/api/v1/records/deal/{i}").get_json()["fields"]["title"] for i in deals]
+    assert titles == ["Deal 0", "Deal 1", "Deal 2"]
+
+
+def test_read_only_users_cannot_edit_cells(app, deals, sessions):
+    from recordbase.auth import create_user
+
+    with sessions.begin() as s:
+        create_user(s, "viewer@example.com", "correct horse battery", role="viewer")
+    client = app.test_client()
+    token = csrf_token_from(client.get("/admin/login/").get_data(as_text=True))
+    client.post("/admin/login/", data={"email": "viewer@example.com", "password": "correct horse battery",
+                                       "csrf_token": token})
+    page = client.get("/admin/records/deal/").get_data(as_text=True)
+    assert "data-edit=" not in page
+    resp = _save(client, {"id": deals[0], "field": "title", "value": "Mine", "version": 1})
+    assert resp.status_code == 403
+
+
+def test_xlsx_export_beside_csv(admin_client, deals):
+    page = admin_client.get("/admin/records/deal/").get_data(as_text=True)
+    assert "/admin/records/deal/export/xlsx/" in page
+    resp = admin_client.get("/admin/records/deal/export/xlsx/")
+    assert resp.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(resp.data))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("ID", "Title", "Amount")
+    assert {r[1] for r in rows[1:]} == {"Deal 0", "Deal 1", "Deal 2"}
