@@ -36,6 +36,7 @@ from ..access import SignedInOnly
 from . import cells
 from . import forms as rf
 from .filters import build_filters
+from .picker import LinkPickerPages
 from .present import SYSTEM_COLUMNS, presenter, request_store, system_label
 
 
@@ -55,7 +56,7 @@ class RequestSession:
         return getattr(db_session(), name)
 
 
-class RecordModelView(SignedInOnly, ModelView):
+class RecordModelView(LinkPickerPages, SignedInOnly, ModelView):
     """Behaviour of the generic record pages (the registered view and every delegate share it)."""
 
     typedef: TypeDef
@@ -218,7 +219,8 @@ class RecordModelView(SignedInOnly, ModelView):
     def create_form(self, obj: Any = None) -> Any:
         cls = rf.build_form_class(self.typedef, rf.form_context(current_lang()), editing=False,
                                   readonly=self.readonly)
-        form = cls(get_form_data(), **rf.defaults(self.typedef))
+        form = cls(get_form_data(), **{**rf.defaults(self.typedef), **rf.link_prefill(self.typedef, request.args)})
+        rf.offer_current_links(self.typedef, form)
         form._validated_ruleset = True
         return form
 
@@ -233,7 +235,7 @@ class RecordModelView(SignedInOnly, ModelView):
             data = rf.prefill(self.typedef, values)
             data[rf.VERSION_FIELD] = str(record.version)
         form = cls(get_form_data(), **data)
-        rf.keep_current_links(self.typedef, form, values)
+        rf.offer_current_links(self.typedef, form)
         rf.show_current_files(self.typedef, form, values)
         form._obj = obj
         form._validated_ruleset = True
