@@ -37,6 +37,8 @@ from . import cells
 from . import forms as rf
 from .filters import build_filters
 from .picker import LinkPickerPages
+from .child_rows import ChildRowPages
+from . import details as record_details
 from .present import SYSTEM_COLUMNS, presenter, request_store, system_label
 
 
@@ -56,7 +58,7 @@ class RequestSession:
         return getattr(db_session(), name)
 
 
-class RecordModelView(LinkPickerPages, SignedInOnly, ModelView):
+class RecordModelView(LinkPickerPages, ChildRowPages, SignedInOnly, ModelView):
     """Behaviour of the generic record pages (the registered view and every delegate share it)."""
 
     typedef: TypeDef
@@ -345,30 +347,18 @@ class RecordModelView(LinkPickerPages, SignedInOnly, ModelView):
     def render(self, template: str, **kwargs: Any) -> Any:
         kwargs.setdefault("typedef", self.typedef)
         if template == self.details_template and kwargs.get("model") is not None:
-            kwargs["backlinks"] = self.backlinks(kwargs["model"].id)
             from ...access.history import history
 
-            store = request_store()  # the record's history, without the fields hidden from the user
+            rid = kwargs["model"].id
+            store = request_store()
+            kwargs["record_title"] = store.title(store.get(self.typedef.name, rid))
+            kwargs["field_blocks"] = record_details.field_blocks(self.typedef, self.lang)
+            kwargs["related"] = record_details.related_tables(self.typedef, rid, self.lang)
+            # the record's history, without the fields hidden from the user
             kwargs["history"] = [rf.readable_changes(self.typedef, h) for h in reversed(history(
-                store.session, store.type(self.typedef.name), kwargs["model"].id, store.policy, limit=200))]
+                store.session, store.type(self.typedef.name), rid, store.policy, limit=200))]
             kwargs["field_labels"] = {f.name: f.display_label(self.lang) for f in self.typedef.fields}
         return super().render(template, **kwargs)
-
-    def backlinks(self, record_id: int, limit: int = 50) -> list[dict]:
-        """Records of any type whose link fields point at this record."""
-        store = request_store()
-        lang = current_lang()
-        out = []
-        for src, f in store.schema.backlinks(self.typedef):
-            if not store.can("read", src.name) or store.visible_type(src.name).field(f.name) is None:
-                continue  # types the user may not read, and link fields hidden from them, are left out
-            op = "contains" if f.options.get("many") else "eq"
-            page = store.list(src.name, filter={"field": f.name, "op": op, "value": record_id}, limit=limit)
-            if page.records:
-                out.append({"type": src, "type_label": src.display_label(lang), "field_label": f.display_label(lang),
-                            "records": [(r.id, store.title(r)) for r in page.records],
-                            "more": page.next_cursor is not None})
-        return out
 
     @expose("/trash/")
     def trash_view(self) -> Any:

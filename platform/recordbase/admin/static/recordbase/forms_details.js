@@ -143,6 +143,7 @@
     if (row.getAttribute("data-rb-version")) { fields.RB_VERSION = row.getAttribute("data-rb-version"); }
     if (row.getAttribute("data-rb-id")) { fields.id = row.getAttribute("data-rb-id"); }
     fields.RB_ACTION = action;
+    if (row.getAttribute("data-rb-fields")) { fields.RB_FIELDS = row.getAttribute("data-rb-fields"); }
     send(row, panel.getAttribute("data-rb-url"), fields);
   }
 
