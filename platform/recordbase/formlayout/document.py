@@ -113,31 +113,31 @@ def layout_of(typedef: Any) -> FormLayout:
 
 def check(document: Any, type_name: str, schema: Any) -> dict:
     """``document`` checked against the schema and the record types; the canonical document, or a
-    ValidationError naming every problem (``sections``/``related`` paths)."""
+    ValidationError naming every problem (by path: ``sections[0].columns``)."""
     problems: dict[str, list[str]] = {}
     for err in sorted(_VALIDATOR.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]):
-        where, message = plain_error(err, "layout")
-        problems.setdefault(where, []).append(message)
+        where, message = plain_error(err, "")
+        problems.setdefault(where.lstrip(".") or "layout", []).append(message)
     if problems:
         raise ValidationError("The form layout is not valid", problems)
     keys = [s["key"] for s in document.get("sections") or ()]
     for i, key in enumerate(keys):
         if key in keys[:i]:
-            problems.setdefault(f"sections.{i}.key", []).append(f"the section '{key}' is defined twice")
+            problems.setdefault(f"sections[{i}].key", []).append(f"the section '{key}' is defined twice")
     seen: set = set()
     for i, r in enumerate(document.get("related") or ()):
         src = schema.types.get(r["type"])
         link = src.field(r["field"]) if src is not None else None
         if link is None or link.field_type != "link" or link.options.get("target") != type_name:
-            problems.setdefault(f"related.{i}", []).append(
+            problems.setdefault(f"related[{i}]", []).append(
                 f"'{r['type']}.{r['field']}' is no link field pointing at '{type_name}'")
             continue
         if (r["type"], r["field"]) in seen:
-            problems.setdefault(f"related.{i}", []).append(f"'{r['type']}.{r['field']}' is listed twice")
+            problems.setdefault(f"related[{i}]", []).append(f"'{r['type']}.{r['field']}' is listed twice")
         seen.add((r["type"], r["field"]))
         for name in r.get("columns") or ():
             if src.field(name) is None:
-                problems.setdefault(f"related.{i}.columns", []).append(f"'{r['type']}' has no field '{name}'")
+                problems.setdefault(f"related[{i}].columns", []).append(f"'{r['type']}' has no field '{name}'")
     if problems:
         raise ValidationError("The form layout is not valid", problems)
     out: dict = {}
