@@ -72,8 +72,9 @@ def default_columns(src: TypeDef, link: FieldDef) -> list[FieldDef]:
 
 
 def related_tables(typedef: TypeDef, record_id: int, lang: str) -> list[RelatedTable]:
-    """Each backlink the user may read, as a table of its chosen columns (the layout's, or the source
-    type's first list columns), with "add" (the create form with the link filled in) and, for
+    """Each backlink the user may read (with records, or named by the layout), as a table of its chosen
+    columns (the layout's, or the source type's first list columns), with "add" (the create form with
+    the link filled in) and, for
     master-detail tables (``inline`` in the layout), the inline forms of its rows."""
     store = request_store()
     layout = layout_of(typedef)
@@ -91,6 +92,8 @@ def related_tables(typedef: TypeDef, record_id: int, lang: str) -> list[RelatedT
         op = "contains" if link.options.get("many") else "eq"
         flt = {"field": link.name, "op": op, "value": record_id}
         page = store.list(src.name, filter=flt, sort="id", limit=RELATED_ROWS)
+        if not page.records and chosen is None:
+            continue  # an empty backlink the layout does not name: nothing to show
         p = presenter(src)
         readonly = store.policy.readonly(src.name) if store.policy is not None else frozenset()
         can_create = store.can("create", src.name) and link.name not in readonly

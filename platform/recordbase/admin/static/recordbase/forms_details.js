@@ -19,11 +19,10 @@
     if (select.tomselect || typeof TomSelect === "undefined") { return; }
     var base = select.getAttribute("data-rb-picker");
     var many = select.multiple;
-    var plugins = ["virtual_scroll"];
-    if (many) { plugins.push("remove_button"); }
+    var plugins = ["virtual_scroll", many ? "remove_button" : "clear_button"];
     new TomSelect(select, {
       valueField: "id", labelField: "text", searchField: ["text"],
-      maxItems: many ? null : 1, maxOptions: null, allowEmptyOption: !many,
+      maxItems: many ? null : 1, maxOptions: null, allowEmptyOption: false,
       plugins: plugins, preload: "focus",
       firstUrl: function (query) { return pageUrl(base, query); },
       shouldLoad: function () { return true; },
@@ -114,8 +113,9 @@
     if (!button) { return; }
     event.preventDefault();
     var row = button.closest("tr");
-    var panel = row.closest("[data-rb-child-panel]");
+    var panel = button.closest("[data-rb-child-panel]");
     var action = button.getAttribute("data-rb-row-action");
+    if (!panel) { return; }
     if (action === "edit") {
       row.hidden = true;
       var form = row.nextElementSibling;
