@@ -17,8 +17,13 @@ from typing import Any, Optional
 from flask import abort, jsonify, request
 from flask_admin import expose
 
-from ...errors import RecordbaseError
+from sqlalchemy import or_, select
+
+from ...access import enforce
+from ...errors import RecordbaseError, ValidationError
 from ...metamodel.ids import as_id
+from ...metamodel.operators import _like_escape
+from ...metamodel.runtime import has_own_column
 from .present import request_store
 
 #: records a request offers at most
@@ -29,7 +34,12 @@ MAX_QUERY = 200
 
 class PickerTitles:
     """Finds target records by title text, within the user's rows (private adapter over the type's
-    title field; the same call shape as ``storage.titles.RecordTitles.search``)."""
+    title field; the same call shape as ``storage.titles.RecordTitles.search``).
+
+    One SELECT of (id, title) on the type's table: live rows, the policy's row condition, the text
+    as a substring of the title (the database's own case-insensitive LIKE: SQLite's built-in LIKE,
+    PostgreSQL's ILIKE, never a per-row function), keyset by id (``after``: the last id shown).
+    Text that is an id also finds that record."""
 
     def __init__(self, store: Any):
         self.store = store
@@ -37,21 +47,48 @@ class PickerTitles:
     def search(self, type_name: str, text: str, limit: int = PAGE,
                after: Optional[str] = None) -> tuple[list[tuple[int, str]], Optional[str]]:
         store = self.store
+        enforce.require(store, "read", type_name)
+        full = store.type(type_name)
         visible = store.visible_type(type_name)
         tf = visible.title_field
-        text = text.strip()
-        rid = as_id(text)
-        flt: Any = None
+        if tf is not None and not (has_own_column(tf) and not tf.ftype.system_column):
+            tf = None
+        t = full.table
+        cols = [t.c.id] + ([t.c[tf.column_name]] if tf is not None else [])
+        stmt = select(*cols).where(t.c.deleted_at.is_(None))
+        rows_cond = store.row_condition(full, "read")
+        if rows_cond is not None:
+            stmt = stmt.where(rows_cond)
+        text = text.replace("\x00", "").strip()
         if text:
-            conds = [{"field": tf.name, "op": "contains", "value": text}] if tf is not None and tf.ftype.searchable \
-                else []
+            conds = []
+            if tf is not None and tf.ftype.searchable:
+                pattern = f"%{_like_escape(text)}%"
+                col = t.c[tf.column_name]
+                postgres = store.session.get_bind().dialect.name == "postgresql"
+                conds.append(col.ilike(pattern, escape="\\") if postgres else col.like(pattern, escape="\\"))
+            rid = as_id(text)
             if rid is not None:
-                conds.append({"field": "id", "op": "eq", "value": rid})
+                conds.append(t.c.id == rid)
             if not conds:
                 return [], None
-            flt = conds[0] if len(conds) == 1 else {"or": conds}
-        page = store.list(type_name, filter=flt, sort="id", limit=limit, cursor=after)
-        return [(r.id, store.title(r)) for r in page.records], page.next_cursor
+            stmt = stmt.where(or_(*conds))
+        if after:
+            last = as_id(after)
+            if last is None:
+                raise ValidationError("not a cursor of this search", {"after": ["not a cursor"]})
+            stmt = stmt.where(t.c.id > last)
+        rows = store.session.execute(stmt.order_by(t.c.id).limit(limit + 1)).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        label = visible.display_label(store.lang)
+        out = []
+        for row in rows:
+            title = ""
+            if tf is not None:
+                title = tf.ftype.format(tf.ftype.from_db(row[1], tf), tf, store.ctx)
+            out.append((row[0], title or f"{label} #{row[0]}"))
+        return out, (str(rows[-1][0]) if more and rows else None)
 
 
 def link_options(typedef: Any, field_name: str, text: str, after: Optional[str]) -> dict:
