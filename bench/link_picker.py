@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "platform"))
 
 from bench_app import bench_app, release  # noqa: E402
-from recordbase.admin.records.picker import PAGE, PickerTitles  # noqa: E402
+from recordbase.admin.records.picker import PAGE, search_page  # noqa: E402
 from recordbase.metamodel.runtime import load_schema, read_version  # noqa: E402
 from recordbase.metamodel.service import MetamodelService  # noqa: E402
 from recordbase.storage import RecordStore  # noqa: E402
@@ -68,8 +68,7 @@ def run(plat, n: int) -> None:
         store = RecordStore(s, load_schema(s, read_version(s)))
         typedef = store.type(name)
         table, col = typedef.table.name, typedef.field("title").column_name
-        picker = PickerTitles(store)
-        deep_cursor = picker.search(name, "Supplier 0", limit=PAGE)[1]  # the second page's cursor
+        deep_cursor = search_page(store, name, "Supplier 0")[1]  # the second page's cursor
         last = f"Supplier {n:07d}"
         like = "ILIKE" if s.get_bind().dialect.name == "postgresql" else "LIKE"  # each one's built-in, no lower()
         raw = {
@@ -80,12 +79,12 @@ def run(plat, n: int) -> None:
                             f"ORDER BY id LIMIT {PAGE + 1}", {"p": f"%{last}%"}),
         }
         ours = {
-            "first page": lambda: picker.search(name, "", limit=PAGE),
-            "next page": lambda: picker.search(name, "Supplier 0", limit=PAGE, after=deep_cursor),
-            "common text": lambda: picker.search(name, "Supplier 0", limit=PAGE),
-            "last record": lambda: picker.search(name, last, limit=PAGE),
+            "first page": lambda: search_page(store, name, ""),
+            "next page": lambda: search_page(store, name, "Supplier 0", after=deep_cursor),
+            "common text": lambda: search_page(store, name, "Supplier 0"),
+            "last record": lambda: search_page(store, name, last),
         }
-        assert picker.search(name, last, limit=PAGE)[0][0][1] == last  # the last record is found
+        assert search_page(store, name, last)[0][0][1] == last  # the last record is found
         print(f"\n{n:>9,} records ({plat.engine.dialect.name})")
         for label, fn in ours.items():
             ms = timed(fn)

@@ -1,7 +1,7 @@
 """form layouts: a record type's form sections and details page tables
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-07 10:00:00
 
 One row per record type with its layout document (recordbase.formlayout): sections with
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -87,6 +87,7 @@ class TypeDef:
     fields: tuple[FieldDef, ...]
     table: Table
     junctions: dict = dc_field(default_factory=dict)
+    title_format: Optional[str] = None
     #: the type's form layout document (recordbase.formlayout; parsed by formlayout.document.layout_of)
     form_layout: dict = dc_field(default_factory=dict, compare=False)
 
@@ -231,7 +232,7 @@ def load_schema(session: Session, version: int) -> RuntimeSchema:
         out[t.name] = TypeDef(id=t.id, name=t.name, label=t.label, label_zh=t.label_zh,
                               description=t.description, app=t.app, primary_field=t.primary_field,
                               position=t.position or 0, fields=live, table=tables[t.id], junctions=junctions,
-                              form_layout=layouts.get(t.id) or {})
+                              title_format=t.title_format, form_layout=layouts.get(t.id) or {})
     return RuntimeSchema(version, out, metadata)
 
 

@@ -31,6 +31,7 @@ from ...errors import NotFound, RecordbaseError, ValidationError, VersionConflic
 from ...metamodel.ids import as_id
 from ...metamodel.runtime import RuntimeSchema, TypeDef, has_own_column
 from ...storage.query import search_condition
+from ...storage.titles import RecordTitles
 from ...storage.sort_guard import index_serves
 from ..access import SignedInOnly
 from . import cells
@@ -351,7 +352,7 @@ class RecordModelView(LinkPickerPages, ChildRowPages, SignedInOnly, ModelView):
 
             rid = kwargs["model"].id
             store = request_store()
-            kwargs["record_title"] = store.title(store.get(self.typedef.name, rid))
+            kwargs["record_title"] = RecordTitles.for_store(store).text(self.typedef.name, rid)
             kwargs["field_blocks"] = record_details.field_blocks(self.typedef, self.lang)
             kwargs["related"] = record_details.related_tables(self.typedef, rid, self.lang)
             # the record's history, without the fields hidden from the user
@@ -369,7 +370,8 @@ class RecordModelView(LinkPickerPages, ChildRowPages, SignedInOnly, ModelView):
         except RecordbaseError:  # a cursor of no page of this list: from the start
             flash(_("That page of the trash does not exist; here is its first page."), "info")
             page = store.list(self.typedef.name, trash=True, sort="-id", limit=self.page_size)
-        rows = [(r.id, store.title(r), presenter(self.typedef).format_system("updated_at", r.deleted_at))
+        titles = RecordTitles.for_store(store).of_records(page.records)
+        rows = [(r.id, titles.get(r.id, f"#{r.id}"), presenter(self.typedef).format_system("updated_at", r.deleted_at))
                 for r in page.records]
         return self.render("recordbase/records/trash.html", rows=rows, next_cursor=page.next_cursor)
 

@@ -7,8 +7,8 @@ at most :data:`PAGE` a request, with a cursor for the next page. Only reads (the
 session refuses writes), so it needs no CSRF token; a field hidden from the user, or not a link,
 is a 404 (as if it did not exist); a target type the user may not read offers nothing.
 
-Titles: the target type's title field as the user sees it (a hidden title field is never
-searched nor shown: the record is offered as "Type #id", found by its id).
+Titles and the search are ``storage.titles.RecordTitles`` (the type's title format or title field,
+as the user sees it: a hidden field is never searched nor shown).
 """
 from __future__ import annotations
 
@@ -17,13 +17,9 @@ from typing import Any, Optional
 from flask import abort, jsonify, request
 from flask_admin import expose
 
-from sqlalchemy import or_, select
-
-from ...access import enforce
 from ...errors import RecordbaseError, ValidationError
 from ...metamodel.ids import as_id
-from ...metamodel.operators import _like_escape
-from ...metamodel.runtime import has_own_column
+from ...storage.titles import RecordTitles
 from .present import request_store
 
 #: records a request offers at most
@@ -32,63 +28,19 @@ PAGE = 20
 MAX_QUERY = 200
 
 
-class PickerTitles:
-    """Finds target records by title text, within the user's rows (private adapter over the type's
-    title field; the same call shape as ``storage.titles.RecordTitles.search``).
-
-    One SELECT of (id, title) on the type's table: live rows, the policy's row condition, the text
-    as a substring of the title (the database's own case-insensitive LIKE: SQLite's built-in LIKE,
-    PostgreSQL's ILIKE, never a per-row function), keyset by id (``after``: the last id shown).
-    Text that is an id also finds that record."""
-
-    def __init__(self, store: Any):
-        self.store = store
-
-    def search(self, type_name: str, text: str, limit: int = PAGE,
-               after: Optional[str] = None) -> tuple[list[tuple[int, str]], Optional[str]]:
-        store = self.store
-        enforce.require(store, "read", type_name)
-        full = store.type(type_name)
-        visible = store.visible_type(type_name)
-        tf = visible.title_field
-        if tf is not None and not (has_own_column(tf) and not tf.ftype.system_column):
-            tf = None
-        t = full.table
-        cols = [t.c.id] + ([t.c[tf.column_name]] if tf is not None else [])
-        stmt = select(*cols).where(t.c.deleted_at.is_(None))
-        rows_cond = store.row_condition(full, "read")
-        if rows_cond is not None:
-            stmt = stmt.where(rows_cond)
-        text = text.replace("\x00", "").strip()
-        if text:
-            conds = []
-            if tf is not None and tf.ftype.searchable:
-                pattern = f"%{_like_escape(text)}%"
-                col = t.c[tf.column_name]
-                postgres = store.session.get_bind().dialect.name == "postgresql"
-                conds.append(col.ilike(pattern, escape="\\") if postgres else col.like(pattern, escape="\\"))
-            rid = as_id(text)
-            if rid is not None:
-                conds.append(t.c.id == rid)
-            if not conds:
-                return [], None
-            stmt = stmt.where(or_(*conds))
-        if after:
-            last = as_id(after)
-            if last is None:
-                raise ValidationError("not a cursor of this search", {"after": ["not a cursor"]})
-            stmt = stmt.where(t.c.id > last)
-        rows = store.session.execute(stmt.order_by(t.c.id).limit(limit + 1)).all()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        label = visible.display_label(store.lang)
-        out = []
-        for row in rows:
-            title = ""
-            if tf is not None:
-                title = tf.ftype.format(tf.ftype.from_db(row[1], tf), tf, store.ctx)
-            out.append((row[0], title or f"{label} #{row[0]}"))
-        return out, (str(rows[-1][0]) if more and rows else None)
+def search_page(store: Any, type_name: str, text: str,
+                after: Optional[str] = None) -> tuple[list[tuple[int, str]], Optional[str]]:
+    """One page of the picker: (id, title) pairs by id from ``RecordTitles.search`` (the reader's
+    rows, hidden fields never searched nor shown), and the cursor of the next page (the last id
+    shown), if there is one."""
+    last = None
+    if after:
+        last = as_id(after)
+        if last is None:
+            raise ValidationError("not a cursor of this search", {"after": ["not a cursor"]})
+    found = RecordTitles.for_store(store).search(type_name, text, limit=PAGE + 1, after=last)
+    page = found[:PAGE]
+    return page, (str(page[-1][0]) if len(found) > PAGE else None)
 
 
 def link_options(typedef: Any, field_name: str, text: str, after: Optional[str]) -> dict:
@@ -101,7 +53,7 @@ def link_options(typedef: Any, field_name: str, text: str, after: Optional[str])
     if target not in store.schema.types or not store.can("read", target):
         return {"results": [], "next": None}
     try:
-        found, nxt = PickerTitles(store).search(target, text[:MAX_QUERY], limit=PAGE, after=after or None)
+        found, nxt = search_page(store, target, text[:MAX_QUERY], after or None)
     except RecordbaseError:  # a cursor of no page of this search: no more results
         return {"results": [], "next": None}
     return {"results": [{"id": str(i), "text": title} for i, title in found], "next": nxt}
