@@ -9,6 +9,7 @@ import recordbase.packs.models  # noqa: F401  (packs and saved views join Base.m
 import recordbase.access.models  # noqa: F401  (roles, history, audit log, public forms join Base.metadata)
 import recordbase.dataio.models  # noqa: F401  (finished admin imports join Base.metadata)
 import recordbase.comments.models  # noqa: F401  (record comments join Base.metadata)
+import recordbase.formlayout.models  # noqa: F401  (form layouts join Base.metadata)
 
 config = context.config
 target_metadata = Base.metadata

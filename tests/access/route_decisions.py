@@ -215,6 +215,9 @@ API: list[Case] = [
     C("api.delete_field", "DELETE", "/api/v1/types/{scratch}/fields/{field}", builds, fresh={"field": "fresh_field"}),
     C("api.restore_field", "POST", "/api/v1/types/deal/fields/title/restore", configures_deal, VALID),
     C("api.reorder_fields", "POST", "/api/v1/types/deal/fields/order", configures_deal, VALID, body=E),
+    C("api.get_form_layout", "GET", "/api/v1/types/deal/layout", signed),
+    C("api.get_form_layout", "GET", "/api/v1/types/vault/layout", reads_vault, variant="vault"),
+    C("api.set_form_layout", "PUT", "/api/v1/types/deal/layout", configures_deal, VALID, body=E),
     C("api.openapi_document", "GET", "/api/v1/openapi.json", signed),
     # public forms
     C("api.create_form", "POST", "/api/v1/types/deal/forms", configures_deal, VALID, body=E),

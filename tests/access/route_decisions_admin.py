@@ -72,6 +72,18 @@ ADMIN: list[Case] = [
     C("records.grid_cell", "GET", "/admin/records/deal/cell/?id={east}&field=title", writes_deal, frozenset({200, 400})),
     C("records.grid_cell_save", "POST", "/admin/records/deal/cell/", writes_deal, frozenset({400, 404}), body={}),
     C("records.grid_bulk", "POST", "/admin/records/deal/bulk/", writes_deal, frozenset({400}), body={}),
+    # the link picker (deal has no link field: 404 for those who may read the type) and inline child rows
+    C("records.link_options_view", "GET", "/admin/records/deal/link-options/?field=title", signed, frozenset({404})),
+    C("records.link_options_view", "GET", "/admin/records/vault/link-options/?field=title", reads_vault,
+      frozenset({404}), variant="vault"),
+    C("records.child_row_view", "POST", "/admin/records/deal/child-row/", writes_deal,
+      body={"RB_ACTION": "update", "RB_FIELDS": "title", "id": "{rid}", "RB_VERSION": "1", "title": "Changed"},
+      fresh={"rid": "fresh_deal"}),
+    C("records.child_row_view", "POST", "/admin/records/deal/child-row/", lambda p: writes_deal(p) and builtin(p),
+      body={"RB_ACTION": "update", "RB_FIELDS": "title", "id": "{rid}", "RB_VERSION": "1", "title": "Changed"},
+      fresh={"rid": "fresh_west_deal"}, variant="out-of-rows"),
+    C("records.child_row_view", "POST", "/admin/records/deal/child-row/", deletes_deal,
+      body={"RB_ACTION": "delete", "id": "{rid}"}, fresh={"rid": "fresh_deal"}, variant="delete"),
     # import
     C("records_import.index", "GET", "/admin/import/", signed),  # (it lists only the types the user may import into)
     C("records_import.upload", "POST", "/admin/import/upload/", imports, body={"type": "deal", "file": "@csv"}),

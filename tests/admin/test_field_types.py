@@ -132,12 +132,16 @@ def test_computed_fields_are_shown_read_only_and_made_in_the_field_form(app, adm
     assert resp.status_code == 200
     assert any("unknown field {nope}" in e for e in field_errors(page_text(resp), "opt_expression"))
     new = page_text(admin_client.get("/admin/records/line/new/"))
-    assert 'name="total"' not in new and "Total" in new  # read-only: shown, not an input
+    assert 'name="total"' not in new and "Total" not in new  # computed: not on the create form
     assert post_form(admin_client, "/admin/records/line/new/", {"price": "2.5", "qty": "4"}).status_code == 302
+    with platform(app).sessions() as s:
+        [line] = RecordStore(s, load_schema(s, read_version(s))).list("line").records
+    edit = page_text(admin_client.get(f"/admin/records/line/edit/?id={line.id}"))
+    assert 'name="total"' not in edit and "Total" in edit  # read-only: shown, not an input
     listing = page_text(admin_client.get("/admin/records/line/"))
     assert re.search(r'<td class="col-total">\s*10\s*</td>', listing), listing[listing.find("col-total"):][:300]
     preview = page_text(admin_client.get("/admin/metamodel/types/line/preview/"))
-    assert "Total" in preview
+    assert "Price" in preview and "Total" not in preview  # the create form as users see it
 
 
 def test_editing_a_formula_keeps_it_working(app, admin_client, sessions):

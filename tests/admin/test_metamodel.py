@@ -43,7 +43,7 @@ def test_create_a_type_and_fields_through_the_forms(app, admin_client):
     assert t.field("status").default == "active"
     # the new type works at once in the record pages, with its sections and help text
     page = page_text(admin_client.get("/admin/records/supplier/new/"))
-    assert "<h3>Rating</h3>" in page and "0 to 100" in page
+    assert "<legend>Rating</legend>" in page and "0 to 100" in page
     assert '<option selected value="active">Active</option>' in page
     assert create_record(admin_client, "supplier", {"name": "Acme", "score": "12.34"}).status_code == 302
     fields_page = page_text(admin_client.get("/admin/metamodel/types/supplier/"))
@@ -158,7 +158,7 @@ def test_layout_orders_fields_and_sets_sections(app, admin_client, sessions):
     t = schema(app).get("supplier")
     assert [f.name for f in t.fields] == ["c", "b", "a"] and t.field("a").section == "Details"
     page = page_text(admin_client.get("/admin/records/supplier/new/"))
-    assert page.index('name="c"') < page.index('name="b"') < page.index("<h3>Details</h3>") < page.index('name="a"')
+    assert page.index('name="c"') < page.index('name="b"') < page.index("<legend>Details</legend>") < page.index('name="a"')
 
 
 def test_preview_renders_the_form_and_never_saves(app, admin_client, sessions):
@@ -167,7 +167,7 @@ def test_preview_renders_the_form_and_never_saves(app, admin_client, sessions):
         {"name": "mail", "label": "Mail", "type": "email", "section": "Contact"}]})
     url = "/admin/metamodel/types/supplier/preview/"
     page = page_text(admin_client.get(url))
-    assert 'name="name"' in page and "<h3>Contact</h3>" in page
+    assert 'name="name"' in page and "<legend>Contact</legend>" in page
     resp = post_form(admin_client, url, {"name": "Acme", "mail": "nope"})
     assert resp.status_code == 200 and field_errors(page_text(resp), "mail")
     resp = post_form(admin_client, url, {"name": "Acme", "mail": "a@b.example"})

@@ -262,6 +262,9 @@ def metamodel_paths(spec: APISpec, may_configure: bool = True) -> None:
             "schema": {"type": "object", "properties": {"order": {"type": "array", "items": {"type": "string"}},
                                                         "sections": {"type": "object"}}}}}},
                  "responses": {"200": body({"type": "object"}), **errors("403", "404", "422")}}})
+    from .form_layouts import openapi_paths as layout_paths
+
+    layout_paths(spec, API, TYPE, tag, body, errors)
     spec.path(path=f"{API}/types/{{type}}/fields/{{field}}", parameters=[TYPE, FIELD], operations={
         "get": {"operationId": "get_field", "tags": tag, "responses": {"200": body(fp), **errors("404")}},
         "patch": {"operationId": "update_field", "tags": tag,

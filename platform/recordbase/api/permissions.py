@@ -115,6 +115,7 @@ ENDPOINT_RULES: dict[str, Callable[[dict], None]] = {
     "add_field": configure_type, "reorder_fields": configure_type, "update_field": configure_type,
     "delete_field": configure_type, "restore_field": configure_type,
     "get_type": _see_type, "list_fields": _see_type, "get_field": _see_type,
+    "get_form_layout": _see_type, "set_form_layout": configure_type,
     "import_records": _import, "export_records": _export,
     "upload_attachment": _upload, "download_attachment": _download,
 }

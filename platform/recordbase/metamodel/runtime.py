@@ -17,6 +17,7 @@ from sqlalchemy import (Column, DateTime, ForeignKey, Integer, MetaData, Primary
 from sqlalchemy.orm import Session, registry
 
 from ..errors import NotFound
+from ..formlayout.models import FormLayoutModel
 from ..models import FieldModel, RecordTypeModel, SchemaState
 from .fieldtypes import FieldDef, get_field_type
 from .fieldtypes.links import JunctionRef
@@ -87,6 +88,8 @@ class TypeDef:
     table: Table
     junctions: dict = dc_field(default_factory=dict)
     title_format: Optional[str] = None
+    #: the type's form layout document (recordbase.formlayout; parsed by formlayout.document.layout_of)
+    form_layout: dict = dc_field(default_factory=dict, compare=False)
 
     def field(self, name: str) -> Optional[FieldDef]:
         return self._fields_by_name.get(name)
@@ -207,6 +210,7 @@ def load_schema(session: Session, version: int) -> RuntimeSchema:
         by_type.setdefault(fm.type_id, []).append(field_def(fm))
     derive_lookup_choices(by_type, {t.name: t.id for t in types})
     names = {t.name: table_name(t.id) for t in types}
+    layouts = dict(session.execute(select(FormLayoutModel.type_id, FormLayoutModel.document)).all())
     metadata = MetaData()
     # first every table, so that link foreign keys and junctions can refer to any of them
     tables: dict[int, Table] = {}
@@ -228,7 +232,7 @@ def load_schema(session: Session, version: int) -> RuntimeSchema:
         out[t.name] = TypeDef(id=t.id, name=t.name, label=t.label, label_zh=t.label_zh,
                               description=t.description, app=t.app, primary_field=t.primary_field,
                               position=t.position or 0, fields=live, table=tables[t.id], junctions=junctions,
-                              title_format=t.title_format)
+                              title_format=t.title_format, form_layout=layouts.get(t.id) or {})
     return RuntimeSchema(version, out, metadata)
 
 

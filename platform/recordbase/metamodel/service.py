@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..i18n import translate as _
 from ..errors import Conflict, NotFound, ValidationError
 from ..models import Counter, FieldModel, RecordTypeModel, SchemaState, TrashedLink, iso_utc, utcnow
+from ..formlayout.models import FormLayoutModel
 from .field_operations import FieldOperations
 from .fieldtypes import get_field_type
 from .payloads import TYPE_SCHEMA, check_api_name, check_payload
@@ -167,6 +168,7 @@ class MetamodelService(FieldOperations):
         self.session.execute(delete(memo).where(or_(memo.c.target_type_id == tm.id,
                                                     memo.c.field_id.in_([f.id for f in tm.fields]))))
         ddl.drop_type_table(tm.id)
+        self.session.execute(delete(FormLayoutModel).where(FormLayoutModel.type_id == tm.id))
         self.session.delete(tm)
         self.bump_version()
 

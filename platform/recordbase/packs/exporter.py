@@ -123,9 +123,31 @@ class Exporter:
         forms = export_forms(self.session, selected)
         if forms:
             pack["forms"] = forms
+        layouts = self._form_layouts(models, selected)
+        if layouts:
+            pack["form_layouts"] = layouts
         if records:
             pack["sample_data"] = self._records(selected, schema)
         return pack
+
+    def _form_layouts(self, models: list, selected: list[str]) -> list[dict]:
+        """The types' form layouts; related tables of types not exported are left out (and said so)."""
+        from ..formlayout.service import layouts_of
+
+        stored = layouts_of(self.session, [tm.id for tm in models])
+        out = []
+        for tm in models:
+            doc = dict(stored.get(tm.id) or {})
+            related = [r for r in doc.get("related") or () if r["type"] in selected]
+            if len(related) != len(doc.get("related") or ()):
+                self.left_out.append({"field": f"{tm.name} form layout", "message":
+                                      "related tables of record types that are not exported are left out"})
+            doc.pop("related", None)
+            if related:
+                doc["related"] = related
+            if doc:
+                out.append({"type": tm.name, **doc})
+        return out
 
     def _app_labels(self) -> dict[str, str]:
         out = {}

@@ -41,6 +41,7 @@ from ..metamodel.service import MetamodelService
 from ..models import utcnow
 from .fingerprints import DERIVED_OPTIONS, fingerprint, version_key  # noqa: F401  (re-exported)
 from .install_content import ContentSteps
+from .install_layouts import LayoutSteps
 from .install_metamodel import MetamodelSteps
 from .install_report import InstallReport
 from .install_samples import SampleSteps
@@ -53,7 +54,7 @@ __all__ = ["Installer", "InstallReport", "install", "uninstall", "installed_pack
            "DERIVED_OPTIONS"]
 
 
-class Installer(MetamodelSteps, ContentSteps, SampleSteps):
+class Installer(MetamodelSteps, ContentSteps, LayoutSteps, SampleSteps):
     """Installs packs into one session (the caller commits, or rolls back on error)."""
 
     def __init__(self, session: Session, user_id: Optional[int] = None, timezone_name: str = "UTC",
@@ -95,6 +96,7 @@ class Installer(MetamodelSteps, ContentSteps, SampleSteps):
         from ..publicforms.packs import install_forms
 
         install_forms(self)  # public forms, after the views their link fields name
+        self._form_layouts()
         if sample_data:
             self._samples()
         m = plan.manifest

@@ -37,9 +37,11 @@ from ...storage.sort_guard import index_serves
 from ..access import SignedInOnly
 from . import cells, grid
 from . import forms as rf
-from .backlinks import backlinks
 from .filters import build_filters
 from .grid_edit import GridEdits
+from .picker import LinkPickerPages
+from .child_rows import ChildRowPages
+from . import details as record_details
 from .present import SYSTEM_COLUMNS, presenter, request_store, system_label
 
 
@@ -59,7 +61,7 @@ class RequestSession:
         return getattr(db_session(), name)
 
 
-class RecordModelView(SignedInOnly, GridEdits, ModelView):
+class RecordModelView(LinkPickerPages, ChildRowPages, SignedInOnly, GridEdits, ModelView):
     """Behaviour of the generic record pages (the registered view and every delegate share it)."""
 
     typedef: TypeDef
@@ -234,7 +236,8 @@ class RecordModelView(SignedInOnly, GridEdits, ModelView):
     def create_form(self, obj: Any = None) -> Any:
         cls = rf.build_form_class(self.typedef, rf.form_context(current_lang()), editing=False,
                                   readonly=self.readonly)
-        form = cls(get_form_data(), **rf.defaults(self.typedef))
+        form = cls(get_form_data(), **{**rf.defaults(self.typedef), **rf.link_prefill(self.typedef, request.args)})
+        rf.offer_current_links(self.typedef, form)
         form._validated_ruleset = True
         return form
 
@@ -249,7 +252,7 @@ class RecordModelView(SignedInOnly, GridEdits, ModelView):
             data = rf.prefill(self.typedef, values)
             data[rf.VERSION_FIELD] = str(record.version)
         form = cls(get_form_data(), **data)
-        rf.keep_current_links(self.typedef, form, values)
+        rf.offer_current_links(self.typedef, form)
         rf.show_current_files(self.typedef, form, values)
         form._obj = obj
         form._validated_ruleset = True
@@ -361,12 +364,16 @@ class RecordModelView(SignedInOnly, GridEdits, ModelView):
         if template == self.list_template:
             kwargs["rb_grid"] = grid.context(self, self.lang)
         if template == self.details_template and kwargs.get("model") is not None:
-            kwargs["backlinks"] = backlinks(self.typedef, kwargs["model"].id)
             from ...access.history import history
 
-            store = request_store()  # the record's history, without the fields hidden from the user
+            rid = kwargs["model"].id
+            store = request_store()
+            kwargs["record_title"] = RecordTitles.for_store(store).text(self.typedef.name, rid)
+            kwargs["field_blocks"] = record_details.field_blocks(self.typedef, self.lang)
+            kwargs["related"] = record_details.related_tables(self.typedef, rid, self.lang)
+            # the record's history, without the fields hidden from the user
             kwargs["history"] = [rf.readable_changes(self.typedef, h) for h in reversed(history(
-                store.session, store.type(self.typedef.name), kwargs["model"].id, store.policy, limit=200))]
+                store.session, store.type(self.typedef.name), rid, store.policy, limit=200))]
             kwargs["field_labels"] = {f.name: f.display_label(self.lang) for f in self.typedef.fields}
         return super().render(template, **kwargs)
 

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 from zoneinfo import ZoneInfo
 
-from flask import request
+from flask import request, url_for
 from flask_admin.form import rules
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -21,18 +21,20 @@ from sqlalchemy import select
 from wtforms import HiddenField, validators
 
 from ...errors import ValidationError
+from ...formlayout.document import layout_of
 from ...metamodel.fieldtypes import FieldDef, FormContext
 from ...metamodel.fieldtypes.dates import zone_suffix
+from ...metamodel.ids import as_id
 from ...metamodel.runtime import TypeDef
 from ...models import User
 from ..forms import AdminForm
-from ...storage.titles import RecordTitles
 from .present import presenter, request_store
+from .sections import SectionRule, section_blocks
 
 #: the hidden input carrying the version the form was read at (upper case: never a field API name)
 VERSION_FIELD = "RB_VERSION"
-#: how many target records a link field's select offers
-LINK_CHOICES_LIMIT = 1000
+#: a create page's URL argument pre-filling a link field (``set_<field>=<id>``: the details page's "add")
+PREFILL_PREFIX = "set_"
 
 
 class RecordForm(AdminForm):
@@ -60,14 +62,9 @@ class AdminFormContext(FormContext):
 
 
 def link_choices(field: FieldDef) -> list[tuple[str, str]]:
-    store = request_store()
-    target = field.options.get("target", "")
-    if target not in store.schema.types or not store.can("read", target):
-        return []  # offers only records the user may read (their rows of a type they may read)
-    page = store.list(target, limit=LINK_CHOICES_LIMIT)
-    titles = RecordTitles.for_store(store).of_records(page.records)
-    choices = [(str(r.id), titles.get(r.id, f"#{r.id}")) for r in page.records]
-    return sorted(choices, key=lambda c: c[1].casefold())
+    """None offered up front: the searchable picker (:mod:`.picker`) finds targets as the user types;
+    the record's current (or posted) targets are added by :func:`offer_current_links`."""
+    return []
 
 
 def user_choices() -> list[tuple[str, str]]:
@@ -91,8 +88,11 @@ def build_form_class(typedef: TypeDef, ctx: FormContext, editing: bool,
         if not f.ftype.read_only and f.name not in readonly:
             unbound = f.ftype.form_field(f, ctx)
             if f.field_type == "link":
-                # the select offers at most LINK_CHOICES_LIMIT records; the record store checks any id
+                # the select offers the current targets only; the record store checks any id
                 unbound.kwargs["validate_choice"] = False
+                if ctx.link_choices is link_choices:  # a live form: the picker finds the others
+                    unbound.kwargs["render_kw"] = {"data-rb-picker": picker_url(typedef, f),
+                                                   "data-rb-many": "1" if f.options.get("many") else ""}
             attrs[input_name(f)] = unbound
     if editing:
         attrs[VERSION_FIELD] = HiddenField(validators=[validators.InputRequired(), validators.Regexp(r"^\d{1,9}$")])
@@ -132,15 +132,16 @@ class HiddenInput(rules.BaseRule):
 
 
 def form_rules(typedef: TypeDef, lang: str, editing: bool, readonly: frozenset = frozenset()) -> list:
-    """Fields in position order, grouped by section (fields without one first), each section with a heading."""
-    groups: dict[Optional[str], list] = {None: []}
-    for f in typedef.fields:
-        locked = f.ftype.read_only or f.name in readonly
-        rule = ReadOnlyValue(typedef, f, lang) if locked else rules.Field(input_name(f))
-        groups.setdefault(f.section or None, []).append(rule)
-    out: list = [rules.NestedRule(groups.pop(None))]
-    for section, items in groups.items():
-        out.append(rules.FieldSet(items, header=section))
+    """Fields in position order, grouped by section (:mod:`.sections`: a field without a section
+    stays where its position puts it), each section with its title, help and columns. A create form
+    leaves out what nobody enters (computed and system fields: they are set on save)."""
+    layout = layout_of(typedef)
+    out: list = []
+    shown = [f for f in typedef.fields if editing or not f.ftype.read_only]
+    for key, fields in section_blocks(shown):
+        items = [ReadOnlyValue(typedef, f, lang) if f.ftype.read_only or f.name in readonly
+                 else rules.Field(input_name(f)) for f in fields]
+        out.append(rules.NestedRule(items) if key is None else SectionRule(items, layout.section(key), lang))
     if editing:
         out.append(HiddenInput(VERSION_FIELD))
     return out
@@ -170,18 +171,33 @@ def defaults(typedef: TypeDef) -> dict:
     return out
 
 
-def keep_current_links(typedef: TypeDef, form: Any, values: dict) -> None:
-    """Add the record's current link targets to the selects that do not offer them (large target types)."""
+def picker_url(typedef: TypeDef, field: FieldDef) -> str:
+    return url_for("records.link_options_view", type_name=typedef.name, field=field.name)
+
+
+def link_prefill(typedef: TypeDef, args: Any) -> dict:
+    """Form data for the link fields a create page's URL names (``set_<field>=<id>``)."""
+    out = {}
+    for f in typedef.writable_fields():
+        value = args.get(PREFILL_PREFIX + f.name)
+        if f.field_type == "link" and value and as_id(value) is not None:
+            out[input_name(f)] = [value] if f.options.get("many") else value
+    return out
+
+
+def offer_current_links(typedef: TypeDef, form: Any) -> None:
+    """Offer, in each link select, the targets its data names (the record's, or the posted ones),
+    with their titles (a target the user may not read shows as its '#id' alone)."""
+    p = presenter(typedef)
     for f in typedef.fields:
         name = input_name(f)
         if f.field_type != "link" or name not in form:
             continue
-        current = values.get(f.name)
-        ids = current if isinstance(current, list) else [current] if current is not None else []
+        data = form[name].data
+        ids = [as_id(str(v)) for v in (data if isinstance(data, (list, tuple)) else [data]) if v not in (None, "")]
         offered = {str(c[0]) for c in form[name].choices}
-        missing = [i for i in ids if str(i) not in offered]
+        missing = [i for i in dict.fromkeys(ids) if i is not None and str(i) not in offered]
         if missing:
-            p = presenter(typedef)
             target = f.options.get("target", "")
             form[name].choices = list(form[name].choices) + [(str(i), p.title(target, i)) for i in missing]
 
