@@ -88,10 +88,12 @@ def axis_values(store: Any, type_name: str, dim: Dimension, result: AggregateRes
     for r in result.rows:
         seen.setdefault(r.keys[index], r.labels[index])
     f = _field(store, type_name, dim.field)
-    if f is not None and f.field_type == "single_select":
+    from ..storage.aggregation import choices_for
+
+    choices = choices_for(f) if f is not None and f.field_type in ("single_select", "formula", "lookup") else []
+    if choices:
         from ..metamodel.fieldtypes.display import choice_label
 
-        choices = f.ftype.choices_of(f)
         lang = store.lang or "en"
         out = [(c["value"], choice_label(c, lang)) for c in choices if all_choices or c["value"] in seen]
         known = {c["value"] for c in choices}

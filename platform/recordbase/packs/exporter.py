@@ -114,6 +114,11 @@ class Exporter:
         pack["types"] = types
         pack["views"] = self._views(selected)
         pack["rules"] = self._rules(selected, schema)
+        from ..dashboards.pack_steps import export_dashboards
+
+        dashboards = export_dashboards(self.session, selected, self._keys_of("dashboard"))
+        if dashboards:
+            pack["dashboards"] = dashboards
         if records:
             pack["sample_data"] = self._records(selected, schema)
         return pack

@@ -92,6 +92,9 @@ class Installer(MetamodelSteps, ContentSteps, SampleSteps):
         self._finish_metamodel()
         self._rules()
         self._views()
+        from ..dashboards.pack_steps import install_dashboards
+
+        install_dashboards(self)  # (recordbase.dashboards)
         if sample_data:
             self._samples()
         m = plan.manifest

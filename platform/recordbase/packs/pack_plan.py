@@ -2,7 +2,7 @@
 follows (its types, fields in install order, rules, views and sample data)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dc_field
 from typing import Optional
 
 from ..metamodel.runtime import RuntimeSchema
@@ -33,6 +33,7 @@ class ValidPack:
     samples: list[SampleFile]
     key_fields: dict[str, Optional[str]]
     simulated: Optional[RuntimeSchema] = None
+    dashboards: list = dc_field(default_factory=list)  # (key, dashboard document, path): recordbase.dashboards
 
     @property
     def id(self) -> str:

@@ -16,7 +16,7 @@ from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional as Opt
 
 from ...metamodel.runtime import TypeDef, is_many_link
-from ...storage.aggregation import DIMENSION_TYPES, SYSTEM_FIELDS, is_number_field
+from ...storage.aggregation import DIMENSION_TYPES, SYSTEM_FIELDS, choices_for, is_number_field
 
 WIDTHS = [("3", _l("Quarter width")), ("4", _l("Third width")), ("6", _l("Half width")),
           ("8", _l("Two thirds width")), ("12", _l("Full width"))]
@@ -69,7 +69,8 @@ def field_choices(typedef: TypeDef, lang: str) -> tuple[list, list, list]:
 
     system = [(n, SYSTEM_PSEUDO_FIELDS[n].display_label(lang)) for n in SYSTEM_FIELDS]
     groupable = [(f.name, f.display_label(lang)) for f in typedef.fields
-                 if _kind_of(f) in DIMENSION_TYPES or is_many_link(f)] + system
+                 if _kind_of(f) in DIMENSION_TYPES or is_many_link(f) or is_number_field(f)
+                 or (f.ftype.computed and choices_for(f))] + system
     measurable = [(f.name, f.display_label(lang)) for f in typedef.fields if is_number_field(f)]
     dates = [(f.name, f.display_label(lang)) for f in typedef.fields if _kind_of(f) in ("date", "datetime")] + \
         [(n, label) for n, label in system if n.endswith("_at")]
