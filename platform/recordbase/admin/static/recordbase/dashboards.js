@@ -4,9 +4,9 @@
 (function () {
   "use strict";
   var T = window.RB_DASHBOARD_TEXT || {};
-  var root = document.querySelector(".rb-dashboard");
-  if (!root) { return; }
-  var locale = root.getAttribute("data-lang") === "zh" ? "ZH" : "EN";
+  var roots = document.querySelectorAll(".rb-dashboard");
+  if (!roots.length) { return; }
+  var locale = roots[0].getAttribute("data-lang") === "zh" ? "ZH" : "EN";
   var charts = [];
 
   function el(tag, cls, text) {
@@ -135,7 +135,7 @@
   draw.target_line = draw.chart;
   draw.quadrant = draw.scatter;
 
-  Array.prototype.forEach.call(root.querySelectorAll(".rb-widget"), function (card) {
+  Array.prototype.forEach.call(document.querySelectorAll(".rb-dashboard .rb-widget"), function (card) {
     var body = card.querySelector(".rb-widget-body");
     fetch(card.getAttribute("data-url"), {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (r) { return r.json(); })
