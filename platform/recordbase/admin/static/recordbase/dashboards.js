@@ -79,7 +79,8 @@
       });
       chart(body, {tooltip: {trigger: "axis"}, toolbox: toolbox(),
         legend: d.series.length > 1 ? {type: "scroll", bottom: 0} : undefined,
-        grid: {left: 48, right: 24, top: 36, bottom: d.series.length > 1 ? 48 : 32},
+        grid: {left: 48, right: d.target === null || d.target === undefined ? 24 : 72, top: 36,
+               bottom: d.series.length > 1 ? 48 : 32},
         xAxis: {type: "category", data: d.categories}, yAxis: {type: "value"}, series: series});
     },
     scatter: function (body, d) {
