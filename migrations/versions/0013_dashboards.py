@@ -1,7 +1,7 @@
 """dashboards
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-07 10:15:00
 
 rb_dashboard: one dashboard (models: recordbase.dashboards.models.Dashboard): bilingual name, the app
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0013'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
