@@ -10,6 +10,7 @@ import recordbase.access.models  # noqa: F401  (roles, history, audit log, publi
 import recordbase.dataio.models  # noqa: F401  (finished admin imports join Base.metadata)
 import recordbase.comments.models  # noqa: F401  (record comments join Base.metadata)
 import recordbase.formlayout.models  # noqa: F401  (form layouts join Base.metadata)
+import recordbase.dashboards.models  # noqa: F401  (dashboards join Base.metadata)
 
 config = context.config
 target_metadata = Base.metadata

@@ -14,6 +14,7 @@ def imports(p: Principal) -> bool:
 def configures_deal_session(p: Principal) -> bool:
     return p.role in ("owner", "builder")
 
+DASH = {"d": "fresh_dashboard"}
 
 ADMIN: list[Case] = [
     C("admin.index", "GET", "/admin/", signed),
@@ -120,6 +121,23 @@ ADMIN: list[Case] = [
       fresh={"type": "fresh_type"}),
     C("metamodel.preview", "GET", "/admin/metamodel/types/deal/preview/", builds),
     C("metamodel.preview", "POST", "/admin/metamodel/types/deal/preview/", builds, VALID, body={}),
+    # dashboards (a widget over vault is neither shown nor answered to who may not read vault)
+    C("dashboards.index", "GET", "/admin/dashboards/", signed),
+    C("dashboards.show", "GET", "/admin/dashboards/{d}/", signed, fresh=DASH),
+    C("dashboards.data", "GET", "/admin/dashboards/{d}/widgets/1/data", signed, fresh=DASH),
+    C("dashboards.data", "GET", "/admin/dashboards/{d}/widgets/2/data", reads_vault, fresh=DASH, variant="vault"),
+    C("dashboards.create", "POST", "/admin/dashboards/new/", builds, body={}),
+    C("dashboards.edit", "GET", "/admin/dashboards/{d}/edit/", builds, fresh=DASH),
+    C("dashboards.edit", "POST", "/admin/dashboards/{d}/edit/", builds, VALID, body={}, fresh=DASH),
+    C("dashboards.widget_new", "GET", "/admin/dashboards/{d}/widgets/new/?kind=number&type=deal", builds, fresh=DASH),
+    C("dashboards.widget_new", "POST", "/admin/dashboards/{d}/widgets/new/?kind=number&type=deal", builds, VALID,
+      body={}, fresh=DASH),
+    C("dashboards.widget_edit", "GET", "/admin/dashboards/{d}/widgets/1/edit/", builds, fresh=DASH),
+    C("dashboards.widget_edit", "POST", "/admin/dashboards/{d}/widgets/1/edit/", builds, VALID, body={}, fresh=DASH),
+    C("dashboards.widget_move", "POST", "/admin/dashboards/{d}/widgets/1/move/", builds, body={"direction": "down"},
+      fresh=DASH),
+    C("dashboards.widget_remove", "POST", "/admin/dashboards/{d}/widgets/1/remove/", builds, body={}, fresh=DASH),
+    C("dashboards.delete", "POST", "/admin/dashboards/{d}/delete/", builds, body={}, fresh=DASH),
     C("packs.index", "GET", "/admin/packs/", builds),
     C("packs.preview", "GET", "/admin/packs/crm/", builds),
     C("packs.install_view", "POST", "/admin/packs/nope/install/", builds, frozenset({404}), body={}),

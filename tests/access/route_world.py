@@ -173,6 +173,17 @@ class World:
             create_user(s, email, None, role="viewer")
         return email
 
+    def fresh_dashboard(self) -> int:
+        """A dashboard with a widget over deal (1) and one over vault (2)."""
+        from recordbase.context import platform as _platform
+        from recordbase.dashboards.service import DashboardService
+        from recordbase.metamodel.runtime import load_schema, read_version
+
+        with _platform(self.app).sessions.begin() as s:
+            return DashboardService(s, load_schema(s, read_version(s))).create({"name": f"Board {self.n()}", "widgets": [
+                {"kind": "number", "type": "deal", "options": {}},
+                {"kind": "number", "type": "vault", "options": {}}]}).id
+
     def fresh_token_id(self) -> int:
         return ok(self.owner.post("/api/v1/tokens", json={"name": f"t{self.n()}", "email": "bystander@example.com"}),
                   201)["id"]

@@ -52,6 +52,9 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
     from .packs import register_packs
 
     register_packs(admin)  # the template pack catalogue (admin/packs.py)
+    from .dashboards import register_dashboards
+
+    register_dashboards(admin)  # dashboards of widgets over the aggregation engine (admin/dashboards/)
     from .dataio import register_import
 
     register_import(admin)  # the import page for every record type (admin/dataio/)

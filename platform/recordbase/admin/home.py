@@ -36,8 +36,11 @@ class HomeView(SignedInOnly, AdminIndexView):
         from .site import type_groups
 
         user = current_user()
+        from .dashboards.home import home_context
+
         return self.render("recordbase/home.html", groups=type_groups(current_schema()), lang=current_lang(),
-                           can_build=user is not None and current_policy().can_configure())
+                           can_build=user is not None and current_policy().can_configure(),
+                           **home_context())  # each app's dashboard, assigned to me (admin/dashboards/home.py)
 
     @expose("/login/", methods=("GET", "POST"))
     def login_view(self):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..metamodel.runtime import TypeDef, is_many_link
-from ..storage.aggregation import DIMENSION_TYPES, FUNCTIONS, MAX_LIMIT, SYSTEM_FIELDS, is_number_field
+from ..storage.aggregation import DIMENSION_TYPES, FUNCTIONS, MAX_LIMIT, SYSTEM_FIELDS, choices_for, is_number_field
 from ..storage.date_buckets import BUCKETS
 from .aggregate import DEFAULT_LIMIT
 from .openapi import API, body, errors
@@ -32,7 +32,8 @@ def _kind(f: Any) -> str:
 
 
 def aggregate_path(spec: Any, t: TypeDef) -> None:
-    groupable = [f.name for f in t.fields if _kind(f) in DIMENSION_TYPES or is_many_link(f)] + list(SYSTEM_FIELDS)
+    groupable = [f.name for f in t.fields if _kind(f) in DIMENSION_TYPES or is_many_link(f) or is_number_field(f)
+                 or (f.ftype.computed and choices_for(f))] + list(SYSTEM_FIELDS)
     measurable = [f.name for f in t.fields if is_number_field(f)]
 
     def param(name: str, schema: dict, description: str) -> dict:

@@ -126,6 +126,11 @@ class Exporter:
         layouts = self._form_layouts(models, selected)
         if layouts:
             pack["form_layouts"] = layouts
+        from ..dashboards.pack_steps import export_dashboards
+
+        dashboards = export_dashboards(self.session, selected, self._keys_of("dashboard"))
+        if dashboards:
+            pack["dashboards"] = dashboards
         if records:
             pack["sample_data"] = self._records(selected, schema)
         return pack

@@ -97,6 +97,9 @@ class Installer(MetamodelSteps, ContentSteps, LayoutSteps, SampleSteps):
 
         install_forms(self)  # public forms, after the views their link fields name
         self._form_layouts()
+        from ..dashboards.pack_steps import install_dashboards
+
+        install_dashboards(self)  # (recordbase.dashboards)
         if sample_data:
             self._samples()
         m = plan.manifest

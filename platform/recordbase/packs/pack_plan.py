@@ -35,6 +35,7 @@ class ValidPack:
     simulated: Optional[RuntimeSchema] = None
     #: public forms (key, form JSON, path): recordbase.publicforms.packs
     forms: list = field(default_factory=list)
+    dashboards: list = field(default_factory=list)  # (key, dashboard document, path): recordbase.dashboards
 
     @property
     def id(self) -> str:

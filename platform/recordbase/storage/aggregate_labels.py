@@ -8,6 +8,7 @@ read (a record they may not read, or a target type they may not read, shows as `
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Sequence
 
 from sqlalchemy import select
@@ -37,6 +38,8 @@ class Labeller:
             return bool(raw)
         if kind in ("user", "link"):
             return int(raw)
+        if isinstance(raw, Decimal):
+            return int(raw) if raw == raw.to_integral_value() else float(raw)
         return raw
 
     def labels(self, keys: list[tuple]) -> list[tuple]:
@@ -68,15 +71,16 @@ class Labeller:
         if src.kind == "boolean":
             return _("Yes") if key else _("No")
         if src.kind == "single_select":
-            field = src.field
-            choices = field.derived_choices or field.ftype.choices_of(field) if hasattr(field.ftype, "choices_of") \
-                else field.derived_choices
-            for c in choices or ():
+            from .aggregation import choices_for
+
+            for c in choices_for(src.field):
                 if c["value"] == key:
                     return choice_label(c, lang)
             return str(key)
         if src.kind in ("user", "link"):
             return lookup.get(key) or f"#{key}"
+        if isinstance(key, float) and key.is_integer():
+            return str(int(key))
         return str(key)
 
 

@@ -26,7 +26,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Optional, Sequence
 
-from sqlalchemy import Float, distinct, func, literal_column, select, type_coerce
+from sqlalchemy import Float, case, distinct, func, literal_column, select, type_coerce
 
 from ..access import enforce
 from ..errors import RecordbaseError
@@ -36,6 +36,8 @@ from . import date_buckets
 FUNCTIONS = ("count", "count_distinct", "sum", "avg", "min", "max", "percent")
 NUMBER_TYPES = frozenset({"number", "decimal", "currency", "percent", "rating", "duration"})
 DIMENSION_TYPES = frozenset({"single_select", "user", "link", "boolean", "date", "datetime"})
+#: numbers are grouped by their value too (a likelihood or an impact from 1 to 5, a rating)
+NUMBER_DIMENSIONS = NUMBER_TYPES
 #: the record's own columns a dimension or metric may name (when no field of that name exists)
 SYSTEM_FIELDS = {"created_at": "datetime", "updated_at": "datetime", "created_by": "user", "updated_by": "user"}
 MAX_DIMENSIONS = 2
@@ -119,10 +121,21 @@ def is_number_field(field: Any) -> bool:
     return bool(field.ftype.computed) and getattr(field.ftype.result(field), "name", "") == "number"
 
 
+def choices_for(field: Any) -> list[dict]:
+    """A field's choices: a select's, a formula's ``choices``, a lookup's of the select it shows."""
+    from ..metamodel.fieldtypes.choices import normalize_choices
+
+    return list(field.derived_choices) or normalize_choices(field.options)
+
+
 def _value_kind(field: Any) -> str:
-    """The field type a value of the field behaves as (a computed field: its result's)."""
+    """The field type a value of the field behaves as (a computed field: its result's; one with choices
+    behaves as a single select)."""
     if field.ftype.computed:
-        return field.ftype.result(field).name
+        if choices_for(field):
+            return "single_select"
+        result = field.ftype.result(field).name
+        return "number" if result == "number" else result
     if field.ftype.system_column:
         return SYSTEM_FIELDS.get(field.ftype.system_column, field.field_type)
     return field.field_type
@@ -155,9 +168,9 @@ class AggregationEngine:
     def _dimension(self, typedef: TypeDef, visible: TypeDef, dim: Dimension, dialect: str) -> tuple[_Source, Any]:
         """The dimension's source and the SQL expression its groups are keyed by."""
         src = self._source(typedef, visible, dim.field)
-        if src.kind not in DIMENSION_TYPES:
+        if src.kind not in DIMENSION_TYPES and src.kind not in NUMBER_DIMENSIONS:
             raise AggregationError(f"Cannot group by {src.kind} field '{dim.field}': group by a single select, "
-                                   "a user, a link, a checkbox, a date or a date and time",
+                                   "a user, a link, a checkbox, a number, a date or a date and time",
                                    {"field": dim.field, "field_type": src.kind})
         if src.kind in ("date", "datetime"):
             bucket = dim.bucket or "day"
@@ -286,7 +299,9 @@ class AggregationEngine:
             col = sub.c[f"k{i}"]
             clauses.append(col.is_(None))
             if src.kind == "single_select" and src.field is not None:
-                clauses.append(src.field.ftype.sort_expression(col, src.field))
+                values = [c["value"] for c in choices_for(src.field)]
+                if values:  # the choices' order; a value no longer among them after them
+                    clauses.append(case(*((col == v, i) for i, v in enumerate(values)), else_=len(values)))
             clauses.append(col)
         return clauses
 

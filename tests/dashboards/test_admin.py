@@ -1,0 +1,78 @@
+"""Building a dashboard in the admin (forms, no JSON), its widgets' data and their links to the records."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from recordbase.dashboards.models import Dashboard
+
+from conftest import csrf_token_from
+
+
+def post(client, url, data, page=None):
+    token = csrf_token_from(client.get(page or url).get_data(as_text=True))
+    return client.post(url, data={**data, "csrf_token": token})
+
+
+def make_dashboard(client) -> int:
+    resp = post(client, "/admin/dashboards/new/", {"name": "Overview", "name_zh": "总览", "app": ""},
+                page="/admin/dashboards/")
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:800]
+    return int(re.search(r"/admin/dashboards/(\d+)/edit/", resp.headers["Location"]).group(1))
+
+
+def test_build_a_chart_and_follow_a_bar(admin_client, tickets, sessions):
+    did = make_dashboard(admin_client)
+    url = f"/admin/dashboards/{did}/widgets/new/?kind=chart&type=ticket"
+    page = admin_client.get(url).get_data(as_text=True)
+    assert 'name="group_by_field"' in page and "<textarea" not in page
+    resp = post(admin_client, url, {"kind": "chart", "type": "ticket", "title": "By status", "width": "6",
+                                    "chart": "bar", "group_by_field": "status", "group_by_bucket": "",
+                                    "split_by_field": "region", "split_by_bucket": "",
+                                    "metric_function": "sum", "metric_of": "amount", "target": "8"})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    with sessions() as s:
+        d = s.scalars(select(Dashboard).where(Dashboard.id == did)).one()
+        assert d.document["widgets"] == [{"kind": "chart", "type": "ticket", "width": 6, "title": "By status", "options": {
+            "chart": "bar", "group_by": {"field": "status"}, "split_by": {"field": "region"},
+            "metric": {"function": "sum", "field": "amount"}, "target": 8.0, "stacked": False}}]
+    show = admin_client.get(f"/admin/dashboards/{did}/").get_data(as_text=True)
+    assert "echarts-5.5.1/echarts.min.js" in show and "By status" in show
+    resp = admin_client.get(f"/admin/dashboards/{did}/widgets/1/data")
+    assert resp.status_code == 200 and resp.is_json, resp.get_data(as_text=True)[:3000]
+    data = resp.get_json()
+    assert data["categories"] == ["Open", "Done"]
+    assert [(s["name"], [p["value"] for p in s["points"]]) for s in data["series"]] == [
+        ("east", [10, 7.5]), ("west", [5, 0])]
+    link = data["series"][0]["points"][0]["link"]
+    listed = admin_client.get(link).get_data(as_text=True)
+    assert "T open 10" in listed and "T open 5" not in listed and "T done" not in listed
+
+
+def test_a_sum_of_text_is_told_beside_the_form(admin_client, tickets):
+    did = make_dashboard(admin_client)
+    url = f"/admin/dashboards/{did}/widgets/new/?kind=number&type=ticket"
+    resp = post(admin_client, url, {"kind": "number", "type": "ticket", "width": "3", "metric_function": "sum",
+                                    "metric_of": "status", "period": "month"})
+    assert resp.status_code == 200 and "needs a number field" in resp.get_data(as_text=True)
+
+
+def test_move_and_remove(admin_client, tickets, sessions):
+    did = make_dashboard(admin_client)
+    for kind, extra in (("number", {"metric_function": "count", "period": "month"}),
+                        ("top_n", {"group_by_field": "status", "metric_function": "count", "n": "5"})):
+        url = f"/admin/dashboards/{did}/widgets/new/?kind={kind}&type=ticket"
+        assert post(admin_client, url, {"kind": kind, "type": "ticket", "width": "4", **extra}).status_code == 302
+    edit = f"/admin/dashboards/{did}/edit/"
+    assert post(admin_client, f"/admin/dashboards/{did}/widgets/1/move/", {"direction": "down"}, page=edit).status_code == 302
+    with sessions() as s:
+        assert [w["kind"] for w in s.get(Dashboard, did).document["widgets"]] == ["top_n", "number"]
+    top = admin_client.get(f"/admin/dashboards/{did}/widgets/1/data").get_json()
+    assert [(r["label"], r["value"]) for r in top["rows"]] == [("Open", 2), ("Done", 1)]
+    assert post(admin_client, f"/admin/dashboards/{did}/widgets/1/remove/", {}, page=edit).status_code == 302
+    with sessions() as s:
+        assert [w["kind"] for w in s.get(Dashboard, did).document["widgets"]] == ["number"]
+    number = admin_client.get(f"/admin/dashboards/{did}/widgets/1/data").get_json()
+    assert number["value"] == 3
+
