@@ -55,6 +55,9 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
     from .dataio import register_import
 
     register_import(admin)  # the import page for every record type (admin/dataio/)
+    from .views import register_views
+
+    register_views(admin)  # board, calendar, gallery and the list's saved views (admin/views/)
     from .url_numbers import init_url_numbers
 
     init_url_numbers(app, admin.url)  # ids and numbers no row can have: 404/400, never a 500

@@ -35,6 +35,9 @@ class ViewKind:
     #: the admin endpoint of its page (``<endpoint>.index_view`` with ``type_name`` and ``view``)
     endpoint: str = ""
     options_schema: dict = {"type": "object"}
+    #: the options' form (``admin/views/forms.py`` builds it): (option, "one" or "many", the field types
+    #: it may name (None: any), English label, Chinese label)
+    option_fields: tuple = ()
 
     def __init__(self) -> None:
         self._validator = Draft202012Validator(self.options_schema)
@@ -84,6 +87,7 @@ class ViewKind:
 
 class GridKind(ViewKind):
     name, label, label_zh, endpoint = "grid", "Grid", "表格", "records"
+    option_fields = (("group_by", "one", _GROUPABLE_GRID, "Group by", "分组依据"),)
     options_schema = {"type": "object", "additionalProperties": False,
                       "properties": {"group_by": {**_NAME, "description": "a single select, user or single link field"}}}
 
@@ -94,6 +98,8 @@ class GridKind(ViewKind):
 
 class BoardKind(ViewKind):
     name, label, label_zh, endpoint = "board", "Board", "看板", "board"
+    option_fields = (("group_by", "one", ("single_select", "user"), "Columns by", "分列依据"),
+                     ("card_fields", "many", None, "Fields on cards", "卡片字段"))
     options_schema = {"type": "object", "additionalProperties": False, "required": ["group_by"],
                       "properties": {"group_by": {**_NAME, "description": "a single select or user field"},
                                      "card_fields": _CARD_FIELDS}}
@@ -106,6 +112,9 @@ class BoardKind(ViewKind):
 
 class CalendarKind(ViewKind):
     name, label, label_zh, endpoint = "calendar", "Calendar", "日历", "calendar"
+    option_fields = (("date_field", "one", ("date", "datetime"), "Date", "日期"),
+                     ("start_field", "one", ("date", "datetime"), "Or from", "或开始于"),
+                     ("end_field", "one", ("date", "datetime"), "to", "结束于"))
     options_schema = {"type": "object", "additionalProperties": False,
                       "oneOf": [{"required": ["date_field"], "not": {"anyOf": [{"required": ["start_field"]},
                                                                                {"required": ["end_field"]}]}},
@@ -135,6 +144,8 @@ class CalendarKind(ViewKind):
 
 class GalleryKind(ViewKind):
     name, label, label_zh, endpoint = "gallery", "Gallery", "画廊", "gallery"
+    option_fields = (("cover_field", "one", ("attachment",), "Cover picture", "封面图片"),
+                     ("card_fields", "many", None, "Fields on cards", "卡片字段"))
     options_schema = {"type": "object", "additionalProperties": False, "required": ["cover_field"],
                       "properties": {"cover_field": {**_NAME, "description": "an attachment field"},
                                      "card_fields": _CARD_FIELDS}}

@@ -33,6 +33,7 @@ from ...metamodel.runtime import RuntimeSchema, TypeDef, has_own_column
 from ...storage.query import search_condition
 from ...storage.sort_guard import index_serves
 from ..access import SignedInOnly
+from ..views import listing
 from . import cells
 from . import forms as rf
 from .filters import build_filters
@@ -136,7 +137,12 @@ class RecordModelView(SignedInOnly, ModelView):
     # -- queries: live records of this type, within the user's rows ---------------------------
     def _rows(self, query: Any) -> Any:
         cond = request_store().row_condition(self.typedef, "read")
-        return query if cond is None else query.filter(cond)
+        query = query if cond is None else query.filter(cond)
+        shown = listing.list_condition(self.typedef)  # ?view= and ?group=&in= (admin/views/listing.py)
+        return query if shown is None else query.filter(shown)
+
+    def _get_default_order(self) -> Any:
+        return listing.default_order(self) or super()._get_default_order()
 
     def get_query(self) -> Any:
         return self._rows(super().get_query().filter(self.model.deleted_at.is_(None)))
