@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 from flask import Blueprint, abort, g, request
 from flask_admin import BaseView
+from flask_babel import lazy_gettext as _l
 
 from ...access import current_policy
 from ...context import current_lang
@@ -78,7 +79,9 @@ class KindPage(TypeInUrl):
 
     def __init__(self) -> None:
         kind = get_kind(self.kind_name)
-        super().__init__(name=kind.label, endpoint=kind.endpoint, url=f"/admin/{kind.endpoint}/<type_name>")
+        names = {"board": _l("Board"), "calendar": _l("Calendar"), "gallery": _l("Gallery")}
+        super().__init__(name=names.get(kind.name, kind.label), endpoint=kind.endpoint,
+                         url=f"/admin/{kind.endpoint}/<type_name>")
 
     def shown(self) -> Shown:
         """The saved view of ``?view=`` (404 unless it is one of this kind over this type that the reader

@@ -12,6 +12,7 @@ from typing import Any, Optional
 from flask import abort, g, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ...context import current_lang, db_session
 from ...errors import Conflict, Forbidden, NotFound, RecordbaseError
@@ -35,7 +36,7 @@ def view_url(view: Any) -> str:
 
 class SavedViewsView(TypeInUrl):
     def __init__(self) -> None:
-        super().__init__(name="Saved views", endpoint="saved_views", url="/admin/saved-views/<type_name>")
+        super().__init__(name=_l("Saved views"), endpoint="saved_views", url="/admin/saved-views/<type_name>")
 
     def _form(self, formdata: Any = None, **data: Any) -> Any:
         return view_form_class(self.typedef, current_lang())(formdata, **data)
