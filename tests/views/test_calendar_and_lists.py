@@ -47,7 +47,7 @@ def test_a_drag_reschedules_and_a_stale_one_is_refused(admin_client, api, tasks)
 
 def test_a_viewer_cannot_reschedule(app, api, tasks):
     vera = sign_in(app, "vera@example.com")
-    assert 'draggable="false"' in vera.get("/admin/calendar/task/?date_field=due&date=2026-12-01").get_data(as_text=True)
+    assert 'data-readonly="true"' in vera.get("/admin/calendar/task/?date_field=due&date=2026-12-01").get_data(as_text=True)
     assert _reschedule(vera, tasks["t1"], 1, "2026-12-01", "2026-12-02").status_code == 403
     assert ok(api.get(f"/api/v1/records/task/{tasks['t1']}"))["fields"]["due"] == "2026-12-01"
 

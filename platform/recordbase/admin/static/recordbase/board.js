@@ -66,7 +66,8 @@
   if (!readonly && window.Sortable) {
     board.querySelectorAll(".rb-board-cards").forEach(function (list) {
       window.Sortable.create(list, {group: "rb-board", animation: 120, ghostClass: "rb-card-ghost",
-                                    sort: false, onAdd: moved});
+                                    sort: false, forceFallback: true, ignore: "img", fallbackTolerance: 3,
+                                    onAdd: moved});
     });
   }
 
@@ -79,6 +80,7 @@
     bodyEl.className = "card-body";
     var a = document.createElement("a");
     a.className = "rb-card-title";
+    a.draggable = false;  // (a native link drag would cancel the card's)
     a.href = withParams(board.getAttribute("data-details-url"), {id: card.id});
     a.textContent = card.title;
     bodyEl.appendChild(a);
