@@ -14,6 +14,7 @@ from werkzeug.routing import BaseConverter
 # importing the endpoint modules adds their routes to the blueprint
 from . import attachments, auth, dataio, openapi, records, rules, types  # noqa: F401
 from . import packs, views  # noqa: F401  (template packs, saved views: recordbase.packs)
+from . import aggregate  # noqa: F401  (the aggregation engine: recordbase.storage.aggregation)
 from . import access  # noqa: F401  (users, roles, tokens, history, audit, public forms: recordbase.access)
 from .blueprint import bp
 from .errors import init_errors
