@@ -1,7 +1,7 @@
 """view kinds, options and personal views
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-07 10:00:00
 
 A saved view gets a ``kind`` (grid, board, calendar, gallery; existing views are grids), the kind's
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -13,21 +13,17 @@ from typing import Any, Optional
 from flask import abort, jsonify, request
 from flask_admin import expose
 from flask_babel import gettext as _
-from sqlalchemy import select
-
 from ...metamodel.fieldtypes.display import safe_colour, text_colour
 from ...metamodel.runtime import TypeDef
-from ...models import User
-from ...views.counts import and_filters, group_counts
+from ...views.counts import EMPTY, and_filters, group_counts
 from ..records.present import request_store
 from .cards import card_json, cards
 from .moves import move
 from .pages import KindPage, Shown
 
 PAGE = 20
-#: at most this many user columns (users with records first would need the aggregation engine)
+#: at most this many user columns (the users with records)
 MAX_USER_COLUMNS = 50
-EMPTY = "__empty__"
 
 
 @dataclass
@@ -47,7 +43,9 @@ class Column:
         return text_colour(self.colour) if self.colour else ""
 
 
-def columns(typedef: TypeDef, group: str, lang: str) -> list[Column]:
+def columns(typedef: TypeDef, group: str, lang: str, counts: Optional[dict] = None) -> list[Column]:
+    """The board's columns: a select's choices in order (with their colours), or the users with records
+    (``counts``: key -> (label, count) from :func:`group_counts`; a user column needs it), then "no value"."""
     f = typedef.field(group)
     out = []
     if f.field_type == "single_select":
@@ -57,14 +55,26 @@ def columns(typedef: TypeDef, group: str, lang: str) -> list[Column]:
             label = (c.get("label_zh") if lang.startswith("zh") else None) or c.get("label") or value
             out.append(Column(str(value), value, label, safe_colour(c.get("color")),
                               {"field": group, "op": "eq", "value": value}))
-    else:  # a user field
-        store = request_store()
-        users = store.session.execute(select(User.id, User.email, User.display_name).where(User.is_active.is_(True))
-                                      .order_by(User.email).limit(MAX_USER_COLUMNS)).all()
-        for uid, email, display in users:
-            out.append(Column(str(uid), email, display or email, None, {"field": group, "op": "eq", "value": email}))
+    else:  # a user field: a column per user with records (at most MAX_USER_COLUMNS)
+        users = [(k, label) for k, (label, _n) in (counts or {}).items() if k != EMPTY][:MAX_USER_COLUMNS]
+        for key, label in users:
+            out.append(Column(key, int(key), label, None, {"field": group, "op": "eq", "value": int(key)}))
     out.append(Column(EMPTY, None, _("No value"), None, {"field": group, "op": "is_empty"}))
     return out
+
+
+def column_of(typedef: TypeDef, group: str, key: str) -> Optional[Column]:
+    """The column ``key`` names (a choice's value, a user's id, or :data:`EMPTY`), for paging and drops."""
+    f = typedef.field(group)
+    if key == EMPTY:
+        return Column(EMPTY, None, "", None, {"field": group, "op": "is_empty"})
+    if f.field_type == "single_select":
+        return next((c for c in columns(typedef, group, "en") if c.key == key), None)
+    try:
+        uid = int(key)
+    except ValueError:
+        return None
+    return Column(key, uid, "", None, {"field": group, "op": "eq", "value": uid})
 
 
 class BoardView(KindPage):
@@ -103,11 +113,11 @@ class BoardView(KindPage):
         shown = self.shown()
         args = self.page_args(shown)
         group = shown.options["group_by"]
-        cols = columns(shown.typedef, group, args["lang"])
-        counts = group_counts(request_store(), shown.typedef.name, group, shown.filter,
-                              [(c.key, c.condition) for c in cols])
+        counts = {k: (label, n) for k, label, n in group_counts(request_store(), shown.typedef.name, group,
+                                                                shown.filter)}
+        cols = columns(shown.typedef, group, args["lang"], counts)
         for c in cols:
-            c.count = counts.get(c.key, 0)
+            c.count = counts.get(c.key, ("", 0))[1]
             if c.count:
                 self._page(shown, c)
         group_field = shown.typedef.field(group)
@@ -119,7 +129,7 @@ class BoardView(KindPage):
         """One more page of a column: JSON ``{"cards": [...], "next_cursor"}``."""
         shown = self.shown()
         key = request.args.get("column", "")
-        col = next((c for c in columns(shown.typedef, shown.options["group_by"], "en") if c.key == key), None)
+        col = column_of(shown.typedef, shown.options["group_by"], key)
         if col is None:
             abort(404)
         self._page(shown, col, request.args.get("cursor") or None)
@@ -131,7 +141,7 @@ class BoardView(KindPage):
         shown = self.shown()
         group = shown.options["group_by"]
         key = request.form.get("column", "")
-        col = next((c for c in columns(shown.typedef, group, "en") if c.key == key), None)
+        col = column_of(shown.typedef, group, key)
         if col is None:
             abort(404)
         return move(shown.typedef.name, request.form.get("id"), request.form.get("version"), {group: col.value})

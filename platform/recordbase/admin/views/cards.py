@@ -22,12 +22,10 @@ class Card:
 
 
 def record_titles(store: RecordStore, typedef: TypeDef, records: list) -> dict[int, str]:
-    """The records' titles (one place to switch to the shared titles service)."""
-    try:
-        from ...storage.titles import RecordTitles  # noqa: PLC0415 - the titles service, where it exists
-    except ImportError:
-        return {r.id: store.title(r) for r in records}
-    return RecordTitles(store).of(typedef.name, [r.id for r in records])
+    """The records' titles as the reader sees them (the shared titles service; no query for the records)."""
+    from ...storage.titles import RecordTitles
+
+    return RecordTitles(store).of_records(records)
 
 
 def cards(store: RecordStore, typedef: TypeDef, records: list, names: Iterable[str], lang: str) -> list[Card]:

@@ -21,12 +21,11 @@ from ...errors import FilterError, NotFound, RecordbaseError
 from ...metamodel.fieldtypes.display import safe_colour, text_colour
 from ...metamodel.runtime import TypeDef
 from ...packs.views import ViewService
-from ...views.counts import and_filters, group_counts
+from ...views.counts import EMPTY, and_filters, group_counts
 from ...views.kinds import get_kind
 from ..records.present import request_store
 
-EMPTY = "__empty__"
-MAX_GROUPS = 50
+MAX_GROUPS = 200
 
 
 def active_view(typedef: TypeDef) -> Any:
@@ -129,45 +128,34 @@ def columns_redirect(typedef: TypeDef) -> Optional[str]:
 
 
 def groups(delegate: Any) -> list[dict]:
-    """The group panel: each value of the group field with its count under the page's filters."""
+    """The group panel: each value of the group field with records, its count under the page's filters
+    (one ``GROUP BY`` of the aggregation engine), a select's choices with their labels and colours."""
     typedef = delegate.typedef
     f = group_field(typedef)
     if f is None:
         return []
     store = request_store()
     lang = getattr(delegate, "lang", "en")
-    candidates: list[tuple[str, str, Optional[str]]] = []
+    choices = {}
     if f.field_type == "single_select":
         for c in (f.options or {}).get("choices") or []:
             c = c if isinstance(c, dict) else {"value": c}
             label = (c.get("label_zh") if lang.startswith("zh") else None) or c.get("label") or c["value"]
-            candidates.append((str(c["value"]), label, safe_colour(c.get("color"))))
-    elif f.field_type == "user":
-        from sqlalchemy import select
-
-        from ...models import User
-
-        for uid, email, display in store.session.execute(select(User.id, User.email, User.display_name)
-                                                         .order_by(User.email).limit(MAX_GROUPS)):
-            candidates.append((str(uid), display or email, None))
-    else:  # a single link: the targets' titles of the first records (counts need the aggregation engine)
-        target = (f.options or {}).get("target")
-        try:
-            page = store.list(target, limit=MAX_GROUPS)
-        except RecordbaseError:
-            page = None
-        for r in page.records if page is not None else []:
-            candidates.append((str(r.id), store.title(r), None))
-    candidates.append((EMPTY, _("No value"), None))
+            choices[str(c["value"])] = (label, safe_colour(c.get("color")))
     base = and_filters(page_filter(delegate), active_view(typedef).filter if active_view(typedef) else None)
     try:
-        counts = group_counts(store, typedef.name, f.name, base, [(k, _group_node(f, k)) for k, _l, _c in candidates])
+        counted = group_counts(store, typedef.name, f.name, base)
     except RecordbaseError:
         return []
     chosen = request.args.get("in")
-    return [{"key": k, "label": label, "colour": colour, "text_colour": text_colour(colour) if colour else "",
-             "count": counts.get(k, 0), "active": chosen == k} for k, label, colour in candidates
-            if counts.get(k, 0) or chosen == k]
+    out = []
+    for key, label, count in counted[:MAX_GROUPS]:
+        label, colour = choices.get(key, (label, None))
+        if key == EMPTY:
+            label = _("No value")
+        out.append({"key": key, "label": label, "colour": colour, "count": count, "active": chosen == key,
+                    "text_colour": text_colour(colour) if colour else ""})
+    return out
 
 
 def page_filter(delegate: Any) -> Optional[Any]:
