@@ -77,3 +77,25 @@ def test_row_limits_and_hidden_fields_shape_the_board(app, api, tasks):
     resp = _move(rita, tasks["t9"], 1, "done")
     assert resp.status_code == 404
     assert ok(api.get(f"/api/v1/records/task/{tasks['t9']}"))["fields"]["status"] == "doing"
+
+
+def test_a_board_by_user_has_a_column_per_user_with_records(app, admin_client, api, tasks, sessions):
+    from recordbase.models import User
+    from sqlalchemy import select
+
+    ok(api.patch(f"/api/v1/records/task/{tasks['t1']}", json={"version": 1, "fields": {"assignee": "vera@example.com"}}))
+    ok(api.patch(f"/api/v1/records/task/{tasks['t2']}", json={"version": 1, "fields": {"assignee": "vera@example.com"}}))
+    with sessions() as s:
+        vera = s.scalars(select(User.id).where(User.email == "vera@example.com")).one()
+        eddie = s.scalars(select(User.id).where(User.email == "eddie@example.com")).one()
+    cols = _columns(admin_client.get("/admin/board/task/?group=assignee").get_data(as_text=True))
+    assert cols == {str(vera): (2, [tasks["t2"], tasks["t1"]]) if cols[str(vera)][1][0] == tasks["t2"]
+                    else (2, [tasks["t1"], tasks["t2"]]), "__empty__": cols["__empty__"]}
+    assert cols["__empty__"][0] == 10
+    # a card dropped on a user's column is assigned to them
+    body = ok(_move(admin_client, tasks["t3"], 1, str(vera), url="/admin/board/task/move/?group=assignee"))
+    assert body["version"] == 2
+    assert ok(api.get(f"/api/v1/records/task/{tasks['t3']}"))["fields"]["assignee"] == "vera@example.com"
+    assert _move(admin_client, tasks["t3"], 2, str(eddie + 1000), url="/admin/board/task/move/?group=assignee"
+                 ).status_code in (404, 422)
+    assert ok(api.get(f"/api/v1/records/task/{tasks['t3']}"))["fields"]["assignee"] == "vera@example.com"
