@@ -67,8 +67,8 @@ def deletes_deal(p: Principal) -> bool:  # delete, restore and import deal recor
     return p.role in ("owner", "builder", "editor") and p.kind != "ro"
 
 
-def edits_views(p: Principal) -> bool:
-    return p.role in ("owner", "builder", "editor") and p.kind != "ro"
+def edits_views(p: Principal) -> bool:  # shared views: configure on the type (recordbase.views.sharing)
+    return p.role in ("owner", "builder") and p.kind != "ro"
 
 
 def reads_other_rows(p: Principal) -> bool:  # reads the deal outside the regional rows
@@ -270,7 +270,7 @@ API: list[Case] = [
       frozenset({401, 403}), body={"read": True}),
     # views
     C("api.list_views", "GET", "/api/v1/views", signed),
-    C("api.create_view", "POST", "/api/v1/views", edits_views, VALID, body=E),
+    C("api.create_view", "POST", "/api/v1/views", writes, VALID, body=E),  # a personal view: anyone who reads
     C("api.get_view", "GET", "/api/v1/views/{view}", signed),
     C("api.update_view", "PATCH", "/api/v1/views/{view}", edits_views, VALID, body=E),
     C("api.delete_view", "DELETE", "/api/v1/views/{vid}", edits_views, fresh={"vid": "fresh_view"}),

@@ -89,13 +89,14 @@ def test_rule_and_batch_answers_match_the_document(api):
     check(_response_schema(doc, "/api/v1/notifications", "get", "200"), _ok(api.get("/api/v1/notifications")))
 
 
-def test_a_viewer_sees_no_pack_or_view_changes_in_the_document(app, sessions):
+def test_a_viewer_sees_no_pack_changes_and_their_personal_views_in_the_document(app, sessions):
     with sessions.begin() as s:
         viewer = create_user(s, "viewer@example.com", "correct horse battery", role="viewer")
         token = create_token(s, viewer)
     doc = _ok(app.test_client().get("/api/v1/openapi.json", headers={"Authorization": f"Bearer {token}"}))
     paths = doc["paths"]
-    assert set(paths["/api/v1/views"]) == {"get"} and set(paths["/api/v1/packs"]) == {"get"}
+    # a viewer keeps personal views (recordbase.views.sharing); a read-only token changes nothing
+    assert set(paths["/api/v1/views"]) == {"get", "post"} and set(paths["/api/v1/packs"]) == {"get"}
     assert "/api/v1/packs/install" not in paths and "/api/v1/packs/export" not in paths
     # rules and runs are not a viewer's matter at all (403): only running a button rule is documented
     assert "/api/v1/rules" not in paths and "/api/v1/runs" not in paths

@@ -12,7 +12,7 @@ caller who may not configure a type:
   to read, but not how they are made.
 
 Who may configure a type sees its whole definition (configuring it needs it). A saved view
-exists for a caller only when they may read its type and its filter, sort and columns name
+exists for a caller only when it is shared or their own personal view, and they may read its type and its filter, sort and columns name
 no field hidden from them: a view is shown whole or not at all (a view with a part left out
 would show other records than its name promises).
 """
@@ -95,6 +95,9 @@ def view_names(view: Any) -> set[str]:
         if item:
             names.add(item)
     names.update(c for c in (view.columns or []) if isinstance(c, str))
+    from ..views.kinds import get_kind
+
+    names.update(get_kind(getattr(view, "kind", None)).names(getattr(view, "options", None)))
     return names - SYSTEM_NAMES
 
 
@@ -102,6 +105,8 @@ def view_visible(policy: Optional["Policy"], view: Any) -> bool:
     """Whether a saved view exists for the caller (see the module docstring)."""
     if policy is None:
         return True
+    if getattr(view, "owner_id", None) is not None and view.owner_id != policy.user_id:
+        return False  # another user's personal view
     if not policy.can("read", view.type_name):
         return False
     hidden = policy.hidden(view.type_name)

@@ -67,6 +67,9 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
     from .conditions import register_conditions
 
     register_conditions(app)  # the condition builder and the record forms' live conditions (admin/conditions/)
+    from .views import register_views
+
+    register_views(admin)  # board, calendar, gallery and the list's saved views (admin/views/)
     from .url_numbers import init_url_numbers
 
     init_url_numbers(app, admin.url)  # ids and numbers no row can have: 404/400, never a 500

@@ -168,7 +168,7 @@ class Exporter:
     def _views(self, selected: list[str]) -> list[dict]:
         keys = self._keys_of("view")
         out, used = [], set()
-        for v in self.session.scalars(select(SavedView).where(SavedView.type_name.in_(selected))
+        for v in self.session.scalars(select(SavedView).where(SavedView.type_name.in_(selected), SavedView.owner_id.is_(None))
                                       .order_by(SavedView.type_name, SavedView.position, SavedView.id)):
             d = view_definition(v)
             key = keys.get(v.id) or f"{v.type_name}.{_slug(v.name)}"

@@ -69,8 +69,10 @@ class PackItem(Base):
 
 
 class SavedView(Base):
+    """A view (migration ``0014_view_kinds`` added its kind, options and owner): names are unique per type
+    among the shared views and among each user's personal ones (checked by ``ViewService``)."""
+
     __tablename__ = "rb_view"
-    __table_args__ = (UniqueConstraint("type_name", "name", name="uq_rb_view_type_name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     type_name: Mapped[str] = mapped_column(String(63), index=True)
@@ -86,3 +88,9 @@ class SavedView(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[Optional[int]] = mapped_column(Integer)
+    #: grid | board | calendar | gallery (``recordbase.views.kinds``)
+    kind: Mapped[str] = mapped_column(String(16), default="grid", server_default="grid")
+    #: the kind's options (JSON-schema validated per kind)
+    options: Mapped[Optional[dict]] = mapped_column(JSON)
+    #: the user a personal view belongs to (None: a shared view)
+    owner_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)

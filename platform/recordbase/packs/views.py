@@ -2,7 +2,10 @@
 
 A view is JSON like ``{"type": "contract", "name": "Expiring in 90 days", "name_zh": "90天内到期",
 "filter": {"field": "end_date", "op": "within_next_days", "value": 90}, "sort": "end_date",
-"columns": ["contract_no", "title", "supplier", "end_date"]}``. The filter is the filter language
+"columns": ["contract_no", "title", "supplier", "end_date"], "kind": "grid", "options": {}, "shared": true}``.
+``kind`` is one of :data:`recordbase.views.kinds.KINDS` (grid, board, calendar, gallery) and ``options``
+are checked by that kind; ``shared`` false makes a personal view, seen by its owner only
+(:mod:`recordbase.views.sharing`: who may share). The filter is the filter language
 (design §4), the sort the API's ``-a,b`` syntax; both are checked against the record type when
 the view is saved. Listing records "through" a view (``?view=<id or name>``) applies its filter,
 and its sort unless the request gives one.
@@ -21,9 +24,13 @@ from ..metamodel.filters import compile_filter
 from ..metamodel.ids import as_id
 from ..metamodel.runtime import RuntimeSchema
 from ..models import iso_utc, utcnow
+from ..views.kinds import KINDS, get_kind
+from ..views.kinds import options_schema as kinds_options_schema
+from ..views.sharing import require_change, require_keep
 from .models import SavedView
 
-VIEW_KEYS = ("type", "name", "name_zh", "description", "filter", "sort", "columns", "position")
+VIEW_KEYS = ("type", "name", "name_zh", "description", "filter", "sort", "columns", "position", "kind", "options",
+             "shared")
 _TEXT_OR_NULL = {"type": ["string", "null"]}
 #: a view's attributes as JSON Schema: what a payload is checked against before anything reads it, and
 #: what the OpenAPI document shows (``SavedView``, ``SavedViewInput``)
@@ -36,6 +43,10 @@ VIEW_PROPERTIES = {
     "sort": {"type": ["string", "null"], "description": "comma-separated field names, '-' for descending"},
     "columns": {"type": "array", "items": {"type": "string"}},
     "position": {"type": ["integer", "null"], "minimum": -2**31, "maximum": 2**31 - 1},
+    "kind": {"enum": list(KINDS), "description": "how the records are shown (default grid)"},
+    "options": kinds_options_schema(),
+    "shared": {"type": "boolean", "description": "shared with everyone who may read the type (default), "
+               "or false: a personal view of its maker; sharing needs 'configure' on the type"},
 }
 #: what POST and PATCH take: the view keys; id, timestamps and a pack's key are accepted and ignored
 VIEW_INPUT_SCHEMA = {"type": "object", "additionalProperties": False,
@@ -110,6 +121,7 @@ def check_view(data: dict, schema: RuntimeSchema, ctx: Optional[ValueContext] = 
                     out.append((f"$.columns[{i}]", f"record type '{typedef.name}' has no field '{c}'"))
     if data.get("position") is not None and (isinstance(data["position"], bool) or not isinstance(data["position"], int)):
         out.append(("$.position", "must be a whole number"))
+    out += get_kind(data.get("kind")).check(data.get("options"), typedef)
     return out
 
 
@@ -117,6 +129,7 @@ def view_json(view: SavedView) -> dict:
     return {"id": view.id, "type": view.type_name, "name": view.name, "name_zh": view.name_zh,
             "description": view.description, "filter": view.filter, "sort": view.sort,
             "columns": view.columns or [], "position": view.position or 0,
+            "kind": view.kind or "grid", "options": view.options or {}, "shared": view.owner_id is None,
             "created_at": iso_utc(view.created_at), "updated_at": iso_utc(view.updated_at)}
 
 
@@ -130,6 +143,10 @@ def view_definition(view: SavedView) -> dict:
     out["filter"] = view.filter
     out["sort"] = view.sort
     out["columns"] = view.columns or []
+    if (view.kind or "grid") != "grid":
+        out["kind"] = view.kind
+    if view.options:
+        out["options"] = view.options
     return out
 
 
@@ -181,19 +198,28 @@ class ViewService:
             view = self.session.get(SavedView, as_id(text))
             if view is not None and view.type_name != type_name:
                 view = None
-        if view is None:
-            view = self.session.scalars(select(SavedView).where(
+        if view is None:  # by name: the caller's own personal view first, then a shared one
+            named = self.session.scalars(select(SavedView).where(
                 SavedView.type_name == type_name,
-                (func.lower(SavedView.name) == text.lower()) | (SavedView.name_zh == text))).first()
+                (func.lower(SavedView.name) == text.lower()) | (SavedView.name_zh == text))
+                .order_by(SavedView.owner_id.is_(None), SavedView.id))
+            view = next((v for v in named if self._visible(v) is not None), None)
         if self._visible(view) is None:
             raise NotFound(f"Record type '{type_name}' has no saved view '{text}'", {"view": text})
         return view
 
-    def _check(self, data: dict, exclude_id: Optional[int] = None) -> None:
+    def _check(self, data: dict, exclude_id: Optional[int] = None, owner_id: Optional[int] = None,
+               keeping: Optional[bool] = None) -> None:
+        """422 for a bad view (an unreadable type is no type: no oracle), then 403 when the caller may not
+        keep it ``keeping`` shared (True) or personal (False), then 409 for a name taken in its scope."""
         problems = check_view(data, self.schema, self.ctx, self.policy)
         if problems:
             raise ViewError(problems)
-        clash = self.session.scalars(select(SavedView).where(SavedView.type_name == data["type"],
+        if keeping is not None:
+            require_keep(self.policy, data["type"], keeping)
+        # names are unique among the type's shared views, and among one user's personal ones
+        owner = SavedView.owner_id.is_(None) if owner_id is None else SavedView.owner_id == owner_id
+        clash = self.session.scalars(select(SavedView).where(SavedView.type_name == data["type"], owner,
                                                              SavedView.name == data["name"].strip())).first()
         if clash is not None and clash.id != exclude_id:
             raise Conflict(f"Record type '{data['type']}' already has a view named '{data['name']}'",
@@ -203,8 +229,11 @@ class ViewService:
         if not isinstance(data, dict):
             raise ViewError([("$", "a view must be a JSON object")])
         data = {k: v for k, v in data.items() if k not in ("id", "created_at", "updated_at", "key")}
-        self._check(data)
-        view = SavedView(type_name=data["type"], name=data["name"].strip(), name_zh=data.get("name_zh"),
+        shared = data.get("shared", True) is not False
+        owner_id = None if shared else (self.policy.user_id if self.policy is not None else user_id)
+        self._check(data, owner_id=owner_id, keeping=shared)
+        view = SavedView(kind=data.get("kind") or "grid", options=data.get("options") or None, owner_id=owner_id,
+                         type_name=data["type"], name=data["name"].strip(), name_zh=data.get("name_zh"),
                          description=data.get("description"), filter=data.get("filter") or None,
                          sort=data.get("sort") or None, columns=list(data.get("columns") or []),
                          position=data.get("position") or 0, created_by=user_id)
@@ -214,13 +243,21 @@ class ViewService:
 
     def update(self, view_id: Any, data: Any) -> SavedView:
         view = self.get(view_id)
+        require_change(self.policy, view)
         if not isinstance(data, dict):
             raise ViewError([("$", "a view must be a JSON object")])
         if "type" in data and data["type"] != view.type_name:
             raise ViewError([("$.type", "a view's record type cannot change; make a new view")])
         merged = {**{k: v for k, v in view_json(view).items() if k in VIEW_KEYS}, **data}
         merged = {k: v for k, v in merged.items() if k not in ("id", "created_at", "updated_at")}
-        self._check(merged, exclude_id=view.id)
+        owner_id, keeping = view.owner_id, None
+        if isinstance(merged.get("shared"), bool) and merged["shared"] != (view.owner_id is None):
+            keeping = merged["shared"]  # sharing it, or taking it back as the caller's own
+            owner_id = None if keeping else (self.policy.user_id if self.policy is not None else view.created_by)
+        self._check(merged, exclude_id=view.id, owner_id=owner_id, keeping=keeping)
+        view.owner_id = owner_id
+        view.kind = merged.get("kind") or "grid"
+        view.options = merged.get("options") or None
         view.name, view.name_zh = merged["name"].strip(), merged.get("name_zh")
         view.description = merged.get("description")
         view.filter = merged.get("filter") or None
@@ -232,7 +269,9 @@ class ViewService:
         return view
 
     def delete(self, view_id: Any) -> None:
-        self.session.delete(self.get(view_id))
+        view = self.get(view_id)
+        require_change(self.policy, view)
+        self.session.delete(view)
         self.session.flush()
 
 

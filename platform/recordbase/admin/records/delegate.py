@@ -35,6 +35,7 @@ from ...storage.query import search_condition
 from ...storage.titles import RecordTitles
 from ...storage.sort_guard import index_serves
 from ..access import SignedInOnly
+from ..views import listing
 from . import cells, grid
 from . import forms as rf
 from .filters import build_filters
@@ -145,7 +146,12 @@ class RecordModelView(LinkPickerPages, ChildRowPages, SignedInOnly, GridEdits, M
     # -- queries: live records of this type, within the user's rows ---------------------------
     def _rows(self, query: Any) -> Any:
         cond = request_store().row_condition(self.typedef, "read")
-        return query if cond is None else query.filter(cond)
+        query = query if cond is None else query.filter(cond)
+        shown = listing.list_condition(self.typedef)  # ?view= and ?group=&in= (admin/views/listing.py)
+        return query if shown is None else query.filter(shown)
+
+    def _get_default_order(self) -> Any:
+        return listing.default_order(self) or super()._get_default_order()
 
     def get_query(self) -> Any:
         return self._rows(super().get_query().filter(self.model.deleted_at.is_(None)))

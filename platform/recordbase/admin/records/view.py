@@ -92,6 +92,14 @@ class RecordsView(RecordModelView):
     def _run_view(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         delegate = self.delegate()
         check_page(fn.__name__, delegate.typedef)  # every record page asks the user's policy first
+        if fn.__name__ == "index_view":
+            from ..views.listing import columns_redirect
+
+            target = columns_redirect(delegate.typedef)  # a saved view's columns into ?cols=
+            if target:
+                from flask import redirect
+
+                return redirect(target)
         h.set_current_view(delegate)
         return fn(delegate, *args, **kwargs)
 
