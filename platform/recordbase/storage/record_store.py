@@ -28,6 +28,7 @@ from .events import RecordCreated, RecordEvent, RecordUpdated
 from .reading import MAX_PAGE, JsonPage, Page, ReadOperations, Record  # noqa: F401  (re-exported)
 from .trash import TrashOperations
 from .write_plan import refusable_write, write_plan
+from ..workflow import guard as workflow_guard
 
 if TYPE_CHECKING:
     from .batch import BatchResult
@@ -240,6 +241,7 @@ class RecordStore(ReadOperations, TrashOperations):
         typedef = self.type(type_name)
         plan = write_plan(self, typedef)
         cleaned = self.clean(typedef, values, creating=True)
+        workflow_guard.check_create(self, typedef, cleaned)
         self._check_unique(typedef, cleaned)
         now = utcnow()
         row = self._row_values(typedef, cleaned)
@@ -287,6 +289,7 @@ class RecordStore(ReadOperations, TrashOperations):
         # automation's pre-write hook: rules that only set plain fields of this record may join this write
         cleaned, step = self._automation().fold_update(typedef, before, cleaned) if self.rule_engine is not None \
             else (cleaned, 1)
+        workflow_guard.check_update(self, typedef, before, cleaned)  # state only by a transition; locked fields
         row = self._row_values(typedef, cleaned)
         now = utcnow()
         row.update(version=before.version + step, updated_at=now, updated_by=self.user_id)

@@ -1,0 +1,80 @@
+""""My approvals": the steps waiting for a user's decision — as an approver, or as the substitute
+of an approver whose delegation covers today — with one query for the page and one for the count
+(the assignee index by user; never every step loaded into Python)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Optional
+
+from sqlalchemy import and_, exists, func, or_, select
+
+from ..metamodel.runtime import TypeDef
+from .approvers import delegation_condition
+from .models import ApprovalAssignee, ApprovalStep, WorkflowDecision
+
+if TYPE_CHECKING:
+    from ..storage import RecordStore
+
+
+def _waiting(user_id: int, today: Any) -> Any:
+    """Steps with a slot the user (or an approver they stand in for) may still fill, not yet decided by them."""
+    a = ApprovalAssignee
+    d = WorkflowDecision
+    slot_open = ~exists().where(d.step_id == a.step_id, d.slot == a.slot)
+    approver_acted = exists().where(d.step_id == a.step_id, or_(d.user_id == a.user_id, d.on_behalf_of == a.user_id))
+    me_decided = exists().where(d.step_id == ApprovalStep.id, or_(d.user_id == user_id, d.on_behalf_of == user_id))
+    mine = exists().where(a.step_id == ApprovalStep.id, delegation_condition(user_id, today, a.user_id),
+                          slot_open, ~approver_acted)
+    return and_(ApprovalStep.status == "pending", mine, ~me_decided)
+
+
+def count_for(store: "RecordStore") -> int:
+    if store.user_id is None:
+        return 0
+    cond = _waiting(store.user_id, store.local_now().date())
+    return store.session.scalar(select(func.count()).select_from(ApprovalStep).where(cond)) or 0
+
+
+def _titles(store: "RecordStore", type_name: str, ids: list[int]) -> dict[int, str]:
+    """Each record's title (its title field; else the type and id), in one query per type."""
+    typedef: Optional[TypeDef] = store.schema.types.get(type_name)
+    if typedef is None:
+        return {}
+    shown = store.visible_type(type_name)
+    tf = shown.title_field
+    out = {}
+    if tf is not None and tf.column_name in typedef.table.c:
+        t = typedef.table
+        for rid, value in store.session.execute(select(t.c.id, t.c[tf.column_name]).where(t.c.id.in_(ids))):
+            text = tf.ftype.format(tf.ftype.from_db(value, tf), tf, store.ctx) if value is not None else ""
+            if text:
+                out[rid] = text
+    label = typedef.display_label(store.lang)
+    return {rid: out.get(rid) or f"{label} #{rid}" for rid in ids}
+
+
+def pending_for(store: "RecordStore", limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
+    """The page of steps waiting for the store's user (newest first) and their number."""
+    if store.user_id is None:
+        return [], 0
+    cond = _waiting(store.user_id, store.local_now().date())
+    total = store.session.scalar(select(func.count()).select_from(ApprovalStep).where(cond)) or 0
+    steps = store.session.scalars(select(ApprovalStep).where(cond).order_by(ApprovalStep.id.desc())
+                                  .limit(limit).offset(offset)).all()
+    by_type: dict[str, list[int]] = {}
+    for s in steps:
+        by_type.setdefault(s.type_name, []).append(s.record_id)
+    titles = {}
+    for type_name, ids in by_type.items():
+        if store.can("read", type_name):
+            titles[type_name] = _titles(store, type_name, ids)
+    rows = []
+    for s in steps:
+        if s.type_name not in titles:
+            continue  # a record type the user may not read
+        typedef = store.schema.types.get(s.type_name)
+        rows.append({"step_id": s.id, "type": s.type_name,
+                     "type_label": typedef.display_label(store.lang) if typedef else s.type_name,
+                     "record_id": s.record_id, "title": titles[s.type_name].get(s.record_id),
+                     "state": s.state, "level": s.level, "required": s.required, "created_at": s.created_at,
+                     "due_at": s.due_at})
+    return rows, total
