@@ -81,7 +81,7 @@ _ACTION = {
         _kind("do", "assign", {"field": _NAME, "user": _USER_REF, "notify": {"type": "boolean"},
                                "message": _MESSAGE, "message_zh": _MESSAGE}, ["field", "user"]),
         # start a workflow transition (recordbase.workflow.rule_action)
-        _kind("do", "transition", {"transition": _NAME, "comment": _OPT_TEXT}, ["transition"]),
+        _kind("do", "transition", {"transition": _NAME, "comment": _OPT_TEXT, "link": _NAME}, ["transition"]),
     ],
 }
 

@@ -114,6 +114,11 @@ class Exporter:
         pack["types"] = types
         pack["views"] = self._views(selected)
         pack["rules"] = self._rules(selected, schema)
+        from ..workflow.pack_workflows import export_workflows
+
+        workflows = export_workflows(self.session, selected)
+        if workflows:
+            pack["workflows"] = workflows
         if records:
             pack["sample_data"] = self._records(selected, schema)
         return pack

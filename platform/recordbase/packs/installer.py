@@ -92,6 +92,9 @@ class Installer(MetamodelSteps, ContentSteps, SampleSteps):
         self._finish_metamodel()
         self._rules()
         self._views()
+        from ..workflow.pack_workflows import install_workflows
+
+        install_workflows(self)  # (sample records keep the states they are written with: workflow_bypass)
         if sample_data:
             self._samples()
         m = plan.manifest

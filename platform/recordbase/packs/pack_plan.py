@@ -2,7 +2,7 @@
 follows (its types, fields in install order, rules, views and sample data)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dc_field
 from typing import Optional
 
 from ..metamodel.runtime import RuntimeSchema
@@ -33,6 +33,8 @@ class ValidPack:
     samples: list[SampleFile]
     key_fields: dict[str, Optional[str]]
     simulated: Optional[RuntimeSchema] = None
+    #: (type name, workflow document, path): recordbase.workflow.pack_workflows
+    workflows: list = dc_field(default_factory=list)
 
     @property
     def id(self) -> str:

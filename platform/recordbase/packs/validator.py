@@ -189,5 +189,8 @@ class _Checker(FieldChecks, ContentChecks):
         views = self.check_views(schema)
         key_fields = self.check_samples(schema, type_paths)
         fields = [s for s in specs if s.stage == "stored"] + [s for s in specs if s.stage == "link"] + ordered
+        from ..workflow.pack_workflows import check_workflows
+
+        workflows = check_workflows(self, schema)
         return ValidPack(self.source, m, list(m["types"]), type_paths, fields, rules, views,
-                         list(self.source.samples), key_fields, schema)
+                         list(self.source.samples), key_fields, schema, workflows)

@@ -49,7 +49,8 @@ class Approvals:
     def _open_level(self, wf: WorkflowDef, record: "Record", level: Level, submitted_by: Optional[int],
                     allow_self: bool) -> None:
         state = record.values.get(wf.state_field)
-        users = approvers.slot_users(self.session, level.approvers, record.values)
+        values = approvers.expand(self.store, wf.type_name, level.approvers, record.values)
+        users = approvers.slot_users(self.session, level.approvers, values)
         if not allow_self:
             excluded = {submitted_by, record.created_by}
             users = [u - excluded for u in users]

@@ -83,3 +83,25 @@ def delegation_condition(substitute_id: int, today: date, user_column: Any) -> A
     return or_(user_column == substitute_id, user_column.in_(
         select(Delegation.user_id).where(and_(Delegation.substitute_id == substitute_id,
                                               Delegation.starts_on <= today, Delegation.ends_on >= today))))
+
+
+def expand(store: Any, type_name: str, entries: Iterable[dict], values: dict) -> dict:
+    """The record's values with each ``link.user_field`` an entry names filled in (the user of the
+    record the link reaches, read directly: who approves does not depend on the reader's rights)."""
+    dotted = [e["user_field"] for e in entries if "." in e.get("user_field", "")]
+    if not dotted:
+        return values
+    out = dict(values)
+    typedef = store.type(type_name)
+    for path in dotted:
+        head, _, tail = path.partition(".")
+        f = typedef.field(head)
+        target = store.schema.types.get(f.options.get("target", "")) if f is not None else None
+        g = target.field(tail) if target is not None else None
+        rid = as_id(values.get(head))
+        if g is None or rid is None:
+            out[path] = None
+            continue
+        t = target.table
+        out[path] = store.session.scalar(select(t.c[g.column_name]).where(t.c.id == rid, t.c.deleted_at.is_(None)))
+    return out

@@ -37,11 +37,12 @@ _NAME = {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,62}$"}
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 255}
 _STATE = {"type": "string", "minLength": 1, "maxLength": 255}
 _FILTER = {"$ref": "#/$defs/filter"}
+_USER_PATH = {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,62}(\.[a-z][a-z0-9_]{0,62})?$"}
 _APPROVER = {"oneOf": [
     {"type": "object", "additionalProperties": False, "required": ["role"], "properties": {"role": _NAME}},
     {"type": "object", "additionalProperties": False, "required": ["user"],
      "properties": {"user": {"type": "string", "minLength": 3, "maxLength": 255}}},
-    {"type": "object", "additionalProperties": False, "required": ["user_field"], "properties": {"user_field": _NAME}},
+    {"type": "object", "additionalProperties": False, "required": ["user_field"], "properties": {"user_field": _USER_PATH}},
 ]}
 _APPROVERS = {"type": "array", "items": _APPROVER, "minItems": 1, "maxItems": 50}
 _LEVEL = {
@@ -67,6 +68,10 @@ WORKFLOW_SCHEMA: dict = {
     "properties": {
         "type": _NAME, "state_field": _NAME, "initial": _STATE,
         "name": _TEXT, "name_zh": _TEXT,
+        #: approver roles a pack's workflow names, created (granting only read on the type) when missing
+        "roles": {"type": "array", "maxItems": 50, "items": {
+            "type": "object", "additionalProperties": False, "required": ["name", "label"],
+            "properties": {"name": _NAME, "label": _TEXT, "label_zh": _TEXT}}},
         "states": {"type": "array", "maxItems": 200, "items": {
             "type": "object", "additionalProperties": False, "required": ["value"],
             "properties": {"value": _STATE,
@@ -156,12 +161,25 @@ def _problem(problems: list, path: str, message: str) -> None:
     problems.append({"path": path, "message": message})
 
 
-def _check_approvers(entries: list, typedef: TypeDef, problems: list, path: str) -> None:
+def _check_approvers(entries: list, typedef: TypeDef, problems: list, path: str, schema: Any) -> None:
+    """Each ``user_field`` is a user field, or ``link.user_field`` through a link to one record (checked
+    when the schema is given: on save; a stored workflow read back was checked then)."""
     for i, a in enumerate(entries or []):
         name = a.get("user_field")
         if name is None:
             continue
-        f = typedef.field(name)
+        head, _, tail = name.partition(".")
+        f = typedef.field(head)
+        if tail:
+            if schema is None:
+                continue
+            target = schema.types.get(f.options.get("target", "")) if f is not None and \
+                f.field_type == "link" and not f.options.get("many") else None
+            g = target.field(tail) if target is not None else None
+            if g is None or g.field_type not in USER_TYPES:
+                _problem(problems, f"{path}[{i}].user_field",
+                         f"'{name}' is not a user field of the record one link of '{typedef.name}' reaches")
+            continue
         if f is None or f.field_type not in USER_TYPES:
             _problem(problems, f"{path}[{i}].user_field", f"'{name}' is not a user field of '{typedef.name}'")
 
@@ -175,7 +193,7 @@ def _check_filter(tree: Any, typedef: TypeDef, problems: list, path: str) -> Non
         _problem(problems, path, exc.message)
 
 
-def check(document: Any, typedef: Optional[TypeDef]) -> WorkflowDef:
+def check(document: Any, typedef: Optional[TypeDef], schema: Any = None) -> WorkflowDef:
     """The document as a :class:`WorkflowDef`, or a 422 listing every problem (path and message)."""
     errors = sorted(_VALIDATOR.iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
@@ -216,10 +234,10 @@ def check(document: Any, typedef: Optional[TypeDef]) -> WorkflowDef:
             levels = []
             for j, lv in enumerate(a["levels"]):
                 lp = f"{p}.approval.levels[{j}]"
-                _check_approvers(lv["approvers"], typedef, problems, f"{lp}.approvers")
+                _check_approvers(lv["approvers"], typedef, problems, f"{lp}.approvers", schema)
                 _check_filter(lv.get("condition"), typedef, problems, f"{lp}.condition")
                 od = lv.get("on_overdue") or {}
-                _check_approvers(od.get("escalate_to"), typedef, problems, f"{lp}.on_overdue.escalate_to")
+                _check_approvers(od.get("escalate_to"), typedef, problems, f"{lp}.on_overdue.escalate_to", schema)
                 if od.get("transition") and od["transition"] not in names:
                     _problem(problems, f"{lp}.on_overdue.transition", f"no transition named '{od['transition']}'")
                 policy = lv.get("policy", "any")
@@ -241,7 +259,7 @@ def check(document: Any, typedef: Optional[TypeDef]) -> WorkflowDef:
         for s in t["from"]:
             state(s, f"{p}.from")
         state(t["to"], f"{p}.to")
-        _check_approvers(t.get("allowed"), typedef, problems, f"{p}.allowed")
+        _check_approvers(t.get("allowed"), typedef, problems, f"{p}.allowed", schema)
         _check_filter(t.get("condition"), typedef, problems, f"{p}.condition")
         for name in t.get("required_fields") or []:
             if typedef.field(name) is None:

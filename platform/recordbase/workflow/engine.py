@@ -57,7 +57,8 @@ class WorkflowEngine:
         if uid is None and not enforce.active(self.store):
             return True  # the system (a rule, the scheduler)
         if t.allowed:
-            return approvers.named(self.session, uid, t.allowed, record.values)
+            return approvers.named(self.session, uid, t.allowed,
+                                   approvers.expand(self.store, wf.type_name, t.allowed, record.values))
         return self.store.can("update", wf.type_name)
 
     def condition_holds(self, type_name: str, condition: Any, values: dict) -> bool:

@@ -53,7 +53,7 @@ class WorkflowService:
 
     def check(self, document: Any) -> WorkflowDef:
         name = document.get("type") if isinstance(document, dict) else None
-        return check(document, self.schema.types.get(name) if isinstance(name, str) else None)
+        return check(document, self.schema.types.get(name) if isinstance(name, str) else None, self.schema)
 
     def save(self, document: Any) -> Workflow:
         """Create or replace the workflow of ``document['type']`` (422 listing every problem)."""
