@@ -36,15 +36,17 @@ class Approvals:
         self.session = engine.session
 
     # -- opening ----------------------------------------------------------------------
-    def open(self, wf: WorkflowDef, record: "Record", submitted_by: Optional[int], start: int = 1) -> None:
-        """Open the first level from ``start`` that applies to the record; none left: approved."""
+    def open(self, wf: WorkflowDef, record: "Record", submitted_by: Optional[int],
+             start: int = 1) -> Optional["Record"]:
+        """Open the first level from ``start`` that applies to the record; none left: approved (the
+        record as it then is; None: a level waits)."""
         state = record.values.get(wf.state_field)
         approval = wf.approvals[state]
         for level in approval.levels[start - 1:]:
             if self.engine.condition_holds(wf.type_name, level.condition, record.values):
                 self._open_level(wf, record, level, submitted_by, approval.allow_self_approval)
-                return
-        self.engine.write_state(wf, record, approval.approved, kind="approved", action=None)
+                return None
+        return self.engine.write_state(wf, record, approval.approved, kind="approved", action=None)
 
     def _open_level(self, wf: WorkflowDef, record: "Record", level: Level, submitted_by: Optional[int],
                     allow_self: bool) -> None:
@@ -152,8 +154,8 @@ class Approvals:
         if not approve:
             step.status, step.finished_at = "rejected", now
             self.session.flush()
-            self.engine.write_state(wf, record, approval.rejected, kind="rejected", action="reject", comment=comment,
-                                    level=step.level)
+            record = self.engine.write_state(wf, record, approval.rejected, kind="rejected", action="reject",
+                                             comment=comment, level=step.level)
             title = self.store.title(record)
             journal.notify(self.store, {step.submitted_by, record.created_by}, type_name, record.id,
                            f"Rejected: {title}: {comment}", f"已驳回：{title}：{comment}")
@@ -163,8 +165,8 @@ class Approvals:
             if filled >= step.required:
                 step.status, step.finished_at = "approved", now
                 self.session.flush()
-                self.open(wf, record, step.submitted_by, start=step.level + 1)
-        return self.store.get(type_name, record.id)
+                record = self.open(wf, record, step.submitted_by, start=step.level + 1) or record
+        return record
 
     def _names(self, type_name: str, record: "Record") -> list[str]:
         return [t["name"] for t in self.engine.available(type_name, record)]

@@ -46,8 +46,9 @@ class WorkflowEngine:
     def lock(self, type_name: str, record_id: int) -> "Record":
         """The record, its row locked until the transaction ends (and read within the user's rows)."""
         t = self.store.type(type_name).table
-        self.store.hold_schema()  # (PostgreSQL: the schema row before the record's, as every writer)
-        self.session.execute(select(t.c.id).where(t.c.id == record_id).with_for_update())
+        if self.session.get_bind().dialect.name != "sqlite":  # (SQLite's writers already take turns)
+            self.store.hold_schema()  # the schema row before the record's, as every writer
+            self.session.execute(select(t.c.id).where(t.c.id == record_id).with_for_update())
         return self.store.get(type_name, record_id)
 
     # -- what may be done now ------------------------------------------------------------
@@ -114,14 +115,14 @@ class WorkflowEngine:
             raise NotFound(_("The workflow of %(type)s has no transition %(name)s", type=type_name, name=name),
                            {"transition": name})
         state = record.values.get(wf.state_field)
-        allowed = [x["name"] for x in self.available(type_name, record)]
         if state not in t.sources:
+            allowed = [x["name"] for x in self.available(type_name, record)]
             raise Conflict(_("%(name)s cannot be taken from the state %(state)s; allowed now: %(names)s",
                              name=name, state=state, names=", ".join(allowed) or "—"),
                            {"state": state, "transitions": allowed}, code="transition_required")
         if not self.may_take(wf, t, record):
             raise Forbidden(_("You may not take the transition %(name)s", name=name),
-                            {"state": state, "transitions": allowed})
+                            {"state": state, "transitions": [x["name"] for x in self.available(type_name, record)]})
         fields = dict(fields or {})
         if wf.state_field in fields:
             raise ValidationError(_("The state changes by the transition itself"),
@@ -129,11 +130,10 @@ class WorkflowEngine:
         if fields and enforce.active(self.store):
             enforce.require(self.store, "update", type_name)
             enforce.check_fields(self.store, self.store.type(type_name), fields)
-        self.run(wf, t, record, comment, fields)
-        return self.store.get(type_name, record.id)
+        return self.run(wf, t, record, comment, fields)
 
     def run(self, wf: WorkflowDef, t: Transition, record: "Record", comment: Optional[str],
-            fields: dict, kind: str = "transition") -> None:
+            fields: dict, kind: str = "transition") -> "Record":
         """Check the transition's condition, required fields and comment, then write it."""
         typedef = self.store.type(wf.type_name)
         cleaned = self.store.clean(typedef, fields, creating=False) if fields else {}
@@ -147,23 +147,26 @@ class WorkflowEngine:
             problems["comment"] = [_("a comment is required for %(name)s", name=t.display(self.store.lang))]
         if problems:
             raise ValidationError(_("%(name)s needs more information", name=t.display(self.store.lang)), problems)
-        self.write_state(wf, record, t.to, fields, kind=kind, action=t.name, comment=comment)
+        return self.write_state(wf, record, t.to, fields, kind=kind, action=t.name, comment=comment)
 
     def write_state(self, wf: WorkflowDef, record: "Record", to_state: str, fields: Optional[dict] = None, *,
                     kind: str, action: Optional[str], comment: Optional[str] = None, level: Optional[int] = None,
                     step_id: Optional[int] = None, slot: Optional[int] = None,
-                    on_behalf_of: Optional[int] = None) -> None:
-        """Move the record to ``to_state`` (the store's one allowed write), journal it, open approvals."""
+                    on_behalf_of: Optional[int] = None) -> "Record":
+        """Move the record to ``to_state`` (the store's one allowed write), journal it, open approvals;
+        the record as it then is."""
         from .approval import Approvals
 
         before = record.values.get(wf.state_field)
         values = {**(fields or {}), wf.state_field: to_state}
         with transition_write(self.store, wf.type_name, record.id, to_state), enforce.unchecked(self.store):
-            self.store.update(wf.type_name, record.id, values)
+            after = self.store.update(wf.type_name, record.id, values)
         approvals = Approvals(self)
-        approvals.cancel_pending(wf.type_name, record.id)
+        if before in wf.approvals:  # (only a state with approvals has steps to close)
+            approvals.cancel_pending(wf.type_name, record.id)
         journal.record(self.store, wf.type_name, record.id, kind, action=action, from_state=before,
                        to_state=to_state, level=level, comment=comment, step_id=step_id, slot=slot,
                        on_behalf_of=on_behalf_of)
-        if to_state in wf.approvals:
-            approvals.open(wf, self.store.get(wf.type_name, record.id), submitted_by=self.store.user_id)
+        if to_state in wf.approvals and after.values.get(wf.state_field) == to_state:
+            after = approvals.open(wf, after, submitted_by=self.store.user_id) or after
+        return after
