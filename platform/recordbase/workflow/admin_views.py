@@ -65,6 +65,11 @@ class ApprovalsView(SignedInOnly, BaseView):
         store = record_store()
         page = max(0, request.args.get("page", 0, type=int) or 0)
         rows, total = pending_for(store, limit=PAGE, offset=page * PAGE)
+        g._rb_approvals = total  # (the menu's count: the same number, not asked twice)
+        bases: dict[str, str] = {}
+        for r in rows:  # (one url_for per type, not per row)
+            base = bases.get(r["type"]) or bases.setdefault(r["type"], url_for("records.details_view", type_name=r["type"]))
+            r["url"] = f"{base}?id={r['record_id']}"
         s = db_session()
         mine = s.scalars(select(Delegation).where(Delegation.user_id == store.user_id)
                          .order_by(Delegation.starts_on)).all()

@@ -5,33 +5,41 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, distinct, exists, func, or_, select
 
 from ..metamodel.runtime import TypeDef
-from .approvers import delegation_condition
+from .approvers import delegators
 from .models import ApprovalAssignee, ApprovalStep, WorkflowDecision
 
 if TYPE_CHECKING:
     from ..storage import RecordStore
 
 
-def _waiting(user_id: int, today: Any) -> Any:
-    """Steps with a slot the user (or an approver they stand in for) may still fill, not yet decided by them."""
+def _waiting(user_id: int, acting_for: list[int]) -> Any:
+    """Assignee rows of pending steps whose slot the user (or an approver they stand in for) may still
+    fill, on steps they have not decided: driven by the assignee index on (user, step)."""
     a = ApprovalAssignee
     d = WorkflowDecision
-    slot_open = ~exists().where(d.step_id == a.step_id, d.slot == a.slot)
-    approver_acted = exists().where(d.step_id == a.step_id, or_(d.user_id == a.user_id, d.on_behalf_of == a.user_id))
-    me_decided = exists().where(d.step_id == ApprovalStep.id, or_(d.user_id == user_id, d.on_behalf_of == user_id))
-    mine = exists().where(a.step_id == ApprovalStep.id, delegation_condition(user_id, today, a.user_id),
-                          slot_open, ~approver_acted)
-    return and_(ApprovalStep.status == "pending", mine, ~me_decided)
+    taken = exists().where(d.step_id == a.step_id, or_(d.slot == a.slot, d.user_id == a.user_id,
+                                                       d.on_behalf_of == a.user_id))
+    me_decided = exists().where(d.step_id == a.step_id, or_(d.user_id == user_id, d.on_behalf_of == user_id))
+    return and_(a.user_id.in_([user_id] + acting_for), ApprovalStep.status == "pending", ~taken, ~me_decided)
+
+
+def _condition(store: "RecordStore") -> Any:
+    return _waiting(store.user_id, delegators(store.session, store.user_id, store.local_now().date()))
+
+
+def _count(store: "RecordStore", cond: Any) -> int:
+    a = ApprovalAssignee
+    return store.session.scalar(select(func.count(distinct(a.step_id)))
+                                .join(ApprovalStep, ApprovalStep.id == a.step_id).where(cond)) or 0
 
 
 def count_for(store: "RecordStore") -> int:
     if store.user_id is None:
         return 0
-    cond = _waiting(store.user_id, store.local_now().date())
-    return store.session.scalar(select(func.count()).select_from(ApprovalStep).where(cond)) or 0
+    return _count(store, _condition(store))
 
 
 def _titles(store: "RecordStore", type_name: str, ids: list[int]) -> dict[int, str]:
@@ -56,10 +64,14 @@ def pending_for(store: "RecordStore", limit: int = 50, offset: int = 0) -> tuple
     """The page of steps waiting for the store's user (newest first) and their number."""
     if store.user_id is None:
         return [], 0
-    cond = _waiting(store.user_id, store.local_now().date())
-    total = store.session.scalar(select(func.count()).select_from(ApprovalStep).where(cond)) or 0
-    steps = store.session.scalars(select(ApprovalStep).where(cond).order_by(ApprovalStep.id.desc())
-                                  .limit(limit).offset(offset)).all()
+    cond = _condition(store)
+    total = _count(store, cond)
+    a = ApprovalAssignee
+    # the page's step ids first, newest first along the assignee index (the limit stops the walk)
+    page_ids = select(a.step_id).join(ApprovalStep, ApprovalStep.id == a.step_id).where(cond).distinct() \
+        .order_by(a.step_id.desc()).limit(limit).offset(offset)
+    steps = store.session.scalars(select(ApprovalStep).where(ApprovalStep.id.in_(page_ids))
+                                  .order_by(ApprovalStep.id.desc())).all()
     by_type: dict[str, list[int]] = {}
     for s in steps:
         by_type.setdefault(s.type_name, []).append(s.record_id)
