@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 
 import marshmallow
-from flask import g, jsonify, request
+from flask import g, jsonify
 from marshmallow import Schema, fields as mf, validate
 from sqlalchemy import select
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Iterable, Optional
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..access.models import Role, UserRole
@@ -76,13 +76,6 @@ def delegators(session: Session, substitute_id: int, today: date) -> list[int]:
     """The approvers whose delegation to ``substitute_id`` covers ``today``."""
     return list(session.scalars(select(Delegation.user_id).where(
         Delegation.substitute_id == substitute_id, Delegation.starts_on <= today, Delegation.ends_on >= today)))
-
-
-def delegation_condition(substitute_id: int, today: date, user_column: Any) -> Any:
-    """SQL: ``user_column`` is the substitute or an approver delegating to them today."""
-    return or_(user_column == substitute_id, user_column.in_(
-        select(Delegation.user_id).where(and_(Delegation.substitute_id == substitute_id,
-                                              Delegation.starts_on <= today, Delegation.ends_on >= today))))
 
 
 def expand(store: Any, type_name: str, entries: Iterable[dict], values: dict) -> dict:
