@@ -7,6 +7,7 @@ ERROR_STATUS: dict[str, int] = {
     "bad_request": 400,
     "invalid_filter": 400,
     "invalid_sort": 400,
+    "invalid_aggregate": 400,
     "sort_not_indexed": 400,
     "unauthorized": 401,
     "forbidden": 403,

@@ -36,6 +36,7 @@ class RecordTypeModel(Base):
     description: Mapped[Optional[str]] = mapped_column(Text)
     app: Mapped[Optional[str]] = mapped_column(String(255))
     primary_field: Mapped[Optional[str]] = mapped_column(String(63))
+    title_format: Mapped[Optional[str]] = mapped_column(String(255))  # e.g. "{kpi} · {score}" (storage/titles.py)
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

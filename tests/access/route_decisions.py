@@ -147,6 +147,8 @@ API: list[Case] = [
     # records
     C("api.list_records", "GET", "/api/v1/records/deal", signed),
     C("api.list_records", "GET", "/api/v1/records/vault", reads_vault, variant="vault"),
+    C("api.aggregate_records", "GET", "/api/v1/records/deal/aggregate?group_by=created_by", signed),
+    C("api.aggregate_records", "GET", "/api/v1/records/vault/aggregate", reads_vault, variant="vault"),
     C("api.create_record", "POST", "/api/v1/records/deal", writes_deal, body={"fields": NEW_DEAL}),
     C("api.create_record", "POST", "/api/v1/records/vault", writes_vault, body={"fields": {"title": "New"}},
       variant="vault"),

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from ..metamodel.dependencies import filter_fields
 
+from ..metamodel.title_format import references
+
 if TYPE_CHECKING:
     from ..metamodel.runtime import RuntimeSchema
     from .policy import Policy
@@ -39,6 +41,8 @@ def type_json(policy: Optional["Policy"], schema: "RuntimeSchema", out: dict) ->
     out = dict(out)
     if out.get("primary_field") in hidden:
         out["primary_field"] = None
+    if out.get("title_format") and hidden & set(references(out["title_format"])):
+        out["title_format"] = None  # (it would name a hidden field)
     if "fields" in out:
         out["fields"] = [field_json(policy, schema, name, f) for f in out["fields"] if f["name"] not in hidden]
     return out

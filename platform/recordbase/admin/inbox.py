@@ -16,7 +16,9 @@ from ..automation.models import Notification
 from ..context import current_lang, current_schema, current_user, db_session
 from ..metamodel.ids import as_id
 from ..models import utcnow
+from ..storage.titles import RecordTitles
 from .access import SignedInOnly
+from .records.present import request_store
 
 
 def unread_count() -> int:
@@ -43,8 +45,10 @@ class InboxView(SignedInOnly, BaseView):
             stmt = stmt.where(Notification.read_at.is_(None))
         rows = db_session().scalars(stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
                                     .limit(200)).all()
+        titles = RecordTitles.for_store(request_store()).of_pairs(
+            (n.type_name, n.record_id) for n in rows if n.record_id and n.type_name in current_schema().types)
         return self.render("rules/inbox.html", notifications=rows, lang=current_lang(), unread=unread_count(),
-                           zh=current_lang().startswith("zh"), schema=current_schema())
+                           zh=current_lang().startswith("zh"), schema=current_schema(), titles=titles)
 
     @expose("/read/", methods=("POST",))
     def read(self):

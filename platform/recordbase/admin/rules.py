@@ -32,7 +32,9 @@ from ..errors import Forbidden, NotFound, RecordbaseError
 from ..metamodel.ids import as_id
 from ..metamodel.operators import OPERATORS
 from .access import BUILDER_ROLES, SignedInOnly
+from ..storage.titles import RecordTitles
 from .inbox import InboxMenuView, InboxView
+from .records.present import request_store
 from .rule_form import ACTION_EXAMPLES, CONDITION_ROWS, form_state, rule_from_form
 
 
@@ -209,8 +211,11 @@ class RulesView(SignedInOnly, BaseView):
         runs = access.visible_runs(db_session().scalars(stmt.order_by(RuleRun.started_at.desc(), RuleRun.id.desc())
                                                         .limit(200)).all())
         names = {r.id: r.name for r in access.rules(db_session().scalars(select(Rule)))}
-        return self._render("rules/runs.html", rule=rule, runs=[access.run_view(run_json(r)) for r in runs],
-                            names=names, filters=filters)
+        views = [access.run_view(run_json(r)) for r in runs]
+        schema = current_schema()
+        titles = RecordTitles.for_store(request_store()).of_pairs(
+            (v.get("type"), v.get("record_id")) for v in views if v.get("record_id") and v.get("type") in schema.types)
+        return self._render("rules/runs.html", rule=rule, runs=views, names=names, filters=filters, titles=titles)
 
     @expose("/runs/")
     def runs(self):

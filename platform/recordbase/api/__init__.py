@@ -14,6 +14,7 @@ from werkzeug.routing import BaseConverter
 # importing the endpoint modules adds their routes to the blueprint
 from . import attachments, auth, dataio, openapi, records, rules, types  # noqa: F401
 from . import packs, views  # noqa: F401  (template packs, saved views: recordbase.packs)
+from . import aggregate  # noqa: F401  (the aggregation engine: recordbase.storage.aggregation)
 from . import access  # noqa: F401  (users, roles, tokens, history, audit, public forms: recordbase.access)
 from ..workflow import api as _workflow_api  # noqa: F401  (transitions, approvals, workflows: recordbase.workflow)
 from .blueprint import bp

@@ -369,6 +369,7 @@ def build_spec(schema: RuntimeSchema, ctx: Any, policy: Any = None) -> dict:
                       for t in types])
     common_components(spec)
     from .dataio_openapi import components as dataio_components, dataio_paths, infer_path
+    from .aggregate_openapi import aggregate_path
 
     dataio_components(spec)
     for t in types:
@@ -380,6 +381,7 @@ def build_spec(schema: RuntimeSchema, ctx: Any, policy: Any = None) -> dict:
         may = (lambda action, n=t.name: policy.can(action, n)) if policy is not None else None
         record_paths(spec, shown, may)
         dataio_paths(spec, shown, may)
+        aggregate_path(spec, shown)
     metamodel_paths(spec, policy is None or policy.can_configure())
     infer_path(spec)
     other_paths(spec)

@@ -18,11 +18,11 @@ from decimal import Decimal
 from typing import Any, Iterable, Iterator, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 
 from ..metamodel.fieldtypes import FieldDef
 from ..metamodel.fieldtypes.display import CURRENCY_SYMBOLS
 from ..metamodel.runtime import TypeDef
+from ..storage.titles import RecordTitles
 
 PAGE = 1000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -69,7 +69,7 @@ def export_fields(typedef: TypeDef, names: Optional[Iterable[str]] = None) -> li
 
 
 class _Titles:
-    """Primary-field text of linked records, fetched per page."""
+    """Titles of linked records (:class:`~recordbase.storage.titles.RecordTitles`), fetched per page."""
 
     def __init__(self, store: Any):
         self.store = store
@@ -78,25 +78,8 @@ class _Titles:
     def fetch(self, target: str, ids: set[int]) -> None:
         cache = self.cache.setdefault(target, {})
         wanted = [i for i in ids if i not in cache]
-        if not wanted:
-            return
-        typedef = self.store.schema.types.get(target)
-        if typedef is None or (hasattr(self.store, "can") and not self.store.can("read", target)):
-            return  # titles of records the user may not read stay '#id'
-        rows_cond = self.store.row_condition(typedef) if hasattr(self.store, "row_condition") else None
-        typedef = self.store.visible_type(target) if hasattr(self.store, "visible_type") else typedef
-        tf = typedef.title_field
-        t = typedef.table
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i:i + 500]
-            if tf is None or not tf.ftype.has_column:
-                continue
-            stmt = select(t.c.id, typedef.column(tf)).where(t.c.id.in_(chunk))
-            if rows_cond is not None:
-                stmt = stmt.where(rows_cond)
-            for rid, v in self.store.session.execute(stmt):
-                text = tf.ftype.format(tf.ftype.from_db(v, tf), tf, self.store.ctx) if v is not None else ""
-                cache[rid] = text or f"#{rid}"
+        if wanted:  # titles of records the user may not read stay '#id'
+            cache.update(RecordTitles(self.store).of(target, wanted))
 
     def text(self, target: str, rid: int) -> str:
         return self.cache.get(target, {}).get(rid) or f"#{rid}"

@@ -86,6 +86,7 @@ class TypeDef:
     fields: tuple[FieldDef, ...]
     table: Table
     junctions: dict = dc_field(default_factory=dict)
+    title_format: Optional[str] = None
 
     def field(self, name: str) -> Optional[FieldDef]:
         return self._fields_by_name.get(name)
@@ -226,7 +227,8 @@ def load_schema(session: Session, version: int) -> RuntimeSchema:
         live = tuple(f for f in tfields if not (is_many_link(f) and f.name not in junctions))
         out[t.name] = TypeDef(id=t.id, name=t.name, label=t.label, label_zh=t.label_zh,
                               description=t.description, app=t.app, primary_field=t.primary_field,
-                              position=t.position or 0, fields=live, table=tables[t.id], junctions=junctions)
+                              position=t.position or 0, fields=live, table=tables[t.id], junctions=junctions,
+                              title_format=t.title_format)
     return RuntimeSchema(version, out, metadata)
 
 

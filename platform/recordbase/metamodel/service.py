@@ -13,13 +13,14 @@ from typing import Optional
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from ..i18n import translate as _
 from ..errors import Conflict, NotFound, ValidationError
 from ..models import Counter, FieldModel, RecordTypeModel, SchemaState, TrashedLink, iso_utc, utcnow
 from .field_operations import FieldOperations
 from .fieldtypes import get_field_type
 from .payloads import TYPE_SCHEMA, check_api_name, check_payload
 from .runtime import RuntimeSchema, field_def, load_schema, read_version
-from . import schema_lock
+from . import schema_lock, title_format
 from .schema_manager import SchemaManager
 
 class MetamodelService(FieldOperations):
@@ -77,8 +78,21 @@ class MetamodelService(FieldOperations):
             self.add_field(name, dict({"position": i}, **fdata), _bump=False)
         if data.get("primary_field"):
             self._set_primary(tm, data["primary_field"])
+        if data.get("title_format"):
+            self._set_title_format(tm, data["title_format"])
         self.bump_version()
         return tm
+
+    def _set_title_format(self, tm: RecordTypeModel, text: Optional[str]) -> None:
+        """A title format (``{kpi} · {score}``) naming live fields that can be part of a title."""
+        text = (text or "").strip() or None
+        if text:
+            live = {fm.name: field_def(fm) for fm in tm.fields if fm.deleted_at is None}
+            problems = title_format.check(text, live)
+            if problems:
+                raise ValidationError(_("Invalid title format: %(problems)s", problems="; ".join(problems)),
+                                      {"title_format": problems})
+        tm.title_format = text
 
     def _set_primary(self, tm: RecordTypeModel, name: Optional[str]) -> None:
         if name:
@@ -101,6 +115,8 @@ class MetamodelService(FieldOperations):
                 setattr(tm, key, data[key].strip() if key == "label" else data[key])
         if "primary_field" in data:
             self._set_primary(tm, data["primary_field"])
+        if "title_format" in data:
+            self._set_title_format(tm, data["title_format"])
         self.bump_version()
         return tm
 
@@ -173,7 +189,8 @@ class MetamodelService(FieldOperations):
 
 def type_to_json(tm: RecordTypeModel, include_fields: bool = True) -> dict:
     out = {"name": tm.name, "label": tm.label, "label_zh": tm.label_zh, "description": tm.description,
-           "app": tm.app, "primary_field": tm.primary_field, "position": tm.position}
+           "app": tm.app, "primary_field": tm.primary_field, "title_format": tm.title_format,
+           "position": tm.position}
     if include_fields:
         out["fields"] = [field_to_json(f) for f in tm.fields if f.deleted_at is None]
     return out

@@ -90,6 +90,8 @@ class Exporter:
                 t["app"] = slug
             if tm.primary_field:
                 t["primary_field"] = tm.primary_field
+            if tm.title_format:
+                t["title_format"] = tm.title_format
             t["position"] = tm.position or 0
             t["fields"] = [field_export(f) for f in sorted((f for f in tm.fields if f.deleted_at is None),
                                                            key=lambda f: (f.position, f.id))]

@@ -63,14 +63,20 @@ def field_state(fm: FieldModel) -> dict:
 
 def type_pack_def(t: dict, app_label: Optional[str]) -> dict:
     """A pack record type (without its fields) as compared across installs."""
-    return {"label": t["label"], "label_zh": t.get("label_zh"), "description": t.get("description"),
-            "app": app_label, "primary_field": t.get("primary_field")}
+    out = {"label": t["label"], "label_zh": t.get("label_zh"), "description": t.get("description"),
+           "app": app_label, "primary_field": t.get("primary_field")}
+    if t.get("title_format"):  # (only when set: the fingerprints of types without one stay as they were)
+        out["title_format"] = t["title_format"]
+    return out
 
 
 def type_state(tm: RecordTypeModel) -> dict:
     """A record type of the instance, in the shape of :func:`type_pack_def`."""
-    return {"label": tm.label, "label_zh": tm.label_zh, "description": tm.description, "app": tm.app,
-            "primary_field": tm.primary_field}
+    out = {"label": tm.label, "label_zh": tm.label_zh, "description": tm.description, "app": tm.app,
+           "primary_field": tm.primary_field}
+    if tm.title_format:
+        out["title_format"] = tm.title_format
+    return out
 
 
 def choice_def(c: Any) -> dict:

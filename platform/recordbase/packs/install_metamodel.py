@@ -80,6 +80,8 @@ class MetamodelSteps(InstallState):
                     changes = {k: v for k, v in pdef.items() if k != "primary_field" and v != getattr(tm, k)}
                     if pdef["primary_field"] != tm.primary_field:
                         changes["primary_field"] = pdef["primary_field"]
+                    if tm.title_format and "title_format" not in pdef:  # the pack's new version has none
+                        changes["title_format"] = None
                     self._pending_type_changes[name] = changes
                 else:
                     self.report.conflicts.append({"path": path, "item": name,
@@ -99,6 +101,9 @@ class MetamodelSteps(InstallState):
                 if t.get("primary_field"):
                     with self._attempt(f"{path}.primary_field", name):
                         self.svc.update_type(name, {"primary_field": t["primary_field"]})
+                if t.get("title_format"):
+                    with self._attempt(f"{path}.title_format", name):
+                        self.svc.update_type(name, {"title_format": t["title_format"]})
                 tm = self._type(name)
                 self._remember("type", name, tm.id, pdef, type_state(tm))
             elif name in self._pending_type_changes:

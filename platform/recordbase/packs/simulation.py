@@ -55,7 +55,8 @@ class SimulatedSchema:
             types[name] = TypeDef(id=self.type_ids[name], name=name, label=t["label"], label_zh=t.get("label_zh"),
                                   description=t.get("description"), app=t.get("app"),
                                   primary_field=t.get("primary_field"), position=t.get("position", 0),
-                                  fields=tuple(self.fields[name]), table=table, junctions={})
+                                  fields=tuple(self.fields[name]), table=table, junctions={},
+                                  title_format=t.get("title_format"))
         return RuntimeSchema(0, types, self.metadata)
 
 

@@ -32,6 +32,7 @@ from ..errors import ValidationError
 from ..metamodel.fieldtypes import get_field_type
 from ..metamodel.runtime import RuntimeSchema
 from ..metamodel.payloads import RESERVED_NAMES
+from ..metamodel import title_format
 from .content_checks import ContentChecks, installable_rule
 from .field_checks import FieldChecks, field_stage
 from .loader import PackError, PackSource, schema_path
@@ -185,6 +186,11 @@ class _Checker(FieldChecks, ContentChecks):
             if f is not None and field_stage(f) == "computed":
                 self.problem(f"{tp}.primary_field", "the primary field must be a field users can see and write")
         schema = self.sim.schema()
+        for name, tp in type_paths.items():
+            fmt = self.sim.meta[name].get("title_format")
+            if fmt and name in schema.types:
+                for problem in title_format.check(fmt, {f.name: f for f in schema.types[name].fields}):
+                    self.problem(f"{tp}.title_format", problem)
         rules = self.check_rules(schema)
         views = self.check_views(schema)
         key_fields = self.check_samples(schema, type_paths)

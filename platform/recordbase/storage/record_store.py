@@ -175,13 +175,14 @@ class RecordStore(ReadOperations, TrashOperations):
         self._emails.setdefault(uid, email)
 
     def title(self, record: Record) -> str:
-        typedef = enforce.visible(self, self.type(record.type_name))
-        tf = typedef.title_field
-        if tf is not None:
-            text = tf.ftype.format(record.values.get(tf.name), tf, self.ctx)
-            if text:
-                return text
-        return f"{typedef.display_label(self.lang)} #{record.id}"
+        """The record's title as this store's user sees it (:class:`~.titles.RecordTitles`; for many
+        records at once, use ``RecordTitles.of_records``)."""
+        from .titles import RecordTitles
+
+        found = RecordTitles(self).of_records([record]).get(record.id)
+        if found is not None:
+            return found
+        return f"{self.type(record.type_name).display_label(self.lang)} #{record.id}"
 
     # -- writing ---------------------------------------------------------------------
     def clean(self, typedef: TypeDef, values: Any, creating: bool) -> dict:

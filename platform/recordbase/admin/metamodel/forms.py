@@ -45,6 +45,9 @@ class TypeForm(AdminForm):
     description = TextAreaField(_l("Description"), validators=_optional(5000))
     primary_field = SelectField(_l("Primary field"), choices=[("", "")], validators=[validators.Optional()],
                                 description=_l("Shown as the title of each record."))
+    title_format = StringField(_l("Title format"), validators=_optional(),
+                               description=_l("Optional: the title made of several fields, their API names in "
+                                              "braces, e.g. {kpi} · {score}. It replaces the primary field."))
 
 
 def type_form(typedef: Optional[TypeDef], lang: str, formdata: Any = None, data: Optional[dict] = None) -> TypeForm:
@@ -52,6 +55,7 @@ def type_form(typedef: Optional[TypeDef], lang: str, formdata: Any = None, data:
     form = TypeForm(formdata, **(data or {}))
     if typedef is None:
         del form["primary_field"]
+        del form["title_format"]
     else:
         del form["name"]
         form.primary_field.choices = [("", "")] + [
@@ -62,7 +66,7 @@ def type_form(typedef: Optional[TypeDef], lang: str, formdata: Any = None, data:
 
 def type_payload(form: TypeForm) -> dict:
     out: dict[str, Any] = {}
-    for key in ("name", "label", "label_zh", "app", "description", "primary_field"):
+    for key in ("name", "label", "label_zh", "app", "description", "primary_field", "title_format"):
         if key in form:
             value = (form[key].data or "").strip()
             out[key] = value or (None if key != "label" else "")

@@ -31,6 +31,7 @@ from ...errors import NotFound, RecordbaseError, ValidationError, VersionConflic
 from ...metamodel.ids import as_id
 from ...metamodel.runtime import RuntimeSchema, TypeDef, has_own_column
 from ...storage.query import search_condition
+from ...storage.titles import RecordTitles
 from ...storage.sort_guard import index_serves
 from ..access import SignedInOnly
 from . import cells
@@ -363,8 +364,9 @@ class RecordModelView(SignedInOnly, ModelView):
             op = "contains" if f.options.get("many") else "eq"
             page = store.list(src.name, filter={"field": f.name, "op": op, "value": record_id}, limit=limit)
             if page.records:
+                titles = RecordTitles.for_store(store).of_records(page.records)
                 out.append({"type": src, "type_label": src.display_label(lang), "field_label": f.display_label(lang),
-                            "records": [(r.id, store.title(r)) for r in page.records],
+                            "records": [(r.id, titles.get(r.id, f"#{r.id}")) for r in page.records],
                             "more": page.next_cursor is not None})
         return out
 
@@ -377,7 +379,8 @@ class RecordModelView(SignedInOnly, ModelView):
         except RecordbaseError:  # a cursor of no page of this list: from the start
             flash(_("That page of the trash does not exist; here is its first page."), "info")
             page = store.list(self.typedef.name, trash=True, sort="-id", limit=self.page_size)
-        rows = [(r.id, store.title(r), presenter(self.typedef).format_system("updated_at", r.deleted_at))
+        titles = RecordTitles.for_store(store).of_records(page.records)
+        rows = [(r.id, titles.get(r.id, f"#{r.id}"), presenter(self.typedef).format_system("updated_at", r.deleted_at))
                 for r in page.records]
         return self.render("recordbase/records/trash.html", rows=rows, next_cursor=page.next_cursor)
 

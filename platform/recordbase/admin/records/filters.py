@@ -19,6 +19,7 @@ from ...metamodel.ids import as_id
 from ...metamodel.fieldtypes.choices import ChoiceLike
 from ...metamodel.operators import OPERATORS
 from ...metamodel.runtime import TypeDef
+from ...storage.titles import RecordTitles
 from .present import request_store
 
 DATE_TYPES = {"date": "datepicker", "datetime": "datetimepicker", "created_at": "datetimepicker",
@@ -124,8 +125,9 @@ def _link_choices(field: FieldDef) -> Any:
                 records = store.list(target, limit=LINK_CHOICES + 1).records
             except RecordbaseError:  # (a target the user may not read: ids are typed)
                 records = [None] * (LINK_CHOICES + 1)
+            titles = RecordTitles.for_store(store).of_records(records) if len(records) <= LINK_CHOICES else {}
             memo[target] = None if len(records) > LINK_CHOICES else sorted(
-                ((str(r.id), store.title(r)) for r in records), key=lambda c: c[1].casefold())
+                ((str(r.id), titles.get(r.id, f"#{r.id}")) for r in records), key=lambda c: c[1].casefold())
         return memo[target]
     return choices
 

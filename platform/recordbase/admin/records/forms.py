@@ -26,6 +26,7 @@ from ...metamodel.fieldtypes.dates import zone_suffix
 from ...metamodel.runtime import TypeDef
 from ...models import User
 from ..forms import AdminForm
+from ...storage.titles import RecordTitles
 from .present import presenter, request_store
 
 #: the hidden input carrying the version the form was read at (upper case: never a field API name)
@@ -64,7 +65,8 @@ def link_choices(field: FieldDef) -> list[tuple[str, str]]:
     if target not in store.schema.types or not store.can("read", target):
         return []  # offers only records the user may read (their rows of a type they may read)
     page = store.list(target, limit=LINK_CHOICES_LIMIT)
-    choices = [(str(r.id), store.title(r)) for r in page.records]
+    titles = RecordTitles.for_store(store).of_records(page.records)
+    choices = [(str(r.id), titles.get(r.id, f"#{r.id}")) for r in page.records]
     return sorted(choices, key=lambda c: c[1].casefold())
 
 

@@ -21,6 +21,7 @@ from ...context import record_store
 from ...metamodel.fieldtypes import FieldDef, get_field_type
 from ...metamodel.runtime import TypeDef, has_own_column, is_many_link
 from ...storage import RecordStore
+from ...storage.titles import RecordTitles
 
 CHUNK = 500
 #: system columns shown on the details page and in exports, with their display field types
@@ -110,15 +111,11 @@ class Presenter:
             self.load_titles(target, sorted(tids))
 
     def load_titles(self, type_name: str, ids: list[int]) -> None:
-        """Titles of live target records; a trashed or missing one shows as '#id'."""
+        """Titles of live target records (:class:`~recordbase.storage.titles.RecordTitles`, one query
+        per type); a trashed or missing one, or one the user may not read, shows as '#id'."""
+        found = RecordTitles.for_store(self.store).of(type_name, ids)
         for i in ids:
-            self._titles.setdefault((type_name, i), f"#{i}")
-        if type_name not in self.store.schema.types or not ids or not self.store.can("read", type_name):
-            return  # records of a type the user may not read stay '#id'
-        for part in _chunks(ids):
-            page = self.store.list(type_name, filter={"field": "id", "op": "in", "value": part}, limit=len(part))
-            for rec in page.records:
-                self._titles[(type_name, rec.id)] = self.store.title(rec)
+            self._titles[(type_name, i)] = found.get(i, f"#{i}")
 
     def title(self, type_name: str, record_id: int) -> str:
         if (type_name, record_id) not in self._titles:
