@@ -1,7 +1,7 @@
 """workflows and approvals
 
 Revision ID: 0015
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-07 10:00:00
 
 rb_workflow (one document per record type), rb_approval_step (one approval level of a record),
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0015'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

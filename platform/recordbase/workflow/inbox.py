@@ -43,21 +43,16 @@ def count_for(store: "RecordStore") -> int:
 
 
 def _titles(store: "RecordStore", type_name: str, ids: list[int]) -> dict[int, str]:
-    """Each record's title (its title field; else the type and id), in one query per type."""
+    """Each record's title (storage.titles: its title format or title field, one query per type, under
+    the reader's policy); a record the reader has no title for shows as the type and its id."""
+    from ..storage.titles import RecordTitles
+
     typedef: Optional[TypeDef] = store.schema.types.get(type_name)
     if typedef is None:
         return {}
-    shown = store.visible_type(type_name)
-    tf = shown.title_field
-    out = {}
-    if tf is not None and tf.column_name in typedef.table.c:
-        t = typedef.table
-        for rid, value in store.session.execute(select(t.c.id, t.c[tf.column_name]).where(t.c.id.in_(ids))):
-            text = tf.ftype.format(tf.ftype.from_db(value, tf), tf, store.ctx) if value is not None else ""
-            if text:
-                out[rid] = text
+    found = RecordTitles.for_store(store).of(type_name, ids)
     label = typedef.display_label(store.lang)
-    return {rid: out.get(rid) or f"{label} #{rid}" for rid in ids}
+    return {rid: found.get(rid) or f"{label} #{rid}" for rid in ids}
 
 
 def pending_for(store: "RecordStore", limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
