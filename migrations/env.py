@@ -11,6 +11,7 @@ import recordbase.dataio.models  # noqa: F401  (finished admin imports join Base
 import recordbase.comments.models  # noqa: F401  (record comments join Base.metadata)
 import recordbase.formlayout.models  # noqa: F401  (form layouts join Base.metadata)
 import recordbase.dashboards.models  # noqa: F401  (dashboards join Base.metadata)
+import recordbase.workflow.models  # noqa: F401  (workflows, approval steps, decisions, delegations)
 
 config = context.config
 target_metadata = Base.metadata

@@ -18,6 +18,8 @@ ERROR_STATUS: dict[str, int] = {
     "conversion_refused": 409,
     "schema_busy": 409,
     "schema_changed": 409,
+    "transition_required": 409,
+    "field_locked": 409,
     "validation_error": 422,
     "payload_too_large": 413,
     "database_unavailable": 503,
@@ -82,3 +84,16 @@ class SchemaChanged(RecordbaseError):
     def __init__(self, message: str = "The record type's structure changed while this request ran; nothing was "
                                       "saved: try again", details: Any = None):
         super().__init__(message, details)
+
+
+class TransitionRequired(Conflict):
+    """A workflow's state field changed other than through a transition (``details.transitions``: the
+    transitions the writer may take now); see :mod:`recordbase.workflow`."""
+
+    code = "transition_required"
+
+
+class FieldLocked(Conflict):
+    """A field locked in the record's current workflow state was written (``details.fields``)."""
+
+    code = "field_locked"

@@ -268,6 +268,23 @@ API: list[Case] = [
       frozenset({401, 403})),
     C("api.patch_notification", "PATCH", "/api/v1/notifications/999999", writes, frozenset({404}),
       frozenset({401, 403}), body={"read": True}),
+    # workflows (recordbase.workflow): transitions follow update rights (deal's has no 'allowed' list)
+    C("api.record_transitions", "GET", "/api/v1/records/deal/{east}/transitions", signed),
+    C("api.record_transitions", "GET", "/api/v1/records/deal/{west}/transitions", reads_other_rows,
+      variant="out-of-rows"),
+    C("api.take_transition", "POST", "/api/v1/records/deal/{rid}/transitions/advance", writes_deal, body=E,
+      fresh={"rid": "fresh_deal"}),
+    C("api.record_approvals", "GET", "/api/v1/records/deal/{east}/approvals", signed),
+    C("api.record_approvals", "GET", "/api/v1/records/deal/{west}/approvals", reads_other_rows, variant="out-of-rows"),
+    C("api.list_workflows", "GET", "/api/v1/workflows", signed),
+    C("api.get_workflow", "GET", "/api/v1/workflows/deal", signed),
+    C("api.put_workflow", "PUT", "/api/v1/workflows/deal", configures_deal, VALID, body=E),
+    C("api.delete_workflow", "DELETE", "/api/v1/workflows/{wf}", builds, fresh={"wf": "fresh_workflow"}),
+    C("api.my_approvals", "GET", "/api/v1/approvals", signed),
+    C("api.list_delegations", "GET", "/api/v1/delegations", signed),
+    C("api.create_delegation", "POST", "/api/v1/delegations", writes, VALID, body=E),
+    C("api.delete_delegation", "DELETE", "/api/v1/delegations/{did}", nobody, fresh={"did": "fresh_delegation"},
+      variant="another's"),
     # views
     C("api.list_views", "GET", "/api/v1/views", signed),
     C("api.create_view", "POST", "/api/v1/views", writes, VALID, body=E),  # a personal view: anyone who reads

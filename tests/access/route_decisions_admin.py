@@ -27,6 +27,14 @@ ADMIN: list[Case] = [
     C("access_account.link", "POST", "/admin/account/not-a-link", anyone, frozenset({404}), body={}),
     C("inbox.index", "GET", "/admin/inbox/", signed),
     C("inbox.read", "POST", "/admin/inbox/read/", signed, body={}),
+    # workflows (recordbase.workflow.admin_views): a decision's refusal is a message on the page it came from
+    C("approvals.index", "GET", "/admin/approvals/", signed),
+    C("approvals.decide", "POST", "/admin/approvals/decide/", signed,
+      body={"type_name": "deal", "record_id": "{east}", "action": "advance", "next": "/admin/approvals/"}),
+    C("approvals.add_delegation", "POST", "/admin/approvals/delegations/", signed,
+      body={"substitute": "bystander@example.com", "starts_on": "2026-01-01", "ends_on": "2026-01-31"}),
+    C("approvals.delete_delegation", "POST", "/admin/approvals/delegations/{did}/delete/", signed,
+      fresh={"did": "fresh_delegation"}),
     # records
     C("records.index_view", "GET", "/admin/records/deal/", signed),
     C("records.index_view", "GET", "/admin/records/vault/", reads_vault, variant="vault"),

@@ -54,6 +54,14 @@ REGIONAL = {"name": "regional", "label": "Regional", "permissions": {
     "deal": {"actions": ["read", "create", "update", "export"], "rows": {"field": "region", "op": "eq", "value": "east"},
              "hidden_fields": ["secret_note"], "readonly_fields": ["locked_note"]}}}
 
+STAGE_FIELD = {"name": "stage", "label": "Stage", "type": "single_select", "options": {"choices": ["open", "won"]}}
+
+
+def deal_workflow(type_name: str) -> dict:
+    """A workflow anyone who may update a record can move along (open → won → open)."""
+    return {"type": type_name, "state_field": "stage", "initial": "open", "transitions": [
+        {"name": "advance", "label": "Advance", "label_zh": "推进", "from": ["open", "won"], "to": "won"}]}
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -126,6 +134,18 @@ class World:
         if deleted:
             ok(self.owner.delete(f"/api/v1/records/deal/{rid}"))
         return rid
+
+    def fresh_workflow(self) -> str:
+        """A record type of its own with a workflow (to be deleted)."""
+        name = self.fresh_type()
+        ok(self.owner.post(f"/api/v1/types/{name}/fields", json=STAGE_FIELD), 201)
+        ok(self.owner.put(f"/api/v1/workflows/{name}", json=deal_workflow(name)))
+        return name
+
+    def fresh_delegation(self) -> int:
+        """A delegation of the root owner's (only its maker may end it)."""
+        return ok(self.owner.post("/api/v1/delegations", json={
+            "substitute": "bystander@example.com", "starts_on": "2026-01-01", "ends_on": "2026-12-31"}), 201)["id"]
 
     def fresh_west_deal(self) -> int:
         return self.fresh_deal(region="west")
@@ -213,6 +233,8 @@ def build_world(database_url: str, tmp: Any) -> World:
         for f in fields:
             ok(owner.post(f"/api/v1/types/{name}/fields", json=f), 201)
     ok(owner.post("/api/v1/roles", json=REGIONAL), 201)
+    ok(owner.post("/api/v1/types/deal/fields", json=STAGE_FIELD), 201)  # deal's workflow (recordbase.workflow)
+    ok(owner.put("/api/v1/workflows/deal", json=deal_workflow("deal")))
     # the rule first, so that creating the records makes runs whose webhook payloads hold whole records
     ids = world.ids
     ids["rule"] = ok(owner.post("/api/v1/rules", json=webhook_rule("Tell the ERP")), 201)["id"]

@@ -21,10 +21,10 @@ SUPPLIERS = [
     ["供应商名单（2026）"] + [None] * 11,
     ["名称", "服务类别", "状态", "备选供应商", "统一社会信用代码", "从业年限", "人员规模", "资质认证", "联系人", "联系电话",
      "联系邮箱", "供应商负责人"],
-    ["华洁保洁服务有限公司", "保洁", "合格", "否", "91310000MA1FL0001X", "８", "=100+20", "ISO 9001、ISO 14001", "王芳",
+    ["华洁保洁服务有限公司", "保洁", "潜在", "否", "91310000MA1FL0001X", "８", "=100+20", "ISO 9001、ISO 14001", "王芳",
      13800138000, "wang@huajie.cn", "采购经理"],
     [None] * 12,
-    ["味美餐饮管理有限公司", "餐饮", "审核中", "是", "91310000MA1FL0002Y", 12, 300, "ISO 9001", "李强", "021-6666 8888",
+    ["味美餐饮管理有限公司", "餐饮", "潜在", "是", "91310000MA1FL0002Y", 12, 300, "ISO 9001", "李强", "021-6666 8888",
      "li@weimei.cn", "buyer@example.com"],
     ["速达物流", "物流", "潜在", "✓", "91310000MA1FL0003Z", "5", "1,200", "", "赵磊", "", "", ""],
 ]
@@ -59,7 +59,8 @@ def test_supplier_list_imports_into_the_pack_and_reimports_as_updates(pack):
     with pack() as store:
         got = {r.values["name"]: r.values for r in store.list("supplier", limit=10).records}
     hj = got["华洁保洁服务有限公司"]
-    assert (hj["service_category"], hj["status"], hj["is_backup"]) == ("cleaning", "approved", False)
+    # (the supplier workflow: new suppliers start as prospects, their admission is a transition)
+    assert (hj["service_category"], hj["status"], hj["is_backup"]) == ("cleaning", "prospect", False)
     assert hj["years_experience"] == 8 and hj["headcount"] == 120 and hj["contact_phone"] == "13800138000"
     assert len(hj["certifications"]) == 2 and hj["manager"] is not None
     assert got["速达物流"]["is_backup"] is True and got["速达物流"]["headcount"] == 1200

@@ -402,7 +402,10 @@ def test_a_suspended_supplier_opens_a_failure_risk_per_active_contract(pack):
     assert contracts
     before = pack.count("risk")
     with pack.sessions.begin() as s:
-        pack.store(s, pack.uid).update("supplier", supplier["id"], {"status": "suspended"})
+        from recordbase.workflow.engine import WorkflowEngine
+
+        # the supplier workflow: the status changes by its transition (suspend needs a comment)
+        WorkflowEngine(pack.store(s, pack.uid)).take("supplier", supplier["id"], "suspend", "quality incident")
     risks = [r for r in pack.rows("risk") if r["category"] == "supplier_failure" and r["supplier"] == supplier["id"]]
     assert sorted(r["contract"] for r in risks) == sorted(c["id"] for c in contracts)
     assert pack.count("risk") == before + len(contracts)

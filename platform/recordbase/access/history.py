@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 STORES_KEY = "rb_history_stores"
 MAX_TEXT = 10_000
+#: a workflow decision's entry (action ``workflow``: transition, approval, rejection; recordbase.workflow.journal)
+WORKFLOW_KEY = "_workflow"
 
 
 def track(store: "RecordStore") -> None:
@@ -256,7 +258,8 @@ def history(session: Session, typedef: "TypeDef", record_id: int, policy: Option
         if uids else {}
     out = []
     for r in rows:
-        changes = {k: v for k, v in (r.changes or {}).items() if k not in hidden and (k in known or policy is None)}
+        changes = {k: v for k, v in (r.changes or {}).items()
+                   if k == WORKFLOW_KEY or (k not in hidden and (k in known or policy is None))}
         if r.action == "update" and not changes and r.changes:
             continue
         out.append({"id": r.id, "action": r.action,

@@ -70,6 +70,9 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
     from .views import register_views
 
     register_views(admin)  # board, calendar, gallery and the list's saved views (admin/views/)
+    from ..workflow.admin_views import register_workflows
+
+    register_workflows(admin)  # "My approvals", the details page's workflow panel (recordbase.workflow)
     from .url_numbers import init_url_numbers
 
     init_url_numbers(app, admin.url)  # ids and numbers no row can have: 404/400, never a 500

@@ -145,9 +145,13 @@ class Writer:
                 raise invalid("INVALID_VALUE_FOR_COLUMN",
                               f'Field "{f.label}" cannot accept a value because the field is computed')
             out[f.name] = self.value(f, raw)
-        if replace:  # PUT: every writable field not given is cleared
+        if replace:  # PUT: every writable field not given is cleared (not a workflow's state: transitions move it)
+            from ..workflow.service import workflow_of
+
+            wf = workflow_of(self.store.session, self.store.type(self.typedef.name))
+            kept = wf.state_field if wf is not None else None
             for f in self.typedef.writable_fields():
-                if f.name not in out and f.field_type != "attachment":
+                if f.name not in out and f.field_type != "attachment" and f.name != kept:
                     out[f.name] = None
         return out
 

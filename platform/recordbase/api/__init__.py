@@ -18,6 +18,7 @@ from . import aggregate  # noqa: F401  (the aggregation engine: recordbase.stora
 from . import access  # noqa: F401  (users, roles, tokens, history, audit, public forms: recordbase.access)
 from ..comments import api as _comments_api  # noqa: F401,E402  (record comments: recordbase.comments)
 from . import form_layouts  # noqa: F401  (a type's form layout: recordbase.formlayout)
+from ..workflow import api as _workflow_api  # noqa: F401  (transitions, approvals, workflows: recordbase.workflow)
 from .blueprint import bp
 from .errors import init_errors
 

@@ -369,7 +369,8 @@ def build_spec(schema: RuntimeSchema, ctx: Any, policy: Any = None) -> dict:
                                         f"Schema version {schema.version}."},
                    security=[{"bearer": []}],
                    tags=[{"name": "metamodel"}, {"name": "attachments"}, {"name": "automation"},
-                         {"name": "notifications"}, {"name": "views"}, {"name": "packs"}]
+                         {"name": "notifications"}, {"name": "views"}, {"name": "packs"},
+                         {"name": "workflows"}]
                    + [{"name": t.name, "description": t.label + (f" / {t.label_zh}" if t.label_zh else "")}
                       for t in types])
     common_components(spec)
@@ -397,6 +398,9 @@ def build_spec(schema: RuntimeSchema, ctx: Any, policy: Any = None) -> dict:
     access_paths(spec, policy)
     rules_paths(spec, policy)
     pack_and_view_paths(spec, policy)
+    from ..workflow.api_openapi import workflow_paths
+
+    workflow_paths(spec, types)  # transitions, approvals, workflows, delegations (recordbase.workflow)
     from .openapi_responses import complete
 
     return complete(spec.to_dict())

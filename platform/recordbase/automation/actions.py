@@ -307,3 +307,6 @@ def build_actions(specs: list, checker: Checker) -> list[Action]:
 
 def zh_context(ctx: ValueContext) -> ValueContext:
     return dataclasses.replace(ctx, lang="zh")
+
+
+from ..workflow import rule_action  # noqa: E402,F401  (registers the 'transition' action)

@@ -15,7 +15,7 @@ from ..errors import ValidationError
 
 TRIGGERS = ("record_created", "record_updated", "record_matches", "record_deleted", "button", "schedule",
             "date_relative")
-ACTIONS = ("update_record", "create_record", "update_linked", "notify", "webhook", "assign")
+ACTIONS = ("update_record", "create_record", "update_linked", "notify", "webhook", "assign", "transition")
 #: triggers that fire on a record event (the others are fired by a person or the worker)
 EVENT_TRIGGERS = ("record_created", "record_updated", "record_matches", "record_deleted")
 
@@ -80,6 +80,8 @@ _ACTION = {
                                 "max_attempts": {"type": "integer", "minimum": 1, "maximum": 20}}, ["url"]),
         _kind("do", "assign", {"field": _NAME, "user": _USER_REF, "notify": {"type": "boolean"},
                                "message": _MESSAGE, "message_zh": _MESSAGE}, ["field", "user"]),
+        # start a workflow transition (recordbase.workflow.rule_action)
+        _kind("do", "transition", {"transition": _NAME, "comment": _OPT_TEXT, "link": _NAME}, ["transition"]),
     ],
 }
 

@@ -131,6 +131,11 @@ class Exporter:
         dashboards = export_dashboards(self.session, selected, self._keys_of("dashboard"))
         if dashboards:
             pack["dashboards"] = dashboards
+        from ..workflow.pack_workflows import export_workflows
+
+        workflows = export_workflows(self.session, selected)
+        if workflows:
+            pack["workflows"] = workflows
         if records:
             pack["sample_data"] = self._records(selected, schema)
         return pack

@@ -40,6 +40,7 @@ class SampleSteps(InstallState):
 
         schema = self.schema
         store = RecordStore(self.session, schema, user_id=self.user_id, timezone_name=self.timezone)
+        store.workflow_bypass = True  # sample records keep the workflow states they are written with
         email = self.installer_email
         keys: dict[tuple[str, str], int] = {}
         for (kind, key), item in self.items.items():

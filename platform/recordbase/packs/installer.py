@@ -100,6 +100,9 @@ class Installer(MetamodelSteps, ContentSteps, LayoutSteps, SampleSteps):
         from ..dashboards.pack_steps import install_dashboards
 
         install_dashboards(self)  # (recordbase.dashboards)
+        from ..workflow.pack_workflows import install_workflows
+
+        install_workflows(self)  # (sample records keep the states they are written with: workflow_bypass)
         if sample_data:
             self._samples()
         m = plan.manifest

@@ -36,6 +36,8 @@ class ValidPack:
     #: public forms (key, form JSON, path): recordbase.publicforms.packs
     forms: list = field(default_factory=list)
     dashboards: list = field(default_factory=list)  # (key, dashboard document, path): recordbase.dashboards
+    #: (type name, workflow document, path): recordbase.workflow.pack_workflows
+    workflows: list = field(default_factory=list)
 
     @property
     def id(self) -> str:

@@ -197,8 +197,11 @@ class _Checker(FieldChecks, ContentChecks):
         fields = [s for s in specs if s.stage == "stored"] + [s for s in specs if s.stage == "link"] + ordered
         from ..publicforms.packs import check_forms
         from ..dashboards.pack_steps import check_pack_dashboards
+        from ..workflow.pack_workflows import check_workflows
 
         forms = check_forms(self, schema, views)  # public forms (the pack's "forms" key)
         dashboards = check_pack_dashboards(self, schema)
+        workflows = check_workflows(self, schema)
         return ValidPack(self.source, m, list(m["types"]), type_paths, fields, rules, views,
-                         list(self.source.samples), key_fields, schema, forms=forms, dashboards=dashboards)
+                         list(self.source.samples), key_fields, schema, forms=forms, dashboards=dashboards,
+                         workflows=workflows)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from sqlalchemy import func, insert, select, text, update
 
-from ..errors import ValidationError
+from ..errors import TransitionRequired, ValidationError
 from ..i18n import translate
 from ..metamodel.ids import as_id
 from ..metamodel.runtime import TypeDef, has_own_column
@@ -32,6 +32,8 @@ from .condition_guard import condition_check
 from .events import RecordCreated
 from .fast_insert import insert_plan
 from .write_plan import WritePlan, refusable_write, write_plan
+from ..workflow import guard
+from ..workflow.service import workflow_of
 
 if TYPE_CHECKING:
     from .record_store import RecordStore
@@ -131,12 +133,20 @@ def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: 
     errors = result.errors
     cleaned: list[tuple[int, dict]] = []
     clean = plan.clean
+    wf_create = guard.check_create if workflow_of(store.session, typedef) is not None else None
     with batch_lookups(store, typedef, rows):
         for i, values in enumerate(rows):
             try:
-                cleaned.append((i, clean(values, True)))
+                row = clean(values, True)
+                if wf_create is not None:
+                    wf_create(store, typedef, row)  # workflow: a new record starts in the initial state
+                cleaned.append((i, row))
             except ValidationError as exc:
                 errors[i] = exc.details if isinstance(exc.details, dict) else {"record": [exc.message]}
+            except TransitionRequired as exc:
+                if not skip_invalid:
+                    raise  # the whole batch: 409, nothing written
+                errors[i] = {exc.details["field"]: [exc.message]}
     conditions = condition_check(store, typedef)
     if conditions is not None and not conditions.conditions.reads_computed:  # (else: once recomputed, below)
         base = plan.new_values(utcnow(), store.user_id)

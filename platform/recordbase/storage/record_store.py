@@ -29,6 +29,7 @@ from .reading import MAX_PAGE, JsonPage, Page, ReadOperations, Record  # noqa: F
 from .trash import TrashOperations
 from .condition_guard import condition_check, refuse
 from .write_plan import refusable_write, write_plan
+from ..workflow import guard as workflow_guard
 
 if TYPE_CHECKING:
     from .batch import BatchResult
@@ -242,6 +243,7 @@ class RecordStore(ReadOperations, TrashOperations):
         typedef = self.type(type_name)
         plan = write_plan(self, typedef)
         cleaned = self.clean(typedef, values, creating=True)
+        workflow_guard.check_create(self, typedef, cleaned)
         now = utcnow()
         conditions = condition_check(self, typedef)
         if conditions is not None and not conditions.conditions.reads_computed:  # (else: once recomputed, below)
@@ -300,6 +302,7 @@ class RecordStore(ReadOperations, TrashOperations):
         # automation's pre-write hook: rules that only set plain fields of this record may join this write
         cleaned, step = self._automation().fold_update(typedef, before, cleaned) if self.rule_engine is not None \
             else (cleaned, 1)
+        workflow_guard.check_update(self, typedef, before, cleaned)  # state only by a transition; locked fields
         row = self._row_values(typedef, cleaned)
         now = utcnow()
         row.update(version=before.version + step, updated_at=now, updated_by=self.user_id)

@@ -1,0 +1,113 @@
+"""Workflows in template packs: the top-level ``workflows`` key of a pack.json (a list of workflow
+documents, :mod:`.definition`), checked against the pack's simulated schema, installed after the
+sample data (samples keep the states they are written with), exported with their types.
+
+Like a pack's rules and views: a workflow the pack installed before is updated only when the pack
+changed it and the user did not; one the user changed is kept and reported as a conflict; a type
+that already has a workflow of the user's keeps it.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from ..errors import ValidationError
+from ..metamodel.runtime import RuntimeSchema
+from .definition import check
+from .models import Workflow
+from .service import WorkflowService
+
+if TYPE_CHECKING:
+    from ..packs.installer import Installer
+    from ..packs.validator import PackValidator
+
+
+def check_workflows(validator: "PackValidator", schema: RuntimeSchema) -> list[tuple[str, dict, str]]:
+    """(key: the type's name, document, JSON path) of each valid workflow; problems to the validator."""
+    out, seen = [], {}
+    for i, doc in enumerate(validator.m.get("workflows") or []):
+        path = f"$.workflows[{i}]"
+        name = doc.get("type") if isinstance(doc, dict) else None
+        if name in seen:
+            validator.problem(f"{path}.type", f"a second workflow for '{name}' (also at {seen[name]})")
+            continue
+        seen[name] = path
+        try:
+            check(doc, schema.types.get(name) if isinstance(name, str) else None, schema)
+        except ValidationError as exc:
+            for p in (exc.details or {}).get("problems", []):
+                validator.problem(path + p["path"][1:], p["message"])
+            continue
+        out.append((name, doc, path))
+    return out
+
+
+def install_workflows(installer: "Installer") -> None:
+    """Install the pack's workflows; the installer's schema is then the one that has them (each save
+    bumps the schema version)."""
+    workflows = getattr(installer.plan, "workflows", None) or []
+    _install(installer, workflows)
+    if workflows:
+        installer.schema = installer.svc.schema()
+
+
+def _install(installer: "Installer", workflows: list) -> None:
+    from ..packs.fingerprints import fingerprint
+
+    for key, doc, path in workflows:
+        if doc["type"] in installer.gone_types:
+            continue
+        service = WorkflowService(installer.session, installer.svc.schema())
+        item = installer.items.get(("workflow", key))
+        current = service.get(doc["type"])
+        if item is None:
+            if current is not None:
+                installer.report.conflicts.append({"path": path, "item": f"workflow {key}",
+                                                   "message": "the record type already has a workflow; it is kept"})
+                continue
+            with installer._attempt(path, f"workflow {key}"):
+                _roles(installer, doc)
+                model = service.save(doc)
+                installer.session.flush()
+                installer.report.updated.append(f"workflow {key}")
+                installer._remember("workflow", key, model.id, doc, doc)
+            continue
+        if current is None:
+            installer.report.skipped.append({"item": f"workflow {key}",
+                                             "message": "workflow deleted by the user: left deleted"})
+            continue
+        if item.pack_hash != fingerprint(doc):
+            if fingerprint(current.definition) != item.state_hash:
+                installer.report.conflicts.append({"path": path, "item": f"workflow {key}",
+                                                   "message": "the workflow was changed here; your version is kept"})
+                item.pack_hash = fingerprint(doc)
+                continue
+            with installer._attempt(path, f"workflow {key}"):
+                model = service.save(doc)
+                installer.report.updated.append(f"workflow {key}")
+                installer._remember("workflow", key, model.id, doc, doc)
+
+
+def _roles(installer: "Installer", doc: dict) -> None:
+    """The approver roles the workflow declares and the instance lacks: created, granting read on the type."""
+    from ..access.models import Role
+    from ..access.roles import BUILTIN, create_role
+
+    for r in doc.get("roles") or []:
+        if r["name"] in BUILTIN:
+            continue
+        role = installer.session.scalar(select(Role).where(Role.name == r["name"]))
+        if role is not None:  # (declared by another workflow too: it reads this type as well)
+            perms = dict(role.permissions or {})
+            if doc["type"] not in perms and "*" not in perms:
+                perms[doc["type"]] = {"actions": ["read"]}
+                role.permissions = perms
+            continue
+        create_role(installer.session, {"name": r["name"], "label": r["label"], "label_zh": r.get("label_zh"),
+                                        "permissions": {doc["type"]: {"actions": ["read"]}}}, installer.svc.schema())
+
+
+def export_workflows(session: Any, selected: list[str]) -> list[dict]:
+    return [w.definition for w in session.scalars(select(Workflow).where(Workflow.type_name.in_(selected))
+                                                  .order_by(Workflow.type_name))]
