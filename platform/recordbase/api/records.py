@@ -75,8 +75,8 @@ def create_record(type_name: str):
     if "fields" not in body:
         raise ValidationError("The body needs 'fields': an object of field API names to values",
                               {"fields": ["is required"]})
-    validate_fields(typedef, body["fields"], store.ctx, creating=True)
-    record = store.create(type_name, body["fields"])
+    values = validate_fields(typedef, body["fields"], store.ctx, creating=True)
+    record = store.create(type_name, values)
     commit()
     return jsonify(store.to_json(record)), 201
 
@@ -107,8 +107,8 @@ def update_record(type_name: str, record_id: int):
     if problems:
         raise ValidationError("The body needs " + " and ".join(f"'{k}'" for k in problems), problems)
     version = version_value(body["version"])
-    validate_fields(typedef, body["fields"], store.ctx, creating=False)
-    record = store.update(type_name, record_id, body["fields"], version=version)
+    values = validate_fields(typedef, body["fields"], store.ctx, creating=False)
+    record = store.update(type_name, record_id, values, version=version)
     commit()
     return jsonify(store.to_json(record))
 

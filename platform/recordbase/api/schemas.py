@@ -18,6 +18,7 @@ from marshmallow import Schema, fields
 from ..errors import ValidationError
 from ..metamodel.fieldtypes import FieldDef, ValueContext
 from ..metamodel.runtime import TypeDef
+from ..storage.write_plan import CleanedValues
 
 #: the value context of the load running now: schemas are built once per type and snapshot
 #: (see :func:`record_schema`), the context (the request's user, session lookups) is per call
@@ -95,7 +96,8 @@ def validate_fields(typedef: TypeDef, values: Any, ctx: ValueContext, creating: 
                               {"fields": ["must be an object"]})
     token = _CONTEXT.set(ctx)
     try:
-        return shared_schema(typedef, creating).load(values)
+        # cleaned by each field type: the record store takes them as they are (not cleaned twice)
+        return CleanedValues(shared_schema(typedef, creating).load(values), typedef, ctx, creating)
     except marshmallow.ValidationError as exc:
         raise ValidationError(*_problems(typedef, exc.messages)) from None
     finally:
