@@ -8,6 +8,7 @@ import recordbase.automation.models  # noqa: F401  (the automation tables join B
 import recordbase.packs.models  # noqa: F401  (packs and saved views join Base.metadata)
 import recordbase.access.models  # noqa: F401  (roles, history, audit log, public forms join Base.metadata)
 import recordbase.dataio.models  # noqa: F401  (finished admin imports join Base.metadata)
+import recordbase.settings.models  # noqa: F401  (instance settings join Base.metadata)
 
 config = context.config
 target_metadata = Base.metadata

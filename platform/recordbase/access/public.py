@@ -19,6 +19,7 @@ from ..context import current_schema, db_session
 from ..errors import RecordbaseError, ValidationError
 from ..i18n import lang_code, select_lang
 from ..metamodel.fieldtypes import FieldDef, FormContext
+from ..settings import instance_timezone
 from ..storage import RecordStore
 from . import forms, throttle
 from .policy import Policy
@@ -97,7 +98,7 @@ def public_form(token: str):
     if wtform.validate():
         values = {n: wtform[input_name(typedef.field(n))].data for n in names
                   if input_name(typedef.field(n)) in wtform}
-        store = RecordStore(session, schema, user_id=None, timezone_name=current_app.config["TIMEZONE"], lang=lang,
+        store = RecordStore(session, schema, user_id=None, timezone_name=instance_timezone(), lang=lang,
                             policy=Policy.for_form(typedef.name, names, typedef, f"public form #{form_row.id}"),
                             actor=f"public form #{form_row.id}: {form_row.title}"[:255])
         try:

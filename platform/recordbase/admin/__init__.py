@@ -55,6 +55,9 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
     from .dataio import register_import
 
     register_import(admin)  # the import page for every record type (admin/dataio/)
+    from .tokens_view import register_settings
+
+    register_settings(admin)  # instance settings and API tokens (admin/settings_view.py, admin/tokens_view.py)
     from .url_numbers import init_url_numbers
 
     init_url_numbers(app, admin.url)  # ids and numbers no row can have: 404/400, never a 500
