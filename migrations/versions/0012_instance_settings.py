@@ -1,4 +1,4 @@
-"""instance settings
+"""instance settings; record types' descriptions in Chinese
 
 Revision ID: 0012
 Revises: 0009
@@ -6,7 +6,8 @@ Create Date: 2026-12-07 10:00:00
 
 rb_instance_setting: one row per instance setting (time zone, default language, default currency),
 edited by an owner on /admin/settings/ (models: recordbase.settings.models.InstanceSetting).
-A missing row means the setting's default.
+A missing row means the setting's default. rb_record_type.description_zh: a type's description in
+Chinese, shown on Chinese pages instead of ``description``.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -19,6 +20,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('rb_record_type') as batch:
+        batch.add_column(sa.Column('description_zh', sa.Text(), nullable=True))
     op.create_table('rb_instance_setting',
     sa.Column('key', sa.String(length=63), nullable=False),
     sa.Column('value', sa.String(length=255), nullable=False),
@@ -29,4 +32,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('rb_record_type') as batch:
+        batch.drop_column('description_zh')
     op.drop_table('rb_instance_setting')

@@ -1,14 +1,20 @@
 """Helpers of the settings tests: another user, signed in through the form."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from recordbase.auth import create_user
 
-from conftest import csrf_token_from
-
 EDITOR_EMAIL = "editor@example.com"
 EDITOR_PASSWORD = "editor password 1"
+
+
+def csrf_token_from(html: str) -> str:
+    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert m, "no csrf_token in the page"
+    return m.group(1)
 
 
 def sign_in(app, email: str, password: str):

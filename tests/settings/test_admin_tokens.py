@@ -7,7 +7,7 @@ import re
 from recordbase.models import ApiToken
 from sqlalchemy import select
 
-from .conftest import EDITOR_EMAIL
+from .conftest import EDITOR_EMAIL, csrf_token_from
 
 URL = "/admin/tokens/"
 
@@ -23,8 +23,6 @@ def _revoke(client, token_id: int, page: str = URL):
 
 
 def _csrf(client, url: str) -> str:
-    from conftest import csrf_token_from
-
     return csrf_token_from(client.get(url).get_data(as_text=True))
 
 

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..automation.conditions import CHANGE_OPS
+from .rule_labels import rule_name as rb_rule_name
 from ..automation.engine import RuleEngine, run_json
 from ..automation.models import Rule, RuleRun
 from ..automation.outbox import retry_run
@@ -208,7 +209,7 @@ class RulesView(SignedInOnly, BaseView):
             stmt = stmt.where(RuleRun.record_id == as_id(filters["record_id"]))
         runs = access.visible_runs(db_session().scalars(stmt.order_by(RuleRun.started_at.desc(), RuleRun.id.desc())
                                                         .limit(200)).all())
-        names = {r.id: r.name for r in access.rules(db_session().scalars(select(Rule)))}
+        names = {r.id: rb_rule_name(r) for r in access.rules(db_session().scalars(select(Rule)))}
         return self._render("rules/runs.html", rule=rule, runs=[access.run_view(run_json(r)) for r in runs],
                             names=names, filters=filters)
 
@@ -302,5 +303,5 @@ def record_rules(type_name: str, record_id: int) -> dict:
             .order_by(RuleRun.started_at.desc(), RuleRun.id.desc()).limit(20)).all())
     rules = [r for r in enabled if configures or (can_run and r.trigger == "button")]
     return {"buttons": [r for r in rules if r.trigger == "button" and can_run], "rules": rules,
-            "runs": [access.run_view(run_json(r)) for r in runs], "names": {r.id: r.name for r in rules},
+            "runs": [access.run_view(run_json(r)) for r in runs], "names": {r.id: rb_rule_name(r) for r in rules},
             "can_run": can_run, "can_test": configures}
