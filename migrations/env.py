@@ -12,6 +12,7 @@ import recordbase.comments.models  # noqa: F401  (record comments join Base.meta
 import recordbase.formlayout.models  # noqa: F401  (form layouts join Base.metadata)
 import recordbase.dashboards.models  # noqa: F401  (dashboards join Base.metadata)
 import recordbase.workflow.models  # noqa: F401  (workflows, approval steps, decisions, delegations)
+import recordbase.settings.models  # noqa: F401  (instance settings join Base.metadata)
 
 config = context.config
 target_metadata = Base.metadata

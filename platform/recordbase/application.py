@@ -17,8 +17,10 @@ from .metamodel.runtime import SchemaCache
 def default_config(instance_path: Path) -> dict[str, Any]:
     return {
         "DATABASE_URL": os.environ.get("RECORDBASE_DATABASE_URL") or f"sqlite:///{instance_path / 'recordbase.db'}",
-        "TIMEZONE": os.environ.get("RECORDBASE_TIMEZONE", "UTC"),
-        "DEFAULT_LANGUAGE": os.environ.get("RECORDBASE_LANGUAGE", "en"),
+        # overrides of the instance settings (recordbase.settings); unset: the owner's choice in the admin
+        "TIMEZONE": os.environ.get("RECORDBASE_TIMEZONE") or None,
+        "DEFAULT_LANGUAGE": os.environ.get("RECORDBASE_LANGUAGE") or None,
+        "DEFAULT_CURRENCY": os.environ.get("RECORDBASE_CURRENCY") or None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("RECORDBASE_SECURE_COOKIES", "0") == "1",

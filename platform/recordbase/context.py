@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .metamodel.runtime import RuntimeSchema, SchemaCache
 from .models import User
+from .settings import instance_timezone
 from .storage import RecordStore
 
 if TYPE_CHECKING:
@@ -94,7 +95,11 @@ def current_lang() -> str:
     user = current_user()
     from flask import session as web_session
 
-    return web_session.get("lang") or (user.locale if user else None) or current_app.config.get("DEFAULT_LANGUAGE", "en")
+    if web_session.get("lang") or user is not None:
+        return web_session.get("lang") or user.locale or "en"
+    from .i18n import select_lang
+
+    return select_lang() if has_request_context() else "en"
 
 
 def record_store(schema: Optional[RuntimeSchema] = None) -> RecordStore:
@@ -102,7 +107,7 @@ def record_store(schema: Optional[RuntimeSchema] = None) -> RecordStore:
 
     user = current_user()
     store = RecordStore(db_session(), schema or current_schema(), user_id=user.id if user else None,
-                        timezone_name=current_app.config["TIMEZONE"], lang=current_lang(), policy=current_policy())
+                        timezone_name=instance_timezone(), lang=current_lang(), policy=current_policy())
     if user is not None:
         store.remember_user(user.id, user.email)  # records created by the reader need no e-mail lookup
     return store

@@ -44,6 +44,11 @@ def select_lang() -> str:
     user = g.get("rb_user")
     if user is not None and user.locale in LANGUAGES:
         return user.locale
+    from .settings import current as instance_settings
+
+    default = instance_settings().language  # the owner's choice for visitors without one of their own
+    if default in LANGUAGES:
+        return default
     best = request.accept_languages.best_match(["en", "zh", "zh-CN", "zh-Hans"]) if request else None
     return lang_code(best) if best else "en"
 

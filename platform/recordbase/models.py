@@ -34,6 +34,7 @@ class RecordTypeModel(Base):
     label: Mapped[str] = mapped_column(String(255))
     label_zh: Mapped[Optional[str]] = mapped_column(String(255))
     description: Mapped[Optional[str]] = mapped_column(Text)
+    description_zh: Mapped[Optional[str]] = mapped_column(Text)  # migration 0012
     app: Mapped[Optional[str]] = mapped_column(String(255))
     primary_field: Mapped[Optional[str]] = mapped_column(String(63))
     title_format: Mapped[Optional[str]] = mapped_column(String(255))  # e.g. "{kpi} · {score}" (storage/titles.py)

@@ -193,6 +193,13 @@ ADMIN: list[Case] = [
     C("access_roles.edit", "POST", "/admin/roles/edit/?name={role}", owns, VALID, body={}, fresh={"role": "fresh_role"}),
     C("access_roles.delete", "POST", "/admin/roles/delete/", owns, body={"name": "{role}"}, fresh={"role": "fresh_role"}),
     C("access_audit.index", "GET", "/admin/audit/", owns),
+    # instance settings: owners; API tokens: each user their own, an owner anyone's (404 for another's)
+    C("instance_settings.index", "GET", "/admin/settings/", owns),
+    C("instance_settings.index", "POST", "/admin/settings/", owns, VALID, body={}),
+    C("api_tokens.index", "GET", "/admin/tokens/", signed),
+    C("api_tokens.index", "GET", "/admin/tokens/?email=bystander@example.com", owns, variant="another user"),
+    C("api_tokens.new", "POST", "/admin/tokens/new/", signed, body={"name": "mine"}),
+    C("api_tokens.revoke", "POST", "/admin/tokens/{tid}/revoke/", owns, body={}, fresh={"tid": "fresh_token_id"}),
     # public pages
     C("public_forms.public_form", "GET", "{form_url}", anyone),
     C("public_forms.public_form", "POST", "{form_url}", anyone, VALID, body={}),

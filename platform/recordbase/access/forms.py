@@ -75,9 +75,9 @@ def _check(typedef: TypeDef, data: dict, creating: bool, session: Optional[Sessi
 
 
 def _timezone() -> str:
-    from flask import current_app, has_app_context
+    from ..settings import instance_timezone
 
-    return current_app.config.get("TIMEZONE", "UTC") if has_app_context() else "UTC"
+    return instance_timezone()
 
 
 def create(session: Session, schema: RuntimeSchema, type_name: str, data: dict, user_id: Optional[int]) -> PublicForm:

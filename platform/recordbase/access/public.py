@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from ..context import current_schema, db_session
 from ..errors import RecordbaseError, ValidationError
 from ..i18n import lang_code, select_lang
+from ..settings import instance_timezone
 from ..storage import RecordStore
 from ..api.attachments import Uploads
 from ..publicforms import page
@@ -71,7 +72,7 @@ def public_form(token: str):
     if not form_row.enabled or typedef is None:
         return _closed(lang)
     settings = dict(form_row.settings or {})
-    tz = current_app.config["TIMEZONE"]
+    tz = instance_timezone()
     why_closed = form_settings.is_open(settings, form_row.submissions or 0, tz)
     if why_closed is not None:
         return _closed(lang, why_closed)
@@ -97,7 +98,7 @@ def public_form(token: str):
     if wtform.validate():
         values = {n: wtform[page.input_name(typedef.field(n))].data for n in names
                   if page.input_name(typedef.field(n)) in wtform and typedef.field(n).field_type != "attachment"}
-        store = RecordStore(session, schema, user_id=None, timezone_name=tz, lang=lang,
+        store = RecordStore(session, schema, user_id=None, timezone_name=instance_timezone(), lang=lang,
                             policy=Policy.for_form(typedef.name, names, typedef, f"public form #{form_row.id}"),
                             actor=f"public form #{form_row.id}: {form_row.title}"[:255])
         uploads = Uploads()

@@ -34,19 +34,24 @@ DATA_ACTIONS = ACTIONS[:-1]
 ALL_TYPES = "*"
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
+def N_(text: str) -> str:
+    """Marks a text for the catalogue without translating it here (the roles page translates it)."""
+    return text
+
+
 #: the built-in roles, strongest first; their permissions cannot be changed
 BUILTIN: dict[str, dict] = {
     "owner": {"label": "Owner", "label_zh": "所有者",
-              "description": "Everything, including users, roles and the audit log.",
+              "description": N_("Everything, including users, roles and the audit log."),
               "permissions": {ALL_TYPES: {"actions": list(ACTIONS)}}},
     "builder": {"label": "Builder", "label_zh": "构建者",
-                "description": "Configures record types, fields, rules and packs; reads and writes every record.",
+                "description": N_("Configures record types, fields, rules and packs; reads and writes every record."),
                 "permissions": {ALL_TYPES: {"actions": list(ACTIONS)}}},
     "editor": {"label": "Editor", "label_zh": "编辑者",
-               "description": "Reads and writes every record; imports and exports.",
+               "description": N_("Reads and writes every record; imports and exports."),
                "permissions": {ALL_TYPES: {"actions": list(DATA_ACTIONS)}}},
     "viewer": {"label": "Viewer", "label_zh": "查看者",
-               "description": "Reads and exports every record; never writes.",
+               "description": N_("Reads and exports every record; never writes."),
                "permissions": {ALL_TYPES: {"actions": ["read", "export"]}}},
 }
 BUILTIN_ORDER = tuple(BUILTIN)

@@ -36,6 +36,9 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
                                      static_folder="static", static_url_path="/admin/rb-static"))
     app.jinja_env.globals.setdefault("rb_lang", current_lang)
     app.jinja_env.filters.setdefault("rb_time", shown_time)
+    from .rule_labels import init_rule_labels
+
+    init_rule_labels(app)  # run states, triggers, actions and rule names in the page's language
     # translations_path: our additions to Flask-Admin's own "admin" catalogue (translations/*/admin.po,
     # compiled with ours by recordbase.i18n), looked up before the one it ships
     admin = RecordbaseAdmin(app, name="Recordbase", url="/admin", index_view=HomeView(),
@@ -73,6 +76,9 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
     from ..workflow.admin_views import register_workflows
 
     register_workflows(admin)  # "My approvals", the details page's workflow panel (recordbase.workflow)
+    from .tokens_view import register_settings
+
+    register_settings(admin)  # instance settings and API tokens (admin/settings_view.py, admin/tokens_view.py)
     from .url_numbers import init_url_numbers
 
     init_url_numbers(app, admin.url)  # ids and numbers no row can have: 404/400, never a 500

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,6 +22,7 @@ from ..context import current_lang, current_user, db_session
 from ..errors import RecordbaseError
 from ..packs import PackError, catalog
 from ..packs.installer import install, installed_packs, uninstall
+from ..settings import instance_timezone
 from .access import BuildersOnly
 
 
@@ -68,7 +69,7 @@ class PacksView(BuildersOnly, BaseView):
         session = db_session()
         try:
             report = install(session, src, sample_data=bool(request.form.get("sample_data")),
-                             user_id=current_user().id, timezone_name=current_app.config.get("TIMEZONE", "UTC"))
+                             user_id=current_user().id, timezone_name=instance_timezone())
             session.commit()
         except PackError as exc:
             session.rollback()

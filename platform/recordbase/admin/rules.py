@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from .rule_labels import rule_name as rb_rule_name
 from ..automation.engine import RuleEngine, run_json
 from ..automation.models import Rule, RuleRun
 from ..automation.outbox import retry_run
@@ -235,9 +236,7 @@ class RulesView(SignedInOnly, BaseView):
             stmt = stmt.where(RuleRun.record_id == as_id(filters["record_id"]))
         runs = access.visible_runs(db_session().scalars(stmt.order_by(RuleRun.started_at.desc(), RuleRun.id.desc())
                                                         .limit(200)).all())
-        zh = current_lang().startswith("zh")  # rules by their name in the page's language
-        names = {r.id: (r.name_zh if zh and r.name_zh else r.name)
-                 for r in access.rules(db_session().scalars(select(Rule)))}
+        names = {r.id: rb_rule_name(r) for r in access.rules(db_session().scalars(select(Rule)))}
         views = [access.run_view(run_json(r)) for r in runs]
         schema = current_schema()
         titles = RecordTitles.for_store(request_store()).of_pairs(
@@ -334,5 +333,5 @@ def record_rules(type_name: str, record_id: int) -> dict:
             .order_by(RuleRun.started_at.desc(), RuleRun.id.desc()).limit(20)).all())
     rules = [r for r in enabled if configures or (can_run and r.trigger == "button")]
     return {"buttons": [r for r in rules if r.trigger == "button" and can_run], "rules": rules,
-            "runs": [access.run_view(run_json(r)) for r in runs], "names": {r.id: r.name for r in rules},
+            "runs": [access.run_view(run_json(r)) for r in runs], "names": {r.id: rb_rule_name(r) for r in rules},
             "can_run": can_run, "can_test": configures, "words": RuleWords(current_schema(), current_lang())}

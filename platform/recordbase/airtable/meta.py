@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app, g, jsonify
 
 from ..context import current_schema, record_store
+from ..settings import instance_timezone
 from .common import base_id, bp, check_base, make_id, visible
 from .values import table_schema
 
@@ -20,7 +21,7 @@ def tables(base: str):
     check_base(base)
     schema = current_schema()
     store = record_store()
-    tz = current_app.config.get("TIMEZONE", "UTC")
+    tz = instance_timezone()
     can = getattr(store, "can", None)
     readable = [t for t in schema.ordered() if can is None or can("read", t.name)]
     return jsonify({"tables": [table_schema(schema, visible(store, t), tz) for t in readable]})

@@ -13,12 +13,13 @@ Installing, uninstalling and exporting take an owner or builder.
 """
 from __future__ import annotations
 
-from flask import current_app, g, jsonify
+from flask import g, jsonify
 
 from ..context import db_session
 from ..errors import Forbidden, NotFound, ValidationError
 from ..packs import catalog, from_json, load
 from ..packs.installer import install, installed_packs, uninstall
+from ..settings import instance_timezone
 from .blueprint import bp, commit, json_body
 from .permissions import policy
 
@@ -82,7 +83,7 @@ def install_pack():
     else:
         source = from_json(body["manifest"])
     report = install(db_session(), source, sample_data=bool(body.get("sample_data")), user_id=g.rb_user.id,
-                     timezone_name=current_app.config.get("TIMEZONE", "UTC"))
+                     timezone_name=instance_timezone())
     commit()
     return jsonify(report.to_json()), 201 if report.mode == "install" else 200
 

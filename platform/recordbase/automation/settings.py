@@ -63,4 +63,12 @@ def redis_url() -> Optional[str]:
 
 
 def timezone_name() -> str:
+    """The instance's time zone: the owner's setting (recordbase.settings; RECORDBASE_TIMEZONE overrides it)
+    inside the app, the environment's outside it."""
+    from flask import has_app_context
+
+    if has_app_context():
+        from ..settings import instance_timezone
+
+        return instance_timezone()
     return setting("TIMEZONE", "UTC") or "UTC"

@@ -1,7 +1,6 @@
 """``recordbase import`` and ``recordbase export``: bulk data from and to CSV/XLSX files."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -14,6 +13,7 @@ from .common import CliError, state
 def _store(session, email: Optional[str], lang: str = "en"):
     from ..auth import find_user
     from ..metamodel.runtime import load_schema, read_version
+    from ..settings import timezone_for
     from ..storage import RecordStore
 
     from ..access import Policy
@@ -26,7 +26,7 @@ def _store(session, email: Optional[str], lang: str = "en"):
         uid = user.id
         policy = Policy.for_user(session, user)  # as this user: their rights, hidden fields and rows apply
     return RecordStore(session, load_schema(session, read_version(session)), user_id=uid,
-                       timezone_name=os.environ.get("RECORDBASE_TIMEZONE", "UTC"), lang=lang, policy=policy)
+                       timezone_name=timezone_for(session), lang=lang, policy=policy)
 
 
 def _mapping(items: tuple[str, ...]) -> Optional[dict]:

@@ -10,7 +10,7 @@ import click
 
 from .common import CliError, instance_path, state
 from .serve import check_port_free, run_server
-from .setup import initialise_database
+from .setup import TIMEZONE_OPTION, initialise_database, settle_timezone
 
 DEMO_EMAIL = "admin@example.com"
 
@@ -41,9 +41,10 @@ def stored_or_new_password() -> tuple[str, bool]:
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--no-serve", is_flag=True, help="Set everything up and print the login, but do not serve.")
 @click.option("--no-worker", is_flag=True, help="Serve without the embedded automation worker.")
+@TIMEZONE_OPTION
 @click.pass_context
 def demo(ctx: click.Context, port: int, host: str, password: Optional[str], workers: int, no_serve: bool,
-         no_worker: bool) -> None:
+         no_worker: bool, timezone: Optional[str] = None) -> None:
     """Set up a demo (database, owner, the outsourcing template pack with sample data) and serve it.
 
     演示：初始化数据库、创建管理员、安装服务类外包管理模板包及示例数据，然后启动服务。
@@ -60,6 +61,7 @@ def demo(ctx: click.Context, port: int, host: str, password: Optional[str], work
         raise CliError(f"The password must have at least {MIN_PASSWORD} characters.")
     initialise_database(st)
     with st.transaction() as session:
+        zone = settle_timezone(session, timezone)
         user = find_user(session, DEMO_EMAIL)
         if password is None:
             password, _ = stored_or_new_password()
@@ -75,7 +77,7 @@ def demo(ctx: click.Context, port: int, host: str, password: Optional[str], work
             known = False  # someone changed it: never overwrite a password silently
         # the flagship template pack with its sample data (idempotent: a second run changes nothing)
         report = install_pack(session, load_pack("outsourcing"), sample_data=True, user_id=user.id,
-                              timezone_name=os.environ.get("RECORDBASE_TIMEZONE", "UTC"))
+                              timezone_name=zone)
 
     if report.changed:
         click.echo(f"Template pack: {report.summary()}")
@@ -86,6 +88,7 @@ def demo(ctx: click.Context, port: int, host: str, password: Optional[str], work
     click.echo("")
     click.echo(f"  Open      {url}")
     click.echo(f"  E-mail    {DEMO_EMAIL}")
+    click.echo(f"  Time zone {zone}  (change it in the admin: Settings)")
     if known:
         click.echo(f"  Password  {password}")
     else:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -11,8 +10,11 @@ import click
 from .common import CliError, state
 
 
-def _timezone() -> str:
-    return os.environ.get("RECORDBASE_TIMEZONE", "UTC")
+def _timezone(session) -> str:
+    """The instance's time zone (RECORDBASE_TIMEZONE, else the owner's setting, else UTC)."""
+    from ..settings import timezone_for
+
+    return timezone_for(session)
 
 
 def _installing_user(session, email: Optional[str]):
@@ -119,7 +121,7 @@ def install_pack(ctx: click.Context, pack: str, sample_data: bool, email: Option
         with st.transaction() as session:
             user = _installing_user(session, email)
             report = install(session, source, sample_data=sample_data, user_id=user.id if user else None,
-                             timezone_name=_timezone())
+                             timezone_name=_timezone(session))
     except PackError as exc:
         _fail_with_problems(exc)
     if as_json:

@@ -39,11 +39,12 @@ def parse_now(value: Optional[str]) -> Optional[datetime]:
               help="The instant TODAY() and NOW() see (default: the clock). No offset means UTC.")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=500, show_default=True,
               help="Records read and written per batch.")
-@click.option("--timezone", "tz", envvar="RECORDBASE_TIMEZONE", default="UTC", show_default=True, metavar="ZONE",
-              help="IANA time zone for TODAY() and date formatting (the instance setting, RECORDBASE_TIMEZONE).")
+@click.option("--timezone", "tz", envvar="RECORDBASE_TIMEZONE", metavar="ZONE",
+              help="IANA time zone for TODAY() and date formatting (default: the instance setting; "
+                   "RECORDBASE_TIMEZONE).")
 @click.pass_context
 def recompute(ctx: click.Context, type_name: Optional[str], volatile_only: bool, now_text: Optional[str],
-              batch_size: int, tz: str) -> None:
+              batch_size: int, tz: Optional[str]) -> None:
     """Recompute computed fields, e.g. TODAY()/NOW() formulas daily. 重新计算公式、查找、汇总和计数字段。
 
     \b
@@ -57,6 +58,11 @@ def recompute(ctx: click.Context, type_name: Optional[str], volatile_only: bool,
     from ..storage import RecordStore
 
     now = parse_now(now_text)
+    if not tz:
+        from ..settings import timezone_for
+
+        with state(ctx).transaction() as session:
+            tz = timezone_for(session)
     try:
         ZoneInfo(tz)
     except Exception:  # noqa: BLE001 - any unusable zone name is the same user error

@@ -74,12 +74,40 @@ def ask_password(option: str, what: str) -> str:
     return click.prompt(f"Password for {what}", hide_input=True, confirmation_prompt=True)
 
 
+def settle_timezone(session: "Session", given: Optional[str]) -> str:
+    """The instance's time zone setting: ``given`` (--timezone) when there is one, else the one already
+    set, else asked on a terminal (the machine's zone by default) or, with no terminal, the machine's.
+    Stored in the database (:mod:`recordbase.settings`); an unknown zone is refused."""
+    from ..settings import SettingError, machine_timezone, save, stored
+
+    current = stored(session).get("timezone")
+    zone = given
+    if zone is None and current:
+        return current
+    if zone is None:
+        zone = machine_timezone()
+        if sys.stdin.isatty():
+            zone = click.prompt("Time zone of this instance (IANA name)", default=zone)
+    try:
+        save(session, {"timezone": zone})
+    except SettingError as exc:
+        raise CliError(f"{exc} (got {zone!r}).") from None
+    return zone.strip()
+
+
+TIMEZONE_OPTION = click.option(
+    "--timezone", metavar="ZONE", help="The instance's time zone, an IANA name such as Asia/Shanghai "
+    "(asked on a terminal the first time; default: this machine's). Owners change it in the admin's Settings.")
+
+
 @click.command()
 @click.option("--admin-email", metavar="EMAIL", help="E-mail of the first owner (created if missing, never duplicated).")
 @click.option("--admin-password", metavar="PASSWORD", envvar="RECORDBASE_ADMIN_PASSWORD", show_envvar=True,
               help="Its password (at least 8 characters). Asked for on a terminal when omitted.")
+@TIMEZONE_OPTION
 @click.pass_context
-def init(ctx: click.Context, admin_email: Optional[str], admin_password: Optional[str]) -> None:
+def init(ctx: click.Context, admin_email: Optional[str], admin_password: Optional[str],
+         timezone: Optional[str] = None) -> None:
     """Create or upgrade the database and the first admin (safe to run again).
 
     初始化或升级数据库，并创建第一个管理员（可重复运行）。
@@ -91,6 +119,8 @@ def init(ctx: click.Context, admin_email: Optional[str], admin_password: Optiona
     click.echo({"missing": "Created", "outdated": "Upgraded", "current": "Up to date:"}[before]
                + f" database {st.display_url}")
     with st.transaction() as session:
+        zone = settle_timezone(session, timezone)
+        click.echo(f"Time zone: {zone}")
         if admin_email:
             from ..auth import find_user
 

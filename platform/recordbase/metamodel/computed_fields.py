@@ -155,14 +155,10 @@ def evaluate_formula(field: FieldDef, values: dict, record_id: int, store: Any, 
 
 # -- hooks the metamodel service calls ------------------------------------------------
 def instance_timezone() -> str:
-    """The instance's time zone: the app's TIMEZONE setting, else RECORDBASE_TIMEZONE, else UTC."""
-    import os
+    """The instance's time zone (:mod:`recordbase.settings`: an override, the owner's setting, UTC)."""
+    from ..settings import instance_timezone as setting
 
-    from flask import current_app, has_app_context
-
-    if has_app_context():
-        return current_app.config.get("TIMEZONE") or "UTC"
-    return os.environ.get("RECORDBASE_TIMEZONE") or "UTC"
+    return setting()
 
 
 def finish_computed(session, schema: RuntimeSchema, type_name: str, names: list[str]) -> None:

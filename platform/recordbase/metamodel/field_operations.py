@@ -41,6 +41,10 @@ class FieldOperations:
                            {"name": [f"'{name}' is taken"]})
         ftype = get_field_type(data["type"])
         options = data.get("options") or {}
+        if ftype.name == "currency" and "code" not in options:  # the instance's default currency
+            from ..settings import default_currency
+
+            options = {**options, "code": default_currency(self.session)}
         self._check_options(ftype, options)
         if ftype.computed:
             snapshot = snapshot or self.schema()

@@ -25,6 +25,7 @@ TYPE_SCHEMA = {
     "type": "object", "additionalProperties": False,
     "properties": {"name": {"type": "string"}, "label": {"type": "string", "minLength": 1, "maxLength": 255},
                    "label_zh": _TEXT, "description": {"type": ["string", "null"], "maxLength": 5000},
+                   "description_zh": {"type": ["string", "null"], "maxLength": 5000},
                    "app": _TEXT, "primary_field": {"type": ["string", "null"]},
                    "title_format": dict(_TEXT, description="the record title: field API names in braces with text between, "
                                                            "e.g. '{kpi} · {score}' (null: the primary field)"),

@@ -90,6 +90,11 @@ class TypeDef:
     title_format: Optional[str] = None
     #: the type's form layout document (recordbase.formlayout; parsed by formlayout.document.layout_of)
     form_layout: dict = dc_field(default_factory=dict, compare=False)
+    description_zh: Optional[str] = None
+
+    def display_description(self, lang: str) -> str:
+        """The type's description in the page's language (the other one when only that one is given)."""
+        return (self.description_zh if lang == "zh" and self.description_zh else self.description) or ""
 
     def field(self, name: str) -> Optional[FieldDef]:
         return self._fields_by_name.get(name)
@@ -230,7 +235,7 @@ def load_schema(session: Session, version: int) -> RuntimeSchema:
                 junctions[f.name] = junction_table(metadata, f, table_name(t.id), names[f.options["target"]])
         live = tuple(f for f in tfields if not (is_many_link(f) and f.name not in junctions))
         out[t.name] = TypeDef(id=t.id, name=t.name, label=t.label, label_zh=t.label_zh,
-                              description=t.description, app=t.app, primary_field=t.primary_field,
+                              description=t.description, description_zh=t.description_zh, app=t.app, primary_field=t.primary_field,
                               position=t.position or 0, fields=live, table=tables[t.id], junctions=junctions,
                               title_format=t.title_format, form_layout=layouts.get(t.id) or {})
     return RuntimeSchema(version, out, metadata)

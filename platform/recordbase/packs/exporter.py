@@ -85,6 +85,8 @@ class Exporter:
                 t["label_zh"] = tm.label_zh
             if tm.description:
                 t["description"] = tm.description
+            if tm.description_zh:
+                t["description_zh"] = tm.description_zh
             if tm.app:
                 slug = _slug(tm.app)
                 apps.setdefault(slug, {"name": slug, "label": tm.app, **({"label_zh": app_labels[tm.app]}

@@ -62,7 +62,8 @@ class MetamodelSteps(InstallState):
             if item is None:
                 with self._attempt(path, name):
                     tm = self.svc.create_type({"name": name, "label": t["label"], "label_zh": t.get("label_zh"),
-                                               "description": t.get("description"), "app": app,
+                                               "description": t.get("description"),
+                                               "description_zh": t.get("description_zh"), "app": app,
                                                "position": t.get("position", i)})
                     self.created_types.add(name)
                     self.report.created["types"].append(name)

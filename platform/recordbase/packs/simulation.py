@@ -53,7 +53,8 @@ class SimulatedSchema:
             if table is None:
                 table = Table(f"rb_packsim_{name}", self.metadata)
             types[name] = TypeDef(id=self.type_ids[name], name=name, label=t["label"], label_zh=t.get("label_zh"),
-                                  description=t.get("description"), app=t.get("app"),
+                                  description=t.get("description"), description_zh=t.get("description_zh"),
+                                  app=t.get("app"),
                                   primary_field=t.get("primary_field"), position=t.get("position", 0),
                                   fields=tuple(self.fields[name]), table=table, junctions={},
                                   title_format=t.get("title_format"))

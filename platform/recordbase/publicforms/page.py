@@ -18,6 +18,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms import Field, MultipleFileField, SelectField, validators
 
 from ..errors import RecordbaseError, ValidationError
+from ..settings import instance_timezone
 from ..i18n import translate as _
 from ..metamodel.fieldtypes import FieldDef, FormContext
 from ..metamodel.fieldtypes.files import allowed
@@ -39,7 +40,7 @@ def input_name(field: FieldDef) -> str:
 
 def reader(session: Session, schema: RuntimeSchema) -> RecordStore:
     """An unrestricted store for the form's options (never used to write)."""
-    store = RecordStore(session, schema, user_id=None, timezone_name=current_app.config["TIMEZONE"])
+    store = RecordStore(session, schema, user_id=None, timezone_name=instance_timezone())
     store.rule_engine = None
     return store
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import abort, current_app, jsonify, request
 
 from ..access import forms
+from ..settings import instance_timezone
 from ..access.public import bp
 from ..context import current_schema, db_session
 from . import page
@@ -25,7 +26,7 @@ def link_options(token: str, field_name: str):
     field = typedef.field(field_name) if typedef is not None else None
     if (field is None or field.field_type != "link" or field_name not in (form_row.fields or [])
             or not form_row.enabled
-            or is_open(settings, form_row.submissions or 0, current_app.config["TIMEZONE"]) is not None):
+            or is_open(settings, form_row.submissions or 0, instance_timezone()) is not None):
         abort(404)
     text = (request.args.get("q") or "")[:200]
     found = page.link_options(session, schema, field, (settings.get("link_views") or {}).get(field_name), text,

@@ -29,6 +29,7 @@ from typing import Any, Optional
 
 from flask import Flask, g, has_request_context
 
+from ...settings import settings_for
 from .jobs import MAX_ERRORS, Heartbeat, update
 
 log = logging.getLogger(__name__)
@@ -146,7 +147,7 @@ def _import_in(app: Flask, job: dict, options: Any, beat: Heartbeat) -> dict:
                         "done": report.get("rows"), "total": report.get("rows")}
         user = session.get(User, job["user_id"])
         store = RecordStore(session, plat.schema_cache.get(session), user_id=job["user_id"],
-                            timezone_name=app.config["TIMEZONE"], lang=job["lang"],
+                            timezone_name=settings_for(session, app.config).timezone, lang=job["lang"],
                             policy=Policy.for_user(session, user))
         store.require("import", job["type"])
         table = open_table(upload, job["filename"], sheet=job["sheet"])

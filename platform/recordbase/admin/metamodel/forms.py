@@ -43,6 +43,8 @@ class TypeForm(AdminForm):
     app = StringField(_l("Group (menu)"), validators=_optional(),
                       description=_l("Types with the same group are listed together in the menu."))
     description = TextAreaField(_l("Description"), validators=_optional(5000))
+    description_zh = TextAreaField(_l("Chinese description"), validators=_optional(5000),
+                                   description=_l("Shown instead of the description on Chinese pages."))
     primary_field = SelectField(_l("Primary field"), choices=[("", "")], validators=[validators.Optional()],
                                 description=_l("Shown as the title of each record."))
     title_format = StringField(_l("Title format"), validators=_optional(),
@@ -66,7 +68,7 @@ def type_form(typedef: Optional[TypeDef], lang: str, formdata: Any = None, data:
 
 def type_payload(form: TypeForm) -> dict:
     out: dict[str, Any] = {}
-    for key in ("name", "label", "label_zh", "app", "description", "primary_field", "title_format"):
+    for key in ("name", "label", "label_zh", "app", "description", "description_zh", "primary_field", "title_format"):
         if key in form:
             value = (form[key].data or "").strip()
             out[key] = value or (None if key != "label" else "")

@@ -49,6 +49,9 @@ def _kind(key: str, spec: dict) -> str:
     if "enum" in spec:
         return "enum"
     t = spec.get("type")
+    if isinstance(t, list):  # ["integer", "null"]: an optional integer (a computed field's places)
+        kinds = [k for k in t if k != "null"]
+        t = kinds[0] if len(kinds) == 1 else None
     if t == "array" and (spec.get("items") or {}).get("type") == "string":
         return "lines"
     return {"boolean": "bool", "integer": "int", "number": "float", "string": "text"}.get(t, "")
