@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import uuid
 
-import pytest
 
 from selenium.webdriver.common.by import By
 
@@ -93,8 +92,6 @@ def test_the_outsourcing_screens_show_labels_badges_and_rounded_numbers(page):
     assert not re.search(r"\b(?:low|medium|high|pass|fail)\b", text)
 
 
-@pytest.mark.xfail(reason="an evaluation's items are named by record titles (#16 item 2, merged on main after "
-                          "this branch started): passes once merged", strict=False)
 def test_an_evaluation_names_its_items_by_title_not_id(page):
     _in_chinese(page)
     page.open("/admin/records/evaluation/")
