@@ -25,8 +25,7 @@ from recordbase.db import make_engine, normalize_url
 
 from databases import PG_URL, _pg_admin_url, _pg_url_for, fresh_database
 
-OWNER_EMAIL = "owner@example.com"
-OWNER_PASSWORD = "correct horse battery"
+from support import OWNER_EMAIL, OWNER_PASSWORD, ApiClient, csrf_token_from  # noqa: F401 (also for tests)
 
 
 @pytest.fixture(scope="session")
@@ -86,44 +85,9 @@ def token(sessions, owner) -> str:
         return create_token(s, s.merge(owner), name="tests")
 
 
-class ApiClient:
-    """The Flask test client with a bearer token and JSON helpers."""
-
-    def __init__(self, client, token: str | None):
-        self.client = client
-        self.token = token
-
-    def _headers(self, headers: dict | None) -> dict:
-        h = dict(headers or {})
-        if self.token:
-            h.setdefault("Authorization", f"Bearer {self.token}")
-        return h
-
-    def get(self, url: str, **kw: Any):
-        return self.client.get(url, headers=self._headers(kw.pop("headers", None)), **kw)
-
-    def delete(self, url: str, **kw: Any):
-        return self.client.delete(url, headers=self._headers(kw.pop("headers", None)), **kw)
-
-    def post(self, url: str, json: Any = None, **kw: Any):
-        return self.client.post(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
-
-    def patch(self, url: str, json: Any = None, **kw: Any):
-        return self.client.patch(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
-
-    def put(self, url: str, json: Any = None, **kw: Any):
-        return self.client.put(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
-
-
 @pytest.fixture
 def api(app, token) -> ApiClient:
     return ApiClient(app.test_client(), token)
-
-
-def csrf_token_from(html: str) -> str:
-    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
-    assert m, "no csrf_token in the page"
-    return m.group(1)
 
 
 def _switch_language(client, code: str, **kw):

@@ -26,7 +26,7 @@ from recordbase import create_app
 from recordbase.auth import create_token, create_user
 from recordbase.context import platform
 
-from conftest import ApiClient, csrf_token_from
+from support import ApiClient, csrf_token_from
 
 PASSWORD = "a long enough password"
 DEAL_SECRET = "zqdealsecret7"        # secret_note of every deal record (hidden from the regional role)

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 import pytest
 from werkzeug.exceptions import HTTPException
 
-from conftest import fresh_database
+from databases import fresh_database
 from recordbase.context import platform
 
 from .route_decisions import API, DENY, OK, PUBLIC_PATTERNS, Case

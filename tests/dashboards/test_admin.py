@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from recordbase.dashboards.models import Dashboard
 
-from conftest import csrf_token_from
+from support import csrf_token_from
 
 
 def post(client, url, data, page=None):

@@ -9,7 +9,7 @@ import re
 import openpyxl
 import pytest
 
-from conftest import csrf_token_from
+from support import csrf_token_from
 
 
 @pytest.fixture

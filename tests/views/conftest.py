@@ -6,7 +6,7 @@ import pytest
 
 from recordbase.auth import create_user
 
-from conftest import ApiClient, csrf_token_from
+from support import ApiClient, csrf_token_from
 
 PASSWORD = "correct horse battery"
 

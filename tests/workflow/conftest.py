@@ -11,7 +11,7 @@ from recordbase.auth import create_token, create_user
 from recordbase.context import platform
 from recordbase.metamodel.service import MetamodelService
 
-from conftest import ApiClient
+from support import ApiClient
 
 PASSWORD = "approver-password-1"
 CONTRACT_FIELDS = [

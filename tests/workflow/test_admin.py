@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import OWNER_EMAIL, csrf_token_from
+from support import OWNER_EMAIL, csrf_token_from
 
 from .conftest import ok, workflow_doc
 

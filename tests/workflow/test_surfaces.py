@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from conftest import csrf_token_from
+from support import csrf_token_from
 
 from .conftest import error, ok
 

@@ -1,0 +1,46 @@
+"""What tests import by name (the root conftest's fixtures use them too): the owner's sign-in, the API
+client with a token, the CSRF token of a page. Importable as ``support`` from every test folder (the
+root conftest's folder, ``tests/``, is on ``sys.path``); not from ``conftest``, a name several folders'
+conftest modules share."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+OWNER_EMAIL = "owner@example.com"
+OWNER_PASSWORD = "correct horse battery"
+
+
+class ApiClient:
+    """The Flask test client with a bearer token and JSON helpers."""
+
+    def __init__(self, client, token: str | None):
+        self.client = client
+        self.token = token
+
+    def _headers(self, headers: dict | None) -> dict:
+        h = dict(headers or {})
+        if self.token:
+            h.setdefault("Authorization", f"Bearer {self.token}")
+        return h
+
+    def get(self, url: str, **kw: Any):
+        return self.client.get(url, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def delete(self, url: str, **kw: Any):
+        return self.client.delete(url, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def post(self, url: str, json: Any = None, **kw: Any):
+        return self.client.post(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def patch(self, url: str, json: Any = None, **kw: Any):
+        return self.client.patch(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def put(self, url: str, json: Any = None, **kw: Any):
+        return self.client.put(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+
+def csrf_token_from(html: str) -> str:
+    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert m, "no csrf_token in the page"
+    return m.group(1)
