@@ -50,7 +50,8 @@ class RuleWords:
                 when = _("day %(day)s of every month at %(time)s", day=parts["monthday"], time=parts["time"])
             else:
                 when = trigger.get("cron", "")
-            return text + _(": %(fields)s", fields=f"{when} ({trigger.get('timezone') or self.zone})")
+            zone = trigger.get("timezone") or self.zone
+            return text + _(": %(fields)s", fields="%s (%s)" % (when, zone))
         if on == "date_relative":
             days = int(trigger.get("offset_days") or 0)
             field = self._field(typedef, trigger.get("date_field", ""))
