@@ -191,6 +191,8 @@ class Page:
         self.find("#password").send_keys(password)
         self.find("form[action*='login'] button[type=submit]").click()
         self.wait(lambda d: "/login" not in d.current_url)
+        if self.find(".rb-lang button").text.strip() == "English":  # the user's language is kept per user:
+            self.switch_language()  # every journey starts in English, whatever another one left
 
     def switch_language(self) -> None:
         """Press the navbar's language button (English ↔ 简体中文) and wait for the new page."""

@@ -102,8 +102,8 @@ def _check_the_tour(answers: dict[str, dict]) -> None:
     names = {t["name"] for t in (types.get("types") or types.get("items") or types.get("data") or [])}
     assert {"supplier", "contract"} <= names, types
     created = next(b for c, b in answers.items() if " -d " in c)
-    assert created["fields"]["name"] == "Acme Cleaning" and created["fields"]["status"] == "approved"
+    assert created["fields"]["name"] == "Acme Cleaning" and created["fields"]["status"] == "prospect"
     listed = next(b for c, b in answers.items() if "filter=" in c)
     records = listed.get("records") or listed.get("items") or listed.get("data")
     assert records and records[0]["id"] == created["id"], listed
-    assert all(r["fields"]["status"] == "approved" for r in records)
+    assert all(r["fields"]["status"] == "prospect" for r in records)
