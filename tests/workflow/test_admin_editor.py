@@ -3,13 +3,14 @@ workflow saved unchanged gives the same document, problems beside the inputs, re
 and editors."""
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from werkzeug.datastructures import MultiDict
 
 from conftest import csrf_token_from
 
-from .conftest import ok
+from .conftest import ok, workflow_doc
 
 
 class _FormFields(HTMLParser):
@@ -105,7 +106,7 @@ def test_a_pack_workflow_saved_unchanged_is_the_same_document(app, admin_client,
 
     with sessions.begin() as s:
         install(s, load("outsourcing"))
-    for type_name in ("contract", "supplier", "evaluation"):
+    for type_name in ("contract", "supplier", "evaluation", "corrective_action"):
         with sessions() as s:
             before = s.query(Workflow).filter_by(type_name=type_name).one().definition
         page = admin_client.get(f"/admin/workflows/{type_name}/").get_data(as_text=True)
@@ -118,26 +119,53 @@ def test_a_pack_workflow_saved_unchanged_is_the_same_document(app, admin_client,
     assert "审批层级" in page and "提交审批" in page and "Transitions" not in page
 
 
+def test_every_key_of_a_workflow_round_trips(flow, api, admin_client):
+    doc = workflow_doc(allow_self_approval=True)
+    doc.update(name="Contracts", name_zh="合同")
+    level = doc["states"][0]["approval"]["levels"][0]
+    level.update(due_days=3, on_overdue={"notify": True, "transition": "withdraw",
+                                         "escalate_to": [{"role": "finance"}, {"user": "boss@x.cn"}, {"user_field": "owner"}]})
+    doc["transitions"][0].update(condition={"and": [{"field": "value", "op": "gt", "value": 10}]},
+                                 allowed=[{"role": "quality"}, {"user": "a@x.cn"}, {"user": "b@x.cn"}])
+    doc["states"][0]["approval"]["levels"].append({"approvers": [{"user_field": "owner"}, {"user": "c@x.cn"}],
+                                                   "policy": "n_of_m", "n": 2})
+    ok(api.put("/api/v1/workflows/contract", json=doc))
+    page = admin_client.get("/admin/workflows/contract/").get_data(as_text=True)
+    resp = admin_client.post("/admin/workflows/contract/", data=MultiDict(posted(page)))
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:3000]
+    got = ok(api.get("/api/v1/workflows/contract"))
+    assert got.get("definition", got) == doc
+
+
+def _beside(html: str, input_id: str) -> str:
+    """What the page shows right after the input (its errors)."""
+    m = re.search(rf'id="{input_id}"[^>]*>(?:</select>|</textarea></div>)?(.{{0,300}})', html, re.S)
+    assert m, input_id
+    return m.group(1).split('<div class="form-group')[0]
+
+
 def test_problems_are_shown_beside_the_inputs(flow, admin_client):
     page = admin_client.get("/admin/workflows/contract/").get_data(as_text=True)
     pairs = _set(posted(page), "transitions-1-name", "approve")  # reserved
-    pairs = _set(pairs, "transitions-2-to", "")  # "terminate" goes nowhere
-    pairs = _set(pairs, "levels-1-n", "5")  # level 2 of in_approval: n of 1 approver
+    pairs = _set(pairs, "transitions-2-user_fields", "note")  # not a user field: refused by the choices
+    resp = admin_client.post("/admin/workflows/contract/", data=MultiDict(pairs))
+    assert resp.status_code == 422
+    assert "Not a valid choice: note" in _beside(resp.get_data(as_text=True), "transitions-2-user_fields")
+    pairs = _set(pairs, "transitions-2-user_fields")
     pairs = _set(pairs, "levels-1-policy", "n_of_m")
+    pairs = _set(pairs, "levels-1-n", "5")  # level 2 of in_approval has one approver
     resp = admin_client.post("/admin/workflows/contract/", data=MultiDict(pairs))
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
     assert "correct the marked inputs" in html
-    import re
-
-    def beside(input_id: str) -> str:
-        m = re.search(rf'id="{input_id}"[^>]*>(?:</select>|</textarea>)?(.{{0,400}})', html, re.S)
-        assert m, input_id
-        return m.group(1)
-
-    assert "reserved for approvals" in beside("transitions-1-name")
-    assert "invalid-feedback" in beside("transitions-2-to")
-    assert "approvers" in beside("levels-1-n")
+    assert "reserved for approvals" in _beside(html, "transitions-1-name")
+    assert "the level has 1 approvers" in _beside(html, "levels-1-n")
+    assert "reserved" not in _beside(html, "transitions-0-name")
+    pairs = _set(pairs, "transitions-1-name", "withdraw")
+    pairs = _set(pairs, "levels-1-n", "1")
+    pairs = _set(pairs, "transitions-2-to", "")  # a schema problem: "terminate" goes nowhere
+    html = admin_client.post("/admin/workflows/contract/", data=MultiDict(pairs)).get_data(as_text=True)
+    assert "should be non-empty" in _beside(html, "transitions-2-to")
 
 
 def test_refused_to_viewers_and_editors(flow, app):
@@ -153,8 +181,9 @@ def test_refused_to_viewers_and_editors(flow, app):
         assert client.post("/admin/login/", data={"email": email, "password": PASSWORD,
                                                    "csrf_token": token}).status_code in (302, 303)
         assert client.get("/admin/workflows/contract/").status_code in (403, 404)
+        token = _csrf(client.get("/admin/workflows/").get_data(as_text=True))
         assert client.post("/admin/workflows/contract/delete/", data={"csrf_token": token}).status_code in (403, 404)
-        assert "contract" not in client.get("/admin/workflows/").get_data(as_text=True)
+        assert "/admin/workflows/contract/" not in client.get("/admin/workflows/").get_data(as_text=True)
 
 
 def test_delete(flow, api, admin_client):

@@ -42,6 +42,8 @@ class WhoMixin:
     roles = Multi(_l("Roles"), validators=[OPT])
     users = StringField(_l("Users (e-mails, comma-separated)"), validators=[OPT, validators.Length(max=5000)])
     user_fields = Multi(_l("User fields of the record"), validators=[OPT])
+    #: which kind comes first (e.g. "user_field,role"): a document's order of kinds survives a save
+    kinds = HiddenField(validators=[OPT, validators.Length(max=40)])
 
 
 class TransitionRow(WhoMixin, Form):
@@ -73,6 +75,10 @@ class LevelRow(WhoMixin, Form):
     due_days = IntegerField(_l("Due in (days)"), validators=[OPT, validators.NumberRange(min=1, max=365)])
     overdue_notify = BooleanField(_l("Notify when overdue"))
     overdue_transition = StringField(_l("When overdue, take the transition"), validators=[OPT, validators.Length(max=63)])
+    escalate_roles = Multi(_l("When overdue, add roles"), validators=[OPT])
+    escalate_users = StringField(_l("When overdue, add users (e-mails)"), validators=[OPT, validators.Length(max=5000)])
+    escalate_user_fields = Multi(_l("When overdue, add user fields"), validators=[OPT])
+    escalate_kinds = HiddenField(validators=[OPT, validators.Length(max=40)])
 
 
 class WorkflowForm(AdminForm):
@@ -94,30 +100,40 @@ def states_of(typedef: TypeDef, state_field: str) -> list[dict]:
     return normalize_choices(f.options) if f is not None else []
 
 
-def user_field_paths(typedef: TypeDef, schema: RuntimeSchema) -> list[str]:
-    """User fields of the record, and of the record one single link reaches (``link.field``)."""
-    out = [f.name for f in typedef.fields if f.field_type in USER_TYPES]
+def user_field_paths(typedef: TypeDef, schema: RuntimeSchema, lang: str) -> list[tuple[str, str]]:
+    """User fields of the record, and of the record one single link reaches (``link.field``), labelled."""
+    out = [(f.name, f.display_label(lang)) for f in typedef.fields if f.field_type in USER_TYPES]
     for f in typedef.fields:
         target = schema.types.get(f.options.get("target", "")) if f.field_type == "link" and \
             not f.options.get("many") else None
         if target is not None:
-            out += [f"{f.name}.{g.name}" for g in target.fields if g.field_type in USER_TYPES]
+            out += [(f"{f.name}.{g.name}", f"{f.display_label(lang)} → {g.display_label(lang)}")
+                    for g in target.fields if g.field_type in USER_TYPES]
     return out
+
+
+def named_roles(doc: Optional[dict]) -> list[str]:
+    """The roles a stored workflow names (offered even when no such role exists yet)."""
+    lists = [t.get("allowed") for t in (doc or {}).get("transitions") or []]
+    for s in (doc or {}).get("states") or []:
+        for lv in (s.get("approval") or {}).get("levels") or []:
+            lists += [lv.get("approvers"), (lv.get("on_overdue") or {}).get("escalate_to")]
+    return list(dict.fromkeys(a["role"] for entries in lists for a in entries or [] if "role" in a))
 
 
 def _ordered(choices: list[tuple], chosen: Optional[list]) -> list[tuple]:
     """The chosen values first, in their order (a browser posts in the options' order)."""
     by = dict(choices)
-    first = [(v, by.get(v, v)) for v in chosen or []]
+    first = [(v, by[v]) for v in chosen or [] if v in by]
     return first + [c for c in choices if c[0] not in set(chosen or [])]
 
 
 def set_choices(form: WorkflowForm, *, states: list[tuple], roles: list[tuple], fields: list[tuple],
-                user_paths: list[str], typedef: TypeDef, catalog: dict) -> None:
+                user_paths: list[tuple[str, str]], typedef: TypeDef, catalog: dict) -> None:
     """Give every row its choices (and the condition builder its type and catalogue)."""
     blank = [("", "—")]
     form.initial.choices = states
-    paths = [(p, p) for p in user_paths]
+    paths = list(user_paths)
     for who in [e.form for e in form.transitions] + [e.form for e in form.levels]:
         who.roles.choices = _ordered(roles, who.roles.data)
         who.user_fields.choices = _ordered(paths, who.user_fields.data)
@@ -132,6 +148,8 @@ def set_choices(form: WorkflowForm, *, states: list[tuple], roles: list[tuple], 
         s.rejected.choices = blank + states
     for lv in (e.form for e in form.levels):
         lv.state.choices = blank + states
+        lv.escalate_roles.choices = _ordered(roles, lv.escalate_roles.data)
+        lv.escalate_user_fields.choices = _ordered(paths, lv.escalate_user_fields.data)
 
 
 def _text(value: Any) -> Optional[str]:
@@ -139,10 +157,16 @@ def _text(value: Any) -> Optional[str]:
     return value or None
 
 
-def _who(row: Any) -> list[dict]:
-    out = [{"role": r} for r in row.roles.data or []]
-    out += [{"user": u.strip()} for u in (row.users.data or "").replace(";", ",").split(",") if u.strip()]
-    return out + [{"user_field": p} for p in row.user_fields.data or []]
+KINDS = ("role", "user", "user_field")
+
+
+def _who(row: Any, prefix: str = "") -> list[dict]:
+    by_kind = {"role": [{"role": r} for r in row[f"{prefix}roles"].data or []],
+               "user": [{"user": u.strip()} for u in (row[f"{prefix}users"].data or "").replace(";", ",").split(",")
+                        if u.strip()],
+               "user_field": [{"user_field": p} for p in row[f"{prefix}user_fields"].data or []]}
+    order = [k for k in (row[f"{prefix}kinds"].data or "").split(",") if k in KINDS]
+    return [a for k in dict.fromkeys(order + list(KINDS)) for a in by_kind[k]]
 
 
 def to_document(form: WorkflowForm, type_name: str, state_field: str, keep: Optional[dict] = None) -> tuple[dict, dict]:
@@ -173,6 +197,7 @@ def to_document(form: WorkflowForm, type_name: str, state_field: str, keep: Opti
         if lv.due_days.data:
             level["due_days"] = lv.due_days.data
         overdue = {k: v for k, v in (("notify", bool(lv.overdue_notify.data) or None),
+                                     ("escalate_to", _who(lv, "escalate_")),
                                      ("transition", _text(lv.overdue_transition.data))) if v}
         if overdue:
             level["on_overdue"] = overdue
@@ -222,11 +247,12 @@ def to_document(form: WorkflowForm, type_name: str, state_field: str, keep: Opti
     return doc, origin
 
 
-def _who_data(entries: Any) -> dict:
+def _who_data(entries: Any, prefix: str = "") -> dict:
     entries = entries or []
-    return {"roles": [a["role"] for a in entries if "role" in a],
-            "users": ", ".join(a["user"] for a in entries if "user" in a),
-            "user_fields": [a["user_field"] for a in entries if "user_field" in a]}
+    return {f"{prefix}roles": [a["role"] for a in entries if "role" in a],
+            f"{prefix}users": ", ".join(a["user"] for a in entries if "user" in a),
+            f"{prefix}user_fields": [a["user_field"] for a in entries if "user_field" in a],
+            f"{prefix}kinds": ",".join(dict.fromkeys(k for a in entries for k in a if k in KINDS))}
 
 
 def from_document(doc: Optional[dict], states: list[str]) -> dict:
@@ -253,7 +279,8 @@ def from_document(doc: Optional[dict], states: list[str]) -> dict:
             data["levels"].append({"state": value, "label": lv.get("label") or "", "label_zh": lv.get("label_zh") or "",
                                    "policy": lv.get("policy") or "any", "n": lv.get("n"), "condition": lv.get("condition"),
                                    "due_days": lv.get("due_days"), "overdue_notify": bool(od.get("notify")),
-                                   "overdue_transition": od.get("transition") or "", **_who_data(lv.get("approvers"))})
+                                   "overdue_transition": od.get("transition") or "", **_who_data(lv.get("approvers")),
+                                   **_who_data(od.get("escalate_to"), "escalate_")})
     data["levels"] += [{} for _ in range(EXTRA_LEVELS)]
     return data
 
@@ -291,6 +318,8 @@ def _input(form: WorkflowForm, path: str, origin: dict) -> Any:
         if rest[:1] == ["levels"] and len(rest) > 1 and (i, rest[1]) in origin["levels"]:
             row = form.levels[origin["levels"][(i, rest[1])]].form
             key = rest[2] if len(rest) > 2 else "label"
+            if key == "on_overdue" and "escalate_to" in rest:
+                return row["escalate_" + _who_input(rest)]
             return row[_who_input(rest) if key == "approvers" else _LEVEL_INPUTS.get(key, "label")]
         return form.states[origin["states"][i]].form[_STATE_INPUTS.get(rest[0] if rest else "approved", "approved")]
     return None

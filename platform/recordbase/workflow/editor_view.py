@@ -21,7 +21,7 @@ from ..admin.access import SignedInOnly
 from ..admin.conditions.catalog import condition_catalog
 from ..context import current_lang, current_schema, db_session, record_store
 from ..errors import NotFound, RecordbaseError, ValidationError
-from .editor_form import (WorkflowForm, from_document, place_problems, set_choices, state_fields, states_of,
+from .editor_form import (WorkflowForm, from_document, named_roles, place_problems, set_choices, state_fields, states_of,
                           to_document, user_field_paths)
 from .service import WorkflowService
 
@@ -72,14 +72,17 @@ class WorkflowEditorView(SignedInOnly, BaseView):
                            state_fields=[(f.name, f.display_label(lang)) for f in state_fields(typedef)],
                            states=[dict(s, text=_label(s, zh)) for s in states]), status
 
-    def _form(self, typedef: Any, state_field: str, formdata: Any = None, data: Optional[dict] = None) -> WorkflowForm:
+    def _form(self, typedef: Any, state_field: str, stored: Optional[dict], formdata: Any = None,
+              data: Optional[dict] = None) -> WorkflowForm:
         lang = current_lang()
         zh = lang.startswith("zh")
         form = WorkflowForm(formdata, data=data or {})
-        set_choices(form, states=[(s["value"], _label(s, zh)) for s in states_of(typedef, state_field)],
-                    roles=[(r.name, (r.label_zh or r.label) if zh else r.label) for r in list_roles(db_session())],
+        roles = [(r.name, (r.label_zh or r.label) if zh else r.label) for r in list_roles(db_session())]
+        known = {name for name, _label in roles}
+        roles += [(name, name) for name in named_roles(stored) if name not in known]  # (kept, as the API took them)
+        set_choices(form, states=[(s["value"], _label(s, zh)) for s in states_of(typedef, state_field)], roles=roles,
                     fields=[(f.name, f.display_label(lang)) for f in typedef.fields],
-                    user_paths=user_field_paths(typedef, current_schema()), typedef=typedef,
+                    user_paths=user_field_paths(typedef, current_schema(), lang), typedef=typedef,
                     catalog=condition_catalog(typedef, lang, record_store()))
         return form
 
@@ -102,11 +105,11 @@ class WorkflowEditorView(SignedInOnly, BaseView):
             state_field = names[0]
         doc = stored if stored and stored.get("state_field") == state_field else None
         states = [s["value"] for s in states_of(typedef, state_field)]
-        form = self._form(typedef, state_field, data=from_document(doc, states))
+        form = self._form(typedef, state_field, stored, data=from_document(doc, states))
         return self._page(typedef, form, state_field, row is not None, [])
 
     def _save(self, typedef: Any, service: WorkflowService, state_field: str, stored: Optional[dict]):
-        form = self._form(typedef, state_field, request.form)
+        form = self._form(typedef, state_field, stored, request.form)
         if not form.validate():
             return self._page(typedef, form, state_field, stored is not None, [_("Correct the marked inputs.")], 422)
         doc, origin = to_document(form, typedef.name, state_field, stored)
