@@ -78,6 +78,12 @@ ADMIN: list[Case] = [
     C("public_forms_admin.edit", "POST", "/admin/forms/{form}/", configures_deal_session, VALID, body={}),
     C("public_forms_admin.delete", "POST", "/admin/forms/{fid}/delete/", configures_deal_session, body={},
       fresh={"fid": "fresh_form"}),
+    # the workflow editor (recordbase.workflow.editor_view): who configures the type
+    C("workflow_editor.index", "GET", "/admin/workflows/", signed),
+    C("workflow_editor.edit", "GET", "/admin/workflows/deal/", configures_deal_session),
+    C("workflow_editor.edit", "POST", "/admin/workflows/deal/", configures_deal_session, VALID, body={}),
+    C("workflow_editor.delete", "POST", "/admin/workflows/{wf}/delete/", configures_deal_session, body={},
+      fresh={"wf": "fresh_workflow"}),
     C("records.grid_cell", "GET", "/admin/records/deal/cell/?id={east}&field=title", writes_deal, frozenset({200, 400})),
     C("records.grid_cell_save", "POST", "/admin/records/deal/cell/", writes_deal, frozenset({400, 404}), body={}),
     C("records.grid_bulk", "POST", "/admin/records/deal/bulk/", writes_deal, frozenset({400}), body={}),

@@ -76,6 +76,9 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
     from ..workflow.admin_views import register_workflows
 
     register_workflows(admin)  # "My approvals", the details page's workflow panel (recordbase.workflow)
+    from ..workflow.editor_view import register_workflow_editor
+
+    register_workflow_editor(admin)  # the workflow editor, no JSON needed (recordbase.workflow.editor_view)
     from .tokens_view import register_settings
 
     register_settings(admin)  # instance settings and API tokens (admin/settings_view.py, admin/tokens_view.py)
