@@ -119,6 +119,22 @@ def test_search_matches_title_text_linked_titles_and_ids(core, kpis):
         assert titles.search("kpi", "resp") == [(1, "Response time")]
 
 
+def test_search_is_case_insensitive_beyond_ascii_and_keeps_wildcards_literal(core, kpis):
+    names = ["Éclair ÉTÉ", "响应时间 SLA", "100% done", "a_b", "Straße", "ЖУРНАЛ"]
+    ids = [core.create("kpi", {"name": n}).id for n in names]
+    with core.store() as st:
+        titles = RecordTitles(st)
+
+        def found(text):
+            return [i for i, _t in titles.search("kpi", text)]
+        assert found("éclair été") == [ids[0]] and found("ÉCLAIR") == [ids[0]]  # cased non-ASCII
+        assert found("响应") == [ids[1]] and found("时间 sla") == [ids[1]]  # Chinese has no case
+        assert found("журнал") == [ids[5]] and found("STRAẞE") == [ids[4]]
+        assert found("0%") == [ids[2]] and found("%") == [ids[2]]  # LIKE wildcards are the text itself
+        assert found("a_b") == [ids[3]] and found("_") == [ids[3]]
+        assert found("\\") == []
+
+
 def test_title_format_is_checked_and_kept(core, kpis):
     with core.meta() as m:
         with pytest.raises(ValidationError) as e:

@@ -31,6 +31,7 @@ from sqlalchemy import Float, case, distinct, func, literal_column, select, type
 from ..access import enforce
 from ..errors import RecordbaseError
 from ..metamodel.runtime import TypeDef, is_many_link
+from ..metamodel.schema_manager import wants_index
 from . import date_buckets
 
 FUNCTIONS = ("count", "count_distinct", "sum", "avg", "min", "max", "percent")
@@ -241,22 +242,14 @@ class AggregationEngine:
             raise AggregationError("Group by at most one link to many records", {"group_by": [d.key for d in group_by]})
         limit = max(1, min(int(limit), MAX_LIMIT))
         dialect = store.session.get_bind().dialect.name
-        t = typedef.table
 
         dims = [self._dimension(typedef, visible, d, dialect) for d in group_by]
         measured = [self._metric(typedef, visible, m) for m in metrics]
         columns = [expr.label(f"k{i}") for i, (_src, expr) in enumerate(dims)]
         columns += [expr.label(f"m{i}") for i, (_src, expr) in enumerate(measured)]
-        source: Any = t
-        for src, _expr in dims:
-            if src.junction is not None:  # a record counts in each linked record's group
-                j = src.junction
-                source = source.outerjoin(j, j.c.source_id == t.c.id)
-        inner = select(*columns).select_from(source)
-        inner = inner.where(t.c.deleted_at.is_(None))
-        inner = store._readable(inner, typedef, filter)
-        if dims:
-            inner = inner.group_by(*(literal_column(f"k{i}") for i in range(len(dims))))
+        inner = self._live_counts_by_index(typedef, dims, metrics, filter, dialect)
+        if inner is None:
+            inner = self._grouped(typedef, dims, columns, filter)
         sub = inner.subquery("agg")
         outer = [sub.c[f"k{i}"] for i in range(len(dims))]
         for i, m in enumerate(metrics):
@@ -281,6 +274,46 @@ class AggregationEngine:
             values = {m.key: _json_value(row[len(dims) + i], m) for i, m in enumerate(metrics)}
             rows.append(AggregateRow(k, lab, values))
         return AggregateResult(type_name, group_by, metrics, rows, truncated)
+
+    def _grouped(self, typedef: TypeDef, dims: list, columns: list, filter: Any) -> Any:
+        """The groups' SELECT: the readable live records under ``filter``, grouped by the dimensions."""
+        t = typedef.table
+        source: Any = t
+        for src, _expr in dims:
+            if src.junction is not None:  # a record counts in each linked record's group
+                j = src.junction
+                source = source.outerjoin(j, j.c.source_id == t.c.id)
+        inner = select(*columns).select_from(source).where(t.c.deleted_at.is_(None))
+        inner = self.store._readable(inner, typedef, filter)
+        if dims:
+            inner = inner.group_by(*(literal_column(f"k{i}") for i in range(len(dims))))
+        return inner
+
+    def _live_counts_by_index(self, typedef: TypeDef, dims: list, metrics: tuple, filter: Any,
+                              dialect: str) -> Any:
+        """On SQLite, the record count per value of one indexed column (a board's columns) over every
+        readable record with no filter, as the count per value of every row (read from the column's
+        index alone) less that of the trashed rows (one plain scan; grouping them by the index would
+        look each row up). The plain ``WHERE deleted_at IS NULL GROUP BY col`` walks the index and
+        looks every row up for ``deleted_at``: ~3x slower at 100k records. ``None`` for other shapes."""
+        if dialect != "sqlite" or len(dims) != 1 or [(m.function, m.field) for m in metrics] != [("count", None)]:
+            return None
+        src, expr = dims[0]
+        t = typedef.table
+        if src.junction is not None or src.column is None or expr is not src.column or src.column.table is not t:
+            return None
+        if src.field is None or not wants_index(src.field):  # no index on (column, id) to count from
+            return None
+        if self.store._readable(select(t.c.id), typedef, filter).whereclause is not None:
+            return None  # row limits or a filter: counted as usual
+        col = src.column
+        every = select(col.label("k0"), func.count().label("n")).group_by(col)
+        # '+col': the trashed rows are grouped after a scan, not by walking the index
+        unindexed = literal_column(f'+"{t.name}"."{col.name}"')
+        trashed = select(col, -func.count()).where(t.c.deleted_at.isnot(None)).group_by(unindexed)
+        both = every.union_all(trashed).subquery("counted")
+        live = func.sum(both.c.n)
+        return select(both.c.k0, live.label("m0")).group_by(both.c.k0).having(live > 0)
 
     def _order(self, sub: Any, dims: list, metrics: tuple, order: Optional[str]) -> list:
         """The groups' order: by a metric when asked, then by each dimension (empty groups last; a
