@@ -26,7 +26,9 @@ _ATTRS = re.compile(r'\b(?:placeholder|title|aria-label|alt)="([^"]*)"|<input[^>
 _CONFIRM = re.compile(r"confirm\((\"(?:[^\"\\]|\\.)*\")\)")
 _TAGS = re.compile(r"<[^>]+>")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
-_NOT_WORDS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|https?://\S+|/[\w/.-]+|\b[A-Z]{2,}-\d+\b|#[0-9a-fA-F]{3,6}\b"
+# (notations rather than words: an e-mail, a URL or its scheme, a path, a MIME pattern such as image/*,
+# a file extension such as .pdf)
+_NOT_WORDS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|https?://\S*|\b[a-z]+/\*|(?<![\w])\.[a-z0-9]{2,5}\b|/[\w/.-]+|\b[A-Z]{2,}-\d+\b|#[0-9a-fA-F]{3,6}\b"
                         r"|\b\w*\d\w*\b|\b[a-z]+(?:_[a-z0-9]+)+\b")
 
 
