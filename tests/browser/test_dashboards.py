@@ -7,15 +7,17 @@ from selenium.webdriver.support.ui import Select
 
 
 def click_first_bar(page, chart_index: int = 0) -> None:
-    """Click the middle of the first bar of a chart, where ECharts drew it."""
+    """Click the middle of the chart's tallest bar, where ECharts drew it (offsets from the chart's own
+    element: a short bar leaves no room for the padding around it)."""
     x, y, w, h = page.driver.execute_script("""
         var c = window.RB_CHARTS[arguments[0]];
-        var v = c.getOption().series[0].data[0].value;
-        var p = c.convertToPixel({seriesIndex: 0}, [0, v / 2]);
+        var data = c.getOption().series[0].data, best = 0;
+        for (var i = 1; i < data.length; i++) { if (data[i].value > data[best].value) best = i; }
+        var p = c.convertToPixel({seriesIndex: 0}, [best, data[best].value / 2]);
         var r = c.getDom().getBoundingClientRect();
         return [p[0], p[1], r.width, r.height];""", chart_index)
-    canvas = page.all(".rb-widget .rb-widget-body")[chart_index]  # (the element ECharts draws in)
-    ActionChains(page.driver).move_to_element_with_offset(canvas, int(x - w / 2), int(y - h / 2)).click().perform()
+    chart = page.driver.execute_script("return window.RB_CHARTS[arguments[0]].getDom();", chart_index)
+    ActionChains(page.driver).move_to_element_with_offset(chart, int(x - w / 2), int(y - h / 2)).click().perform()
 
 
 def test_build_a_chart_and_click_through_to_its_records(page):

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 from werkzeug.datastructures import MultiDict
 
-from conftest import csrf_token_from
+from support import csrf_token_from
 
 from .conftest import ok, workflow_doc
 
@@ -169,7 +169,7 @@ def test_problems_are_shown_beside_the_inputs(flow, admin_client):
 
 
 def test_refused_to_viewers_and_editors(flow, app):
-    from conftest import csrf_token_from as _csrf
+    from support import csrf_token_from as _csrf
 
     from .conftest import PASSWORD
 
