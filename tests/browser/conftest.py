@@ -169,8 +169,12 @@ class Page:
         self.driver.get(self.server.url(path))
 
     def wait(self, condition, timeout: float = 10):
+        from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
         from selenium.webdriver.support.ui import WebDriverWait
-        return WebDriverWait(self.driver, timeout).until(condition)
+
+        # (a condition reading the page while a new one replaces it is asked again, not failed)
+        return WebDriverWait(self.driver, timeout, ignored_exceptions=(NoSuchElementException,
+                                                                       StaleElementReferenceException)).until(condition)
 
     def find(self, css: str, timeout: float = 10):
         from selenium.webdriver.common.by import By
@@ -196,10 +200,20 @@ class Page:
 
     def switch_language(self) -> None:
         """Press the navbar's language button (English ↔ 简体中文) and wait for the new page."""
+        from selenium.common.exceptions import StaleElementReferenceException
+        from selenium.webdriver.support import expected_conditions as EC
+
         button = self.find(".rb-lang button")
         before = button.text
         button.click()
-        self.wait(lambda d: d.find_element("css selector", ".rb-lang button").text != before)
+        self.wait(EC.staleness_of(button), 30)  # the new page has replaced this one (a busy machine: 30 s)
+
+        def switched(d) -> bool:
+            try:
+                return d.find_element("css selector", ".rb-lang button").text != before
+            except StaleElementReferenceException:
+                return False
+        self.wait(switched, 30)
 
 
 @pytest.fixture

@@ -17,7 +17,9 @@ def click_first_bar(page, chart_index: int = 0) -> None:
         var r = c.getDom().getBoundingClientRect();
         return [p[0], p[1], r.width, r.height];""", chart_index)
     chart = page.driver.execute_script("return window.RB_CHARTS[arguments[0]].getDom();", chart_index)
-    ActionChains(page.driver).move_to_element_with_offset(chart, int(x - w / 2), int(y - h / 2)).click().perform()
+    # (the pointer rests on the bar first: ECharts finds the bar under it on mousemove, then takes the click)
+    (ActionChains(page.driver).move_to_element_with_offset(chart, int(x - w / 2), int(y - h / 2)).pause(0.5)
+     .move_by_offset(1, 1).pause(0.3).click().perform())
 
 
 def test_build_a_chart_and_click_through_to_its_records(page):
