@@ -18,7 +18,6 @@ import base64
 import io
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,26 +33,14 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1] / "tests"))
+from processes import free_port, recordbase_command  # noqa: E402  (the tests' helpers, one copy)
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 EMAIL, PASSWORD = "admin@example.com", "screenshots-password"
 QA_EMAIL, QA_PASSWORD = "qa@example.com", "quality-password-1"
 WIDTH, HEIGHT, OUT_WIDTH = 1366, 857, 1200
-
-
-def recordbase_command() -> list[str]:
-    """The console script next to this interpreter (else ``python -m recordbase.cli``)."""
-    script = Path(sys.executable).with_name("recordbase")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("recordbase")
-    return [found] if found else [sys.executable, "-m", "recordbase.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Instance:
