@@ -84,14 +84,9 @@ class BoardView(KindPage):
         opts: dict = {}
         if request.args.get("group"):
             opts["group_by"] = request.args["group"]
-        if request.args.get("cards"):
-            opts["card_fields"] = [c for c in request.args["cards"].split(",") if c][:12]
-        return opts
+        return self.card_fields_in_url(opts)
 
-    def default_options(self, typedef: TypeDef) -> Optional[dict]:
-        saved = self.saved_views(typedef)
-        if saved:
-            return dict(saved[0].options or {})
+    def fallback_options(self, typedef: TypeDef) -> Optional[dict]:
         group = next((f.name for f in typedef.fields if f.field_type == "single_select"), None)
         if group is None:
             return None

@@ -46,10 +46,7 @@ class CalendarView(KindPage):
     def url_options(self, typedef: TypeDef) -> dict:
         return {k: request.args[k] for k in ("date_field", "start_field", "end_field") if request.args.get(k)}
 
-    def default_options(self, typedef: TypeDef) -> Optional[dict]:
-        saved = self.saved_views(typedef)
-        if saved:
-            return dict(saved[0].options or {})
+    def fallback_options(self, typedef: TypeDef) -> Optional[dict]:
         f = next((f for f in typedef.fields if f.field_type in ("date", "datetime")), None)
         return {"date_field": f.name} if f is not None else None
 

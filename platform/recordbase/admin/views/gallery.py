@@ -35,14 +35,9 @@ class GalleryView(KindPage):
         opts: dict = {}
         if request.args.get("cover"):
             opts["cover_field"] = request.args["cover"]
-        if request.args.get("cards"):
-            opts["card_fields"] = [c for c in request.args["cards"].split(",") if c][:12]
-        return opts
+        return self.card_fields_in_url(opts)
 
-    def default_options(self, typedef: TypeDef) -> Optional[dict]:
-        saved = self.saved_views(typedef)
-        if saved:
-            return dict(saved[0].options or {})
+    def fallback_options(self, typedef: TypeDef) -> Optional[dict]:
         cover = next((f.name for f in typedef.fields if f.field_type == "attachment"), None)
         if cover is None:
             return None

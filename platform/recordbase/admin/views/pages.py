@@ -108,8 +108,22 @@ class KindPage(TypeInUrl):
         return {}
 
     def default_options(self, typedef: TypeDef) -> Optional[dict]:
+        """The options of the type's first saved view of this kind, else :meth:`fallback_options`."""
+        saved = self.saved_views(typedef)
+        if saved:
+            return dict(saved[0].options or {})
+        return self.fallback_options(typedef)
+
+    def fallback_options(self, typedef: TypeDef) -> Optional[dict]:
         """Options for a type without a saved view of this kind (None: the type cannot be shown so)."""
         return None
+
+    @staticmethod
+    def card_fields_in_url(opts: dict) -> dict:
+        """``opts`` with the card fields of ``?cards=a,b`` (at most 12), when given."""
+        if request.args.get("cards"):
+            opts["card_fields"] = [c for c in request.args["cards"].split(",") if c][:12]
+        return opts
 
     def saved_views(self, typedef: TypeDef) -> list:
         store = request_store()
