@@ -42,37 +42,17 @@ def check_pack_dashboards(checker: Any, schema: RuntimeSchema) -> list[tuple[str
 
 def install_dashboards(state: Any) -> None:
     """The install step (``state``: the installer, :class:`recordbase.packs.install_state.InstallState`)."""
-    from ..packs.fingerprints import fingerprint
+    from ..packs.install_keyed import KeyedKind, by_id, install_keyed
 
     plan = getattr(state.plan, "dashboards", None) or []
     if not plan:
         return
     service = DashboardService(state.session, state.schema)
-    created = state.report.created.setdefault("dashboards", [])
-    for key, data, path in plan:
-        if any(w.get("type") in state.gone_types for w in data.get("widgets") or []):
-            continue
-        item = state.items.get(("dashboard", key))
-        if item is None:
-            with state._attempt(path, f"dashboard {key}"):
-                d = service.create(data, state.user_id)
-                created.append(key)
-                state._remember("dashboard", key, d.id, data, dashboard_definition(d))
-            continue
-        d = state.session.get(Dashboard, item.object_id) if item.object_id else None
-        if d is None:
-            state.report.skipped.append({"item": f"dashboard {key}", "message": "dashboard deleted by the user: left deleted"})
-            continue
-        if item.pack_hash != fingerprint(data):
-            if fingerprint(dashboard_definition(d)) != item.state_hash:
-                state.report.conflicts.append({"path": path, "item": f"dashboard {key}",
-                                               "message": "the dashboard was changed here; your version is kept"})
-                item.pack_hash = fingerprint(data)
-                continue
-            with state._attempt(path, f"dashboard {key}"):
-                service.update(d.id, data)
-                state.report.updated.append(f"dashboard {key}")
-                state._remember("dashboard", key, d.id, data, dashboard_definition(d))
+    state.report.created.setdefault("dashboards", [])
+    install_keyed(state, KeyedKind(
+        kind="dashboard", find=by_id(state.session, Dashboard), state=dashboard_definition, created="dashboards",
+        create=lambda data: service.create(data, state.user_id), update=lambda d, data: service.update(d.id, data),
+    ), [e for e in plan if not any(w.get("type") in state.gone_types for w in e[1].get("widgets") or [])])
 
 
 def export_dashboards(session: Any, selected: list[str], keys: dict[int, str]) -> list[dict]:

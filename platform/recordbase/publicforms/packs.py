@@ -80,36 +80,23 @@ def check_forms(validator: Any, schema: RuntimeSchema, views: list) -> list[tupl
 
 def install_forms(steps: Any) -> None:
     """The installer's step for ``steps.plan.forms`` (see the module's docstring)."""
-    from ..packs.fingerprints import fingerprint
+    from ..packs.install_keyed import KeyedKind, by_id, install_keyed
 
-    plan_forms = getattr(steps.plan, "forms", None) or []
-    for key, data, path in plan_forms:
-        if data["type"] in steps.gone_types:
-            continue
-        item = steps.items.get(("form", key))
-        body = {k: v for k, v in data.items() if k in KEYS}
-        if item is None:
-            with steps._attempt(path, f"form {key}"):
-                form = public_forms.create(steps.session, steps.schema, data["type"], body, steps.user_id)
-                form.enabled = bool(data.get("enabled", True))
-                steps.session.flush()
-                steps.report.created.setdefault("forms", []).append(key)
-                steps._remember("form", key, form.id, data, _definition(form))
-            continue
-        form = steps.session.get(PublicForm, item.object_id) if item.object_id else None
-        if form is None:
-            steps.report.skipped.append({"item": f"form {key}", "message": "form deleted by the user: left deleted"})
-            continue
-        if item.pack_hash != fingerprint(data):
-            if fingerprint(_definition(form)) != item.state_hash:
-                steps.report.conflicts.append({"path": path, "item": f"form {key}",
-                                               "message": "the form was changed here; your version is kept"})
-                item.pack_hash = fingerprint(data)
-                continue
-            with steps._attempt(path, f"form {key}"):
-                public_forms.update(steps.session, steps.schema, form, body)
-                steps.report.updated.append(f"form {key}")
-                steps._remember("form", key, form.id, data, _definition(form))
+    def create(data: dict) -> PublicForm:
+        form = public_forms.create(steps.session, steps.schema, data["type"], _body(data), steps.user_id)
+        form.enabled = bool(data.get("enabled", True))
+        steps.session.flush()
+        return form
+
+    install_keyed(steps, KeyedKind(
+        kind="form", find=by_id(steps.session, PublicForm), state=_definition, created="forms", create=create,
+        update=lambda form, data: public_forms.update(steps.session, steps.schema, form, _body(data)),
+    ), [e for e in getattr(steps.plan, "forms", None) or [] if e[1]["type"] not in steps.gone_types])
+
+
+def _body(data: dict) -> dict:
+    """A pack form's document as the API takes it."""
+    return {k: v for k, v in data.items() if k in KEYS}
 
 
 def export_forms(session: Any, selected: list[str]) -> list[dict]:

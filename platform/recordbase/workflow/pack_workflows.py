@@ -8,7 +8,7 @@ that already has a workflow of the user's keeps it.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import select
 
@@ -53,40 +53,25 @@ def install_workflows(installer: "Installer") -> None:
 
 
 def _install(installer: "Installer", workflows: list) -> None:
-    from ..packs.fingerprints import fingerprint
+    from ..packs.install_keyed import KeyedKind, install_keyed
 
-    for key, doc, path in workflows:
-        if doc["type"] in installer.gone_types:
-            continue
-        service = WorkflowService(installer.session, installer.svc.schema())
-        item = installer.items.get(("workflow", key))
-        current = service.get(doc["type"])
-        if item is None:
-            if current is not None:
-                installer.report.conflicts.append({"path": path, "item": f"workflow {key}",
-                                                   "message": "the record type already has a workflow; it is kept"})
-                continue
-            with installer._attempt(path, f"workflow {key}"):
-                _roles(installer, doc)
-                model = service.save(doc)
-                installer.session.flush()
-                installer.report.updated.append(f"workflow {key}")
-                installer._remember("workflow", key, model.id, doc, doc)
-            continue
-        if current is None:
-            installer.report.skipped.append({"item": f"workflow {key}",
-                                             "message": "workflow deleted by the user: left deleted"})
-            continue
-        if item.pack_hash != fingerprint(doc):
-            if fingerprint(current.definition) != item.state_hash:
-                installer.report.conflicts.append({"path": path, "item": f"workflow {key}",
-                                                   "message": "the workflow was changed here; your version is kept"})
-                item.pack_hash = fingerprint(doc)
-                continue
-            with installer._attempt(path, f"workflow {key}"):
-                model = service.save(doc)
-                installer.report.updated.append(f"workflow {key}")
-                installer._remember("workflow", key, model.id, doc, doc)
+    def service() -> WorkflowService:  # (each save bumps the schema version: the next one checks against it)
+        return WorkflowService(installer.session, installer.svc.schema())
+
+    def create(doc: dict) -> Workflow:
+        _roles(installer, doc)
+        model = service().save(doc)
+        installer.session.flush()
+        return model
+
+    def taken(doc: dict) -> Optional[str]:
+        return "the record type already has a workflow; it is kept" if service().get(doc["type"]) else None
+
+    # (a first install reports a workflow it adds among the updates, as it always has)
+    install_keyed(installer, KeyedKind(
+        kind="workflow", find=lambda _item, doc: service().get(doc["type"]), state=lambda model: model.definition,
+        create=create, update=lambda _model, doc: service().save(doc), taken=taken,
+    ), [e for e in workflows if e[1]["type"] not in installer.gone_types])
 
 
 def _roles(installer: "Installer", doc: dict) -> None:
