@@ -8,7 +8,7 @@ from ..metamodel.runtime import TypeDef, is_many_link
 from ..storage.aggregation import DIMENSION_TYPES, FUNCTIONS, MAX_LIMIT, SYSTEM_FIELDS, choices_for, is_number_field
 from ..storage.date_buckets import BUCKETS
 from .aggregate import DEFAULT_LIMIT
-from .openapi import API, body, errors
+from .openapi_parts import API, body, errors
 
 ROW = {"type": "object", "required": ["keys", "labels", "values"], "properties": {
     "keys": {"type": "array", "description": "each dimension's stored value (a date bucket: its first day; "
