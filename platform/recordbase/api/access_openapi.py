@@ -13,10 +13,8 @@ from apispec import APISpec
 from ..access.roles import ACTIONS
 from ..access.users import LOCALES
 from ..publicforms.settings import SETTINGS_SCHEMA
+from .openapi_parts import API, TEXT_OR_NULL, body, errors, param, ref, request
 
-API = "/api/v1"
-JSON = "application/json"
-TEXT_OR_NULL = {"type": ["string", "null"]}
 #: the bodies of POST /users, PATCH /users/<email> and POST /tokens, as documented and as checked (api.access)
 USER_IN = {"type": "object", "additionalProperties": False, "required": ["email"], "properties": {
     "email": {"type": "string", "format": "email", "maxLength": 255},
@@ -39,31 +37,6 @@ TOKEN_IN = {"type": "object", "additionalProperties": False, "properties": {
     "name": {"type": ["string", "null"], "maxLength": 255}, "read_only": {"type": "boolean"},
     "types": {"type": ["array", "null"], "items": {"type": "string"}, "minItems": 1},
     "email": {"type": "string", "description": "owners: a token for someone else"}}}
-
-
-def ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def body(schema: dict, description: str = "OK") -> dict:
-    return {"description": description, "content": {JSON: {"schema": schema}}}
-
-
-def request(schema: dict) -> dict:
-    return {"required": True, "content": {JSON: {"schema": schema}}}
-
-
-def errors(*codes: str) -> dict:
-    names = {"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "409": "Conflict",
-             "413": "PayloadTooLarge", "422": "ValidationError"}
-    return {c: {"$ref": f"#/components/responses/{names[c]}"} for c in ("401",) + codes}
-
-
-def param(name: str, where: str, schema: dict, description: str = "") -> dict:
-    p = {"name": name, "in": where, "schema": schema, "required": where == "path"}
-    if description:
-        p["description"] = description
-    return p
 
 
 def components(spec: APISpec) -> None:

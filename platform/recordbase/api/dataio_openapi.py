@@ -11,10 +11,8 @@ from typing import Any, Callable, Optional
 from apispec import APISpec
 
 from ..metamodel.fieldtypes.base import API_NAME_PATTERN
-from .access_openapi import body, errors, param, ref, request
+from .openapi_parts import API, TEXT_OR_NULL, body, errors, param, ref, request
 
-API = "/api/v1"
-TEXT_OR_NULL = {"type": ["string", "null"]}
 MULTIPART = "multipart/form-data"
 
 

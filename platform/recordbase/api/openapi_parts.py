@@ -4,6 +4,8 @@ from __future__ import annotations
 
 API = "/api/v1"
 JSON = "application/json"
+TEXT_OR_NULL = {"type": ["string", "null"]}
+DATE_TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
 
 #: the shared error responses (``#/components/responses/...``, defined in :func:`.openapi.common_components`)
 ERRORS = {code: {"$ref": f"#/components/responses/{name}"} for code, name in

@@ -14,11 +14,7 @@ from typing import Any
 from apispec import APISpec
 
 from ..packs.views import VIEW_INPUT_SCHEMA, VIEW_PROPERTIES
-from .access_openapi import body, errors, param, ref, request
-
-API = "/api/v1"
-TEXT_OR_NULL = {"type": ["string", "null"]}
-DATE_TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
+from .openapi_parts import API, DATE_TIME_OR_NULL, TEXT_OR_NULL, body, errors, param, ref, request
 
 
 def _roles(policy: Any, roles: tuple[str, ...]) -> bool:

@@ -12,11 +12,8 @@ from typing import Any
 
 from apispec import APISpec
 
-from .access_openapi import body, errors, param, ref, request
+from .openapi_parts import API, DATE_TIME_OR_NULL, TEXT_OR_NULL, body, errors, param, ref, request
 
-API = "/api/v1"
-TEXT_OR_NULL = {"type": ["string", "null"]}
-DATE_TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
 RUN_STATUS = {"type": "string", "enum": ["pending", "succeeded", "failed"]}
 #: a step is also "running" while a worker holds its claim (delivering a webhook or an e-mail)
 STEP_STATUS = {"type": "string", "enum": ["pending", "running", "succeeded", "failed"]}

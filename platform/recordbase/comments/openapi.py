@@ -5,7 +5,7 @@ from typing import Any, Callable, Optional
 
 from apispec import APISpec
 
-from ..api.access_openapi import API, body, errors, param, ref, request
+from ..api.openapi_parts import API, body, errors, param, ref, request
 from .service import MAX_BODY
 
 COMMENT = {"type": "object", "required": ["id", "body", "author", "created_at"], "properties": {

@@ -6,12 +6,8 @@ from typing import Any, Iterable
 
 from apispec import APISpec
 
-from ..api.access_openapi import body, errors, param, ref, request
+from ..api.openapi_parts import API, DATE_TIME_OR_NULL, TEXT_OR_NULL, body, errors, param, ref, request
 from .engine import MAX_COMMENT
-
-API = "/api/v1"
-TEXT_OR_NULL = {"type": ["string", "null"]}
-DATE_TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
 
 
 def components(spec: APISpec) -> None:
