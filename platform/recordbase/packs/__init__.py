@@ -12,7 +12,8 @@ Modules:
   installs nothing. It gives the install plan (:mod:`.pack_plan`).
 - :mod:`.installer` — install / upgrade / re-install (one transaction, idempotent, never
   overwrites the user's changes): the order of the steps, which are :mod:`.install_metamodel`
-  (types and fields, in phases), :mod:`.install_content` (rules, views) and
+  (types and fields, in phases), :mod:`.install_content` (rules, views; like every keyed document
+  kind, through :mod:`.install_keyed`) and
   :mod:`.install_samples` (sample data), sharing :mod:`.install_state`; what was installed is
   remembered with :mod:`.fingerprints` in ``rb_pack_item``; :mod:`.install_report` is what it did.
 - :mod:`.uninstaller` — uninstall (the pack's types to the trash, its rules off).
