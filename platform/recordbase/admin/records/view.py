@@ -10,7 +10,7 @@ on the delegate for that type at the current schema version.
 from __future__ import annotations
 
 import threading
-from typing import Any, Optional
+from typing import Any
 
 from flask import Blueprint, abort, g, request
 from flask_admin import helpers as h
@@ -20,6 +20,7 @@ from ...access import current_policy
 from ...context import current_lang, current_schema
 from ...metamodel.ids import as_id
 from ...metamodel.runtime import RuntimeSchema, TypeDef
+from ..type_in_url import carry_type_name
 from .delegate import RecordModelView
 
 
@@ -69,18 +70,7 @@ class RecordsView(RecordModelView):
         return False
 
     def create_blueprint(self, admin: Any) -> Blueprint:
-        bp = super().create_blueprint(admin)
-
-        @bp.url_value_preprocessor
-        def pull_type_name(endpoint: Optional[str], values: Optional[dict]) -> None:
-            g.rb_type_name = values.pop("type_name", None) if values else None
-
-        @bp.url_defaults
-        def add_type_name(endpoint: str, values: dict) -> None:
-            if "type_name" not in values and g.get("rb_type_name"):
-                values["type_name"] = g.rb_type_name
-
-        return bp
+        return carry_type_name(super().create_blueprint(admin))
 
     def delegate(self) -> RecordModelView:
         schema = current_schema()

@@ -22,6 +22,7 @@ from ...packs.views import ViewService
 from ...views.kinds import get_kind
 from ..access import SignedInOnly
 from ..records.present import request_store
+from ..type_in_url import carry_type_name
 
 
 @dataclass(frozen=True)
@@ -47,18 +48,7 @@ class TypeInUrl(SignedInOnly, BaseView):
         return False
 
     def create_blueprint(self, admin: Any) -> Blueprint:
-        bp = super().create_blueprint(admin)
-
-        @bp.url_value_preprocessor
-        def pull_type_name(endpoint: Optional[str], values: Optional[dict]) -> None:
-            g.rb_type_name = values.pop("type_name", None) if values else None
-
-        @bp.url_defaults
-        def add_type_name(endpoint: str, values: dict) -> None:
-            if "type_name" not in values and g.get("rb_type_name"):
-                values["type_name"] = g.rb_type_name
-
-        return bp
+        return carry_type_name(super().create_blueprint(admin))
 
     @property
     def typedef(self) -> TypeDef:
