@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import g, redirect, request, url_for
 from flask_admin import BaseView, expose
-from flask_admin.menu import MenuView
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
@@ -18,6 +17,7 @@ from ..metamodel.ids import as_id
 from ..models import utcnow
 from ..storage.titles import RecordTitles
 from .access import SignedInOnly
+from .menu_count import CountedMenuView
 from .records.present import request_store
 
 
@@ -63,18 +63,8 @@ class InboxView(SignedInOnly, BaseView):
         return redirect(url_for(".index"))
 
 
-class InboxMenuView(MenuView):
+class InboxMenuView(CountedMenuView):
     """The inbox's menu entry: "Inbox (3)" while there are unread notifications."""
 
-    @property
-    def name(self) -> str:
-        base = str(self._base_name)
-        try:
-            n = unread_count()
-        except Exception:  # noqa: BLE001 - never break the menu
-            n = 0
-        return f"{base} ({n})" if n else base
-
-    @name.setter
-    def name(self, value: str) -> None:
-        self._base_name = value
+    def count(self) -> int:
+        return unread_count()

@@ -14,7 +14,6 @@ from typing import Any, Optional
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
-from flask_admin.menu import MenuView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -33,6 +32,7 @@ from ..metamodel.ids import as_id
 from .access import BUILDER_ROLES, SignedInOnly
 from ..storage.titles import RecordTitles
 from .inbox import InboxMenuView, InboxView
+from .menu_count import count_in_menu
 from .conditions.rule_page import rule_page_context
 from .records.present import request_store
 from .rule_form import form_state, rule_from_document, rule_from_form
@@ -306,11 +306,7 @@ def register_automation(admin) -> None:
     admin.add_view(RulesView())
     inbox = InboxView()
     admin.add_view(inbox)
-    item = getattr(inbox, "menu", None)  # Flask-Admin's MenuView for the view
-    if isinstance(item, MenuView):
-        base = item.name
-        item.__class__ = InboxMenuView
-        item.name = base
+    count_in_menu(inbox, InboxMenuView)
     app = admin.app
     if app is not None:
         app.jinja_env.globals.setdefault("rb_record_rules", record_rules)

@@ -11,13 +11,13 @@ from typing import Any
 
 from flask import flash, g, redirect, request, url_for
 from flask_admin import BaseView, expose
-from flask_admin.menu import MenuView
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import DateField, HiddenField, StringField, TextAreaField, validators
 
 from ..admin.access import SignedInOnly
 from ..admin.forms import AdminForm
+from ..admin.menu_count import CountedMenuView, count_in_menu
 from ..context import current_lang, current_user, db_session, record_store
 from ..errors import RecordbaseError
 from ..metamodel.fieldtypes.choices import normalize_choices
@@ -156,21 +156,11 @@ def _safe_next(value: Any) -> str:
     return ""
 
 
-class ApprovalsMenuView(MenuView):
+class ApprovalsMenuView(CountedMenuView):
     """The menu entry: "My approvals (3)" while something waits for the user."""
 
-    @property
-    def name(self) -> str:
-        base = str(self._base_name)
-        try:
-            n = waiting_count()
-        except Exception:  # noqa: BLE001 - never break the menu
-            n = 0
-        return f"{base} ({n})" if n else base
-
-    @name.setter
-    def name(self, value: str) -> None:
-        self._base_name = value
+    def count(self) -> int:
+        return waiting_count()
 
 
 def workflow_panel(type_name: str, record_id: int) -> dict:
@@ -212,10 +202,6 @@ def register_workflows(admin: Any) -> None:
     """Add "My approvals" (with its counted menu entry) and the details panel's helper to ``admin``."""
     view = ApprovalsView()
     admin.add_view(view)
-    item = getattr(view, "menu", None)
-    if isinstance(item, MenuView):
-        base = item.name
-        item.__class__ = ApprovalsMenuView
-        item.name = base
+    count_in_menu(view, ApprovalsMenuView)
     if admin.app is not None:
         admin.app.jinja_env.globals.setdefault("rb_workflow_panel", workflow_panel)
