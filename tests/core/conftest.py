@@ -6,22 +6,21 @@ back on an exception), the way every surface uses the services.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import uuid
 from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any, Iterator, Optional
 
 import pytest
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import inspect, select
 
-from recordbase.db import make_engine, make_sessionmaker, normalize_url
+from recordbase.db import make_engine, make_sessionmaker
 from recordbase.metamodel.fieldtypes import FieldDef, ValueContext
 from recordbase.metamodel.runtime import SchemaCache, load_schema, read_version
 from recordbase.metamodel.service import MetamodelService, type_to_json
 from recordbase.models import User
 from recordbase.storage import RecordStore
+
+from databases import fresh_database
 
 OWNER_EMAIL = "owner@example.com"
 
@@ -107,27 +106,12 @@ class Core:
 def module_core(template_db, tmp_path_factory) -> Iterator[Core]:
     """One database for a whole module, for table-driven tests whose cases change nothing
     (each asserts that its operation is refused). Set up what they share in a module fixture."""
-    pg_url = os.environ.get("RECORDBASE_TEST_DATABASE_URL")
-    admin = None
-    if pg_url:
-        base = normalize_url(pg_url).rsplit("/", 1)[0]
-        name = f"rbm_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
-        url = f"{base}/{name}"
-    else:
-        path = tmp_path_factory.mktemp("module") / "recordbase.db"
-        shutil.copy(template_db, path)
-        url = f"sqlite:///{path}"
-    engine = make_engine(url)
+    gen = fresh_database(template_db, tmp_path_factory.mktemp("module"))
+    engine = make_engine(next(gen))
     sessions = make_sessionmaker(engine)
     yield Core(sessions, add_user(sessions, OWNER_EMAIL, role="owner"))
     engine.dispose()
-    if admin is not None:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    next(gen, None)
 
 
 @pytest.fixture

@@ -2,55 +2,31 @@
 big outsourcing pack (installed once per module with its sample data; read-only tests share it)."""
 from __future__ import annotations
 
-import os
-import shutil
-import uuid
 from typing import Iterator
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from recordbase.auth import create_user
-from recordbase.db import make_engine, make_sessionmaker, normalize_url
+from recordbase.db import make_engine, make_sessionmaker
 from recordbase.metamodel.runtime import load_schema, read_version
 from recordbase.models import RecordTypeModel
 from recordbase.packs import from_json
 from recordbase.storage import RecordStore
 
-
-PG_URL = os.environ.get("RECORDBASE_TEST_DATABASE_URL")
-
-
-def _pg_url(dbname: str) -> str:
-    return normalize_url(PG_URL).rsplit("/", 1)[0] + "/" + dbname
-
-
-def _fresh_database(template_db, folder) -> Iterator[str]:
-    if PG_URL:
-        name = f"rbm_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(_pg_url("postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
-        yield _pg_url(name)
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    else:
-        path = folder / "recordbase.db"
-        shutil.copy(template_db, path)
-        yield f"sqlite:///{path}"
+from databases import fresh_database
 
 
 @pytest.fixture(scope="module")
 def module_database_url(template_db, tmp_path_factory) -> Iterator[str]:
     """A fresh migrated database shared by one test module."""
-    yield from _fresh_database(template_db, tmp_path_factory.mktemp("packs"))
+    yield from fresh_database(template_db, tmp_path_factory.mktemp("packs"))
 
 
 @pytest.fixture
 def other_db(template_db, tmp_path_factory) -> Iterator["Db"]:
     """A second empty instance (for export → install round trips)."""
-    gen = _fresh_database(template_db, tmp_path_factory.mktemp("other"))
+    gen = fresh_database(template_db, tmp_path_factory.mktemp("other"))
     d = Db(next(gen))
     yield d
     d.dispose()
