@@ -8,38 +8,13 @@ import re
 
 import pytest
 
-from recordbase import create_app
-from recordbase.context import platform
-from recordbase.packs import PackError, from_json, load
+from recordbase.packs import PackError, from_json
 from recordbase.packs.exporter import export
 from recordbase.packs.validator import validate
 from recordbase.storage.titles import RecordTitles
 
 from .packdata import mini_pack
-from .test_outsourcing_screens import PASSWORD, get, language, seen
-
-from .conftest import Db
-
-
-@pytest.fixture(scope="module")
-def pack(module_database_url):
-    d = Db(module_database_url)
-    d.uid = d.user("admin@example.com")
-    d.install(load("outsourcing"), sample_data=True, user_id=d.uid)
-    yield d
-    d.dispose()
-
-
-@pytest.fixture(scope="module")
-def client(pack, tmp_path_factory):
-    app = create_app({"DATABASE_URL": pack.url, "TESTING": True, "SECRET_KEY": "t",
-                      "INSTANCE_PATH": str(tmp_path_factory.mktemp("inst"))})
-    client = app.test_client()
-    page = client.get("/admin/login/").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    client.post("/admin/login/", data={"email": "admin@example.com", "password": PASSWORD, "csrf_token": token})
-    yield client
-    platform(app).engine.dispose()
+from .test_outsourcing_screens import client, get, language, pack, seen  # noqa: F401 (fixtures)
 
 
 def _item_titles(pack) -> dict[int, str]:
