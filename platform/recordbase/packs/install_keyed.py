@@ -1,4 +1,5 @@
-"""The install step of a kind of keyed document: rules, saved views, public forms, dashboards, workflows.
+"""The install step of a kind of keyed document: rules, saved views, public forms, form layouts, dashboards,
+workflows.
 
 A pack ships each such document under a stable key; what an install made of it is remembered in
 ``rb_pack_item`` with the fingerprint of what the pack shipped and of the object as the pack left it
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 class KeyedKind:
     """How one kind of keyed document is installed (see the module's docstring)."""
 
-    #: ``rb_pack_item.kind``, and the report's word for one ("rule 'key'")
+    #: ``rb_pack_item.kind``, and the report's word for one ("rule <key>") unless :attr:`noun` says otherwise
     kind: str
     #: (what the pack remembered, the pack's document) -> the object as it is now (None: the user deleted it)
     find: Callable[[PackItem, dict], Any]
@@ -41,10 +42,14 @@ class KeyedKind:
     create: Callable[[dict], Any]
     #: (the object, the pack's document) -> the object written
     update: Callable[[Any, dict], Any]
-    #: the report's ``created`` list a creation counts in; None: a creation is reported as an update
+    #: the report's ``created`` list a creation counts in (None: not counted there)
     created: Optional[str] = None
-    #: a document the pack has not installed -> why the instance's own object is kept instead (None: create)
-    taken: Optional[Callable[[dict], Optional[str]]] = None
+    #: (key, a document the pack has not installed) -> why the instance's own object is kept instead (None: create)
+    taken: Optional[Callable[[str, dict], Optional[str]]] = None
+    #: the report's word for one, when not ``kind``
+    noun: Optional[str] = None
+    #: the id remembered for an object (None: an object known by its key alone)
+    object_id: Callable[[Any], Optional[int]] = lambda obj: obj.id
 
 
 def by_id(session: Session, model: type) -> Callable[[PackItem, dict], Any]:
@@ -54,35 +59,33 @@ def by_id(session: Session, model: type) -> Callable[[PackItem, dict], Any]:
 
 def install_keyed(state: "InstallState", spec: KeyedKind, plan: Iterable[tuple[str, dict, str]]) -> None:
     """Install the (key, document, JSON path) of ``plan`` as ``spec`` says (see the module's docstring)."""
-    report = state.report
+    report, noun = state.report, spec.noun or spec.kind
     for key, data, path in plan:
-        what = f"{spec.kind} {key}"
+        what = f"{noun} {key}"
         item = state.items.get((spec.kind, key))
         if item is None:
-            reason = spec.taken(data) if spec.taken is not None else None
+            reason = spec.taken(key, data) if spec.taken is not None else None
             if reason:
                 report.conflicts.append({"path": path, "item": what, "message": reason})
                 continue
             with state._attempt(path, what):
                 obj = spec.create(data)
-                if spec.created is None:
-                    report.updated.append(what)
-                else:
+                if spec.created is not None:
                     report.created.setdefault(spec.created, []).append(key)
-                state._remember(spec.kind, key, obj.id, data, spec.state(obj))
+                state._remember(spec.kind, key, spec.object_id(obj), data, spec.state(obj))
             continue
         obj = spec.find(item, data)
         if obj is None:
-            report.skipped.append({"item": what, "message": f"{spec.kind} deleted by the user: left deleted"})
+            report.skipped.append({"item": what, "message": f"{noun} deleted by the user: left deleted"})
             continue
         if item.pack_hash == fingerprint(data):
             continue
         if fingerprint(spec.state(obj)) != item.state_hash:
             report.conflicts.append({"path": path, "item": what,
-                                     "message": f"the {spec.kind} was changed here; your version is kept"})
+                                     "message": f"the {noun} was changed here; your version is kept"})
             item.pack_hash = fingerprint(data)
             continue
         with state._attempt(path, what):
             obj = spec.update(obj, data)
             report.updated.append(what)
-            state._remember(spec.kind, key, obj.id, data, spec.state(obj))
+            state._remember(spec.kind, key, spec.object_id(obj), data, spec.state(obj))

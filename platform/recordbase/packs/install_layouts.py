@@ -8,33 +8,26 @@ when the pack changed it and the user did not.
 from __future__ import annotations
 
 from ..formlayout.service import set_layout, stored_layout
-from .fingerprints import fingerprint
+from .install_keyed import KeyedKind, install_keyed
 from .install_state import InstallState
 
 
 class LayoutSteps(InstallState):
     def _form_layouts(self) -> None:
         for i, entry in enumerate(self.plan.manifest.get("form_layouts") or []):
-            name, path = entry["type"], f"form_layouts[{i}]"
+            name = entry["type"]
             if name in self.gone_types or self._type(name) is None:
                 continue
             document = {k: v for k, v in entry.items() if k != "type"}
-            item = self.items.get(("form_layout", name))
-            current = stored_layout(self.svc, name)
-            if item is None:
-                if current:
-                    self.report.conflicts.append({"path": path, "item": f"form layout {name}",
-                                                  "message": "the type has a form layout here; yours is kept"})
-                    continue
-                with self._attempt(path, f"form layout {name}"):
-                    self._remember("form_layout", name, None, document, set_layout(self.svc, name, document))
-                continue
-            if item.pack_hash != fingerprint(document):
-                if fingerprint(current) != item.state_hash:
-                    self.report.conflicts.append({"path": path, "item": f"form layout {name}",
-                                                  "message": "the form layout was changed here; your version is kept"})
-                    item.pack_hash = fingerprint(document)
-                    continue
-                with self._attempt(path, f"form layout {name}"):
-                    self._remember("form_layout", name, None, document, set_layout(self.svc, name, document))
-                    self.report.updated.append(f"form layout {name}")
+            install_keyed(self, self._form_layout_kind(name), [(name, document, f"form_layouts[{i}]")])
+
+    def _form_layout_kind(self, name: str) -> KeyedKind:
+        """A type's layout: known by the type's name, no id; stored_layout is {} for none, so "deleted by the
+        user" never applies (a layout the user removed is a change of theirs, kept)."""
+        return KeyedKind(
+            kind="form_layout", noun="form layout", object_id=lambda _layout: None, state=lambda layout: layout,
+            find=lambda _item, _document: stored_layout(self.svc, name),
+            taken=lambda _key, _document: "the type has a form layout here; yours is kept"
+            if stored_layout(self.svc, name) else None,
+            create=lambda document: set_layout(self.svc, name, document),
+            update=lambda _layout, document: set_layout(self.svc, name, document))

@@ -62,12 +62,12 @@ def _install(installer: "Installer", workflows: list) -> None:
         _roles(installer, doc)
         model = service().save(doc)
         installer.session.flush()
+        installer.report.updated.append(f"workflow {doc['type']}")  # (a first install reports it among the updates)
         return model
 
-    def taken(doc: dict) -> Optional[str]:
+    def taken(_key: str, doc: dict) -> Optional[str]:
         return "the record type already has a workflow; it is kept" if service().get(doc["type"]) else None
 
-    # (a first install reports a workflow it adds among the updates, as it always has)
     install_keyed(installer, KeyedKind(
         kind="workflow", find=lambda _item, doc: service().get(doc["type"]), state=lambda model: model.definition,
         create=create, update=lambda _model, doc: service().save(doc), taken=taken,
