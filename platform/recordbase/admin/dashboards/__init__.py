@@ -52,6 +52,16 @@ class DashboardsView(SignedInOnly, BaseView):
     def _widgets(self, d: Dashboard) -> list[dict]:
         return list((d.document or {}).get("widgets") or [])
 
+    def _widget_at(self, dashboard_id: int, number: int) -> tuple[Dashboard, list[dict], int]:
+        """For a builder: the dashboard, its widgets and the index of widget ``number`` (1-based); 404 for none."""
+        self._builder()
+        d = self._dashboard(dashboard_id)
+        widgets = self._widgets(d)
+        index = number - 1
+        if index >= len(widgets):
+            abort(404)
+        return d, widgets, index
+
     def _save(self, d: Dashboard, widgets: list[dict], message: str) -> Any:
         session = db_session()
         try:
@@ -191,34 +201,21 @@ class DashboardsView(SignedInOnly, BaseView):
 
     @expose("/<int:dashboard_id>/widgets/<int:number>/edit/", methods=("GET", "POST"))
     def widget_edit(self, dashboard_id: int, number: int) -> Any:
-        self._builder()
-        index = number - 1
-        d = self._dashboard(dashboard_id)
-        widgets = self._widgets(d)
-        if index >= len(widgets):
-            abort(404)
+        d, widgets, index = self._widget_at(dashboard_id, number)
         return self._widget_page(d, widgets[index]["kind"], widgets[index]["type"], index)
 
     @expose("/<int:dashboard_id>/widgets/<int:number>/move/", methods=("POST",))
     def widget_move(self, dashboard_id: int, number: int) -> Any:
-        self._builder()
-        index = number - 1
-        d = self._dashboard(dashboard_id)
-        widgets = self._widgets(d)
+        d, widgets, index = self._widget_at(dashboard_id, number)
         other = index - 1 if request.form.get("direction") == "up" else index + 1
-        if index >= len(widgets) or not 0 <= other < len(widgets):
+        if not 0 <= other < len(widgets):
             abort(404)
         widgets[index], widgets[other] = widgets[other], widgets[index]
         return self._save(d, widgets, _("Widget moved"))
 
     @expose("/<int:dashboard_id>/widgets/<int:number>/remove/", methods=("POST",))
     def widget_remove(self, dashboard_id: int, number: int) -> Any:
-        self._builder()
-        index = number - 1
-        d = self._dashboard(dashboard_id)
-        widgets = self._widgets(d)
-        if index >= len(widgets):
-            abort(404)
+        d, widgets, index = self._widget_at(dashboard_id, number)
         del widgets[index]
         return self._save(d, widgets, _("Widget removed"))
 
