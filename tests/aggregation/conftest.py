@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.conftest import Core, add_user, OWNER_EMAIL  # noqa: F401  (the core tests' helpers)
+from services import Core, add_user  # noqa: F401  (the aggregation tests import add_user from here)
 
 
 @pytest.fixture

@@ -2,16 +2,11 @@
 and run the services directly (metamodel service, record store) for the engine-level tests."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 import pytest
 
-from recordbase.metamodel.runtime import SchemaCache, load_schema, read_version
-from recordbase.metamodel.service import MetamodelService
-from recordbase.storage import RecordStore
-
-_UNSET: Any = object()
+from services import Core
 
 
 def ok(resp, status: int = 200) -> dict:
@@ -79,37 +74,6 @@ def rest(api) -> Rest:
     return Rest(api)
 
 
-class Services:
-    """The metamodel service and the record store, one transaction per ``with``."""
-
-    def __init__(self, sessions, user_id: Optional[int] = None):
-        self.sessions = sessions
-        self.user_id = user_id
-        self.cache = SchemaCache()
-
-    @contextmanager
-    def meta(self) -> Iterator[MetamodelService]:
-        with self.sessions.begin() as s:
-            yield MetamodelService(s)
-
-    @contextmanager
-    def store(self, **kw: Any) -> Iterator[RecordStore]:
-        with self.sessions.begin() as s:
-            yield RecordStore(s, self.cache.get(s), user_id=self.user_id, **kw)
-
-    def schema(self):
-        with self.sessions() as s:
-            return load_schema(s, read_version(s))
-
-    def create_type(self, name: str, fields: list[dict]) -> None:
-        with self.meta() as m:
-            m.create_type({"name": name, "label": name.title(), "fields": fields})
-
-    def add_field(self, type_name: str, field: dict) -> None:
-        with self.meta() as m:
-            m.add_field(type_name, field)
-
-
 @pytest.fixture
-def svc(sessions, owner) -> Services:
-    return Services(sessions, owner.id)
+def svc(sessions, owner) -> Core:
+    return Core(sessions, owner.id)
