@@ -31,7 +31,7 @@ def set_form_layout(type_name: str):
 
 
 def openapi_paths(spec, api: str, type_param: dict, tag: list, body, errors) -> None:
-    """The two operations in the OpenAPI document (called by :func:`recordbase.api.openapi_metamodel.metamodel_paths`)."""
+    """The two operations in the OpenAPI document (called by :func:`.openapi_metamodel.metamodel_paths`)."""
     schema = dict(LAYOUT_SCHEMA)
     spec.path(path=f"{api}/types/{{type}}/layout", parameters=[type_param], operations={
         "get": {"operationId": "get_form_layout", "tags": tag, "responses": {"200": body(schema), **errors("404")}},
