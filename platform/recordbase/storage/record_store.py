@@ -284,9 +284,18 @@ class RecordStore(ReadOperations, TrashOperations):
             return create_many(self, type_name, rows, skip_invalid=skip_invalid, row_names=row_names)
 
     @enforce.guarded
-    def update(self, type_name: str, record_id: Any, values: Any, version: Optional[int] = None) -> Record:
+    def update(self, type_name: str, record_id: Any, values: Any, version: Optional[int] = None,
+               current: Optional[Record] = None) -> Record:
+        """Write ``values`` over the record; ``version``: the one the client read (stale: 409).
+
+        ``current``: the record as this transaction just read it through :meth:`get` (the API's
+        404 check), not read again; the UPDATE's ``version`` condition still refuses a record that
+        changed since (no lost update)."""
         typedef = self.type(type_name)
-        before = self.get(type_name, record_id)
+        if current is not None and current.type_name == type_name and current.id == as_id(record_id):
+            before = current
+        else:
+            before = self.get(type_name, record_id)
         if version is not None and version != before.version:
             raise VersionConflict(
                 f"{type_name} {before.id} was changed by someone else (you have version {version}, "
