@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..i18n import translate as _
@@ -315,12 +315,10 @@ class RecordStore(ReadOperations, TrashOperations):
         row = self._row_values(typedef, cleaned)
         now = utcnow()
         row.update(version=before.version + step, updated_at=now, updated_by=self.user_id)
-        t = typedef.table
-        stmt = update(t).where(t.c.id == before.id, t.c.version == before.version,
-                               t.c.deleted_at.is_(None)).values(row)
+        row.update(rb_id=before.id, rb_version=before.version)
         conflict = "The change conflicts with another record (a unique value is taken)"
         with refusable_write(self.session, plan, conflict):
-            res = self.session.execute(stmt)
+            res = self.session.execute(typedef.memo("update_by_version", _update_by_version), row)
         if res.rowcount != 1:
             raise VersionConflict(f"{type_name} {before.id} was changed by someone else; reload and try again")
         self._write_links(typedef, before.id, cleaned)
@@ -337,3 +335,9 @@ class RecordStore(ReadOperations, TrashOperations):
         return after
 
 
+def _update_by_version(typedef: TypeDef) -> Any:
+    """A live record's UPDATE when it still has the version read (built once per TypeDef: building it
+    per write cost a tenth of an update); the SET clause comes from the parameters' column names."""
+    t = typedef.table
+    return update(t).where(t.c.id == bindparam("rb_id"), t.c.version == bindparam("rb_version"),
+                           t.c.deleted_at.is_(None))
