@@ -58,7 +58,7 @@ def _statement(lock: bool) -> Any:
 
 
 def _read(session: Session, lock: bool) -> int:
-    row = session.execute(_statement(lock)).one()
+    row = session.connection().execute(_statement(lock)).one()  # (Core: no ORM layer)
     session.info[ALONG] = (session.get_transaction(), dict(zip(_along, row[1:])))
     return int(row[0] or 0)
 

@@ -129,7 +129,7 @@ class RecordStore(ReadOperations, TrashOperations):
         if target is None:
             return set(ids)
         t = target.table
-        found = set(self.session.scalars(select(t.c.id).where(t.c.id.in_(ids), t.c.deleted_at.is_(None))))
+        found = set(self.session.connection().scalars(select(t.c.id).where(t.c.id.in_(ids), t.c.deleted_at.is_(None))))
         return set(ids) - found
 
     def _attachment_info(self, key: str, field: FieldDef) -> Optional[dict]:
@@ -207,7 +207,7 @@ class RecordStore(ReadOperations, TrashOperations):
             stmt = select(t.c.id).where(col == f.ftype.to_db(value, f), t.c.deleted_at.is_(None))
             if exclude_id is not None:
                 stmt = stmt.where(t.c.id != exclude_id)
-            if self.session.scalar(stmt.limit(1)) is not None:  # (never which record: the caller may not see it)
+            if self.session.connection().scalar(stmt.limit(1)) is not None:  # (never which record: the caller may not see it)
                 problems[name] = [_("must be unique: this value is already taken")]
         if problems:
             raise ValidationError("Duplicate value for " + ", ".join(problems), problems)
@@ -258,7 +258,7 @@ class RecordStore(ReadOperations, TrashOperations):
         stmt = insert(t).returning(t.c.id)
         conflict = "The record conflicts with another record (a unique value is taken)"
         with refusable_write(self.session, plan, conflict):
-            rid = self.session.execute(stmt, row).scalar_one()
+            rid = self.session.connection().execute(stmt, row).scalar_one()  # (Core: no ORM layer)
         self._write_links(typedef, rid, cleaned)
         # the record as reading it back gives it (no re-read: computed fields are recomputed below)
         record = Record(type_name, rid, 1, now, now, self.user_id, self.user_id, None,
@@ -318,7 +318,7 @@ class RecordStore(ReadOperations, TrashOperations):
         row.update(rb_id=before.id, rb_version=before.version)
         conflict = "The change conflicts with another record (a unique value is taken)"
         with refusable_write(self.session, plan, conflict):
-            res = self.session.execute(typedef.memo("update_by_version", _update_by_version), row)
+            res = self.session.connection().execute(typedef.memo("update_by_version", _update_by_version), row)
         if res.rowcount != 1:
             raise VersionConflict(f"{type_name} {before.id} was changed by someone else; reload and try again")
         self._write_links(typedef, before.id, cleaned)
