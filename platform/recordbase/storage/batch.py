@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field as dc_field
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 
 from ..errors import TransitionRequired, ValidationError
 from ..i18n import translate
@@ -88,8 +88,9 @@ def batch_lookups(store: "RecordStore", typedef: TypeDef, rows: list[dict]) -> I
                 wanted.update(_ids_in(values[f.name]))
         found = known.setdefault(f.name, set())
         t = target.table
-        for chunk in _chunks(sorted(wanted)):
-            found.update(store.session.scalars(select(t.c.id).where(t.c.id.in_(chunk), t.c.deleted_at.is_(None))))
+        live = select(t.c.id).where(t.c.id.in_(bindparam("ids", expanding=True)), t.c.deleted_at.is_(None))
+        for chunk in _chunks(sorted(wanted)):  # (an expanding parameter: no SQL element per value)
+            found.update(store.session.connection().scalars(live, {"ids": chunk}))
     users: dict[Any, Optional[int]] = {}
 
     def missing(field, ids):
@@ -340,8 +341,9 @@ def _check_unique_batch(store: "RecordStore", typedef: TypeDef, cleaned: list[tu
         if not seen:
             continue
         col = t.c[f.column_name]
+        taken = select(col).where(col.in_(bindparam("values", expanding=True)), t.c.deleted_at.is_(None))
         for chunk in _chunks(list(seen)):
-            for (value,) in store.session.execute(select(col).where(col.in_(chunk), t.c.deleted_at.is_(None))):
+            for (value,) in store.session.connection().execute(taken, {"values": chunk}):
                 i = seen.get(value)
                 if i is None and isinstance(value, str):
                     i = next((seen[k] for k in seen if k == value), None)
