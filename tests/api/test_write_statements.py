@@ -74,24 +74,60 @@ def _record_table(app, name: str) -> str:
 def test_a_create_and_an_update_send_one_statement_per_check(app, api, vendor):
     table, org_table = _record_table(app, "vendor"), _record_table(app, "org")
     ok(api.post("/api/v1/records/vendor", json={"fields": {"name": "warm", "code": "w", "org": vendor}}), 201)
-    schema = "SELECT rb_schema_state" + (" FOR KEY SHARE" if _postgresql(app) else "")
-    write = ["SAVEPOINT", "{}", "RELEASE SAVEPOINT"] if _postgresql(app) else ["{}"]  # (a unique value, a link)
+    held = " FOR KEY SHARE" if _postgresql(app) else ""  # (PostgreSQL: the link's target held, no savepoint)
     with statements(app) as seen:
         created = ok(api.post("/api/v1/records/vendor",
                               json={"fields": {"name": "A", "code": "a", "score": 1, "org": vendor}}), 201)
-    assert seen == [schema,  # with the rules' version
-                    f"SELECT {org_table}",  # the link's target is live
+    assert seen == ["SELECT rb_schema_state" + held,  # with the rules' version
+                    f"SELECT {org_table}" + held,  # the link's target is live
                     f"SELECT {table}",  # the code is not taken
-                    *[w.format(f"INSERT INTO {table}") for w in write],
+                    f"INSERT INTO {table}",
                     "INSERT INTO rb_record_history"]
     with statements(app) as seen:
         updated = ok(api.patch(f"/api/v1/records/vendor/{created['id']}",
                                json={"version": created["version"], "fields": {"score": 2}}))
     assert updated["fields"]["score"] == 2 and updated["version"] == created["version"] + 1
-    assert seen == [schema,
+    assert seen == ["SELECT rb_schema_state" + held,
                     f"SELECT {table}",  # the record, read once (its 404, its version, its values before)
-                    *[w.format(f"UPDATE {table}") for w in write],
+                    f"UPDATE {table}",  # (no unique value written: no savepoint)
                     "INSERT INTO rb_record_history"]
+    with statements(app) as seen:
+        ok(api.patch(f"/api/v1/records/vendor/{created['id']}",
+                     json={"version": updated["version"], "fields": {"code": "b"}}))
+    write = ["SAVEPOINT", f"UPDATE {table}", "RELEASE SAVEPOINT"] if _postgresql(app) else [f"UPDATE {table}"]
+    assert seen == ["SELECT rb_schema_state" + held, f"SELECT {table}", f"SELECT {table}", *write,
+                    "INSERT INTO rb_record_history"]
+
+
+def test_a_unique_value_taken_after_the_check_is_refused_by_field_and_the_transaction_goes_on(app, api, vendor,
+                                                                                             monkeypatch):
+    """Another writer commits the same value between the create's check and its INSERT: on PostgreSQL
+    the INSERT gives no id (no savepoint was taken), the create is a 422 naming the field, and the
+    transaction still works; on SQLite the one write lock rules the race out."""
+    if not _postgresql(app):
+        pytest.skip("SQLite writers take turns")
+    from recordbase.errors import ValidationError
+    from recordbase.storage import RecordStore
+
+    ok(api.post("/api/v1/records/vendor", json={"fields": {"name": "First", "code": "taken"}}), 201)
+    plat = platform(app)
+    checks = []
+    original = RecordStore._check_unique
+
+    def late(self, *args, **kw):  # the first check runs before the other writer's commit: it sees nothing
+        checks.append(1)
+        if len(checks) > 1:
+            return original(self, *args, **kw)
+    monkeypatch.setattr(RecordStore, "_check_unique", late)
+    with plat.sessions() as s:
+        store = RecordStore(s, plat.schema_cache.get(s))
+        with pytest.raises(ValidationError) as refused:
+            store.create("vendor", {"name": "Second", "code": "taken", "org": vendor})
+        assert refused.value.details == {"code": ["must be unique: this value is already taken"]}
+        store.create("vendor", {"name": "Third", "code": "free", "org": vendor})
+        s.commit()
+    names = sorted(r["fields"]["name"] for r in ok(api.get("/api/v1/records/vendor"))["records"])
+    assert names == ["First", "Third"]
 
 
 def test_a_batch_sends_the_same_statements_for_30_records_as_for_300(app, api, vendor):

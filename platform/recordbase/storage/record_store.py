@@ -129,7 +129,11 @@ class RecordStore(ReadOperations, TrashOperations):
         if target is None:
             return set(ids)
         t = target.table
-        found = set(self.session.connection().scalars(select(t.c.id).where(t.c.id.in_(ids), t.c.deleted_at.is_(None))))
+        stmt = select(t.c.id).where(t.c.id.in_(ids), t.c.deleted_at.is_(None))
+        conn = self.session.connection()
+        if conn.dialect.name == "postgresql":  # the targets stay until this transaction ends: the link's
+            stmt = stmt.with_for_update(read=True, key_share=True)  # foreign key cannot refuse the write
+        found = set(conn.scalars(stmt))
         return set(ids) - found
 
     def _attachment_info(self, key: str, field: FieldDef) -> Optional[dict]:
@@ -254,11 +258,13 @@ class RecordStore(ReadOperations, TrashOperations):
         for f in plan.autonumbers:
             cleaned[f.name] = row[f.column_name] = f.ftype.generate(f, self._next_number(f), self.local_now())
         row.update(version=1, created_at=now, updated_at=now, created_by=self.user_id, updated_by=self.user_id)
-        t = typedef.table
-        stmt = insert(t).returning(t.c.id)
         conflict = "The record conflicts with another record (a unique value is taken)"
-        with refusable_write(self.session, plan, conflict):
-            rid = self.session.connection().execute(stmt, row).scalar_one()  # (Core: no ORM layer)
+        conn = self.session.connection()
+        if plan.may_conflict and conn.dialect.name == "postgresql":
+            rid = self._insert_unless_taken(typedef, cleaned, row, conflict)
+        else:
+            with refusable_write(self.session, plan, conflict):
+                rid = conn.execute(typedef.memo("insert", _insert), row).scalar_one()  # (Core: no ORM layer)
         self._write_links(typedef, rid, cleaned)
         # the record as reading it back gives it (no re-read: computed fields are recomputed below)
         record = Record(type_name, rid, 1, now, now, self.user_id, self.user_id, None,
@@ -270,6 +276,18 @@ class RecordStore(ReadOperations, TrashOperations):
         if self.emit(RecordCreated(type_name, rid, self.user_id, {}, dict(record.values))):
             record = self.get(type_name, rid)
         return record
+
+    def _insert_unless_taken(self, typedef: TypeDef, cleaned: dict, row: dict, conflict: str) -> int:
+        """PostgreSQL's create of a type with unique values or links, without a savepoint: the link
+        check holds the targets (``FOR KEY SHARE``: no foreign key can refuse), and a unique value
+        another writer took since the check gives no id (``ON CONFLICT DO NOTHING``), answered as
+        the check answers it; the transaction stays usable either way."""
+        rid = self.session.connection().execute(typedef.memo("insert_or_nothing", _insert_or_nothing), row).scalar()
+        if rid is None:
+            self._check_unique(typedef, cleaned)  # names the field whose value is taken now
+            raise ValidationError(conflict, {"record": [_("conflicts with another record (a unique value, or a "
+                                                          "linked record that was removed)")]})
+        return rid
 
     @enforce.guarded
     def create_many(self, type_name: str, rows: list, skip_invalid: bool = False,
@@ -317,7 +335,9 @@ class RecordStore(ReadOperations, TrashOperations):
         row.update(version=before.version + step, updated_at=now, updated_by=self.user_id)
         row.update(rb_id=before.id, rb_version=before.version)
         conflict = "The change conflicts with another record (a unique value is taken)"
-        with refusable_write(self.session, plan, conflict):
+        # (a link's targets are held by its check on PostgreSQL: only a unique value written may be refused)
+        with refusable_write(self.session, plan, conflict, needed=any(f.name in cleaned for f in plan.unique)
+                             or self.session.get_bind().dialect.name != "postgresql"):
             res = self.session.connection().execute(typedef.memo("update_by_version", _update_by_version), row)
         if res.rowcount != 1:
             raise VersionConflict(f"{type_name} {before.id} was changed by someone else; reload and try again")
@@ -333,6 +353,20 @@ class RecordStore(ReadOperations, TrashOperations):
         if self.emit(RecordUpdated(type_name, before.id, self.user_id, dict(before.values), dict(after.values))):
             after = self.get(type_name, before.id)
         return after
+
+
+def _insert(typedef: TypeDef) -> Any:
+    t = typedef.table
+    return insert(t).returning(t.c.id)
+
+
+def _insert_or_nothing(typedef: TypeDef) -> Any:
+    """PostgreSQL: the INSERT that gives no id when a unique value was taken meanwhile (instead of an
+    error that would end the transaction: no savepoint round trips around every create)."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    t = typedef.table
+    return pg_insert(t).on_conflict_do_nothing().returning(t.c.id)
 
 
 def _update_by_version(typedef: TypeDef) -> Any:

@@ -207,15 +207,17 @@ def write_plan(store: "RecordStore", typedef: TypeDef) -> WritePlan:
 
 
 @contextmanager
-def refusable_write(session: Session, plan: WritePlan, message: str, statements: int = 1) -> Iterator[None]:
+def refusable_write(session: Session, plan: WritePlan, message: str, statements: int = 1,
+                    needed: bool = True) -> Iterator[None]:
     """The block writes rows of ``plan``'s type, which the database may refuse for a constraint the
     checks before it cannot rule out (``plan.may_conflict``): its refusal becomes a ValidationError
     with ``message``, and a savepoint undoes the block and keeps the transaction usable. A type
     without such constraints needs none (it would cost two round trips per write), nor does one
     statement on SQLite, which leaves a transaction as it was after a failed statement; several
-    (a batch: ``statements`` > 1) need it there too, or the rows before the refused one would stay."""
+    (a batch: ``statements`` > 1) need it there too, or the rows before the refused one would stay.
+    ``needed`` False: the caller knows this write cannot meet such a constraint (no savepoint)."""
     try:
-        if not plan.may_conflict or (statements == 1 and session.get_bind().dialect.name == "sqlite"):
+        if not needed or not plan.may_conflict or (statements == 1 and session.get_bind().dialect.name == "sqlite"):
             yield
         else:
             with session.begin_nested():
