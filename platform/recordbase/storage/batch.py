@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field as dc_field
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Sequence
 
 from sqlalchemy import bindparam, func, insert, select, text, update
 
@@ -126,7 +126,7 @@ def _reserve_numbers(store: "RecordStore", field_id: int, n: int) -> int:
 
 
 def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: bool = False,
-                row_names: Optional[list[str]] = None) -> BatchResult:
+                row_names: Optional[Sequence[str]] = None) -> BatchResult:
     typedef = store.type(type_name)
     plan = write_plan(store, typedef)
     rows = list(rows)
@@ -321,7 +321,7 @@ def _converter(to_db: Optional[Callable], f: Any, proc: Optional[Callable]) -> O
 
 
 def _check_unique_batch(store: "RecordStore", typedef: TypeDef, cleaned: list[tuple[int, dict]],
-                        errors: dict[int, dict[str, list[str]]], row_names: Optional[list[str]] = None) -> None:
+                        errors: dict[int, dict[str, list[str]]], row_names: Optional[Sequence[str]] = None) -> None:
     t = typedef.table
     for f in typedef.fields:
         if not f.unique or not has_own_column(f):

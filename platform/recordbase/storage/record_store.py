@@ -9,7 +9,7 @@ to the trash (``deleted_at``); restore brings them back (:mod:`.trash`).
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
@@ -291,7 +291,7 @@ class RecordStore(ReadOperations, TrashOperations):
 
     @enforce.guarded
     def create_many(self, type_name: str, rows: list, skip_invalid: bool = False,
-                    row_names: Optional[list[str]] = None) -> "BatchResult":
+                    row_names: Optional[Sequence[str]] = None) -> "BatchResult":
         """Create many records with create()'s validation, computed fields and events, in few queries
         (see :mod:`.batch`); invalid rows raise, or are skipped and reported with ``skip_invalid``.
         ``row_names`` name the rows in messages that point at another row ("row 3" of a file)."""
