@@ -1,4 +1,4 @@
-"""Bulk writes through the HTTP batch endpoint against raw ``executemany`` (issue 20 §2).
+"""Bulk writes through the HTTP batch endpoint and through import against raw ``executemany`` (issue 20 §2).
 
     python bench/batch.py                          # 20,000 rows per round, temporary SQLite file
     python bench/batch.py --database-url postgresql://postgres@127.0.0.1:5432/bench
@@ -6,14 +6,19 @@
 A real ``recordbase serve`` (one worker) gets ``POST /api/v1/records/<type>/batch`` with 1,000
 records a request from one client (bodies encoded beforehand); the baseline writes the same values
 with SQLAlchemy Core ``executemany`` into an identical hand-made table (same columns, types and
-indexes), 1,000 rows and a commit per transaction — the same unit of work. Rounds alternate (which
-goes first alternates too) and each side's best round is compared: target ≥ 0.2× raw rows/s.
-Every check is on in the product's path: validation, unique values, links, rules, history.
+indexes, the unique one included), 1,000 rows and a commit per transaction — the same unit of work.
+Then the same rows as a CSV file through ``POST /api/v1/records/<type>/import`` (one transaction)
+against raw ``executemany`` of all of them in one transaction. Rounds alternate (which goes first
+alternates too) and each side's best round is compared: target ≥ 0.2× raw rows/s.
+Every check is on in the product's path: validation, a unique value (``ref``), a link (``org``, to
+one of ten records), an enabled rule on create (its condition checked on every record), history.
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import http.client
+import io
 import json
 import os
 import random
@@ -25,7 +30,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import Index, create_engine, insert, text
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -37,23 +42,98 @@ from server import start  # noqa: E402
 BATCH = 1000
 
 
-def prepare(url: str, folder: Path, rounds: int) -> tuple[str, list[str], object, int]:
-    """A token, the names of ``rounds`` empty record types, the first type's TypeDef and the owner's id."""
+def prepare(url: str, folder: Path, rounds: int) -> tuple[str, list[str], object, int, list[int]]:
+    """A token, the names of ``2 * rounds`` empty record types (batch, then import), the first type's
+    TypeDef, the owner's id and the ids of the records their links may point at."""
     from bench_app import bench_app
     from recordbase.auth import create_token
+    from recordbase.automation.rules import RuleService
     from recordbase.metamodel.service import MetamodelService
     from recordbase.models import User
+    from recordbase.storage import RecordStore
 
     app, plat, user_id = bench_app(url, folder / "instance", "bench@example.com", "bench-password-1")
-    names = [f"bat_{os.getpid()}_{k}" for k in range(rounds)]
+    names = [f"bat_{os.getpid()}_{k}" for k in range(rounds)] + [f"imp_{os.getpid()}_{k}" for k in range(rounds)]
+    org = f"org_{os.getpid()}"
     with plat.sessions.begin() as s:
         token = create_token(s, s.get(User, user_id), name="batch-bench")
+        service = MetamodelService(s)
+        service.create_type({"name": org, "label": "Org", "primary_field": "name",
+                             "fields": [{"name": "name", "label": "Name", "type": "text"}]})
         for name in names:
-            MetamodelService(s).create_type(type_definition(name))
+            definition = type_definition(name)
+            definition["fields"] += [{"name": "ref", "label": "Ref", "type": "text", "unique": True},
+                                     {"name": "org", "label": "Org", "type": "link", "options": {"target": org}}]
+            service.create_type(definition)
+    with plat.sessions.begin() as s:
+        schema = plat.schema_cache.get(s)
+        orgs = RecordStore(s, schema, user_id=user_id).create_many(org, [{"name": f"Org {i}"} for i in range(10)]).ids
+        rules = RuleService(s, schema)
+        for name in names:
+            rules.create({"name": f"never {name}", "type": name, "enabled": True, "trigger": {"on": "record_created"},
+                          "condition": {"field": "amount", "op": "lt", "value": -1},
+                          "actions": [{"do": "update_record", "values": {"status": "archived"}}]}, user_id)
     with plat.sessions.begin() as s:
         typedef = plat.schema_cache.get(s).get(names[0])
     plat.engine.dispose()
-    return token, names, typedef, user_id
+    return token, names, typedef, user_id, orgs
+
+
+def with_checks(rng: random.Random, i: int, orgs: list[int]) -> dict:
+    """One record's values (records_data.make_values) with its unique reference and its link."""
+    return {**make_values(rng, i), "ref": f"R{i:08d}", "org": orgs[i % len(orgs)]}
+
+
+def raw_table(typedef, name: str):
+    t = hand_made_table(typedef, name)
+    ref = typedef.field("ref").column_name
+    Index(f"ux_{name}_{ref}", t.c[ref], unique=True, sqlite_where=text("deleted_at IS NULL"),
+          postgresql_where=text("deleted_at IS NULL"))
+    return t
+
+
+def raw_values(values: dict, typedef, now, user_id: int) -> dict:
+    row = raw_row(values, typedef, now, user_id)
+    row[typedef.field("ref").column_name] = values["ref"]
+    row[typedef.field("org").column_name] = values["org"]
+    return row
+
+
+def csv_file(values: list[dict]) -> bytes:
+    out = io.StringIO()
+    w = csv.writer(out)
+    names = list(values[0])
+    w.writerow(names)
+    for v in values:
+        w.writerow([("true" if v[n] else "false") if isinstance(v[n], bool) else v[n] for n in names])
+    return out.getvalue().encode("utf-8")
+
+
+def post_import(port: int, type_name: str, token: str, data: bytes) -> float:
+    boundary = "rbbenchboundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"rows.csv\"\r\n"
+            f"Content-Type: text/csv\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    t0 = time.perf_counter()
+    conn.request("POST", f"/api/v1/records/{type_name}/import", body=body, headers=headers)
+    resp = conn.getresponse()
+    answer = resp.read()
+    took = time.perf_counter() - t0
+    conn.close()
+    if resp.status != 200:
+        raise RuntimeError(f"{resp.status}: {answer[:500]!r}")
+    report = json.loads(answer)
+    if report.get("created") not in (None, len(data.splitlines()) - 1):
+        raise RuntimeError(f"import report: {answer[:500]!r}")
+    return took
+
+
+def insert_raw_once(engine, table, rows: list[dict]) -> float:
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        conn.execute(insert(table), rows)
+    return time.perf_counter() - t0
 
 
 def post_batches(port: int, type_name: str, token: str, bodies: list[bytes]) -> float:
@@ -87,46 +167,56 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="rb-batch-bench-"))
     url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
-    token, names, typedef, user_id = prepare(url, folder, args.rounds)
+    token, names, typedef, user_id, orgs = prepare(url, folder, args.rounds)
     engine = create_engine(url)
-    raw_tables = []
+    raw_tables, raw_once_tables = [], []
     for k in range(args.rounds):
-        t = hand_made_table(typedef, f"raw_batch_{os.getpid()}_{k}")
-        t.metadata.create_all(engine)
-        raw_tables.append(t)
+        for tables, prefix in ((raw_tables, "raw_batch"), (raw_once_tables, "raw_once")):
+            t = raw_table(typedef, f"{prefix}_{os.getpid()}_{k}")
+            t.metadata.create_all(engine)
+            tables.append(t)
     rng = random.Random(3)
-    values = [make_values(rng, i) for i in range(args.rows)]
+    values = [with_checks(rng, i, orgs) for i in range(args.rows)]
     bodies = [json.dumps({"records": [{"fields": v} for v in values[i:i + BATCH]]}).encode()
               for i in range(0, args.rows, BATCH)]
+    upload = csv_file(values)
     now = datetime.now(timezone.utc)
-    rows = [raw_row(v, typedef, now, user_id) for v in values]
+    rows = [raw_values(v, typedef, now, user_id) for v in values]
     port = free_port()
     env = dict(os.environ, RECORDBASE_DATABASE_URL=url)
     server = start([*recordbase_command(), "serve", "--port", str(port), "--workers", "1", "--threads", "1",
                     "--no-worker"], env, folder, port, folder / "serve.log")
-    api_s, raw_s = [], []
+    api_s, raw_s, imp_s, once_s = [], [], [], []
     try:
         for k in range(args.rounds):
             sides = [(api_s, lambda: post_batches(port, names[k], token, bodies)),
                      (raw_s, lambda: insert_raw(engine, raw_tables[k], rows))]
             for times, run in (sides if k % 2 == 0 else sides[::-1]):
                 times.append(run())
-            print(f"  round {k + 1}: API {args.rows / api_s[-1]:,.0f} rows/s, raw {args.rows / raw_s[-1]:,.0f} rows/s",
-                  flush=True)
+            sides = [(imp_s, lambda: post_import(port, names[args.rounds + k], token, upload)),
+                     (once_s, lambda: insert_raw_once(engine, raw_once_tables[k], rows))]
+            for times, run in (sides if k % 2 == 0 else sides[::-1]):
+                times.append(run())
+            print(f"  round {k + 1}: batch API {args.rows / api_s[-1]:,.0f} rows/s, raw {args.rows / raw_s[-1]:,.0f} "
+                  f"rows/s; import {args.rows / imp_s[-1]:,.0f} rows/s, raw in one transaction "
+                  f"{args.rows / once_s[-1]:,.0f} rows/s", flush=True)
     finally:
         server.terminate()
         server.wait(20)
         if args.database_url:
             with engine.begin() as conn:
-                for t in raw_tables:
+                for t in raw_tables + raw_once_tables:
                     conn.execute(text(f"DROP TABLE IF EXISTS {t.name}"))
         engine.dispose()
         shutil.rmtree(folder, ignore_errors=True)
     api, raw = args.rows / min(api_s), args.rows / min(raw_s)
+    imp, once = args.rows / min(imp_s), args.rows / min(once_s)
     dialect = "postgresql" if url.startswith("postgres") else "sqlite"
-    print(f"\n{dialect}: {args.rows:,} rows per round, {BATCH} per request/transaction, best of {args.rounds}")
-    print(f"  raw executemany      {raw:>10,.0f} rows/s")
-    print(f"  HTTP batch endpoint  {api:>10,.0f} rows/s   {api / raw:.3f}x raw (target >= 0.2x)")
+    print(f"\n{dialect}: {args.rows:,} rows per round, best of {args.rounds}; unique, link, rule and history on")
+    print(f"  raw executemany, {BATCH} a transaction   {raw:>10,.0f} rows/s")
+    print(f"  HTTP batch endpoint ({BATCH} a request)  {api:>10,.0f} rows/s   {api / raw:.3f}x raw (target >= 0.2x)")
+    print(f"  raw executemany, one transaction    {once:>10,.0f} rows/s")
+    print(f"  HTTP import (CSV, one transaction)  {imp:>10,.0f} rows/s   {imp / once:.3f}x raw (target >= 0.2x)")
     return 0
 
 

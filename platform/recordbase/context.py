@@ -73,9 +73,10 @@ def current_schema(refresh: bool = False) -> RuntimeSchema:
         # the API's authentication reads the version in the same query as the token
         known = None if refresh else g.pop("_rb_schema_version", None)
         if not g.get("_rb_reads_only"):  # a request that may write takes its snapshot held (PostgreSQL)
-            from .metamodel.schema_lock import hold
+            from .metamodel import schema_lock
 
-            known = hold(db_session()) or known
+            session = db_session()  # (the rules' version is read in the same statement: schema_lock.along)
+            known = schema_lock.read_for_write(session) if known is None else (schema_lock.hold(session) or known)
         g._rb_schema = platform().schema_cache.get(db_session(), version=known)
     return g._rb_schema
 

@@ -104,6 +104,25 @@ def check(value: Any, max_depth: int = MAX_DEPTH, max_string: Optional[int] = MA
 
 
 def _check_depth(value: Any, max_depth: int) -> None:
+    """Refuse a value nested deeper than ``max_depth``: level by level, without paths (a batch of a
+    thousand records was 5 % of its request with a path per item); the path only for the refusal."""
+    level = [value] if type(value) is dict or type(value) is list else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > max_depth:
+            _refuse_depth(value, max_depth)
+        below = []
+        add = below.append
+        for item in level:
+            for child in (item.values() if type(item) is dict else item):
+                if type(child) is dict or type(child) is list:
+                    add(child)
+        level = below
+
+
+def _refuse_depth(value: Any, max_depth: int) -> None:
+    """The refusal of a value too deep, naming where (the first place found)."""
     stack: list[tuple[Any, int, Any]] = [(value, 1, None)] if isinstance(value, (dict, list)) else []
     while stack:
         item, depth, where = stack.pop()

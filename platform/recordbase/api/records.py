@@ -97,7 +97,7 @@ def update_record(type_name: str, record_id: int):
     """Change some fields; ``version`` (the version the client read) is required, stale is a 409."""
     store = record_store()
     typedef = store.type(type_name)
-    store.get(type_name, record_id)  # 404 before judging the payload
+    current = store.get(type_name, record_id)  # 404 before judging the payload
     body = json_body(allowed=("fields", "version"))
     problems = {}
     if "version" not in body:
@@ -108,7 +108,7 @@ def update_record(type_name: str, record_id: int):
         raise ValidationError("The body needs " + " and ".join(f"'{k}'" for k in problems), problems)
     version = version_value(body["version"])
     values = validate_fields(typedef, body["fields"], store.ctx, creating=False)
-    record = store.update(type_name, record_id, values, version=version)
+    record = store.update(type_name, record_id, values, version=version, current=current)
     commit()
     return jsonify(store.to_json(record))
 

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
+from ..metamodel import schema_lock
 from ..metamodel.dependencies import value_kind
 from ..metamodel.fieldtypes import ValueContext
 from ..metamodel.runtime import RuntimeSchema
@@ -160,6 +161,7 @@ class RuleService:
     def bump(self) -> None:
         self.session.execute(update(AutomationState).where(AutomationState.id == 1)
                              .values(version=AutomationState.version + 1))
+        schema_lock.forget_along(self.session, "rules")  # this transaction's later writes see the new rules
 
     def get(self, rule_id: Any) -> Rule:
         try:
@@ -231,8 +233,17 @@ class RuleService:
         self.session.flush()
 
 
+_RULES_VERSION = select(AutomationState.version).where(AutomationState.id == 1)
+schema_lock.read_along("rules", _RULES_VERSION.scalar_subquery())  # writers read it with the schema version
+
+
 def rules_version(session: Session) -> int:
-    return int(session.scalar(select(AutomationState.version).where(AutomationState.id == 1)) or 0)
+    """The rules' version as this transaction sees it: read with the schema version when the
+    transaction started writing (:func:`recordbase.metamodel.schema_lock.along`), else on its own."""
+    known = schema_lock.along(session, "rules")
+    if known is not None:
+        return int(known)
+    return int(session.scalar(_RULES_VERSION) or 0)
 
 
 def event_rules(session: Session, schema: RuntimeSchema,

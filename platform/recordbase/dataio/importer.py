@@ -35,6 +35,7 @@ from .parsing import DATE_ORDERS, Lookups, preparer
 from .parsing import _text as text_preparer
 from .parsing import unquoted
 from .readers import Table
+from .row_names import RowNames
 
 Progress = Callable[[int, Optional[int]], None]
 KEY_TYPES = frozenset({"text", "long_text", "email", "url", "phone", "number", "decimal", "currency", "percent",
@@ -369,7 +370,7 @@ class Importer:
                     self._update(number, match, values, raw)
         if creates:
             result = self.store.create_many(self.typedef.name, [v for _, v, _ in creates], skip_invalid=True,
-                                            row_names=[translate("row %(n)s", n=n) for n, _, _ in creates])
+                                            row_names=RowNames([n for n, _, _ in creates]))
             for i, problems in result.errors.items():
                 number, _values, raw = creates[i]
                 self.store_errors(number, raw, problems)
@@ -410,3 +411,4 @@ def run_import(store: Any, type_name: str, table: Table, options: Optional[Impor
     if hasattr(store, "require"):
         store.require("import", type_name)  # the user's policy (recordbase.access): 403 without the import right
     return Importer(store, type_name, table, options, progress).run()
+

@@ -21,13 +21,63 @@ a worker) is refused with :class:`~recordbase.errors.SchemaChanged` (409 ``schem
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..models import SchemaState
 from .runtime import _VERSION
 
 HELD = "rb_schema_held"
+ALONG = "rb_schema_along"
+
+#: other one-row versions a writer reads in the same statement as the schema version (name -> a
+#: scalar subquery): the automation rules' version (:mod:`recordbase.automation.rules`) was a
+#: round trip of its own in every write
+_along: dict[str, Any] = {}
+_statements: dict[bool, Any] = {}
+
+
+def read_along(name: str, column: Any) -> None:
+    """Have writers read ``column`` (a scalar subquery of one value) with the schema version; what
+    they read is :func:`along`. (Registered by the module that owns the value, at import.)"""
+    _along[name] = column
+    _statements.clear()
+
+
+def _statement(lock: bool) -> Any:
+    stmt = _statements.get(lock)
+    if stmt is None:
+        table = SchemaState.__table__
+        stmt = select(table.c.version, *(c.label(f"along_{n}") for n, c in _along.items())).where(table.c.id == 1)
+        if lock:  # FOR KEY SHARE (read=True): writers share the row; FOR NO KEY UPDATE would queue them all
+            stmt = stmt.with_for_update(read=True, key_share=True, of=table)
+        stmt = _statements[lock] = stmt
+    return stmt
+
+
+def _read(session: Session, lock: bool) -> int:
+    row = session.connection().execute(_statement(lock)).one()  # (Core: no ORM layer)
+    session.info[ALONG] = (session.get_transaction(), dict(zip(_along, row[1:])))
+    return int(row[0] or 0)
+
+
+def along(session: Session, name: str) -> Optional[Any]:
+    """The value of ``name`` this transaction read with the schema version (None: not read, or
+    forgotten since by :func:`forget_along`, when the transaction changed it itself)."""
+    marker = session.info.get(ALONG)
+    tx = session.get_transaction()
+    if marker is not None and tx is not None and marker[0] is tx:
+        return marker[1].get(name)
+    return None
+
+
+def forget_along(session: Session, name: str) -> None:
+    """This transaction changed the value of ``name``: :func:`along` no longer answers with the old one."""
+    marker = session.info.get(ALONG)
+    if marker is not None:
+        marker[1].pop(name, None)
 
 
 def _postgresql(session: Session) -> bool:
@@ -48,9 +98,18 @@ def hold(session: Session) -> Optional[int]:
         return None
     version = _held(session)
     if version is None:
-        version = int(session.execute(_VERSION.with_for_update(key_share=True)).scalar() or 0)
+        version = _read(session, lock=True)
         session.info[HELD] = (session.get_transaction(), version)
     return version
+
+
+def read_for_write(session: Session) -> int:
+    """The schema version a writing request works on, with the values read along: held on
+    PostgreSQL (:func:`hold`); on SQLite read as the transaction's first statement, under its write
+    lock (``BEGIN IMMEDIATE``)."""
+    if _postgresql(session):
+        return hold(session)  # type: ignore[return-value]
+    return _read(session, lock=False)
 
 
 def changed(session: Session) -> None:

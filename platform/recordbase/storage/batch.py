@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field as dc_field
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Sequence
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 
 from ..errors import TransitionRequired, ValidationError
 from ..i18n import translate
@@ -88,8 +88,9 @@ def batch_lookups(store: "RecordStore", typedef: TypeDef, rows: list[dict]) -> I
                 wanted.update(_ids_in(values[f.name]))
         found = known.setdefault(f.name, set())
         t = target.table
-        for chunk in _chunks(sorted(wanted)):
-            found.update(store.session.scalars(select(t.c.id).where(t.c.id.in_(chunk), t.c.deleted_at.is_(None))))
+        live = select(t.c.id).where(t.c.id.in_(bindparam("ids", expanding=True)), t.c.deleted_at.is_(None))
+        for chunk in _chunks(sorted(wanted)):  # (an expanding parameter: no SQL element per value)
+            found.update(store.session.connection().scalars(live, {"ids": chunk}))
     users: dict[Any, Optional[int]] = {}
 
     def missing(field, ids):
@@ -125,7 +126,7 @@ def _reserve_numbers(store: "RecordStore", field_id: int, n: int) -> int:
 
 
 def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: bool = False,
-                row_names: Optional[list[str]] = None) -> BatchResult:
+                row_names: Optional[Sequence[str]] = None) -> BatchResult:
     typedef = store.type(type_name)
     plan = write_plan(store, typedef)
     rows = list(rows)
@@ -320,7 +321,7 @@ def _converter(to_db: Optional[Callable], f: Any, proc: Optional[Callable]) -> O
 
 
 def _check_unique_batch(store: "RecordStore", typedef: TypeDef, cleaned: list[tuple[int, dict]],
-                        errors: dict[int, dict[str, list[str]]], row_names: Optional[list[str]] = None) -> None:
+                        errors: dict[int, dict[str, list[str]]], row_names: Optional[Sequence[str]] = None) -> None:
     t = typedef.table
     for f in typedef.fields:
         if not f.unique or not has_own_column(f):
@@ -340,8 +341,9 @@ def _check_unique_batch(store: "RecordStore", typedef: TypeDef, cleaned: list[tu
         if not seen:
             continue
         col = t.c[f.column_name]
+        taken = select(col).where(col.in_(bindparam("values", expanding=True)), t.c.deleted_at.is_(None))
         for chunk in _chunks(list(seen)):
-            for (value,) in store.session.execute(select(col).where(col.in_(chunk), t.c.deleted_at.is_(None))):
+            for (value,) in store.session.connection().execute(taken, {"values": chunk}):
                 i = seen.get(value)
                 if i is None and isinstance(value, str):
                     i = next((seen[k] for k in seen if k == value), None)
