@@ -61,11 +61,28 @@ def _ids_fit(endpoint: Optional[str], values: Optional[dict]) -> None:
         abort(404)
 
 
+class RecordbaseFlask(Flask):
+    """Flask, with :meth:`ensure_sync` remembering its answer per function.
+
+    Flask asks it for every hook and view of every request (about ten per API request), and each
+    time inspects the function (``iscoroutinefunction``); whether a function is a coroutine
+    function does not change."""
+
+    def ensure_sync(self, func: Any) -> Any:
+        cache = self.__dict__.setdefault("_rb_sync", {})
+        found = cache.get(func)
+        if found is None:
+            found = super().ensure_sync(func)
+            if len(cache) < 4096:  # (hooks and views: a fixed set; bound it all the same)
+                cache[func] = found
+        return found
+
+
 def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
     config = dict(config or {})
     instance_path = Path(config.pop("INSTANCE_PATH", None) or os.environ.get("RECORDBASE_INSTANCE")
                          or Path.cwd() / "instance").resolve()
-    app = Flask("recordbase", instance_path=str(instance_path), instance_relative_config=False)
+    app = RecordbaseFlask("recordbase", instance_path=str(instance_path), instance_relative_config=False)
     app.json = OrjsonProvider(app)
     app.url_value_preprocessor(_ids_fit)
     app.config.update(default_config(instance_path))

@@ -53,11 +53,19 @@ def sign_out() -> None:
     sessions.end(db_session())
 
 
+#: the headers every response carries unless its view set its own
+SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+                    ("Referrer-Policy", "same-origin"), ("Content-Security-Policy", CSP))
+
+
 def add_headers(response):
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    """:data:`SECURITY_HEADERS` on ``response``, where it has none of that name. (One pass over its
+    headers: four ``Headers.setdefault`` calls searched them four times, on every request.)"""
+    headers = response.headers
+    present = {key.lower() for key in headers.keys()}
+    for key, value in SECURITY_HEADERS:
+        if key.lower() not in present:
+            headers.add(key, value)
     return response
 
 

@@ -86,9 +86,8 @@ def get_record(type_name: str, record_id: int):
     store = record_store()
     typedef = store.type(type_name)
     wanted = _selected_fields(typedef)
-    record = store.get(type_name, record_id, include_deleted=query_flag("trash"))
-    body = store.to_json(record, wanted)
-    body["backlinks"] = backlinks(store, typedef, record.id)
+    body = store.get_json(type_name, record_id, include_deleted=query_flag("trash"), fields=wanted)
+    body["backlinks"] = backlinks(store, typedef, body["id"])
     return jsonify(body)
 
 

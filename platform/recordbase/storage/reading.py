@@ -15,7 +15,7 @@ from dataclasses import dataclass, field as dc_field
 from datetime import datetime
 from typing import Any, Iterable, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, select
 
 from ..access import enforce
 from ..errors import FilterError, Forbidden, NotFound
@@ -92,18 +92,23 @@ class ReadOperations:
         limit = max(1, min(int(limit), MAX_PAGE))
         visible = enforce.visible(self, typedef)
         sorts = q.parse_sort(visible, sort)
-        stmt = self._readable(self.select_live(typedef, trash), typedef, filter, search)
-        if extra_condition is not None:
-            stmt = stmt.where(extra_condition)
-        keys, last_id = None, None
-        if cursor:
-            keys, last_id = q.decode_cursor(cursor, len([s for s in sorts if s[0] != "id"]), sorts, typedef)
-        fetched = None
         dialect = self.session.get_bind().dialect.name
-        for part in q.page_segments(typedef, sorts, keys, last_id, dialect):  # (one part or a few: page_segments)
-            part_stmt = stmt if part is None else stmt.where(part)
+        if not cursor and extra_condition is None and not (search and search.strip()) \
+                and filter is None and enforce.row_condition(self, typedef, "read") is None:
+            parts = self._first_page_parts(typedef, sorts, trash, dialect)  # (every row the caller may read)
+        else:
+            stmt = self._readable(self.select_live(typedef, trash), typedef, filter, search)
+            if extra_condition is not None:
+                stmt = stmt.where(extra_condition)
+            keys, last_id = None, None
+            if cursor:
+                keys, last_id = q.decode_cursor(cursor, len([s for s in sorts if s[0] != "id"]), sorts, typedef)
+            parts = (_limited(q.apply_order(stmt if part is None else stmt.where(part), typedef, sorts))
+                     for part in q.page_segments(typedef, sorts, keys, last_id, dialect))
+        fetched = None
+        for part_stmt in parts:  # (one part or a few: page_segments)
             want = limit + 1 - (len(fetched.raw) if fetched is not None else 0)
-            rows = fetch_driver_rows(self.session, q.apply_order(part_stmt, typedef, sorts).limit(want))
+            rows = fetch_driver_rows(self.session, part_stmt, {"rb_limit": want})
             if fetched is None:
                 fetched = rows
             else:
@@ -116,6 +121,21 @@ class ReadOperations:
             last = dict(zip(fetched.keys, fetched.row(fetched.raw[-1])))
             next_cursor = q.encode_cursor(q.sort_keys(last, typedef, sorts), last["id"], sorts, typedef)
         return typedef, fetched, next_cursor
+
+    def _first_page_parts(self, typedef: TypeDef, sorts: list, trash: bool, dialect: str) -> list:
+        """The statements of a first page's parts (:func:`~.query.page_segments`) over all live (or
+        trashed) records, kept per snapshot and sort: the commonest page is neither built nor keyed
+        anew by each request (its size is a bound parameter)."""
+        memo = typedef.memo("first_page_parts", lambda td: {})
+        key = (trash, tuple(sorts), dialect)
+        found = memo.get(key)
+        if found is None:
+            base = self.select_live(typedef, trash)
+            found = [_limited(q.apply_order(base if part is None else base.where(part), typedef, sorts))
+                     for part in q.page_segments(typedef, sorts, None, None, dialect)]
+            if len(memo) < 256:  # sorts come from query strings: bound the memo
+                memo[key] = found
+        return found
 
     def json_by_ids(self, type_name: str, ids: list[int], *, rows_only: bool = True,
                     include_deleted: bool = False, fields: Optional[Iterable[str]] = None) -> dict[int, dict]:
@@ -198,6 +218,22 @@ class ReadOperations:
         return stmt
 
     def get(self, type_name: str, record_id: Any, include_deleted: bool = False) -> Record:
+        typedef, fetched = self._one_row(type_name, record_id, include_deleted)
+        return serialization.records_from_rows(self, typedef, fetched.rows(), fetched.keys)[0]
+
+    def get_json(self, type_name: str, record_id: Any, include_deleted: bool = False,
+                 fields: Optional[Iterable[str]] = None) -> dict:
+        """:meth:`to_json` of :meth:`get` (``fields`` selects fields), the row turned into JSON in one
+        pass as :meth:`list_json` does: the API's GET of one record."""
+        typedef, fetched = self._one_row(type_name, record_id, include_deleted)
+        return serialization.rows_json(self, enforce.visible(self, typedef), typedef, fetched.raw, fetched.keys,
+                                       fetched.processors, fields)[0]
+
+    def _one_row(self, type_name: str, record_id: Any, include_deleted: bool) -> tuple[TypeDef, DriverRows]:
+        """The row of one record the caller may read (404 otherwise), as the driver gives it.
+
+        The statement is built once per snapshot (the id a bound parameter), so a request does not
+        build and key a new one; a policy's row condition narrows it per request."""
         typedef = self.type(type_name)
         # (int() would quietly turn 1.5 into record 1, and '١٢٣' into 123; a number beyond the id
         # column, which PostgreSQL refuses, is no record either)
@@ -205,17 +241,14 @@ class ReadOperations:
         if rid is None:
             raise NotFound(f"No {type_name} record with id {record_id!r}")
         enforce.require(self, "read", type_name)
-        t = typedef.table
-        stmt = select(t).where(t.c.id == rid)
+        stmt = typedef.memo(("select_one", include_deleted), lambda td: _select_one(td, include_deleted))
         rows_cond = enforce.row_condition(self, typedef, "read")
         if rows_cond is not None:
             stmt = stmt.where(rows_cond)  # a record outside the user's rows is not found
-        if not include_deleted:
-            stmt = stmt.where(t.c.deleted_at.is_(None))
-        row = self.session.execute(stmt).first()
-        if row is None:
+        fetched = fetch_driver_rows(self.session, stmt, {"rb_record_id": rid})
+        if not fetched.raw:
             raise NotFound(f"No {type_name} record with id {rid}", {"type": type_name, "id": rid})
-        return self._records(typedef, [row])[0]
+        return typedef, fetched
 
     def _records(self, typedef: TypeDef, rows: list) -> list[Record]:
         return serialization.records_from_rows(self, typedef, rows)
@@ -230,6 +263,18 @@ class ReadOperations:
             return []
         typedef = enforce.visible(self, self.type(records[0].type_name))  # hidden fields never leave the store
         return serialization.records_json(self, typedef, records, fields)
+
+
+def _limited(stmt: Any) -> Any:
+    """``stmt`` with its LIMIT a bound parameter (``rb_limit``)."""
+    return stmt.limit(bindparam("rb_limit", type_=Integer))
+
+
+def _select_one(typedef: TypeDef, include_deleted: bool) -> Any:
+    """:meth:`ReadOperations._one_row`'s statement: one record by its id (a bound parameter)."""
+    t = typedef.table
+    stmt = select(t).where(t.c.id == bindparam("rb_record_id"))
+    return stmt if include_deleted else stmt.where(t.c.deleted_at.is_(None))
 
 
 def _id_runs(ids: list[int], most: int = 1000) -> list[tuple[int, int]]:

@@ -12,13 +12,13 @@ Identity conversions (the base ``FieldType.from_db`` / ``to_json``) are skipped.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from sqlalchemy import select
 
 from ..metamodel.fieldtypes.base import FieldDef, FieldType
 from ..metamodel.runtime import TypeDef, has_own_column, is_many_link
+from .row_writers import Writer, row_writer
 
 if TYPE_CHECKING:
     from .reading import Record
@@ -191,6 +191,22 @@ class RowJsonLayout:
             self.cells.append((name, i, ft.json_reader(f), f))
         self.user_positions = tuple(i for _n, i, _r, f in self.cells
                                     if i is not None and f.field_type in USER_FIELD_TYPES)
+        self._system = {"id": self.i_id, "version": self.i_ver, "created_at": self.i_ca, "updated_at": self.i_ua,
+                        "created_by": self.i_cb, "updated_by": self.i_ub, "deleted_at": self.i_da}
+        self._writers: dict[tuple, Writer] = {}
+
+    def writer(self, procs: tuple) -> Writer:
+        """The :func:`~.row_writers.row_writer` of rows with these result processors (one per statement
+        shape: the processors are the driver's, per dialect)."""
+        found = self._writers.get(procs)
+        if found is None:
+            cells = [(k, i, reader, None if i is None else procs[i])
+                     for k, (_name, i, reader, _f) in enumerate(self.cells)]
+            found = row_writer([name for name, _i, _r, _f in self.cells], cells, self._system,
+                               procs[self.i_da], iso)
+            if len(self._writers) < 8:
+                self._writers[procs] = found
+        return found
 
 
 def _row_layout(typedef: TypeDef, keys: tuple, fields: Optional[Iterable[str]]) -> RowJsonLayout:
@@ -218,7 +234,7 @@ def rows_json(store: "RecordStore", typedef: TypeDef, table_typedef: TypeDef, ro
     if not rows:
         return []
     layout = _row_layout(typedef, keys, fields)
-    procs = processors or [None] * len(keys)
+    procs = tuple(processors) if processors else (None,) * len(keys)
     ctx = store.ctx
     ids: set = set()
     i_cb, i_ub = layout.i_cb, layout.i_ub
@@ -228,50 +244,16 @@ def rows_json(store: "RecordStore", typedef: TypeDef, table_typedef: TypeDef, ro
         for i in layout.user_positions:
             ids.add(row[i])
     store.prefetch_users(ids)
-    i_id = layout.i_id
-    links = _link_ids(store, table_typedef, layout.links, [row[i_id] for row in rows])
-    # Each row's cells are taken out in one C call (itemgetter), in output order; cells of fields
-    # without a column (many-links, and nothing) take the id's place and are filled in after.
-    names = [name for name, _i, _r, _f in layout.cells]
-    positions = [i_id if i is None else i for _n, i, _r, _f in layout.cells]
-    getter = itemgetter(*positions) if positions else (lambda row: ())  # (a type may have no fields yet)
-    single = len(names) == 1  # itemgetter of one position gives the value, not a tuple
-    converted = []  # (slot, cell -> JSON, JSON of an empty cell: what to_json(from_db(None)) gives)
-    filled = []  # (slot, that field's ids per record, or None: no value)
+    links = _link_ids(store, table_typedef, layout.links, [row[layout.i_id] for row in rows])
+    empties, by_slot = [], {}
     for k, (name, i, reader, f) in enumerate(layout.cells):
-        ft = f.ftype
-        if i is None:
-            filled.append((k, links.get(name), reader, ft.to_json(ft.from_db(None, f), f, ctx)))
-        elif reader is not None or procs[i] is not None:
-            converted.append((k, _cell_json(procs[i], reader, ctx), ft.to_json(ft.from_db(None, f), f, ctx)))
-    emails = store._emails
-    i_ver, i_ca, i_ua, i_da = layout.i_ver, layout.i_ca, layout.i_ua, layout.i_da
-    stamp = _stamps(procs[i_ca])
-    da_proc = procs[i_da]
-    out = []
-    for row in rows:
-        vals = [getter(row)] if single else list(getter(row))
-        for k, conv, empty in converted:
-            v = vals[k]
-            vals[k] = empty if v is None else conv(v)
-        for k, by_id, reader, empty in filled:
-            v = None if by_id is None else by_id.get(row[i_id])
-            vals[k] = empty if v is None else (v if reader is None else reader(v, ctx))
-        da = row[i_da]
-        out.append(record_body(row[i_id], row[i_ver], stamp(row[i_ca]), stamp(row[i_ua]), row[i_cb], row[i_ub],
-                               None if da is None else iso(da if da_proc is None else da_proc(da)),
-                               dict(zip(names, vals)), emails))
-    return out
-
-
-def _cell_json(proc: Optional[Callable], reader: Optional[Callable], ctx) -> Callable[[Any], Any]:
-    """A non-empty cell to JSON: the driver's value through ``proc`` (to SQLAlchemy's value), then
-    ``reader`` (the field type's JSON); either may be None (nothing to do)."""
-    if proc is None:
-        return lambda v: reader(v, ctx)
-    if reader is None:
-        return proc
-    return lambda v: reader(proc(v), ctx)
+        if i is None or reader is not None or procs[i] is not None:  # (what to_json(from_db(None)) gives)
+            empties.append(f.ftype.to_json(f.ftype.from_db(None, f), f, ctx))
+            if i is None and name in links:
+                by_slot[k] = links[name]
+        else:
+            empties.append(None)
+    return layout.writer(procs)(rows, ctx, _stamps(procs[layout.i_ca]), store._emails, empties, by_slot)
 
 
 def _stamps(proc: Optional[Callable]) -> Callable[[Any], Optional[str]]:
