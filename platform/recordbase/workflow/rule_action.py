@@ -57,7 +57,8 @@ class StartTransition(Action):
             state = record.values.get(wf.state_field)
             result: dict = {"type": self.target, "id": rid, "transition": t.name}
             if state not in t.sources:
-                out.append(StepSpec(self.name, result={**result, "skipped": f"the record is in '{state}'"}))
+                out.append(StepSpec(self.name, result={**result, "skipped": f"the record is in '{state}'",
+                                                       "state": state}))
                 continue
             try:
                 engine.run(wf, t, record, self.comment, {})
