@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from ...automation.conditions import CHANGE_OPS
 from ...automation.schema import TRIGGERS
 from ...metamodel.runtime import TypeDef
+from ...workflow.service import workflow_of
 from .actions import action_catalog
 from .catalog import condition_catalog
 from .field import builder_markup
@@ -25,16 +26,26 @@ def trigger_words() -> dict[str, str]:
     return {on: words.get(on, on) for on in TRIGGERS}
 
 
+def transition_choices(store: Any, type_name: str, lang: str) -> list[list[str]]:
+    """``[[name, label], ...]``: the transitions of the type's workflow, for the "start a transition"
+    action (none: the type has no workflow)."""
+    typedef = store.schema.types.get(type_name) if store is not None else None
+    wf = workflow_of(store.session, typedef) if typedef is not None else None
+    return [[t.name, t.display(lang)] for t in wf.transitions] if wf is not None else []
+
+
 def rule_page_context(typedef: Optional[TypeDef], shown: list[TypeDef], lang: str, store: Any,
                       state: dict) -> dict:
     """The template's extras for the builder of a rule on ``typedef`` (None: no type chosen yet)."""
     catalog = condition_catalog(typedef, lang, store, extra_ops=CHANGE_OPS) if typedef else {"fields": [], "ops": {}}
-    types = {t.name: {"label": t.display_label(lang),
+    types = {t.name: {"label": t.display_label(lang), "transitions": transition_choices(store, t.name, lang),
                       "fields": condition_catalog(t, lang, store if t is typedef else None)["fields"]} for t in shown}
     words = {"add": _("Add an action…"), "advanced": _("JSON (advanced)"), "up": _("Move this action up"), "down": _("Move this action down"),
              "remove": _("Remove this action"), "add_value": _("Set a field"), "formula": _("use a formula"),
              "yes": _("yes (checked)"), "no": _("no (not checked)"),
-             "secret_kept": _("(a secret is set: leave empty to keep it)")}
+             "secret_kept": _("(a secret is set: leave empty to keep it)"),
+             "no_workflow": _("This record type has no workflow."),
+             "choose_transition": _("Choose a transition")}
     fields = list(typedef.fields) if typedef else []
     return {
         "trigger_words": trigger_words(),
