@@ -3,7 +3,8 @@
  * RB.conditions.evaluate(tree, values) evaluates a tree over a record's values the way the server's
  * CompiledFilter.matches() does (the server stays the truth; this is for live feedback).
  * Every .rb-condition-builder (see admin/conditions/field.py) gets rows of field / operator (in words)
- * / value pickers kept in step with its JSON textarea, shown as "JSON (advanced)".
+ * / value pickers kept in step with its JSON textarea, shown as "JSON (advanced)". A linked record is
+ * found by typing (RB.linkPicker, the record forms' Tom Select picker, when the page has it).
  * Plain script, no build step, no dependency.
  */
 (function () {
@@ -95,6 +96,20 @@
     var key = Array.isArray(tree.and) ? 'and' : (Array.isArray(tree.or) ? 'or' : null);
     if (!key || !tree[key].every(function (c) { return c && c.field; })) { return null; }
     return {match: key, leaves: tree[key]};
+  }
+
+  /** Whether the record forms' link picker (Tom Select over the link's search URL) is on the page. */
+  function linkPickers() { return typeof window.TomSelect !== 'undefined' && !!(RB.linkPicker); }
+  /** A select searching the link's target by title as one types (any number of records); the values
+   *  already chosen are its options, by title (``titles``: {target: {id: title}} from the server). */
+  function linkSelect(f, value, many, titles) {
+    var select = el('select', {'class': 'form-control form-control-sm rb-link-picker', 'data-rb-picker': f.picker});
+    if (many) { select.multiple = true; }
+    var known = (titles || {})[f.target] || {};
+    [].concat(value === undefined || value === null ? [] : value).forEach(function (id) {
+      option(select, String(id), known[String(id)] || '#' + id, true);
+    });
+    return select;
   }
 
   function Builder(box) {
@@ -204,6 +219,9 @@
         option(input, 'true', self.words.yes, value !== false);
         option(input, 'false', self.words.no, value === false);
         input.rbKind = 'bool';
+      } else if (f.input === 'link' && f.picker && linkPickers()) {
+        input = linkSelect(f, value, many, self.catalog.titles);
+        input.rbKind = 'int';
       } else if (f.choices) {
         input = el('select', {'class': 'form-control form-control-sm'});
         if (many) { input.multiple = true; }
@@ -224,6 +242,7 @@
       input.addEventListener('change', function () { self.write(); });
       input.addEventListener('input', function () { self.write(); });
       valueBox.appendChild(input);
+      if (input.getAttribute('data-rb-picker')) { RB.linkPicker(input); }
     }
     function convert(v, kind) {
       if (kind === 'int') { return parseInt(v, 10); }
@@ -261,7 +280,7 @@
     fillValue(leaf.value);
   };
 
-  RB.conditions = {evaluate: evaluate, Builder: Builder};
+  RB.conditions = {evaluate: evaluate, Builder: Builder, linkSelect: linkSelect, linkPickers: linkPickers};
 
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll('.rb-condition-builder'), function (box) {

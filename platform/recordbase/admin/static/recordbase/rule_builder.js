@@ -9,6 +9,7 @@
  */
 (function () {
   'use strict';
+  var RB = window.RB = window.RB || {};
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
@@ -42,6 +43,7 @@
     this.types = JSON.parse(box.getAttribute('data-types'));
     this.ruleType = box.getAttribute('data-rule-type');
     this.words = JSON.parse(box.getAttribute('data-words'));
+    this.titles = JSON.parse(box.getAttribute('data-titles') || '{}');
     this.list = el('div', {'class': 'rb-ab-list'});
     var bar = el('div', {'class': 'form-inline mt-1'});
     this.adder = el('select', {'class': 'form-control form-control-sm mr-2 rb-ab-new', 'aria-label': this.words.add});
@@ -277,6 +279,9 @@
           option(input, 'true', self.words.yes, v !== false);
           option(input, 'false', self.words.no, v === false);
           input.rbKind = 'bool';
+        } else if (f && f.input === 'link' && f.picker && RB.conditions && RB.conditions.linkPickers()) {
+          input = RB.conditions.linkSelect(f, v, f.many, self.titles);
+          input.rbKind = 'int';
         } else if (f && f.choices) {
           input = el('select', {'class': 'form-control form-control-sm'});
           if (f.many) { input.multiple = true; }
@@ -291,6 +296,7 @@
           input.rbKind = f && f.input === 'number' ? 'number' : (f && f.input === 'link' ? 'int' : 'text');
         }
         box.appendChild(input);
+        if (input.getAttribute('data-rb-picker')) { RB.linkPicker(input); }
       }
       line.rbValue = function () {
         if (!fieldSel.value || !input) { return undefined; }
