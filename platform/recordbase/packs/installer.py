@@ -107,6 +107,9 @@ class Installer(MetamodelSteps, ContentSteps, LayoutSteps, SampleSteps):
         install_dashboards(self)  # (recordbase.dashboards)
         if sample_data:
             self._samples()
+            from ..workflow.pack_workflows import open_sample_approvals
+
+            open_sample_approvals(self)  # sample records waiting for approval get their steps
         m = plan.manifest
         pack.version = plan.version
         pack.name, pack.name_zh = m["name"], m.get("name_zh")
