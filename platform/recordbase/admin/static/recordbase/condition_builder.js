@@ -182,14 +182,15 @@
   };
 
   Builder.prototype.addRow = function (leaf) {
-    var self = this, row = el('div', {'class': 'form-row mb-1 rb-cb-row'});
-    var fieldSel = el('select', {'class': 'form-control form-control-sm col-md-4 rb-cb-field', 'aria-label': 'field'});
+    var self = this, row = el('div', {'class': 'mb-1 rb-cb-row'});  // (laid out by admin.css)
+    var fieldSel = el('select', {'class': 'form-control form-control-sm rb-cb-field', 'aria-label': 'field'});
     option(fieldSel, '', this.words.choose);
     this.catalog.fields.forEach(function (f) { option(fieldSel, f.name, f.label, f.name === leaf.field); });
     if (leaf.field && !this.byName[leaf.field]) { option(fieldSel, leaf.field, leaf.field, true); }
-    var opSel = el('select', {'class': 'form-control form-control-sm col-md-3 rb-cb-op', 'aria-label': 'operator'});
-    var valueBox = el('div', {'class': 'col-md-4 rb-cb-value'});
-    var remove = el('button', {type: 'button', 'class': 'btn btn-sm btn-link text-danger rb-cb-remove'}, this.words.remove);
+    var opSel = el('select', {'class': 'form-control form-control-sm rb-cb-op', 'aria-label': 'operator'});
+    var valueBox = el('div', {'class': 'rb-cb-value'});
+    var remove = el('button', {type: 'button', 'class': 'btn btn-sm btn-link text-danger rb-cb-remove',
+                               title: this.words.remove, 'aria-label': this.words.remove}, '✕');
     row.appendChild(fieldSel);
     row.appendChild(opSel);
     row.appendChild(valueBox);
