@@ -73,3 +73,19 @@ def test_the_test_run_page_says_what_would_happen(evaluation, admin_client):
                                                                      "dry_run": "1"}).get_data(as_text=True)
     assert _steps(dry) == ["Set Status → at_risk on p"]
     assert ok(auto.api.get(f"/api/v1/records/evaluation/{ev['id']}"))["fields"]["status"] is None
+
+
+def test_a_step_never_shows_a_hidden_fields_value():
+    from recordbase.automation.visibility import AutomationAccess
+
+    class Reader:
+        def hidden(self, type_name):
+            return frozenset({"salary"}) if type_name == "staff" else frozenset()
+
+    access = AutomationAccess.__new__(AutomationAccess)
+    access.reader = Reader()
+    shown = access._result({"type": "staff", "id": 1, "changed": ["salary", "title"],
+                            "values": {"salary": 9000, "title": "Lead"}})
+    assert shown == {"type": "staff", "id": 1, "changed": ["title"], "values": {"title": "Lead"}}
+    linked = access._result({"updated": [{"type": "staff", "id": 2, "changed": ["salary"], "values": {"salary": 1}}]})
+    assert linked == {"updated": [{"type": "staff", "id": 2, "changed": [], "values": {}}]}
