@@ -80,10 +80,11 @@ def test_folded_rules_give_the_merged_outcome(ev):
     stored = auto.get("ev", rec["id"])
     assert {k: stored["fields"][k] for k in expected} == expected
     assert (done["version"], stored["version"]) == ((3, 3) if auto.mode != "one_by_one" else (5, 5))
-    for r, changed in ((a, ["note"]), (b, ["flag"]), (c, ["status"])):
+    for r, values in ((a, {"note": "total 50"}), (b, {"flag": "total 50!"}), (c, {"status": "at_risk"})):
         [run] = auto.runs(r["id"])
         assert (run["status"], run["depth"], run["trigger"]) == ("succeeded", 1, "record_updated")
-        assert [s["result"] for s in run["steps"]] == [{"type": "ev", "id": rec["id"], "changed": changed}]
+        assert [s["result"] for s in run["steps"]] == [{"type": "ev", "id": rec["id"], "changed": list(values),
+                                                        "values": values}]
     assert auto.runs(d["id"]) == []
     changes = final_changes(history(auto, rec["id"]))
     assert {k: changes[k] for k in ("total", "note", "flag", "status")} == {

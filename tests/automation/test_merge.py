@@ -21,11 +21,11 @@ def test_rules_updating_fields_are_merged_into_one_write(evaluation):
     done = auto.update("evaluation", ev["id"], total=50)
     assert done["fields"] == {**done["fields"], "note": "total 50", "period": "total 50!", "status": "at_risk"}
     assert done["version"] == 3  # the user's write and one write for the three rules (not one each)
-    for rule, changed in ((a, ["note"]), (b, ["period"]), (c, ["status"])):
+    for rule, values in ((a, {"note": "total 50"}), (b, {"period": "total 50!"}), (c, {"status": "at_risk"})):
         [run] = auto.runs(rule["id"])
         assert run["status"] == "succeeded" and run["depth"] == 1 and run["trigger"] == "record_updated"
         [step] = run["steps"]
-        assert step["result"] == {"type": "evaluation", "id": ev["id"], "changed": changed}
+        assert step["result"] == {"type": "evaluation", "id": ev["id"], "changed": list(values), "values": values}
     assert auto.runs(d["id"]) == []
     # a write that changes nothing of theirs runs none of them
     auto.update("evaluation", ev["id"], owner=None, note="x")

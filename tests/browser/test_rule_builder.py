@@ -44,6 +44,20 @@ def test_build_a_rule_and_see_it_fire(page):
     page.open("/admin/records/training/")
     row = [r for r in page.all("tr") if "Food safety for the canteen team" in r.text]
     assert row and "20" in row[0].text
+    # the run history says what the rule did, in words, in both languages
+    page.open("/admin/rules/runs/")
+    said = page.find("tr.rb-run .rb-step-words").text
+    assert said.startswith("Set Attendees → 20 on Food safety for the canteen team"), said
+    assert page.find("tr.rb-run .rb-step-words a").get_attribute("href").split("/admin/")[1].startswith(
+        "records/training/details/")
+    assert page.driver.execute_script(  # the JSON, for experts: behind a closed "details"
+        "return document.querySelector('tr.rb-run details.rb-step-details').open") is False
+    page.driver.save_screenshot("/tmp/rb-run-history-en.png")
+    page.switch_language()
+    said = page.find("tr.rb-run .rb-step-words").text
+    assert said.startswith("在 Food safety for the canteen team 上设置") and "→ 20" in said, said
+    page.driver.save_screenshot("/tmp/rb-run-history-zh.png")
+    page.switch_language()
 
 
 def test_the_json_tab_round_trips_with_the_builder(page):

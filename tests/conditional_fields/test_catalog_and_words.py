@@ -67,7 +67,8 @@ def test_every_registered_action_is_offered(monkeypatch):
     entry = action_catalog("en")["transition"]
     assert entry["label"] == "Start a transition"
     assert [(i["name"], i["kind"], i["required"]) for i in entry["inputs"]] == [
-        ("transition", "text", True), ("comment", "text", False), ("level", "choice", False)]
+        ("transition", "transition", True), ("comment", "text", False), ("level", "choice", False)]  # (a select of
+    # the workflow's transitions)
 
 
 def test_conditions_in_the_openapi_descriptions(api, report_type):

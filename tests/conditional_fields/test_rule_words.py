@@ -26,8 +26,8 @@ def test_triggers_actions_statuses_and_times_in_words(app, report_type):
         assert en.trigger({"on": "date_relative", "date_field": "title", "offset_days": -30}, "report") == \
             "30 days before Title, at 09:00"
         assert en.action("webhook") == "Call a webhook" and en.status("failed") == "run failed"
-        assert en.time(datetime(2026, 12, 7, 1, 30)) == "2026-12-07 09:30"
-        assert en.time("2026-12-07T01:30:00+00:00") == "2026-12-07 09:30"
+        assert en.time(datetime(2026, 12, 7, 1, 30)) == "2026-12-07 09:30 CST"  # (with its zone)
+        assert en.time("2026-12-07T01:30:00+00:00") == "2026-12-07 09:30 CST"
     with app.test_request_context("/"):
         from flask import g
 

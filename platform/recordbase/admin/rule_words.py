@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 
 from ..metamodel.computed_fields import instance_timezone
+from ..metamodel.fieldtypes.dates import zone_suffix
 from ..metamodel.runtime import TypeDef
 from .conditions.actions import ACTION_WORDS
 from .conditions.rule_page import trigger_words
@@ -88,4 +89,5 @@ class RuleWords:
             return ""
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(ZoneInfo(self.zone)).strftime("%Y-%m-%d %H:%M")
+        local = value.astimezone(ZoneInfo(self.zone))
+        return f"{local:%Y-%m-%d %H:%M} {zone_suffix(local)}"

@@ -36,6 +36,7 @@ from .menu_count import count_in_menu
 from .conditions.rule_page import rule_page_context
 from .records.present import request_store
 from .rule_form import form_state, rule_from_document, rule_from_form
+from .rule_steps import StepWords
 from .rule_words import RuleWords
 
 
@@ -241,7 +242,9 @@ class RulesView(SignedInOnly, BaseView):
         schema = current_schema()
         titles = RecordTitles.for_store(request_store()).of_pairs(
             (v.get("type"), v.get("record_id")) for v in views if v.get("record_id") and v.get("type") in schema.types)
-        return self._render("rules/runs.html", rule=rule, runs=views, names=names, filters=filters, titles=titles)
+        steps = StepWords(request_store(), RuleWords(schema, current_lang())).prime(views)
+        return self._render("rules/runs.html", rule=rule, runs=views, names=names, filters=filters, titles=titles,
+                            steps=steps)
 
     @expose("/runs/")
     def runs(self):
@@ -287,9 +290,10 @@ class RulesView(SignedInOnly, BaseView):
                                                 else "manual", dry_run=dry_run)
             if dry_run:
                 db_session().rollback()
-                return self._render("rules/dry_run.html", rule=rule_json(model), run=access.run_view(run),
-                                    matched=matched,
-                                    record_id=int(record_id), back=back)
+                shown = access.run_view(run)
+                steps = StepWords(request_store(), RuleWords(store.schema, current_lang())).prime([shown or {}])
+                return self._render("rules/dry_run.html", rule=rule_json(model), run=shown, matched=matched,
+                                    record_id=int(record_id), back=back, steps=steps)
             if run is None:
                 flash(_("The record does not match the rule's condition."), "error")
                 return redirect(back)

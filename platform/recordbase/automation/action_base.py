@@ -46,6 +46,9 @@ class Checker:
     #: False when loading saved rules: literal values are not re-checked against the database
     #: (a linked record trashed since must not disable the rule; the write reports it instead)
     strict: bool = True
+    #: the database session of a rule being saved (None: a pack's simulated schema, a saved rule read
+    #: back): checks of what is not in the schema (a transition's workflow) run only with one
+    session: Optional[Any] = None
 
     def problem(self, path: str, message: str) -> None:
         self.problems.append({"path": path, "message": message})

@@ -15,6 +15,7 @@ from ..metamodel.runtime import TypeDef
 from . import expressions as ex
 from .actions import zh_context
 from .rules import CompiledRule
+from .runs import written_values
 
 if TYPE_CHECKING:
     from ..storage import RecordStore
@@ -55,6 +56,10 @@ class ActionContext:
 
     def update(self, typedef: TypeDef, record_id: int, values: dict) -> list[str]:
         """Write the values that differ from the record's; the names written (none: no write at all)."""
+        return sorted(self.write(typedef, record_id, values))
+
+    def write(self, typedef: TypeDef, record_id: int, values: dict) -> dict:
+        """:meth:`update`, answering the values written as JSON (:func:`.runs.written_values`)."""
         if typedef.name == self.typedef.name and record_id == self.record_id:
             current = self.values  # read at the start of this action
         else:
@@ -63,7 +68,7 @@ class ActionContext:
         changed = {k: values[k] for k, v in cleaned.items() if v != current.get(k)}
         if changed:
             self.store.update(typedef.name, record_id, changed)
-        return sorted(changed)
+        return written_values(typedef, cleaned, changed, self.store.ctx)
 
     def render(self, template: Optional[str], zh: bool = False) -> Optional[str]:
         if not template:

@@ -55,8 +55,9 @@ class UpdateRecord(Action):
                                         f"{path}.values")
 
     def run(self, ctx: "ActionContext") -> list[StepSpec]:
-        changed = ctx.update(ctx.typedef, ctx.record_id, ctx.evaluate(self.values))
-        return [StepSpec(self.name, result={"type": ctx.typedef.name, "id": ctx.record_id, "changed": changed})]
+        written = ctx.write(ctx.typedef, ctx.record_id, ctx.evaluate(self.values))
+        return [StepSpec(self.name, result={"type": ctx.typedef.name, "id": ctx.record_id, "changed": sorted(written),
+                                            "values": written})]
 
 
 @register
@@ -139,8 +140,8 @@ class UpdateLinked(Action):
                 ctx.store.get(target.name, rid)
             except Exception:  # a trashed record: nothing to update
                 continue
-            changed = ctx.update(target, rid, dict(values))
-            updated.append({"type": target.name, "id": rid, "changed": changed})
+            written = ctx.write(target, rid, dict(values))
+            updated.append({"type": target.name, "id": rid, "changed": sorted(written), "values": written})
         return [StepSpec(self.name, result={"updated": updated})]
 
 

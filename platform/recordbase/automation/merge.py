@@ -36,6 +36,7 @@ from ..models import utcnow
 from .models import RuleRun, RuleStep
 from .plan import TypeRules
 from .rules import CompiledRule
+from .runs import written_values
 
 if TYPE_CHECKING:
     from .engine import RuleEngine
@@ -114,7 +115,8 @@ class UpdateGroup:
                     changed = {k: given[k] for k, v in cleaned.items() if v != values.get(k)}
                     values.update({k: cleaned[k] for k in changed})
                     raw.update(changed)
-                    results.append({"type": self.typedef.name, "id": self.record_id, "changed": sorted(changed)})
+                    results.append({"type": self.typedef.name, "id": self.record_id, "changed": sorted(changed),
+                                    "values": written_values(self.typedef, cleaned, changed, store.ctx)})
         except Exception:  # noqa: BLE001 - it fires on its own and fails there, reported as usual
             return False
         self.values, self.raw, self.written = values, raw, written

@@ -71,8 +71,9 @@ def _zone_ok(name: Optional[str]) -> bool:
 
 
 def compile_rule(data: dict, schema: RuntimeSchema, ctx: Optional[ValueContext] = None,
-                 rule_id: Optional[int] = None, strict: bool = True) -> CompiledRule:
-    """Check a rule's JSON completely; RuleError listing every problem with its path."""
+                 rule_id: Optional[int] = None, strict: bool = True, session: Optional[Session] = None) -> CompiledRule:
+    """Check a rule's JSON completely; RuleError listing every problem with its path. With ``session``
+    (a rule being saved) what lives beside the schema is checked too: a transition's workflow."""
     hidden = secrets_of(data.get("actions")) if isinstance(data, dict) else []
     problems = shape_problems(data)
     if problems:
@@ -83,7 +84,7 @@ def compile_rule(data: dict, schema: RuntimeSchema, ctx: Optional[ValueContext] 
         raise RuleError([{"path": "$.type", "message": f"no record type named '{data['type']}'"}])
     trigger = data["trigger"]
     on = trigger["on"]
-    checker = Checker(schema, typedef, ctx, on, strict=strict)
+    checker = Checker(schema, typedef, ctx, on, strict=strict, session=session)
     for i, name in enumerate(trigger.get("fields") or []):
         if typedef.field(name) is None:
             checker.problem(f"$.trigger.fields[{i}]", f"record type '{typedef.name}' has no field '{name}'")
@@ -190,7 +191,7 @@ class RuleService:
 
     def create(self, data: Any, user_id: Optional[int] = None) -> Rule:
         data = self._clean(data)
-        compiled = compile_rule(data, self.schema, self.ctx)
+        compiled = compile_rule(data, self.schema, self.ctx, session=self.session)
         rule = Rule(name=compiled.name, name_zh=compiled.name_zh, type_name=compiled.type_name,
                     trigger=compiled.on, enabled=compiled.enabled, definition=compiled.definition,
                     created_by=user_id)
@@ -210,7 +211,7 @@ class RuleService:
             merged.pop("description", None)
         if merged.get("name_zh") is None:
             merged.pop("name_zh", None)
-        compiled = compile_rule(merged, self.schema, self.ctx, rule.id)
+        compiled = compile_rule(merged, self.schema, self.ctx, rule.id, session=self.session)
         rule.name, rule.name_zh, rule.type_name = compiled.name, compiled.name_zh, compiled.type_name
         rule.trigger, rule.enabled, rule.definition = compiled.on, compiled.enabled, compiled.definition
         rule.updated_at = utcnow()

@@ -1,9 +1,28 @@
 """Runs and their steps as the API and the admin show them."""
 from __future__ import annotations
 
+from typing import Any
 
 from ..models import iso_utc
 from .models import RuleRun, RuleStep
+
+#: a text value kept in a step's result is cut at this many characters (the history shows the whole)
+RESULT_TEXT = 300
+
+
+def written_values(typedef: Any, cleaned: dict, names: Any, ctx: Any) -> dict:
+    """The values an action wrote (field name -> the field's JSON), kept in its step's result so the
+    run history can say what was set: ``Status → At risk``. Long texts are cut."""
+    out = {}
+    for name in sorted(names):
+        f = typedef.field(name)
+        if f is None:
+            continue
+        value = f.ftype.to_json(cleaned.get(name), f, ctx)
+        if isinstance(value, str) and len(value) > RESULT_TEXT:
+            value = value[:RESULT_TEXT] + "…"
+        out[name] = value
+    return out
 
 
 def run_json(run: RuleRun, with_steps: bool = True) -> dict:

@@ -146,9 +146,10 @@ def run_due(sessions: sessionmaker, schema_cache, now: datetime, worker_id: str,
         for d in due:
             outcome = fire_one(sessions, schema_cache, d, now, worker_id, default_tz)
             counts[outcome] = counts.get(outcome, 0) + 1
-    from ..workflow.deadlines import run_overdue
+    from ..workflow.deadlines import run_overdue, run_unassigned
 
     run_overdue(sessions, schema_cache, now, default_tz)  # approval steps past their deadline (recordbase.workflow)
+    run_unassigned(sessions, schema_cache, default_tz)  # and those still waiting with no approver
     return counts
 
 

@@ -187,6 +187,8 @@ class AutomationAccess:
         if isinstance(out.get("changed"), list) and isinstance(out.get("type"), str):
             hidden = self._hidden(out["type"])
             out["changed"] = [n for n in out["changed"] if n not in hidden]
+            if isinstance(out.get("values"), dict):
+                out["values"] = {n: v for n, v in out["values"].items() if n not in hidden}
         return out
 
 

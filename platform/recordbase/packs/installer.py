@@ -91,6 +91,11 @@ class Installer(MetamodelSteps, ContentSteps, LayoutSteps, SampleSteps):
         self._fields()
         self._finish_types()
         self._finish_metamodel()
+        from ..workflow.pack_workflows import install_workflows
+
+        # workflows before the rules (a rule's "start a transition" names one of their transitions);
+        # sample records keep the states they are written with (workflow_bypass)
+        install_workflows(self)
         self._rules()
         self._views()
         from ..publicforms.packs import install_forms
@@ -100,11 +105,11 @@ class Installer(MetamodelSteps, ContentSteps, LayoutSteps, SampleSteps):
         from ..dashboards.pack_steps import install_dashboards
 
         install_dashboards(self)  # (recordbase.dashboards)
-        from ..workflow.pack_workflows import install_workflows
-
-        install_workflows(self)  # (sample records keep the states they are written with: workflow_bypass)
         if sample_data:
             self._samples()
+            from ..workflow.pack_workflows import open_sample_approvals
+
+            open_sample_approvals(self)  # sample records waiting for approval get their steps
         m = plan.manifest
         pack.version = plan.version
         pack.name, pack.name_zh = m["name"], m.get("name_zh")

@@ -192,10 +192,42 @@ def workflow_panel(type_name: str, record_id: int) -> dict:
     from .approval import Approvals
 
     pending = Approvals(WorkflowEngine(store)).pending_step(type_name, record.id)
-    return {"state": state, "state_label": label(state), "state_color": (choices.get(state) or {}).get("color"),
+    return {"waiting": waiting_for(store, typedef, pending) if pending is not None else None,"state": state, "state_label": label(state), "state_color": (choices.get(state) or {}).get("color"),
             "name": (wf.name_zh or wf.name) if zh else wf.name,
             "transitions": WorkflowEngine(store).available(type_name, record), "timeline": steps,
             "pending": pending, "record_id": record.id, "type_name": type_name}
+
+
+def waiting_for(store: Any, typedef: Any, step: Any) -> dict:
+    """Whom a pending step waits for (``names``), or, when nobody could be found, why (``missing``: each
+    approver entry in words: nobody holds the role, the user field is empty)."""
+    from ..access.models import Role
+    from .models import ApprovalAssignee
+
+    s = store.session
+    rows = s.execute(select(User.email, User.display_name).join(ApprovalAssignee, ApprovalAssignee.user_id == User.id)
+                     .where(ApprovalAssignee.step_id == step.id)).all()
+    if rows:
+        return {"names": sorted({name or email for email, name in rows}), "missing": []}
+    zh = current_lang().startswith("zh")
+    missing = []
+    for entry in step.slots or ():
+        if "role" in entry:
+            role = s.scalar(select(Role).where(Role.name == entry["role"]))
+            label = ((role.label_zh if zh else None) or role.label) if role is not None else entry["role"]
+            missing.append(gettext("nobody holds the role %(role)s", role=label))
+        elif "user" in entry:
+            missing.append(gettext("%(user)s is not an active user", user=entry["user"]))
+        else:
+            head, _dot, tail = entry.get("user_field", "").partition(".")
+            f = typedef.field(head)
+            label = f.display_label(current_lang()) if f is not None else head
+            if tail and f is not None:
+                target = store.schema.types.get(f.options.get("target", ""))
+                g_ = target.field(tail) if target is not None else None
+                label = f"{label} → {g_.display_label(current_lang()) if g_ is not None else tail}"
+            missing.append(gettext("the field %(field)s is empty", field=label))
+    return {"names": [], "missing": missing}
 
 
 def register_workflows(admin: Any) -> None:

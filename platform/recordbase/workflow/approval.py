@@ -48,16 +48,21 @@ class Approvals:
                 return None
         return self.engine.write_state(wf, record, approval.approved, kind="approved", action=None)
 
-    def _open_level(self, wf: WorkflowDef, record: "Record", level: Level, submitted_by: Optional[int],
-                    allow_self: bool) -> None:
-        state = record.values.get(wf.state_field)
+    def _resolve(self, wf: WorkflowDef, record: "Record", level: Level, submitted_by: Optional[int],
+                 allow_self: bool) -> tuple[list[set[int]], int]:
+        """Who may fill each of the level's slots for the record now, and how many slots must be filled."""
         values = approvers.expand(self.store, wf.type_name, level.approvers, record.values)
         users = approvers.slot_users(self.session, level.approvers, values)
         if not allow_self:
             excluded = {submitted_by, record.created_by}
             users = [u - excluded for u in users]
         fillable = sum(1 for u in users if u)
-        required = max(1, min(level.required(len(users)), fillable))
+        return users, max(1, min(level.required(len(users)), fillable))
+
+    def _open_level(self, wf: WorkflowDef, record: "Record", level: Level, submitted_by: Optional[int],
+                    allow_self: bool) -> None:
+        state = record.values.get(wf.state_field)
+        users, required = self._resolve(wf, record, level, submitted_by, allow_self)
         now = utcnow()
         due = now + timedelta(days=level.due_days) if level.due_days else None
         step_id = self.session.execute(insert(ApprovalStep).values(
@@ -70,6 +75,25 @@ class Approvals:
         title = self.store.title(record)
         journal.notify(self.store, {r["user_id"] for r in rows}, wf.type_name, record.id,
                        f"Waiting for your approval: {title}", f"待您审批：{title}")
+
+    def fill_unassigned(self, wf: WorkflowDef, step: ApprovalStep, record: "Record") -> int:
+        """A pending step opened with no approver (nobody held the role, the user field was empty) gets
+        its approvers looked up again, and they are told; how many were found."""
+        approval = wf.approvals.get(step.state)
+        if approval is None or step.level > len(approval.levels) or self.session.scalar(
+                select(func.count()).select_from(ApprovalAssignee).where(ApprovalAssignee.step_id == step.id)):
+            return 0
+        users, required = self._resolve(wf, record, approval.levels[step.level - 1], step.submitted_by,
+                                        approval.allow_self_approval)
+        rows = [{"step_id": step.id, "slot": i, "user_id": uid} for i, us in enumerate(users) for uid in sorted(us)]
+        if not rows:
+            return 0
+        step.required = required
+        self.session.execute(insert(ApprovalAssignee), rows)
+        title = self.store.title(record)
+        journal.notify(self.store, {r["user_id"] for r in rows}, wf.type_name, record.id,
+                       f"Waiting for your approval: {title}", f"待您审批：{title}")
+        return len(rows)
 
     def cancel_pending(self, type_name: str, record_id: int) -> None:
         """The record left the state another way: its open steps are closed."""

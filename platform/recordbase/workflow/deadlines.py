@@ -6,6 +6,9 @@ A step whose level has ``due_days`` is due at its opening + that many days. Once
 the inbox (``on_overdue.notify``, default true), ``escalate_to`` approvers join every slot of the step
 (and are told), and ``transition`` names a transition taken automatically. Each is a decision in the
 record's timeline.
+
+A step that opened with no approver at all looks its approvers up again on every tick
+(:func:`run_unassigned`): a role given to someone later reaches the steps already waiting.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from sqlalchemy.orm import sessionmaker
 from ..errors import RecordbaseError
 from ..storage import RecordStore
 from . import approvers, journal
+from .approval import Approvals
 from .engine import WorkflowEngine
 from .models import ApprovalAssignee, ApprovalStep
 
@@ -44,6 +48,28 @@ def run_overdue(sessions: sessionmaker, schema_cache: Any, now: datetime, defaul
                 done += _one(store, step_id)
         except RecordbaseError as exc:
             log.warning("overdue approval step %s: %s", step_id, exc.message)
+    return done
+
+
+def run_unassigned(sessions: sessionmaker, schema_cache: Any, default_tz: str = "UTC", limit: int = 500) -> int:
+    """Pending steps with no approver (opened when nobody held the role, or the user field was empty)
+    look their approvers up again: once a role is given to someone, the step waits in their "My
+    approvals". How many steps found approvers."""
+    unassigned = ~select(ApprovalAssignee.step_id).where(ApprovalAssignee.step_id == ApprovalStep.id).exists()
+    with sessions() as s:
+        ids = list(s.scalars(select(ApprovalStep.id).where(ApprovalStep.status == "pending", unassigned)
+                             .order_by(ApprovalStep.id).limit(limit)))
+    done = 0
+    for step_id in ids:
+        try:
+            with sessions.begin() as s:
+                store = RecordStore(s, schema_cache.get(s), timezone_name=default_tz)
+                step = s.get(ApprovalStep, step_id)
+                engine = WorkflowEngine(store)
+                record = engine.lock(step.type_name, step.record_id)
+                done += bool(Approvals(engine).fill_unassigned(engine.workflow(step.type_name), step, record))
+        except RecordbaseError as exc:
+            log.warning("approval step %s without approvers: %s", step_id, exc.message)
     return done
 
 

@@ -74,6 +74,41 @@ def _install(installer: "Installer", workflows: list) -> None:
     ), [e for e in workflows if e[1]["type"] not in installer.gone_types])
 
 
+def open_sample_approvals(installer: "Installer") -> int:
+    """The pack's sample records written in a state that needs approval (``workflow_bypass``: no
+    transition took them there) get the approval step a transition into that state opens, approvers
+    resolved and told, so they wait in "My approvals". Records already waiting are left alone; a
+    step that finds no approver yet (the pack's roles are new: nobody holds them) finds them on a later
+    scheduler tick, once the roles are given (:func:`.deadlines.run_unassigned`). How many opened."""
+    from ..storage import RecordStore
+    from .approval import Approvals
+    from .engine import WorkflowEngine
+    from .models import ApprovalStep
+    from .service import workflow_of
+
+    session = installer.session
+    schema = installer.svc.schema()
+    store = RecordStore(session, schema, user_id=installer.user_id, timezone_name=installer.timezone)
+    engine = WorkflowEngine(store)
+    opened = 0
+    for _key, doc, _path in getattr(installer.plan, "workflows", None) or []:
+        typedef = schema.types.get(doc["type"])
+        wf = workflow_of(session, typedef) if typedef is not None else None
+        if wf is None or not wf.approvals:
+            continue
+        t = typedef.table
+        waiting = select(ApprovalStep.id).where(ApprovalStep.type_name == typedef.name,
+                                                ApprovalStep.record_id == t.c.id,
+                                                ApprovalStep.status == "pending").exists()
+        state = typedef.column(typedef.field(wf.state_field))
+        ids = list(session.scalars(select(t.c.id).where(state.in_(sorted(wf.approvals)), t.c.deleted_at.is_(None),
+                                                        ~waiting).order_by(t.c.id)))
+        for rid in ids:
+            Approvals(engine).open(wf, store.get(typedef.name, rid), submitted_by=None)
+            opened += 1
+    return opened
+
+
 def _roles(installer: "Installer", doc: dict) -> None:
     """The approver roles the workflow declares and the instance lacks: created, granting read on the type."""
     from ..access.models import Role

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 from ..automation.action_base import Action, Checker, StepSpec
 from ..automation.actions import register
 from ..errors import Conflict, NotFound
+from ..i18n import translate as _
 from ..metamodel.ids import as_id
 from .engine import WorkflowEngine
+from .service import workflow_of
 
 if TYPE_CHECKING:
     from ..automation.action_context import ActionContext
@@ -37,6 +39,24 @@ class StartTransition(Action):
                 checker.problem(f"{path}.link", f"'{self.link}' is not a link field of '{checker.typedef.name}'")
             else:
                 self.target = f.options.get("target", "")
+        if checker.session is not None and checker.strict:
+            self._check_transition(checker, path)
+
+    def _check_transition(self, checker: Checker, path: str) -> None:
+        """On save: the record type (or the link's target) has a workflow with this transition."""
+        typedef = checker.schema.types.get(self.target)
+        if typedef is None:
+            return
+        wf = workflow_of(checker.session, typedef)
+        if wf is None:
+            checker.problem(f"{path}.transition", _("%(type)s has no workflow: there is no transition to start",
+                                                    type=typedef.display_label(checker.ctx.lang)))
+        elif wf.transition(self.transition) is None:
+            names = ", ".join(t.display(checker.ctx.lang) for t in wf.transitions) or "—"
+            checker.problem(f"{path}.transition", _("The workflow of %(type)s has no transition “%(name)s”; "
+                                                    "its transitions: %(names)s",
+                                                    type=typedef.display_label(checker.ctx.lang),
+                                                    name=self.transition, names=names))
 
     def _ids(self, ctx: "ActionContext") -> list[int]:
         if not self.link:
@@ -57,7 +77,8 @@ class StartTransition(Action):
             state = record.values.get(wf.state_field)
             result: dict = {"type": self.target, "id": rid, "transition": t.name}
             if state not in t.sources:
-                out.append(StepSpec(self.name, result={**result, "skipped": f"the record is in '{state}'"}))
+                out.append(StepSpec(self.name, result={**result, "skipped": f"the record is in '{state}'",
+                                                       "state": state}))
                 continue
             try:
                 engine.run(wf, t, record, self.comment, {})

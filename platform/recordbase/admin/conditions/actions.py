@@ -75,6 +75,8 @@ def action_catalog(lang: str) -> dict:
                 kind = "type"
             elif prop in FIELD_INPUTS:
                 kind = "field"
+            elif prop == "transition":
+                kind = "transition"  # a select of the workflow's transitions (the page's ``types`` catalogue)
             elif spec.get("writeOnly"):
                 kind = "secret"
             elif "boolean" in kinds:

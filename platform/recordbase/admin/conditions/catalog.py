@@ -1,14 +1,17 @@
 """What the condition builder offers for a record type, as JSON for its script: each field with the
 operators its type accepts (worded in the page's language by :mod:`recordbase.metamodel.operators`'
 phrases) and the input its values need (choices, a date, a user, a linked record, a number, text).
+A linked record is found by typing (the record forms' link picker: its URL per link field, any number
+of targets); :func:`link_titles` names the records already chosen.
 
 The same catalogue serves every place a condition is built (a field's show / required / read-only
 when, an automation rule's condition) and the live evaluation of conditions in record forms.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
+from flask import has_request_context
 from sqlalchemy import select
 
 from ...metamodel.fieldtypes import FieldDef
@@ -16,6 +19,8 @@ from ...metamodel.fieldtypes.display import choice_label
 from ...metamodel.operators import OPERATORS
 from ...metamodel.runtime import TypeDef, is_many_link
 from ...models import User
+from ...storage.titles import RecordTitles
+from ..records.forms import picker_url
 
 #: how a value of each field type is typed in (computed fields: by their result type)
 _INPUTS = {"number": "number", "decimal": "number", "currency": "number", "percent": "number", "rating": "number",
@@ -27,8 +32,6 @@ _RESULT_INPUTS = {"number": "number", "text": "text", "boolean": "boolean", "dat
 #: the automation's change operators (automation/conditions.py), in words: (English, Chinese, arity)
 CHANGE_WORDS = {"changed": ("changed", "发生变化", "none"), "changed_to": ("changed to", "变为", "value"),
                 "changed_from": ("changed from", "原为", "value")}
-#: at most this many linked records are offered by title (beyond: the record's number is typed)
-LINK_CHOICES = 200
 USER_CHOICES = 500
 
 
@@ -83,8 +86,8 @@ def condition_catalog(typedef: TypeDef, lang: str, store: Any = None, exclude: O
         elif entry["input"] == "link":
             entry["many"] = is_many_link(f)
             entry["target"] = f.options.get("target")
-            if store is not None:
-                entry["choices"] = _link_choices(store, f)
+            if has_request_context():  # (a page's builder: its picker's search URL)
+                entry["picker"] = picker_url(typedef, f)
         fields.append(entry)
     ops = operator_words(lang)
     zh = lang.startswith("zh")
@@ -94,10 +97,40 @@ def condition_catalog(typedef: TypeDef, lang: str, store: Any = None, exclude: O
     return {"fields": fields, "ops": ops, "lang": "zh" if zh else "en"}
 
 
-def _link_choices(store: Any, f: FieldDef) -> list[list[Any]]:
-    """The first records of the link's target by title, as the reader may see them."""
-    target = f.options.get("target", "")
-    if target not in store.schema.types or not store.can("read", target):
-        return []
-    page = store.list(target, limit=LINK_CHOICES)
-    return [[r.id, store.title(r)] for r in page.records]
+def link_titles(store: Any, typedef: Optional[TypeDef], trees: Iterable[Any] = (),
+                values: Iterable[tuple[Optional[TypeDef], Any]] = ()) -> dict[str, dict[str, str]]:
+    """``{target type: {id: title}}`` of the linked records the builders show already chosen: the link
+    leaves of condition ``trees`` over ``typedef``, and the link fields of ``values`` (``(type, {field:
+    value})`` pairs: an action's values). Titles as the reader sees them (``#id`` when none)."""
+    wanted: dict[str, set[int]] = {}
+
+    def add(t: Optional[TypeDef], name: Any, value: Any) -> None:
+        f = t.field(name) if t is not None and isinstance(name, str) else None
+        if f is None or f.field_type != "link":
+            return
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, int) and not isinstance(v, bool):
+                wanted.setdefault(f.options.get("target", ""), set()).add(v)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "field" in node:
+                add(typedef, node["field"], node.get("value"))
+            for key in ("and", "or"):
+                for child in node.get(key) or ():
+                    walk(child)
+            walk(node.get("not"))
+
+    for tree in trees:
+        walk(tree)
+    for t, given in values:
+        for name, value in (given or {}).items() if isinstance(given, dict) else ():
+            add(t, name, value)
+    if store is None or not wanted:
+        return {}
+    titles = RecordTitles.for_store(store)
+    out = {}
+    for target, ids in wanted.items():
+        found = titles.of(target, ids) if target in store.schema.types else {}
+        out[target] = {str(i): found.get(i, f"#{i}") for i in sorted(ids)}
+    return out

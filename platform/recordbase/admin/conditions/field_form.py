@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from ...metamodel.field_conditions import KINDS
 from ...metamodel.fieldtypes import FieldDef
 from ...metamodel.runtime import TypeDef
-from .catalog import condition_catalog
+from .catalog import condition_catalog, link_titles
 from .field import ConditionField
 
 LABELS = {"show_when": _l("Show when"), "required_when": _l("Required when"), "readonly_when": _l("Read-only when")}
@@ -29,6 +29,7 @@ def input_name(kind: str) -> str:
 def add_condition_inputs(cls: type, typedef: TypeDef, fd: Optional[FieldDef], lang: str, store: Any) -> type:
     """``cls`` (a field form class made for this request) with the three condition builders."""
     catalog = condition_catalog(typedef, lang, store, exclude=fd.name if fd else None)
+    catalog["titles"] = link_titles(store, typedef, ((fd.conditions or {}).values() if fd else ()))
     for kind in KINDS:
         setattr(cls, input_name(kind), ConditionField(LABELS[kind], typedef=typedef, catalog=catalog,
                                                       description=HELP[kind]))

@@ -316,6 +316,15 @@ def _shown_formatted(f: Any) -> bool:
             or (f.ftype.computed and f.options.get("result_type") == "number"))
 
 
+def history_value_text(p: Any, f: FieldDef, value: Any) -> str:
+    """One field's JSON value (as history and rule runs keep it) as text, the way the lists show it."""
+    if _shown_formatted(f):
+        return p.format(f, value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
 def readable_changes(typedef: TypeDef, entry: dict) -> dict:
     """A history entry with linked records shown by title, choices by label, amounts and computed
     numbers as the lists show them (history keeps ids and stored values)."""

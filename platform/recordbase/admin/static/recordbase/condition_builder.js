@@ -3,7 +3,8 @@
  * RB.conditions.evaluate(tree, values) evaluates a tree over a record's values the way the server's
  * CompiledFilter.matches() does (the server stays the truth; this is for live feedback).
  * Every .rb-condition-builder (see admin/conditions/field.py) gets rows of field / operator (in words)
- * / value pickers kept in step with its JSON textarea, shown as "JSON (advanced)".
+ * / value pickers kept in step with its JSON textarea, shown as "JSON (advanced)". A linked record is
+ * found by typing (RB.linkPicker, the record forms' Tom Select picker, when the page has it).
  * Plain script, no build step, no dependency.
  */
 (function () {
@@ -97,6 +98,20 @@
     return {match: key, leaves: tree[key]};
   }
 
+  /** Whether the record forms' link picker (Tom Select over the link's search URL) is on the page. */
+  function linkPickers() { return typeof window.TomSelect !== 'undefined' && !!(RB.linkPicker); }
+  /** A select searching the link's target by title as one types (any number of records); the values
+   *  already chosen are its options, by title (``titles``: {target: {id: title}} from the server). */
+  function linkSelect(f, value, many, titles) {
+    var select = el('select', {'class': 'form-control form-control-sm rb-link-picker', 'data-rb-picker': f.picker});
+    if (many) { select.multiple = true; }
+    var known = (titles || {})[f.target] || {};
+    [].concat(value === undefined || value === null ? [] : value).forEach(function (id) {
+      option(select, String(id), known[String(id)] || '#' + id, true);
+    });
+    return select;
+  }
+
   function Builder(box) {
     this.box = box;
     this.text = box.querySelector('textarea');
@@ -167,14 +182,15 @@
   };
 
   Builder.prototype.addRow = function (leaf) {
-    var self = this, row = el('div', {'class': 'form-row mb-1 rb-cb-row'});
-    var fieldSel = el('select', {'class': 'form-control form-control-sm col-md-4 rb-cb-field', 'aria-label': 'field'});
+    var self = this, row = el('div', {'class': 'mb-1 rb-cb-row'});  // (laid out by admin.css)
+    var fieldSel = el('select', {'class': 'form-control form-control-sm rb-cb-field', 'aria-label': 'field'});
     option(fieldSel, '', this.words.choose);
     this.catalog.fields.forEach(function (f) { option(fieldSel, f.name, f.label, f.name === leaf.field); });
     if (leaf.field && !this.byName[leaf.field]) { option(fieldSel, leaf.field, leaf.field, true); }
-    var opSel = el('select', {'class': 'form-control form-control-sm col-md-3 rb-cb-op', 'aria-label': 'operator'});
-    var valueBox = el('div', {'class': 'col-md-4 rb-cb-value'});
-    var remove = el('button', {type: 'button', 'class': 'btn btn-sm btn-link text-danger rb-cb-remove'}, this.words.remove);
+    var opSel = el('select', {'class': 'form-control form-control-sm rb-cb-op', 'aria-label': 'operator'});
+    var valueBox = el('div', {'class': 'rb-cb-value'});
+    var remove = el('button', {type: 'button', 'class': 'btn btn-sm btn-link text-danger rb-cb-remove',
+                               title: this.words.remove, 'aria-label': this.words.remove}, '✕');
     row.appendChild(fieldSel);
     row.appendChild(opSel);
     row.appendChild(valueBox);
@@ -204,6 +220,9 @@
         option(input, 'true', self.words.yes, value !== false);
         option(input, 'false', self.words.no, value === false);
         input.rbKind = 'bool';
+      } else if (f.input === 'link' && f.picker && linkPickers()) {
+        input = linkSelect(f, value, many, self.catalog.titles);
+        input.rbKind = 'int';
       } else if (f.choices) {
         input = el('select', {'class': 'form-control form-control-sm'});
         if (many) { input.multiple = true; }
@@ -224,6 +243,7 @@
       input.addEventListener('change', function () { self.write(); });
       input.addEventListener('input', function () { self.write(); });
       valueBox.appendChild(input);
+      if (input.getAttribute('data-rb-picker')) { RB.linkPicker(input); }
     }
     function convert(v, kind) {
       if (kind === 'int') { return parseInt(v, 10); }
@@ -261,7 +281,7 @@
     fillValue(leaf.value);
   };
 
-  RB.conditions = {evaluate: evaluate, Builder: Builder};
+  RB.conditions = {evaluate: evaluate, Builder: Builder, linkSelect: linkSelect, linkPickers: linkPickers};
 
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll('.rb-condition-builder'), function (box) {

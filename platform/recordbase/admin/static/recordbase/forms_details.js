@@ -47,6 +47,10 @@
     });
   }
 
+  // the condition and rule builders make pickers of their own (admin/conditions/)
+  window.RB = window.RB || {};
+  window.RB.linkPicker = initPicker;
+
   // -- inline child rows on the details page ------------------------------------------------
   function showErrors(row, errors, general) {
     row.querySelectorAll(".rb-row-error").forEach(function (e) { e.remove(); });

@@ -4,10 +4,12 @@
  * for the schedule's daily / weekly / monthly / cron). Actions: rows built from the registered actions'
  * inputs (admin/conditions/actions.py), written to the actions_json textarea on every change and
  * read back from it (the textarea is the "JSON (advanced)" view of the same list). A field value is a
- * literal typed as the field wants, or a formula ({"formula": "..."}) with its switch.
+ * literal typed as the field wants, or a formula ({"formula": "..."}) with its switch. "Start a transition"
+ * offers the workflow's transitions; the server's problems with an action show beside its row.
  */
 (function () {
   'use strict';
+  var RB = window.RB = window.RB || {};
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
@@ -41,6 +43,7 @@
     this.types = JSON.parse(box.getAttribute('data-types'));
     this.ruleType = box.getAttribute('data-rule-type');
     this.words = JSON.parse(box.getAttribute('data-words'));
+    this.titles = JSON.parse(box.getAttribute('data-titles') || '{}');
     this.list = el('div', {'class': 'rb-ab-list'});
     var bar = el('div', {'class': 'form-inline mt-1'});
     this.adder = el('select', {'class': 'form-control form-control-sm mr-2 rb-ab-new', 'aria-label': this.words.add});
@@ -60,6 +63,7 @@
     });
     this.text.addEventListener('input', function () { self.read(); });
     this.read();
+    this.showErrors(JSON.parse(box.getAttribute('data-errors') || '[]'));
   }
 
   ActionsBuilder.prototype.fieldsOf = function (typeName) {
@@ -123,7 +127,14 @@
       out.do = action.do;
       return out;
     };
-    row.addEventListener('change', function () { self.write(); });
+    row.addEventListener('change', function (event) {
+      Object.keys(getters).forEach(function (k) {
+        if (getters[k].refresh && !(event.target.classList && event.target.classList.contains('rb-ab-transition'))) {
+          getters[k].refresh();
+        }
+      });
+      self.write();
+    });
     row.addEventListener('input', function () { self.write(); });
   };
 
@@ -157,6 +168,8 @@
                     field: function (f) { return f.input === 'user'; },
                     link_back: function (f) { return f.input === 'link'; }}[input.name];
       w = this.fieldSelect(this.fieldsOf(source), value, filter);
+    } else if (input.kind === 'transition') {
+      return this.transitionInput(group, value, getters);
     } else if (input.kind === 'boolean') {
       w = el('input', {type: 'checkbox'});
       w.checked = value === true;
@@ -187,6 +200,47 @@
       if (input.kind === 'list') { return v.split(',').map(function (s) { return s.trim(); }).filter(Boolean); }
       return v;
     };
+  };
+
+  /** The workflow's transitions (labels in the page's language) of the rule's type, or of the type the
+   *  action's link reaches; filled again when the link changes (getter.refresh). */
+  ActionsBuilder.prototype.transitionInput = function (group, value, getters) {
+    var self = this, w = el('select', {'class': 'form-control form-control-sm rb-ab-transition'});
+    var note = el('small', {'class': 'form-text text-muted rb-ab-no-workflow'});
+    group.appendChild(w);
+    group.appendChild(note);
+    function target() {
+      var link = getters.link ? getters.link() : '';
+      if (!link) { return self.ruleType; }
+      var f = self.fieldsOf(self.ruleType).filter(function (x) { return x.name === link; })[0];
+      return f && f.target ? f.target : '';
+    }
+    function fill() {
+      var current = w.value || value || '', t = self.types[target()] || {}, choices = t.transitions || [];
+      w.innerHTML = '';
+      option(w, '', self.words.choose_transition);
+      choices.forEach(function (c) { option(w, c[0], c[1], c[0] === current); });
+      if (current && !choices.some(function (c) { return c[0] === current; })) { option(w, current, current, true); }
+      note.textContent = choices.length ? '' : self.words.no_workflow;
+    }
+    fill();
+    var getter = function () { return w.value === '' ? undefined : w.value; };
+    getter.refresh = fill;
+    return getter;
+  };
+
+  /** The server's problems with an action (``$.actions[2].transition``) beside its row and input. */
+  ActionsBuilder.prototype.showErrors = function (errors) {
+    var rows = this.list.children;
+    (errors || []).forEach(function (e) {
+      var m = /^\$\.actions\[(\d+)\](?:\.(\w+))?/.exec(e.path || '');
+      var row = m ? rows[parseInt(m[1], 10)] : null;
+      if (!row) { return; }
+      var group = (m[2] && row.querySelector('[data-input="' + m[2] + '"]')) || row.querySelector('.card-body');
+      var control = group.querySelector('select, input, textarea');
+      if (control) { control.classList.add('is-invalid'); }
+      group.appendChild(el('div', {'class': 'invalid-feedback d-block rb-ab-error'}, e.message));
+    });
   };
 
   ActionsBuilder.prototype.valuesInput = function (group, action, values, getters) {
@@ -225,6 +279,9 @@
           option(input, 'true', self.words.yes, v !== false);
           option(input, 'false', self.words.no, v === false);
           input.rbKind = 'bool';
+        } else if (f && f.input === 'link' && f.picker && RB.conditions && RB.conditions.linkPickers()) {
+          input = RB.conditions.linkSelect(f, v, f.many, self.titles);
+          input.rbKind = 'int';
         } else if (f && f.choices) {
           input = el('select', {'class': 'form-control form-control-sm'});
           if (f.many) { input.multiple = true; }
@@ -239,6 +296,7 @@
           input.rbKind = f && f.input === 'number' ? 'number' : (f && f.input === 'link' ? 'int' : 'text');
         }
         box.appendChild(input);
+        if (input.getAttribute('data-rb-picker')) { RB.linkPicker(input); }
       }
       line.rbValue = function () {
         if (!fieldSel.value || !input) { return undefined; }
