@@ -48,6 +48,16 @@ class ConditionCheck:
             if compiled is not None:
                 self.compiled.append((entry, compiled))
 
+    def hidden(self, after: dict) -> set[str]:
+        """The fields a record with values ``after`` hides by their *show when*."""
+        return {entry.field.name for entry, compiled in self.compiled
+                if entry.kind == "show_when" and not compiled.matches(after)}
+
+    def locked(self, after: dict) -> set[str]:
+        """The fields a record with values ``after`` locks by their *read-only when*."""
+        return {entry.field.name for entry, compiled in self.compiled
+                if entry.kind == "readonly_when" and compiled.matches(after)}
+
     def problems(self, before: Optional[dict], after: dict, given: Iterable[str]) -> dict[str, list[str]]:
         """What the write from ``before`` (None: a new record) to ``after`` breaks, by field."""
         given = set(given)
