@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -38,6 +39,8 @@ class RecordTypeModel(Base):
     app: Mapped[Optional[str]] = mapped_column(String(255))
     primary_field: Mapped[Optional[str]] = mapped_column(String(63))
     title_format: Mapped[Optional[str]] = mapped_column(String(255))  # e.g. "{kpi} · {score}" (storage/titles.py)
+    #: a write that leaves a field hidden by its "show when" clears it (storage/condition_guard.py; migration 0018)
+    clear_hidden_values: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

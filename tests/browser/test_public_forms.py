@@ -84,3 +84,58 @@ def test_an_at_mention_reaches_the_inbox(page, browser, live_server):
     page.open("/admin/inbox/")
     text = page.text()
     assert "mentioned you" in text and "badge list" in text
+
+
+def _post(live_server, path: str, body: dict) -> dict:
+    token = live_server.cli("tokens", "create", "--email", "admin@example.com").stdout.split()[-1]
+    req = urllib.request.Request(live_server.url(path), data=json.dumps(body).encode(), method="POST",
+                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def _shown(page, input_id: str) -> bool:
+    return page.driver.execute_script(
+        "var box = document.getElementById(arguments[0]).closest('.form-group');"
+        "return box.style.display !== 'none';", input_id)
+
+
+def test_a_public_form_shows_a_field_when_a_choice_is_picked_and_requires_it(page, browser, live_server):
+    """On a phone: the mitigation plan appears when a treatment that needs one is picked and becomes required
+    while the risk is being mitigated (the admin's form does the same); the server refuses it empty, beside
+    the field, and the page in Chinese words the same."""
+    from selenium.webdriver.support.ui import Select
+
+    form = _post(live_server, "/api/v1/types/risk/forms", {
+        "title": "Report a risk", "title_zh": "报告风险",
+        "fields": ["title", "treatment", "status", "mitigation_plan"]})
+    browser.set_window_size(390, 844)
+    page.open(form["url"])
+    page.find("#f_title").send_keys("Night guards keep leaving")
+    assert not _shown(page, "f_mitigation_plan")
+    Select(page.find("#f_treatment")).select_by_value("reduce")
+    page.wait(lambda d: _shown(page, "f_mitigation_plan"))
+    plan = page.find("#f_mitigation_plan")
+    assert plan.get_attribute("required") is None
+    Select(page.find("#f_status")).select_by_value("mitigating")
+    page.wait(lambda d: plan.get_attribute("required") is not None)
+    assert page.all("label[for=f_mitigation_plan] .rb-cond-star")
+    width = browser.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390, "the form fits a phone's width"
+    page.find("button[type=submit]").click()  # (the form posts unchecked: the server is the rule)
+    feedback = page.find(".invalid-feedback")
+    assert "is required when Status = Mitigating" in feedback.text
+    assert _shown(page, "f_mitigation_plan")  # the refused page keeps the answers, and the field shown
+    page.find("#f_mitigation_plan").send_keys("Pay the night shift premium")
+    page.find("button[type=submit]").click()
+    assert page.find(".rb-form-thanks").text
+
+    page.open(form["url"] + "?lang=zh")
+    assert "报告风险" in page.text()
+    Select(page.find("#f_treatment")).select_by_value("accept")
+    assert not _shown(page, "f_mitigation_plan")
+    Select(page.find("#f_treatment")).select_by_value("transfer")
+    Select(page.find("#f_status")).select_by_value("mitigating")
+    page.find("#f_title").send_keys("保安流失")
+    page.find("button[type=submit]").click()
+    assert "在 状态 等于 缓解中 时必填" in page.find(".invalid-feedback").text

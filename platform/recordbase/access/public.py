@@ -4,8 +4,9 @@ No account is needed. The page carries a CSRF token (Flask-WTF checks every POST
 submission is validated by the field types' WTForms fields and then by the record store
 under the form's policy (:meth:`Policy.for_form`: create records of one type, write only the
 form's fields), submissions — refused ones too — are limited per form and address, and a closed form answers
-410, an unknown one 404. The pages run no script and carry their own strict
-Content-Security-Policy. What the admin's form builder sets (links limited to a saved view, users
+410, an unknown one 404. The pages carry their own strict Content-Security-Policy and run
+only this site's own scripts, and only when they need them (a link field's title search, the
+fields' live conditions: :mod:`recordbase.publicforms.conditions`). What the admin's form builder sets (links limited to a saved view, users
 to a list, attachments, prefill from the URL, open/close dates, a cap, a redirect) is read from the
 form's settings by :mod:`recordbase.publicforms`.
 """
@@ -22,6 +23,7 @@ from ..i18n import lang_code, select_lang
 from ..settings import instance_timezone
 from ..storage import RecordStore
 from ..api.attachments import Uploads
+from ..publicforms import conditions as form_conditions
 from ..publicforms import page
 from ..publicforms import settings as form_settings
 from . import forms, throttle
@@ -42,13 +44,14 @@ def _text(form: Any, key: str, lang: str) -> str:
     return (zh if lang == "zh" and zh else getattr(form, key, None)) or ""
 
 
-#: a page with a link field runs our one script (its title search), from this site only
+#: a page with a link field or field conditions runs our scripts (the title search, the live
+#: conditions), from this site only
 CSP_SEARCH = CSP + "; script-src 'self'; connect-src 'self'"
 
 
 def _render(template: str, status: int = 200, **kw: Any):
     resp = current_app.response_class(render_template(template, **kw), status=status, mimetype="text/html")
-    resp.headers["Content-Security-Policy"] = CSP_SEARCH if kw.get("search") else CSP
+    resp.headers["Content-Security-Policy"] = CSP_SEARCH if kw.get("search") or kw.get("conditions") else CSP
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["Referrer-Policy"] = "no-referrer"
     return resp
@@ -80,9 +83,16 @@ def public_form(token: str):
     cls = page.form_class(session, schema, typedef, names, settings, lang)
     page_kw = dict(lang=lang, title=_text(form_row, "title", lang), description=_text(form_row, "description", lang),
                    token=token, multipart=any(typedef.field(n).field_type == "attachment" for n in names),
-                   search=any(typedef.field(n).field_type == "link" for n in names))
+                   search=any(typedef.field(n).field_type == "link" for n in names),
+                   conditions=form_conditions.page_conditions(typedef, names, page.input_name))
+    store = RecordStore(session, schema, user_id=None, timezone_name=tz, lang=lang,
+                        policy=Policy.for_form(typedef.name, names, typedef, f"public form #{form_row.id}"),
+                        actor=f"public form #{form_row.id}: {form_row.title}"[:255])
     if request.method == "GET":
-        data = page.prefill(typedef, names, request.args) if settings.get("prefill") else None
+        data = None
+        if settings.get("prefill"):
+            data = form_conditions.conditional_prefill(store, typedef, names, page.prefill(typedef, names, request.args),
+                                                       page.input_name)
         return _render("access/public_form.html", form=cls(data), **page_kw)
 
     if (request.content_length or 0) > max_body(typedef, names, settings):
@@ -98,9 +108,6 @@ def public_form(token: str):
     if wtform.validate():
         values = {n: wtform[page.input_name(typedef.field(n))].data for n in names
                   if page.input_name(typedef.field(n)) in wtform and typedef.field(n).field_type != "attachment"}
-        store = RecordStore(session, schema, user_id=None, timezone_name=instance_timezone(), lang=lang,
-                            policy=Policy.for_form(typedef.name, names, typedef, f"public form #{form_row.id}"),
-                            actor=f"public form #{form_row.id}: {form_row.title}"[:255])
         uploads = Uploads()
         try:
             values.update(page.save_uploads(typedef, names, settings, request.files, uploads))

@@ -77,7 +77,8 @@ class RuleStep(Base):
     __table_args__ = (Index("ix_rb_rule_step_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("rb_rule_run.id", ondelete="CASCADE"), index=True)
+    #: None for an e-mail no rule sent (an @mention's: automation.outbox.queue_email; migration 0019)
+    run_id: Mapped[Optional[int]] = mapped_column(ForeignKey("rb_rule_run.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     action: Mapped[str] = mapped_column(String(32))
     #: data (done in the write's transaction) or external (outbox: done by the worker after commit)
@@ -97,7 +98,7 @@ class RuleStep(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
 
-    run: Mapped[RuleRun] = relationship(back_populates="steps")
+    run: Mapped[Optional[RuleRun]] = relationship(back_populates="steps")
 
 
 class Notification(Base):

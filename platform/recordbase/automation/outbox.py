@@ -7,6 +7,9 @@ so two workers never deliver the same attempt; delivery happens outside any data
 transaction; the outcome is recorded afterwards. Delivery is therefore *at least once*:
 a worker killed after delivering but before recording delivers again after the lease, and
 the receiver de-duplicates with ``X-Recordbase-Idempotency-Key``.
+
+Most steps belong to a rule's run; :func:`queue_email` adds one that belongs to none (an @mention's
+e-mail), delivered, retried and recorded the same way.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import smtplib
 import socket
 import urllib.error
 import urllib.request
+import uuid
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from typing import Optional
@@ -181,8 +185,26 @@ def record_outcome(sessions: sessionmaker, step_id: int, worker_id: str, now: da
     return outcome
 
 
-def finish_run(session: Session, run_id: int) -> None:
-    """Settle a run once none of its steps is pending or running."""
+def queue_email(session: Session, to: str, subject: str, body: str) -> int:
+    """Queue an e-mail that no rule sends (a step without a run): written with the caller's transaction,
+    handed to the worker once it commits, dropped if it rolls back. The step's id."""
+    from .engine import OUTBOX_KEY, _install_listeners
+
+    now = utcnow()
+    step = RuleStep(run_id=None, position=0, action="email", kind="external", status="pending", max_attempts=5,
+                    idempotency_key=uuid.uuid4().hex, attempts=0, next_attempt_at=now, created_at=now,
+                    payload={"to": to, "subject": subject[:150], "body": body})
+    session.add(step)
+    session.flush()
+    session.info.setdefault(OUTBOX_KEY, []).append(step.id)
+    _install_listeners(session)
+    return step.id
+
+
+def finish_run(session: Session, run_id: Optional[int]) -> None:
+    """Settle a run once none of its steps is pending or running (nothing for a step without a run)."""
+    if run_id is None:
+        return
     run = session.get(RuleRun, run_id)
     if run is None:
         return

@@ -1,7 +1,9 @@
-"""@mentions reaching the inbox: who is mentioned, whether they may read the record, the notification.
+"""@mentions reaching the inbox: who is mentioned, whether they may read the record, the notification,
+and — when e-mail is configured (``RECORDBASE_SMTP_HOST``) — one e-mail through the automation outbox
+(:func:`~recordbase.automation.outbox.queue_email`: the same worker, retries and record as the rules').
 
 Kept apart from :mod:`.service` because it builds each mentioned user's own policy (their rights,
-not the author's, decide whether they may be told about the record).
+not the author's, decide whether they may be told about the record, by inbox or by e-mail).
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from sqlalchemy import func, select
 from ..access import enforce
 from ..access.policy import Policy
 from ..automation.models import Notification
+from ..automation.outbox import queue_email
+from ..automation.settings import smtp_configured
 from ..models import User
 from ..storage import RecordStore
 from .models import Comment
@@ -46,12 +50,34 @@ def notify_mentions(store: RecordStore, comment: Comment, record: Any, emails: l
     title = store.title(record)
     text = _excerpt(comment.body)
     notified = []
+    mail = smtp_configured()
     for user in users:
         if user.id in skip or not _may_read(store, user, typedef.name, record.id):
             continue
-        session.add(Notification(
-            user_id=user.id, type_name=typedef.name, record_id=record.id,
-            message=f"{who} mentioned you on {typedef.label} “{title}”: {text}",
-            message_zh=f"{who} 在{typedef.label_zh or typedef.label}「{title}」的评论中提到了你：{text}"))
+        about = (f"{who} mentioned you on {typedef.label} “{title}”",
+                 f"{who} 在{typedef.label_zh or typedef.label}「{title}」的评论中提到了你")
+        session.add(Notification(user_id=user.id, type_name=typedef.name, record_id=record.id,
+                                 message=f"{about[0]}: {text}", message_zh=f"{about[1]}：{text}"))
+        if mail and user.email:
+            _email(session, user, typedef.name, record.id, about, comment.body)
         notified.append(user.id)
     return notified
+
+
+def _email(session: Any, user: User, type_name: str, record_id: int, about: tuple[str, str], body: str) -> None:
+    """The mention as an e-mail in the user's language: who mentioned them where, the comment, and a link
+    to the record when there is a request to build it from."""
+    subject = about[1] if (user.locale or "").startswith("zh") else about[0]
+    link = _record_url(type_name, record_id)
+    queue_email(session, user.email, subject, f"{subject}:\n\n{body}\n" + (f"\n{link}\n" if link else ""))
+
+
+def _record_url(type_name: str, record_id: int) -> str:
+    from flask import has_request_context, url_for
+
+    if not has_request_context():
+        return ""
+    try:
+        return url_for("records.details_view", type_name=type_name, id=record_id, _external=True)
+    except Exception:  # noqa: BLE001 - no admin on this app: the e-mail goes without its link
+        return ""

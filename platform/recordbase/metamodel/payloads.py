@@ -29,6 +29,8 @@ TYPE_SCHEMA = {
                    "app": _TEXT, "primary_field": {"type": ["string", "null"]},
                    "title_format": dict(_TEXT, description="the record title: field API names in braces with text between, "
                                                            "e.g. '{kpi} · {score}' (null: the primary field)"),
+                   "clear_hidden_values": {"type": "boolean", "description": "a write that leaves a field hidden by its "
+                                           "'show when' condition clears its value (default: kept)"},
                    "position": {"type": "integer"}, "fields": {"type": "array"}},
 }
 FIELD_SCHEMA = {

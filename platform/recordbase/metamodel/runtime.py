@@ -91,6 +91,8 @@ class TypeDef:
     #: the type's form layout document (recordbase.formlayout; parsed by formlayout.document.layout_of)
     form_layout: dict = dc_field(default_factory=dict, compare=False)
     description_zh: Optional[str] = None
+    #: whether a write that leaves a field hidden by its "show when" clears its value (storage/condition_guard.py)
+    clear_hidden_values: bool = False
 
     def display_description(self, lang: str) -> str:
         """The type's description in the page's language (the other one when only that one is given)."""
@@ -237,7 +239,8 @@ def load_schema(session: Session, version: int) -> RuntimeSchema:
         out[t.name] = TypeDef(id=t.id, name=t.name, label=t.label, label_zh=t.label_zh,
                               description=t.description, description_zh=t.description_zh, app=t.app, primary_field=t.primary_field,
                               position=t.position or 0, fields=live, table=tables[t.id], junctions=junctions,
-                              title_format=t.title_format, form_layout=layouts.get(t.id) or {})
+                              title_format=t.title_format, form_layout=layouts.get(t.id) or {},
+                              clear_hidden_values=bool(t.clear_hidden_values))
     return RuntimeSchema(version, out, metadata)
 
 

@@ -71,7 +71,7 @@ class MetamodelService(FieldOperations):
             raise Conflict(f"A record type named '{name}' already exists (perhaps in the trash)", {"name": [f"'{name}' is taken"]})
         tm = RecordTypeModel(name=name, label=data["label"].strip(), label_zh=data.get("label_zh"),
                              description=data.get("description"), description_zh=data.get("description_zh"),
-                             app=data.get("app"),
+                             app=data.get("app"), clear_hidden_values=bool(data.get("clear_hidden_values")),
                              position=data.get("position", 0))
         self.session.add(tm)
         self.session.flush()
@@ -112,7 +112,7 @@ class MetamodelService(FieldOperations):
                                   {"name": ["cannot change"]})
         if "fields" in data:
             raise ValidationError("Change fields through the fields endpoints", {"fields": ["not allowed here"]})
-        for key in ("label", "label_zh", "description", "description_zh", "app", "position"):
+        for key in ("label", "label_zh", "description", "description_zh", "app", "position", "clear_hidden_values"):
             if key in data:
                 setattr(tm, key, data[key].strip() if key == "label" else data[key])
         if "primary_field" in data:
@@ -193,7 +193,7 @@ class MetamodelService(FieldOperations):
 def type_to_json(tm: RecordTypeModel, include_fields: bool = True) -> dict:
     out = {"name": tm.name, "label": tm.label, "label_zh": tm.label_zh, "description": tm.description,
            "description_zh": tm.description_zh, "app": tm.app, "primary_field": tm.primary_field, "title_format": tm.title_format,
-           "position": tm.position}
+           "clear_hidden_values": bool(tm.clear_hidden_values), "position": tm.position}
     if include_fields:
         out["fields"] = [field_to_json(f) for f in tm.fields if f.deleted_at is None]
     return out

@@ -96,6 +96,8 @@ class Exporter:
                 t["primary_field"] = tm.primary_field
             if tm.title_format:
                 t["title_format"] = tm.title_format
+            if tm.clear_hidden_values:
+                t["clear_hidden_values"] = True
             t["position"] = tm.position or 0
             t["fields"] = [field_export(f) for f in sorted((f for f in tm.fields if f.deleted_at is None),
                                                            key=lambda f: (f.position, f.id))]
@@ -252,8 +254,11 @@ class Exporter:
                 n += 1
         titles: dict[tuple[str, int], Optional[str]] = {}
         files = []
+        from ..comments.samples import sample_comments
+
         for tname, recs in loaded.items():
             typedef = schema.get(tname)
+            comments = sample_comments(self.session, typedef, [r.id for r in recs])
             out = []
             for r in recs:
                 body = store.to_json(r)["fields"]
@@ -288,6 +293,8 @@ class Exporter:
                 rec: dict[str, Any] = {"@key": f"{tname}-{r.id}", "fields": fields}
                 if then:
                     rec["@then"] = then
+                if comments.get(r.id):
+                    rec["@comments"] = comments[r.id]
                 out.append(rec)
             # a snapshot: the rules already acted on these records (their corrective actions are in the
             # export too), so installing them must not run the rules again

@@ -68,6 +68,8 @@ def type_pack_def(t: dict, app_label: Optional[str]) -> dict:
            "app": app_label, "primary_field": t.get("primary_field")}
     if t.get("title_format"):  # (only when set: the fingerprints of types without one stay as they were)
         out["title_format"] = t["title_format"]
+    if t.get("clear_hidden_values"):  # (likewise)
+        out["clear_hidden_values"] = True
     return out
 
 
@@ -77,6 +79,8 @@ def type_state(tm: RecordTypeModel) -> dict:
            "primary_field": tm.primary_field}
     if tm.title_format:
         out["title_format"] = tm.title_format
+    if tm.clear_hidden_values:
+        out["clear_hidden_values"] = True
     return out
 
 

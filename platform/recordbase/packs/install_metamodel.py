@@ -64,6 +64,7 @@ class MetamodelSteps(InstallState):
                     tm = self.svc.create_type({"name": name, "label": t["label"], "label_zh": t.get("label_zh"),
                                                "description": t.get("description"),
                                                "description_zh": t.get("description_zh"), "app": app,
+                                               "clear_hidden_values": bool(t.get("clear_hidden_values")),
                                                "position": t.get("position", i)})
                     self.created_types.add(name)
                     self.report.created["types"].append(name)
@@ -83,6 +84,8 @@ class MetamodelSteps(InstallState):
                         changes["primary_field"] = pdef["primary_field"]
                     if tm.title_format and "title_format" not in pdef:  # the pack's new version has none
                         changes["title_format"] = None
+                    if tm.clear_hidden_values and "clear_hidden_values" not in pdef:
+                        changes["clear_hidden_values"] = False
                     self._pending_type_changes[name] = changes
                 else:
                     self.report.conflicts.append({"path": path, "item": name,

@@ -57,7 +57,8 @@ class SimulatedSchema:
                                   app=t.get("app"),
                                   primary_field=t.get("primary_field"), position=t.get("position", 0),
                                   fields=tuple(self.fields[name]), table=table, junctions={},
-                                  title_format=t.get("title_format"))
+                                  title_format=t.get("title_format"),
+                                  clear_hidden_values=bool(t.get("clear_hidden_values")))
         return RuntimeSchema(0, types, self.metadata)
 
 

@@ -149,12 +149,15 @@ def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: 
                     raise  # the whole batch: 409, nothing written
                 errors[i] = {exc.details["field"]: [exc.message]}
     conditions = condition_check(store, typedef)
-    if conditions is not None and not conditions.conditions.reads_computed:  # (else: once recomputed, below)
+    if conditions is not None:
         base = plan.new_values(utcnow(), store.user_id)
         for i, c in cleaned:
-            problems = conditions.problems(None, plan.record_values(base, c), rows[i])
-            if problems:
-                errors.setdefault(i, {}).update(problems)
+            written = plan.record_values(base, c)
+            if not conditions.conditions.reads_computed:  # (else: once recomputed, below)
+                problems = conditions.problems(None, written, rows[i])
+                if problems:
+                    errors.setdefault(i, {}).update(problems)
+            c.update(conditions.clears(written))
     if plan.unique:
         _check_unique_batch(store, typedef, cleaned, errors, row_names)
     if errors and not skip_invalid:

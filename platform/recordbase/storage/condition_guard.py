@@ -4,8 +4,9 @@ Every write of a record (create, update, ``create_many``: so the API, ``/v0``, i
 the admin's forms and inline edits, public forms and automation) is checked here against the
 record's values as written: a field *required when* its condition matches (and shown, when it has
 a *show when*) must not be empty; a field *read-only when* its condition matches keeps its value.
-The refusal names the condition in words, in the writer's language. A type without conditions
-costs one memo lookup.
+The refusal names the condition in words, in the writer's language. A field hidden by its
+*show when* keeps its value, unless the type clears hidden values (:meth:`ConditionCheck.clears`:
+the write then blanks it too, so the history shows it). A type without conditions costs one memo lookup.
 
 A condition that reads a field the writer may not see is not theirs to meet (they could neither
 read nor fill what it is about): it is skipped for them, never worded to them.
@@ -47,6 +48,34 @@ class ConditionCheck:
             compiled = entry.compile(typedef, store.ctx, clock)
             if compiled is not None:
                 self.compiled.append((entry, compiled))
+
+    def hidden(self, after: dict) -> set[str]:
+        """The fields a record with values ``after`` hides by their *show when*."""
+        return {entry.field.name for entry, compiled in self.compiled
+                if entry.kind == "show_when" and not compiled.matches(after)}
+
+    def locked(self, after: dict) -> set[str]:
+        """The fields a record with values ``after`` locks by their *read-only when*."""
+        return {entry.field.name for entry, compiled in self.compiled
+                if entry.kind == "readonly_when" and compiled.matches(after)}
+
+    def clears(self, after: dict) -> dict[str, None]:
+        """What a write leaving ``after`` also blanks when the type clears hidden values
+        (:attr:`TypeDef.clear_hidden_values`): each field its *show when* hides that has a value.
+
+        Evaluated on the values written: a *show when* reading a computed field (known only once
+        recomputed) never clears, nor is a field required by the type or computed ever cleared."""
+        if not self.typedef.clear_hidden_values:
+            return {}
+        out: dict[str, None] = {}
+        for entry, compiled in self.compiled:
+            f = entry.field
+            if entry.kind != "show_when" or f.required or f.ftype.read_only or _empty(after.get(f.name)) \
+                    or any((r := self.typedef.field(n)) is not None and r.ftype.computed for n in entry.reads):
+                continue
+            if not compiled.matches(after):
+                out[f.name] = None
+        return out
 
     def problems(self, before: Optional[dict], after: dict, given: Iterable[str]) -> dict[str, list[str]]:
         """What the write from ``before`` (None: a new record) to ``after`` breaks, by field."""

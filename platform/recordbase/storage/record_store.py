@@ -250,9 +250,11 @@ class RecordStore(ReadOperations, TrashOperations):
         workflow_guard.check_create(self, typedef, cleaned)
         now = utcnow()
         conditions = condition_check(self, typedef)
-        if conditions is not None and not conditions.conditions.reads_computed:  # (else: once recomputed, below)
-            refuse(typedef, conditions.problems(None, plan.record_values(plan.new_values(now, self.user_id), cleaned),
-                                                values if isinstance(values, dict) else ()))
+        if conditions is not None:
+            written = plan.record_values(plan.new_values(now, self.user_id), cleaned)
+            if not conditions.conditions.reads_computed:  # (else: once recomputed, below)
+                refuse(typedef, conditions.problems(None, written, values if isinstance(values, dict) else ()))
+            cleaned.update(conditions.clears(written))
         self._check_unique(typedef, cleaned)
         row = self._row_values(typedef, cleaned)
         for f in plan.autonumbers:
@@ -322,9 +324,11 @@ class RecordStore(ReadOperations, TrashOperations):
         cleaned = self.clean(typedef, values, creating=False)
         plan = write_plan(self, typedef)
         conditions = condition_check(self, typedef)
-        if conditions is not None and not conditions.conditions.reads_computed:  # (else: once recomputed, below)
-            refuse(typedef, conditions.problems(before.values, plan.updated_values(before.values, cleaned, utcnow(),
-                                                                                     self.user_id), cleaned))
+        if conditions is not None:
+            written = plan.updated_values(before.values, cleaned, utcnow(), self.user_id)
+            if not conditions.conditions.reads_computed:  # (else: once recomputed, below)
+                refuse(typedef, conditions.problems(before.values, written, cleaned))
+            cleaned.update(conditions.clears(written))
         self._check_unique(typedef, cleaned, exclude_id=before.id)
         # automation's pre-write hook: rules that only set plain fields of this record may join this write
         cleaned, step = self._automation().fold_update(typedef, before, cleaned) if self.rule_engine is not None \

@@ -50,6 +50,10 @@ class TypeForm(AdminForm):
     title_format = StringField(_l("Title format"), validators=_optional(),
                                description=_l("Optional: the title made of several fields, their API names in "
                                               "braces, e.g. {kpi} · {score}. It replaces the primary field."))
+    clear_hidden_values = BooleanField(_l("Clear values that conditions hide"),
+                                       description=_l("When a change hides a field (its “show when” condition no "
+                                                      "longer holds), its value is cleared, and the history shows it. "
+                                                      "Otherwise hidden values are kept."))
 
 
 def type_form(typedef: Optional[TypeDef], lang: str, formdata: Any = None, data: Optional[dict] = None) -> TypeForm:
@@ -58,6 +62,7 @@ def type_form(typedef: Optional[TypeDef], lang: str, formdata: Any = None, data:
     if typedef is None:
         del form["primary_field"]
         del form["title_format"]
+        del form["clear_hidden_values"]
     else:
         del form["name"]
         form.primary_field.choices = [("", "")] + [
@@ -72,6 +77,8 @@ def type_payload(form: TypeForm) -> dict:
         if key in form:
             value = (form[key].data or "").strip()
             out[key] = value or (None if key != "label" else "")
+    if "clear_hidden_values" in form:
+        out["clear_hidden_values"] = bool(form.clear_hidden_values.data)
     return out
 
 

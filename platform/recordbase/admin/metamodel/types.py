@@ -43,7 +43,8 @@ class TypePages:
         typedef = typedef_or_404(type_name)
         data = {"label": typedef.label, "label_zh": typedef.label_zh or "", "app": typedef.app or "",
                 "description": typedef.description or "", "description_zh": typedef.description_zh or "",
-                "primary_field": typedef.primary_field or "", "title_format": typedef.title_format or ""}
+                "primary_field": typedef.primary_field or "", "title_format": typedef.title_format or "",
+                "clear_hidden_values": typedef.clear_hidden_values}
         form = type_form(typedef, lang, request.form if request.method == "POST" else None, data)
         if request.method == "POST" and form.validate():
             payload = type_payload(form)

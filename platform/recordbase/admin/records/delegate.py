@@ -27,6 +27,7 @@ from flask_babel import ngettext
 from werkzeug.utils import secure_filename
 
 from ...access import current_policy
+from ...comments.export import CommentCountExport
 from ...context import current_lang, db_session
 from ...errors import NotFound, RecordbaseError, ValidationError, VersionConflict
 from ...metamodel.ids import as_id
@@ -62,7 +63,7 @@ class RequestSession:
         return getattr(db_session(), name)
 
 
-class RecordModelView(LinkPickerPages, ChildRowPages, SignedInOnly, GridEdits, ModelView):
+class RecordModelView(CommentCountExport, LinkPickerPages, ChildRowPages, SignedInOnly, GridEdits, ModelView):
     """Behaviour of the generic record pages (the registered view and every delegate share it)."""
 
     typedef: TypeDef

@@ -303,12 +303,20 @@ class RatingType(NumberLike):
         return {"type": "integer", "minimum": 0, "maximum": int(field.options.get("max", 5))}
 
     def form_field(self, field: FieldDef, ctx: FormContext):
-        from wtforms import IntegerField
+        """Stars to pick (``★★★★☆ 4``), as on a phone one taps them: not a number to type."""
+        from wtforms import SelectField
 
-        return IntegerField(**ctx.kwargs(field))
+        class StarsField(SelectField):
+            def pre_validate(self, form: Any) -> None:
+                """Any value goes on to :meth:`RatingType.clean_value`, whose message (in the user's
+                language) names the range, rather than WTForms' "Not a valid choice"."""
+
+        top = int(field.options.get("max", 5))
+        stars = [(str(n), f"{'★' * n}{'☆' * (top - n)} {n}") for n in range(top, -1, -1)]
+        return StarsField(choices=[("", "")] + stars, **ctx.kwargs(field))
 
     def form_data(self, value: Any, field: FieldDef, ctx: ValueContext) -> Any:
-        return value
+        return None if value is None else str(value)
 
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
         if value is None:

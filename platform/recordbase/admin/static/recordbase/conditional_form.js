@@ -1,7 +1,8 @@
 /* Live conditional fields in a record form: shows, hides, requires and locks fields as the user types.
  *
  * Reads the JSON of #rb-form-conditions (admin/conditions/record_form.py): the field conditions, the
- * values of fields the form has no input for, and the field types. The trees are evaluated by
+ * values of fields the form has no input for, the field types, and (on a public form, whose inputs
+ * are named f_<field>: publicforms/conditions.py) each field's input name. The trees are evaluated by
  * RB.conditions.evaluate (condition_builder.js) over the form's current values. The server enforces
  * the same conditions on save: this is feedback, never the rule.
  */
@@ -14,7 +15,8 @@
   if (!form) { return; }
   var NUMBER = ['number', 'decimal', 'currency', 'percent', 'rating', 'duration'];
 
-  function inputs(name) { return form.querySelectorAll('[name="' + name + '"]'); }
+  var names = spec.inputs || {};
+  function inputs(name) { return form.querySelectorAll('[name="' + (names[name] || name) + '"]'); }
   function valueOf(name) {
     var els = inputs(name), type = spec.types[name];
     if (!els.length) { return spec.values[name]; }
