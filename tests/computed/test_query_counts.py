@@ -119,3 +119,33 @@ def test_a_batch_of_children_recomputes_their_parent_once(app, svc):
         assert after["total"] == before["total"] + n and after["n"] == before["n"] + n
         counts[n] = sum(1 for s in stmts if "rb_rec_" in s and s.lstrip().upper().startswith("SELECT"))
     assert counts[200] <= counts[20] + 2, counts  # (the 200 rows' own reads, in chunks, aside)
+
+
+def test_a_batch_of_records_with_their_own_computed_fields_costs_no_statement_per_record(app, svc):
+    """New records' own lookups, rollups, counts and formulas are computed a page at a time (one read
+    of the sources per field, one write of the values), as a backfill does: the statement count does
+    not grow with the batch, and each record's values are right."""
+    ids = build(svc, "reverse")
+    svc.add_field("child", {"name": "parent_name", "label": "Parent name", "type": "lookup",
+                            "options": {"link": "parent", "target_field": "name"}})
+    svc.add_field("child", {"name": "double", "label": "Double", "type": "formula",
+                            "options": {"expression": "{amount} * 2"}})
+    engine = platform(app).engine
+    counts = {}
+    for n in (20, 200):
+        with counting(engine) as stmts:
+            with svc.store() as st:
+                made = st.create_many("parent", [{"name": f"p{i}"} for i in range(n)]).ids
+                kids = st.create_many("child", [{"name": f"k{i}", "amount": i, "parent": made[i % 2]}
+                                                for i in range(n)]).ids
+        counts[n] = sum(1 for s in stmts if "rb_rec_" in s)
+        with svc.store() as st:
+            parents = {r.id: r.values for r in st.list("parent", filter={"field": "id", "op": "in", "value": made[:2]}).records}
+            assert parents[made[0]]["n"] == (n + 1) // 2 and parents[made[1]]["n"] == n // 2
+            assert parents[made[0]]["total"] == sum(range(0, n, 2))
+            assert all(st.get("parent", p).values["n"] == 0 and st.get("parent", p).values["total"] == 0
+                       and st.get("parent", p).values["band"] == "small" for p in made[2:5])
+            for i in (0, 1, n - 1):
+                values = st.get("child", kids[i]).values
+                assert values["parent_name"] == f"p{i % 2}" and values["double"] == 2 * i, values
+    assert counts[200] <= counts[20] + 4, counts  # (the 200 rows' own reads, in chunks, aside)

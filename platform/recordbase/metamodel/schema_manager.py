@@ -31,6 +31,13 @@ def index_name(type_id: int, field: FieldDef, unique: bool = False) -> str:
     return f"{'ux' if unique else 'ix'}_{table_name(type_id)}_{field.column_name}"
 
 
+def trash_index_name(type_id: int) -> str:
+    return f"ix_{table_name(type_id)}_deleted_at"
+
+
+TRASH_INDEX_WHERE = "deleted_at IS NOT NULL"
+
+
 def wants_index(field: FieldDef) -> bool:
     """Whether the field's column has an index on (column, id): indexed fields, links and users."""
     return has_own_column(field) and (field.indexed or field.field_type in ("link", "user"))
@@ -67,6 +74,14 @@ class SchemaManager:
             # and links name records by id); PostgreSQL's sequences never reuse one anyway
             self.ops.create_table(table_name(type_id), *system_columns(), sqlite_autoincrement=True)
             self.ops.create_index(f"ix_{table_name(type_id)}_updated_at", table_name(type_id), ["updated_at"])
+            self.create_trash_index(type_id)
+
+    def create_trash_index(self, type_id: int) -> None:
+        """The trash's index: the trashed records only (few, and written only by a delete or a
+        restore), so that what counts or lists them reads the trash rather than every record; the
+        aggregation engine's counts from a field's index less the trashed records use it."""
+        self.ops.create_index(trash_index_name(type_id), table_name(type_id), ["deleted_at"],
+                              sqlite_where=text(TRASH_INDEX_WHERE), postgresql_where=text(TRASH_INDEX_WHERE))
 
     def drop_type_table(self, type_id: int) -> None:
         with self._ddl():

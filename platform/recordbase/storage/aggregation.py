@@ -26,7 +26,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Optional, Sequence
 
-from sqlalchemy import Float, case, distinct, func, literal_column, select, type_coerce
+from sqlalchemy import Float, case, distinct, func, literal, literal_column, null, select, type_coerce, union_all
 
 from ..access import enforce
 from ..errors import RecordbaseError
@@ -292,10 +292,11 @@ class AggregationEngine:
     def _live_counts_by_index(self, typedef: TypeDef, dims: list, metrics: tuple, filter: Any,
                               dialect: str) -> Any:
         """On SQLite, the record count per value of one indexed column (a board's columns) over every
-        readable record with no filter, as the count per value of every row (read from the column's
-        index alone) less that of the trashed rows (one plain scan; grouping them by the index would
-        look each row up). The plain ``WHERE deleted_at IS NULL GROUP BY col`` walks the index and
-        looks every row up for ``deleted_at``: ~3x slower at 100k records. ``None`` for other shapes."""
+        readable record with no filter, read from the column's index alone (:func:`_counts_by_value`)
+        less the count per value of the trashed rows (found through the table's trash index, made by
+        the schema manager: a scan of the table without it). The plain ``WHERE deleted_at IS NULL
+        GROUP BY col`` walks the index and looks every row up for ``deleted_at``: ~3x slower at 100k
+        records. ``None`` for other shapes."""
         if dialect != "sqlite" or len(dims) != 1 or [(m.function, m.field) for m in metrics] != [("count", None)]:
             return None
         src, expr = dims[0]
@@ -306,14 +307,7 @@ class AggregationEngine:
             return None
         if self.store._readable(select(t.c.id), typedef, filter).whereclause is not None:
             return None  # row limits or a filter: counted as usual
-        col = src.column
-        every = select(col.label("k0"), func.count().label("n")).group_by(col)
-        # '+col': the trashed rows are grouped after a scan, not by walking the index
-        unindexed = literal_column(f'+"{t.name}"."{col.name}"')
-        trashed = select(col, -func.count()).where(t.c.deleted_at.isnot(None)).group_by(unindexed)
-        both = every.union_all(trashed).subquery("counted")
-        live = func.sum(both.c.n)
-        return select(both.c.k0, live.label("m0")).group_by(both.c.k0).having(live > 0)
+        return typedef.memo(("live_counts_by_index", src.field.name), lambda td: _live_counts(td, src))
 
     def _order(self, sub: Any, dims: list, metrics: tuple, order: Optional[str]) -> list:
         """The groups' order: by a metric when asked, then by each dimension (empty groups last; a
@@ -337,6 +331,43 @@ class AggregationEngine:
                     clauses.append(case(*((col == v, i) for i, v in enumerate(values)), else_=len(values)))
             clauses.append(col)
         return clauses
+
+
+#: a select with more choices is counted by one walk of its index (SQLite's compound SELECT takes 500)
+MAX_COUNTED_CHOICES = 40
+
+
+def _live_counts(typedef: TypeDef, src: _Source) -> Any:
+    """The live records' count per value of ``src``'s indexed column (built once per schema snapshot:
+    it depends on the type alone)."""
+    t, col = typedef.table, src.column
+    # '+col': the trashed rows are grouped after reading them, not by walking the field's index
+    unindexed = literal_column(f'+"{t.name}"."{col.name}"')
+    trashed = select(col, -func.count()).where(t.c.deleted_at.isnot(None)).group_by(unindexed)
+    both = union_all(*_counts_by_value(col, src.field), trashed).subquery("counted")
+    live = func.sum(both.c.n)
+    return select(both.c.k0, live.label("m0")).group_by(both.c.k0).having(live > 0)
+
+
+def _counts_by_value(col: Any, field: Any) -> list:
+    """SELECTs of (value ``k0``, count ``n``) that together count every row (live or trashed) once per
+    value of an indexed single select's column, from its index alone: a count per choice (and one
+    of the empty value), each an index range SQLite counts without grouping, and the values between
+    and around the choices (a choice since removed; none as a rule: each an empty range) grouped.
+    Three times faster than grouping the whole index (``GROUP BY col`` compares every row's value
+    with the one before). Any other field: that one GROUP BY."""
+    values = sorted({c["value"] for c in choices_for(field)}) if field.field_type == "single_select" else []
+    if not values or len(values) > MAX_COUNTED_CHOICES or not all(isinstance(v, str) for v in values):
+        return [select(col.label("k0"), func.count().label("n")).group_by(col)]
+    # (SQLite compares text by its bytes, which orders UTF-8 as Python orders str; NULL < numbers <
+    # text < blobs: the ranges below and the empty value leave no stored value out)
+    parts = [select(literal(v, col.type).label("k0"), func.count().label("n")).where(col == v) for v in values]
+    parts.append(select(type_coerce(null(), col.type).label("k0"), func.count().label("n")).where(col.is_(None)))
+    bounds: list = [None, *values, None]
+    for low, high in zip(bounds, bounds[1:]):
+        conditions = [col.isnot(None) if low is None else col > low] + ([] if high is None else [col < high])
+        parts.append(select(col.label("k0"), func.count().label("n")).where(*conditions).group_by(col))
+    return parts
 
 
 def _json_value(value: Any, metric: Metric) -> Any:

@@ -202,9 +202,11 @@ def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: 
             stmt = select(t).where(t.c.id.in_(chunk))
             records = list(store._records(typedef, store.session.execute(stmt).all()))
             changed = store.recomputer.after_create_many(type_name, records)  # (once for the chunk)
+            if changed:  # read back once, with their computed values
+                again = store.session.execute(select(t).where(t.c.id.in_(sorted(changed)))).all()
+                fresh = {r.id: r for r in store._records(typedef, again)}
+                records = [fresh.get(r.id, r) for r in records]
             for record in records:
-                if record.id in changed:
-                    record = store.get(type_name, record.id)
                 if conditions is not None and conditions.conditions.reads_computed:
                     _refuse_by_condition(conditions, typedef, record, rows[index_of[record.id]], index_of[record.id])
                 store.emit(RecordCreated(type_name, record.id, store.user_id, {}, dict(record.values)))

@@ -91,9 +91,10 @@ class Recomputer(Aggregates):
         return own_changed
 
     def after_create_many(self, type_name: str, records: list) -> set[int]:
-        """:meth:`after_write` for a batch of new records: each one's own computed fields, then what
-        they change elsewhere (a supplier's rollups over its new contracts) recomputed once for the
-        batch instead of once per record. The ids of the new records whose values changed."""
+        """:meth:`after_write` for a batch of new records (as read back after their insert): each one's
+        own computed fields, a page at a time, then what they change elsewhere (a supplier's rollups
+        over its new contracts) recomputed once for the batch instead of once per record. The ids of
+        the new records whose values changed."""
         typedef = self.schema.get(type_name)
         if not any(f.ftype.computed for f in typedef.fields) and not self._has_upstream(type_name) \
                 and not any((type_name, r.id) in self._pending for r in records):
@@ -102,17 +103,33 @@ class Recomputer(Aggregates):
         plan = self.graph.local_plan(type_name, None)
         changed: set[int] = set()
         queue: "OrderedDict[tuple[str, int], set[str]]" = OrderedDict()
-        for record in records:
-            after, changed_set = dict(record.values), set(every)
-            if plan:
-                recomputed = self.recompute_record(typedef, record.id, plan)
-                if recomputed:
-                    changed.add(record.id)
-                changed_set |= recomputed
-                after = {**after, **self._last_values}
-            self._enqueue_upstream(queue, type_name, record.id, {}, after, changed_set)
-            for key, fields in self._pending.pop((type_name, record.id), {}).items():
-                queue.setdefault(key, set()).update(fields)
+        for start in range(0, len(records), self.batch):
+            # a page as a backfill does it: the sources of its lookups, rollups and counts read in one
+            # query each, its values written in one executemany (not a load, queries and an UPDATE a record)
+            page = records[start:start + self.batch]
+            rows: list[tuple[int, dict]] = []
+            afters: dict[int, dict] = {}
+            self._prefetched = self._prefetch(typedef, plan, page) if plan and len(page) > 1 else {}
+            try:
+                for record in page:
+                    after = dict(record.values)
+                    if plan:
+                        recomputed = self.recompute_record(typedef, record.id, plan, record=record, write=False)
+                        if recomputed:
+                            changed.add(record.id)
+                            rows.append((record.id, self._last_values))
+                        after = {**after, **self._last_values}
+                    afters[record.id] = after
+            finally:
+                self._prefetched = {}
+            self._write_rows(typedef, rows)
+            # (every field of a new record is new: the same records upstream for each, found at once)
+            for up in self.graph.upstream(type_name, every):
+                for rid in self._affected_many(up.path, afters):
+                    queue.setdefault((up.owner, rid), set()).add(up.field)
+            for record in page:
+                for key, fields in self._pending.pop((type_name, record.id), {}).items():
+                    queue.setdefault(key, set()).update(fields)
         origins = {(type_name, r.id) for r in records}
         changed |= {rid for _t, rid in self._drain_all(queue, origins)}
         return changed
@@ -229,6 +246,21 @@ class Recomputer(Aggregates):
         else:
             q = select(t.c.id).where(t.c[f.column_name] == source_id)
         return set(self.session.scalars(q))
+
+    def _affected_many(self, path: LinkPath, afters: dict[int, dict]) -> set[int]:
+        """:meth:`_affected` for new source records (id -> values) at once: one query, not one each."""
+        if path.reverse:
+            return {i for values in afters.values() for i in self._affected(path, 0, {}, values)}
+        owner = self.schema.get(path.owner)
+        f = owner.field(path.link_field)
+        if is_many_link(f):
+            j = owner.junctions[f.name]
+            col, q = j.c.target_id, select(j.c.source_id)
+        else:
+            col = owner.table.c[f.column_name]
+            q = select(owner.table.c.id)
+        return set(self.session.scalars(q.where(col.in_(bindparam("rb_ids", expanding=True))),
+                                        {"rb_ids": list(afters)}))
 
     # -- one record --------------------------------------------------------------
     def recompute_record(self, typedef: TypeDef, record_id: int, names: list[str],

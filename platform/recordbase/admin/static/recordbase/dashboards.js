@@ -38,7 +38,8 @@
   function targetLine(value, axis) {
     if (value === null || value === undefined) { return undefined; }
     var line = {}; line[axis || "yAxis"] = value;
-    return {symbol: "none", data: [line], label: {formatter: T.target + " " + value},
+    // (the label inside the plot, above the line's end: at the end itself it ran past the chart's edge)
+    return {symbol: "none", data: [line], label: {formatter: T.target + " " + value, position: "insideEndTop"},
             lineStyle: {color: "#d9534f", type: "dashed"}};
   }
 
