@@ -35,7 +35,7 @@ from ..access import SignedInOnly
 from ..views import listing
 from . import cells, grid
 from . import forms as rf
-from .filters import build_filters
+from .filters import build_filters, filter_groups
 from .grid_edit import GridEdits
 from .picker import LinkPickerPages
 from .child_rows import ChildRowPages
@@ -161,6 +161,9 @@ class RecordModelView(LinkPickerPages, ChildRowPages, TrashPages, RecordWrites, 
         if rid is None:
             return None
         return self.get_query().filter(self.model.id == rid).one_or_none()
+
+    def _get_filter_groups(self) -> Any:
+        return filter_groups(self)
 
     def _get_list_url(self, view_args: Any) -> str:
         """List URLs (sort, pages, page size) keep the grid's chosen columns (``?cols=``)."""
