@@ -21,7 +21,7 @@ from ...metamodel.ids import as_id
 from ...metamodel.fieldtypes.choices import ChoiceLike
 from ...metamodel.operators import OPERATORS
 from ...metamodel.runtime import TypeDef
-from ...storage.titles import RecordTitles
+from ...storage.titles import MAX_SEARCH, RecordTitles
 from .present import request_store
 
 DATE_TYPES = {"date": "datepicker", "datetime": "datetimepicker", "created_at": "datetimepicker",
@@ -164,16 +164,28 @@ def _link_choices(field: FieldDef) -> Any:
         memo = g.setdefault("_rb_link_choices", {})
         target = field.options.get("target", "")
         if target not in memo:
-            store = request_store()
             try:
-                records = store.list(target, limit=LINK_CHOICES + 1).records
+                found = _titles_upto(target, LINK_CHOICES + 1)
             except RecordbaseError:  # (a target the user may not read: ids are typed)
-                records = [None] * (LINK_CHOICES + 1)
-            titles = RecordTitles.for_store(store).of_records(records) if len(records) <= LINK_CHOICES else {}
-            memo[target] = None if len(records) > LINK_CHOICES else sorted(
-                ((str(r.id), titles.get(r.id, f"#{r.id}")) for r in records), key=lambda c: c[1].casefold())
+                found = [(0, "")] * (LINK_CHOICES + 1)
+            memo[target] = None if len(found) > LINK_CHOICES else sorted(
+                ((str(rid), title or f"#{rid}") for rid, title in found), key=lambda c: c[1].casefold())
         return memo[target]
     return choices
+
+
+def _titles_upto(type_name: str, n: int) -> list[tuple[int, str]]:
+    """Up to ``n`` (id, title) of the reader's records of ``type_name``, by id: the link pickers'
+    search (the title's columns only, a page at a time), not whole records."""
+    titles = RecordTitles.for_store(request_store())
+    found: list[tuple[int, str]] = []
+    while len(found) < n:
+        want = n - len(found)
+        page = titles.search(type_name, "", limit=want, after=found[-1][0] if found else None)
+        found += page
+        if len(page) < min(want, MAX_SEARCH):  # (the last page)
+            break
+    return found
 
 
 def _record_id(text: str) -> int:
