@@ -93,6 +93,8 @@ class RecordModelView(LinkPickerPages, ChildRowPages, TrashPages, RecordWrites, 
         self.column_export_list = ["id"] + [f.name for f in typedef.fields] + ["created_at", "updated_at"]
         self.column_labels = {f.name: f.display_label(lang) for f in typedef.fields}
         self.column_labels.update({n: system_label(n, lang) for n in ("id", *SYSTEM_COLUMNS)})
+        #: each field's help text in the page's language (the grid's and details page's tooltips)
+        self.column_help = {f.name: h for f in typedef.fields if (h := f.display_help(lang))}
         names = list(dict.fromkeys(self.column_list + self.column_details_list + self.column_export_list))
         self.column_formatters = {n: cells.files if (f := typedef.field(n)) is not None and f.field_type == "attachment"
                                   else cells.text for n in names}
