@@ -22,6 +22,13 @@ from flask.json.provider import DefaultJSONProvider
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 
 
+class WrittenOnce:
+    """A document that carries its own JSON text (``json_text``), written once and handed back as
+    it is by :meth:`OrjsonProvider.dumps` (e.g. the admin list's filter groups, the same on every page)."""
+
+    json_text: str = ""
+
+
 class OrjsonProvider(DefaultJSONProvider):
     """Flask's :class:`DefaultJSONProvider` with orjson doing the writing."""
 
@@ -42,6 +49,8 @@ class OrjsonProvider(DefaultJSONProvider):
         return loads(s)
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
+        if isinstance(obj, WrittenOnce) and obj.json_text:
+            return obj.json_text
         if not kwargs:
             data = self._fast(obj)
             if data is not None:

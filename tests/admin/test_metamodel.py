@@ -28,7 +28,8 @@ def test_create_a_type_and_fields_through_the_forms(app, admin_client):
                                                 "show_in_list": "y"}).status_code == 302
     assert new_field(admin_client, "supplier", {"name": "score", "label": "Score", "type": "number",
                                                 "opt_precision": "1", "section": "Rating",
-                                                "help_text": "0 to 100", "show_in_list": "y"}).status_code == 302
+                                                "help_text": "0 to 100", "help_text_zh": "0 到 100 分",
+                                                "show_in_list": "y"}).status_code == 302
     resp = new_field(admin_client, "supplier", {
         "name": "status", "label": "Status", "type": "single_select", "show_in_list": "y", "default": "active",
         "opt_choices": "active | Active | 合作中 | #00aa00\npaused"})
@@ -38,12 +39,15 @@ def test_create_a_type_and_fields_through_the_forms(app, admin_client):
     assert [f.name for f in t.fields] == ["name", "score", "status"]
     assert t.field("name").required and t.field("score").options == {"precision": 1}
     assert t.field("score").section == "Rating" and t.field("score").help_text == "0 to 100"
+    assert t.field("score").help_text_zh == "0 到 100 分"
     assert t.field("status").options == {"choices": [
         {"value": "active", "label": "Active", "label_zh": "合作中", "color": "#00aa00"}, "paused"]}
     assert t.field("status").default == "active"
     # the new type works at once in the record pages, with its sections and help text
     page = page_text(admin_client.get("/admin/records/supplier/new/"))
-    assert "<legend>Rating</legend>" in page and "0 to 100" in page
+    assert "<legend>Rating</legend>" in page and "0 to 100" in page and "0 到 100 分" not in page
+    edit = page_text(admin_client.get("/admin/metamodel/types/supplier/fields/score/edit/"))
+    assert "0 到 100 分" in edit  # (the field form shows what was saved)
     assert '<option selected value="active">Active</option>' in page
     assert create_record(admin_client, "supplier", {"name": "Acme", "score": "12.34"}).status_code == 302
     fields_page = page_text(admin_client.get("/admin/metamodel/types/supplier/"))

@@ -202,6 +202,13 @@ def test_link_filters_offer_the_targets_and_take_titles(app, admin_client, suppl
     assert "C1" in page and "C2" not in page
     page = page_text(admin_client.get(f"/admin/records/contract/?flt0_{contains}=Nobody"))
     assert "Invalid Filter Value" in page or "无效的过滤值" in page
+    # the targets are data, asked on each page (not kept from the page that first built the list)
+    create_record(admin_client, "supplier", {"name": "Charlie"})
+    ids = {r.values["name"]: r.id for r in stored(app, "supplier")}
+    data = json.loads(html.unescape(re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>',
+                                              page_text(admin_client.get("/admin/records/contract/")), re.S).group(1)))
+    eq = next(i for i in data["Supplier"] if i["operation"] == "=")
+    assert eq["options"] == [[str(ids[n]), n] for n in ("Alpha", "Bravo", "Charlie")]
 
 
 def _filter_arg(listing: str, label: str, operation: str) -> str:

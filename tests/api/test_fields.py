@@ -1,6 +1,7 @@
 """Fields over the API: add (usable at once), relabel, convert (409 then force), trash, restore, order."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from .conftest import create, error, ok
@@ -157,3 +158,15 @@ def test_a_datetime_becomes_the_date_its_users_saw(app, api):
         assert fields["at"] == "2026-01-05" and fields["at_text"] == "2026-01-05 00:30"
     finally:
         app.config["TIMEZONE"] = "UTC"
+
+
+def test_help_text_in_each_language(api, supplier):
+    body = ok(api.post("/api/v1/types/supplier/fields", json={
+        "name": "grade", "label": "Grade", "label_zh": "等级", "type": "text",
+        "help_text": "A to D", "help_text_zh": "A 到 D"}), 201)
+    assert (body["help_text"], body["help_text_zh"]) == ("A to D", "A 到 D")
+    ok(api.patch("/api/v1/types/supplier/fields/grade", json={"help_text_zh": "从 A 到 D"}))
+    assert ok(api.get("/api/v1/types/supplier/fields/grade"))["help_text_zh"] == "从 A 到 D"
+    spec = ok(api.get("/api/v1/openapi.json"))
+    assert "A to D / 从 A 到 D" in json.dumps(spec, ensure_ascii=False)  # (both languages, as a type's label)
+    error(api.patch("/api/v1/types/supplier/fields/grade", json={"help_text_zh": "x" * 2001}), 422)

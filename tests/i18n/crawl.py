@@ -8,16 +8,22 @@ details and edit pages and the new-record form.
 from __future__ import annotations
 
 import html as html_lib
+import json
 import re
 from collections import deque
 from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
 from urllib.parse import urljoin, urlsplit
+
+PACK_DIR = Path(__file__).resolve().parents[2] / "templates_catalog" / "outsourcing"
 
 #: words not typed by a user that a Chinese page may still carry: brands, standards, formats, units
 BRANDS = {"Recordbase", "API", "CSV", "XLSX", "JSON", "ID", "IANA", "ISO", "SLA", "KPI", "URL", "CNY", "USD", "EUR",
           "UTC", "Bearer", "Authorization", "TODAY", "NOW", "IF", "SUM", "AVG", "AND", "OR", "NOT", "Email",
           "English", "Token", "Webhook", "webhook", "SMTP", "OpenAPI", "Airtable", "IT", "HR", "PDF", "PNG",
-          "Excel", "English", "ok", "OK", "v1", "v0", "HTTP", "HTTPS", "csv", "xlsx", "CMMI", "CAPA", "SOP", "IP", "MIME", "MB"}
+          "Excel", "English", "ok", "OK", "v1", "v0", "HTTP", "HTTPS", "csv", "xlsx", "CMMI", "CAPA", "SOP", "IP", "MIME", "MB",
+          "Cron"}
 _SKIP_BLOCKS = re.compile(r"<(script|style|code|pre|datalist|textarea)\b.*?</\1>", re.S | re.I)
 #: data for scripts, not read by anyone (Flask-Admin's filter definitions)
 _DATA_BLOCKS = re.compile(r'<div[^>]*class="d-none"[^>]*>\s*[\[{"].*?</div>', re.S)
@@ -29,12 +35,14 @@ _LATIN = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
 # (notations rather than words: an e-mail, a URL or its scheme, a path, a MIME pattern such as image/*,
 # a file extension such as .pdf)
 _NOT_WORDS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|https?://\S*|\b[a-z]+/\*|(?<![\w])\.[a-z0-9]{2,5}\b|/[\w/.-]+|\b[A-Z]{2,}-\d+\b|#[0-9a-fA-F]{3,6}\b"
-                        r"|\b\w*\d\w*\b|\b[a-z]+(?:_[a-z0-9]+)+\b")
+                        r"|\b\w*\d\w*\b|\b[a-z]+(?:_[a-z0-9]+)+\b"
+                        # an IANA time zone (Asia/Shanghai), a quoted JSON key with its literal ("secret": null)
+                        r"|\b[A-Z][a-z]+/[A-Za-z_]+(?:/[A-Za-z_]+)?|\"[a-z_]+\"(?::\s*(?:true|false|null)\b)?")
 
 
 def shown_text(page: str) -> str:
     """What a reader of the page sees or hears: text, placeholders, titles, button values, confirmations."""
-    body = page.split("<body", 1)[-1]
+    body = page.split("<body", 1)[-1].split(">", 1)[-1] if "<body" in page else page  # (not the tag's attributes)
     extra = [a or b for a, b in _ATTRS.findall(body)] + [c for c in _CONFIRM.findall(body)]
     title = re.search(r"<title>(.*?)</title>", page, re.S)
     body = _SKIP_BLOCKS.sub(" ", _DATA_BLOCKS.sub(" ", body))
@@ -44,9 +52,14 @@ def shown_text(page: str) -> str:
 
 @lru_cache(maxsize=4)
 def _allowed_pattern(allowed_text: frozenset) -> re.Pattern:
-    """Any allowed value as a whole (not inside a longer word), longest first."""
+    """Any allowed value as a whole (not inside a longer word or identifier), longest first."""
     values = sorted((v.strip() for v in allowed_text if v and len(v.strip()) > 1), key=len, reverse=True)
-    return re.compile(r"(?<![A-Za-z])(?:%s)(?![A-Za-z])" % "|".join(map(re.escape, values)))
+    def whole(v: str) -> str:  # (an edge that is part of a word may not continue one)
+        head = r"(?<![A-Za-z0-9_])" if re.match(r"\w", v[0]) else ""
+        tail = r"(?![A-Za-z0-9_])" if re.match(r"\w", v[-1]) else ""
+        return head + re.escape(v) + tail
+
+    return re.compile("|".join(map(whole, values)))
 
 
 def english_words(page: str, allowed_text: set[str]) -> set[str]:
@@ -99,3 +112,50 @@ def crawl(client, start: str = "/admin/", limit: int = 400) -> dict[str, str]:
         pages[url] = page
         todo.extend(link for link in admin_links(page, url) if link not in seen)
     return pages
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+        yield from re.findall(r'"([^"]*)"', value)  # a formula's text literals
+    elif isinstance(value, (dict, list)):
+        for v in (value.values() if isinstance(value, dict) else value):
+            yield from _strings(v)
+
+
+def _with_parts(out: set[str]) -> set[str]:
+    out.update(part.strip() for text in list(out) for part in re.split(r"[{}]", text) if part.strip())
+    out.update(p.name for p in PACK_DIR.parent.iterdir() if (p / "pack.json").exists())  # pack ids (the CLI's)
+    return out
+
+
+def pack_text() -> set[str]:
+    """Pack text that has no Chinese counterpart in the pack format: section names (the layout's
+    titles have theirs; a field's ``section`` is its key) and the text literals of the pack's rules
+    (what they write into records, e.g. a corrective action's title). Help texts have
+    ``help_text_zh``: not taken out."""
+    pack = json.loads((PACK_DIR / "pack.json").read_text())
+    out = {f["section"] for t in pack["types"] for f in t["fields"] if f.get("section")}
+    out.update(_strings(pack["rules"]))
+    return _with_parts(out)
+
+
+def pack_strings(pack: dict) -> set[str]:
+    """Everything a pack carries (labels in both languages, API names, choice values, formulas, rule
+    and view documents), with the names inside formulas: what builder pages show as it was typed."""
+    out = set(_strings(pack))
+    out.update(w for text in list(out) for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)
+               if re.search(r"[{(]", text))  # (field names and functions of formulas and title formats)
+    return _with_parts(out)
+
+
+def user_text() -> set[str]:
+    """Text users typed: the sample records' values (English names of companies, notes...)."""
+    out: set[str] = set()
+    for path in (PACK_DIR / "sample_data").glob("*"):
+        if path.suffix == ".json":
+            out.update(_strings(json.loads(path.read_text())))
+        elif path.suffix == ".csv":
+            for line in path.read_text().splitlines():
+                out.update(part.strip().strip('"') for part in line.split(","))
+    return out

@@ -35,6 +35,9 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
     app.register_blueprint(Blueprint("recordbase_admin", __name__, template_folder="templates",
                                      static_folder="static", static_url_path="/admin/rb-static"))
     app.jinja_env.globals.setdefault("rb_lang", current_lang)
+    from .menu_html import menu_html
+
+    app.jinja_env.globals.setdefault("rb_menu", menu_html)  # the main menu (frame.html)
     app.jinja_env.filters.setdefault("rb_time", shown_time)
     from .rule_labels import init_rule_labels
 

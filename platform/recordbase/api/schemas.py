@@ -64,8 +64,9 @@ def field_json_schema(field: FieldDef) -> dict:
     """The JSON schema of one field's value, titled and described, read-only ones marked."""
     schema = dict(field.ftype.json_schema(field))
     schema["title"] = field.label
-    if field.help_text:
-        schema["description"] = field.help_text
+    helps = [h for h in (field.help_text, field.help_text_zh) if h]
+    if helps:
+        schema["description"] = " / ".join(dict.fromkeys(helps))  # (both languages, as a type's label)
     if field.conditions:
         from ..metamodel.field_conditions import describe_conditions
 

@@ -55,7 +55,8 @@ class FieldOperations:
         fm = FieldModel(type_id=tm.id, name=name, label=data["label"].strip(), label_zh=data.get("label_zh"),
                         field_type=ftype.name, required=bool(data.get("required", False)),
                         unique=bool(data.get("unique", False)), indexed=bool(data.get("indexed", False)),
-                        default=data.get("default"), help_text=data.get("help_text"), options=options,
+                        default=data.get("default"), help_text=data.get("help_text"),
+                        help_text_zh=data.get("help_text_zh"), options=options,
                         position=position, section=data.get("section"),
                         show_in_list=bool(data.get("show_in_list", True)),
                         conditions=self._checked_conditions(type_name, name, data, snapshot, against_type=_bump))
@@ -152,7 +153,7 @@ class FieldOperations:
             raise ValidationError("A link's target and cardinality cannot change; add a new link field instead",
                                   {"options": ["target/many cannot change"]})
         try:
-            for key in ("label", "label_zh", "help_text", "section", "position", "show_in_list", "required", "unique",
+            for key in ("label", "label_zh", "help_text", "help_text_zh", "section", "position", "show_in_list", "required", "unique",
                         "indexed", "default"):
                 if key in data:
                     setattr(fm, key, data[key].strip() if key == "label" else data[key])

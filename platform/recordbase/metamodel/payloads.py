@@ -38,7 +38,8 @@ FIELD_SCHEMA = {
     "properties": {"name": {"type": "string"}, "label": {"type": "string", "minLength": 1, "maxLength": 255},
                    "label_zh": _TEXT, "type": {"type": "string"}, "required": {"type": "boolean"},
                    "unique": {"type": "boolean"}, "indexed": {"type": "boolean"}, "default": {},
-                   "help_text": {"type": ["string", "null"], "maxLength": 2000}, "options": {"type": "object"},
+                   "help_text": {"type": ["string", "null"], "maxLength": 2000},
+                   "help_text_zh": {"type": ["string", "null"], "maxLength": 2000}, "options": {"type": "object"},
                    "position": {"type": "integer"}, "section": _TEXT, "show_in_list": {"type": "boolean"},
                    "force": {"type": "boolean"}, "conditions": {"type": ["object", "null"]}},
 }

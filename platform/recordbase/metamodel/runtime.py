@@ -279,6 +279,7 @@ def field_def(fm: FieldModel) -> FieldDef:
     return FieldDef(id=fm.id, type_id=fm.type_id, name=fm.name, label=fm.label, label_zh=fm.label_zh,
                     field_type=fm.field_type, required=bool(fm.required), unique=bool(fm.unique),
                     indexed=bool(fm.indexed), default=fm.default, help_text=fm.help_text,
+                    help_text_zh=fm.help_text_zh,
                     options=dict(fm.options or {}), position=fm.position or 0, section=fm.section,
                     show_in_list=bool(fm.show_in_list), conditions=fm.conditions or None)
 

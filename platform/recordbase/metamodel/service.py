@@ -202,6 +202,7 @@ def type_to_json(tm: RecordTypeModel, include_fields: bool = True) -> dict:
 def field_to_json(fm: FieldModel) -> dict:
     return {"name": fm.name, "label": fm.label, "label_zh": fm.label_zh, "type": fm.field_type,
             "required": bool(fm.required), "unique": bool(fm.unique), "indexed": bool(fm.indexed),
-            "default": fm.default, "help_text": fm.help_text, "options": fm.options or {},
+            "default": fm.default, "help_text": fm.help_text, "help_text_zh": fm.help_text_zh,
+            "options": fm.options or {},
             "position": fm.position, "section": fm.section, "show_in_list": bool(fm.show_in_list),
             "conditions": fm.conditions or None, "read_only": get_field_type(fm.field_type).read_only}

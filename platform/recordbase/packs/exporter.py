@@ -46,6 +46,8 @@ def field_export(fm) -> dict:
         out["default"] = fm.default
     if fm.help_text:
         out["help_text"] = fm.help_text
+    if fm.help_text_zh:
+        out["help_text_zh"] = fm.help_text_zh
     options = {k: v for k, v in (fm.options or {}).items() if k not in DERIVED_OPTIONS}
     if options:
         out["options"] = options

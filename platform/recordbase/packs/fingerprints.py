@@ -25,6 +25,20 @@ def fingerprint(value: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+#: keys compared only since a later platform version, and only when set: a pack installed before
+#: stored fingerprints without them, which must still read as "unchanged since the install"
+LATER_KEYS = ("help_text_zh", "description_zh")
+
+
+def state_matches(state: dict, stored_hash: Optional[str]) -> bool:
+    """``state`` is what was remembered as ``stored_hash`` (in today's shape, or in the shape before
+    :data:`LATER_KEYS` were compared)."""
+    if fingerprint(state) == stored_hash:
+        return True
+    older = {k: v for k, v in state.items() if k not in LATER_KEYS}
+    return len(older) < len(state) and fingerprint(older) == stored_hash
+
+
 def version_key(v: str) -> tuple[int, ...]:
     """'1.10.0' -> (1, 10, 0), for comparing pack versions (a non-numeric version sorts first)."""
     try:
@@ -51,7 +65,8 @@ def field_pack_def(data: dict) -> dict:
             "indexed": bool(data.get("indexed")), "default": data.get("default"), "help_text": data.get("help_text"),
             "section": data.get("section"), "show_in_list": bool(data.get("show_in_list", True)),
             "conditions": data.get("conditions") or None,
-            "options": _opts(data.get("options"), is_select(data["type"]))}
+            "options": _opts(data.get("options"), is_select(data["type"])),
+            **({"help_text_zh": data["help_text_zh"]} if data.get("help_text_zh") else {})}
 
 
 def field_state(fm: FieldModel) -> dict:
@@ -59,7 +74,8 @@ def field_state(fm: FieldModel) -> dict:
     return {"label": fm.label, "label_zh": fm.label_zh, "type": fm.field_type, "required": bool(fm.required),
             "unique": bool(fm.unique), "indexed": bool(fm.indexed), "default": fm.default, "help_text": fm.help_text,
             "section": fm.section, "show_in_list": bool(fm.show_in_list), "conditions": fm.conditions or None,
-            "options": _opts(fm.options, is_select(fm.field_type))}
+            "options": _opts(fm.options, is_select(fm.field_type)),
+            **({"help_text_zh": fm.help_text_zh} if fm.help_text_zh else {})}
 
 
 def type_pack_def(t: dict, app_label: Optional[str]) -> dict:
@@ -70,6 +86,8 @@ def type_pack_def(t: dict, app_label: Optional[str]) -> dict:
         out["title_format"] = t["title_format"]
     if t.get("clear_hidden_values"):  # (likewise)
         out["clear_hidden_values"] = True
+    if t.get("description_zh"):  # (the same)
+        out["description_zh"] = t["description_zh"]
     return out
 
 
@@ -81,6 +99,8 @@ def type_state(tm: RecordTypeModel) -> dict:
         out["title_format"] = tm.title_format
     if tm.clear_hidden_values:
         out["clear_hidden_values"] = True
+    if tm.description_zh:
+        out["description_zh"] = tm.description_zh
     return out
 
 

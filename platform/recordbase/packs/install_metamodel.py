@@ -24,14 +24,16 @@ from ..metamodel import computed_fields, field_conditions
 from ..metamodel.fieldtypes.choices import normalize_choices
 from ..metamodel.runtime import RuntimeSchema, field_def
 from ..models import FieldModel
-from .fingerprints import choice_def, field_pack_def, field_state, fingerprint, is_select, type_pack_def, type_state
+from .fingerprints import (choice_def, field_pack_def, field_state, fingerprint, is_select, state_matches,
+                           type_pack_def, type_state)
 from .install_state import InstallState
 from .loader import PackError
 from .pack_plan import FieldSpec
 
 FIELD_PAYLOAD_KEYS = ("name", "label", "label_zh", "type", "required", "unique", "indexed", "default", "help_text",
-                      "options", "section", "show_in_list", "conditions")
-FIELD_CHANGE_KEYS = ("label", "label_zh", "required", "unique", "indexed", "default", "help_text", "section",
+                      "help_text_zh", "options", "section", "show_in_list", "conditions")
+FIELD_CHANGE_KEYS = ("label", "label_zh", "required", "unique", "indexed", "default", "help_text", "help_text_zh",
+                     "section",
                      "show_in_list", "conditions")
 
 
@@ -78,12 +80,13 @@ class MetamodelSteps(InstallState):
                 self.report.skipped.append({"item": name, "message": "record type deleted by the user: left deleted"})
                 continue
             if item.pack_hash != fingerprint(pdef):
-                if fingerprint(type_state(tm)) == item.state_hash:
+                if state_matches(type_state(tm), item.state_hash):
                     changes = {k: v for k, v in pdef.items() if k != "primary_field" and v != getattr(tm, k)}
                     if pdef["primary_field"] != tm.primary_field:
                         changes["primary_field"] = pdef["primary_field"]
-                    if tm.title_format and "title_format" not in pdef:  # the pack's new version has none
-                        changes["title_format"] = None
+                    for key in ("title_format", "description_zh"):  # the pack's new version has none
+                        if getattr(tm, key) and key not in pdef:
+                            changes[key] = None
                     if tm.clear_hidden_values and "clear_hidden_values" not in pdef:
                         changes["clear_hidden_values"] = False
                     self._pending_type_changes[name] = changes
@@ -221,7 +224,7 @@ class MetamodelSteps(InstallState):
             self.report.skipped.append({"item": key, "message": "field deleted by the user: left deleted"})
             return
         if item.pack_hash != fingerprint(pdef):
-            if fingerprint(field_state(existing)) != item.state_hash:
+            if not state_matches(field_state(existing), item.state_hash):
                 self.report.conflicts.append({"path": spec.path, "item": key,
                                               "message": "the field was changed here since the pack installed it "
                                                          "(label, options ...); your version is kept"})
@@ -233,15 +236,17 @@ class MetamodelSteps(InstallState):
                 item.pack_hash = fingerprint(pdef)
             else:
                 state = field_state(existing)
-                change = {k: pdef[k] for k in FIELD_CHANGE_KEYS if pdef[k] != state[k]}
+                change = {k: pdef.get(k) for k in FIELD_CHANGE_KEYS if pdef.get(k) != state.get(k)}
                 if pdef["options"] != state["options"]:
                     opts = dict(data.get("options") or {})
                     if is_select(existing.field_type):
                         opts["choices"] = (existing.options or {}).get("choices", [])
                     change["options"] = opts
                 with self._attempt(spec.path, key):
-                    fm, _ = self.svc.update_field(tname, fname, change)
-                    self.report.updated.append(key)
+                    fm = existing
+                    if change:  # (nothing, when only the fingerprint's shape is newer)
+                        fm, _ = self.svc.update_field(tname, fname, change)
+                        self.report.updated.append(key)
                     self._remember("field", key, fm.id, pdef, field_state(fm))
         if is_select(existing.field_type):
             self._choices(spec, existing)

@@ -36,7 +36,7 @@ class SimulatedSchema:
         fd = FieldDef(id=next(self.ids), type_id=self.type_ids[type_name], name=data["name"], label=data["label"],
                       label_zh=data.get("label_zh"), field_type=data["type"], required=bool(data.get("required")),
                       unique=bool(data.get("unique")), indexed=bool(data.get("indexed")), default=data.get("default"),
-                      help_text=data.get("help_text"), options=dict(options if options is not None else data.get("options") or {}),
+                      help_text=data.get("help_text"), help_text_zh=data.get("help_text_zh"), options=dict(options if options is not None else data.get("options") or {}),
                       position=position, section=data.get("section"))
         self.fields[type_name].append(fd)
         return fd

@@ -125,7 +125,7 @@ def user_options(session: Session, emails: list[str]) -> list:
 
 def _help(field: FieldDef, settings: dict, lang: str) -> str:
     texts = (settings.get("help") or {}).get(field.name) or {}
-    return (texts.get("zh") if lang == "zh" and texts.get("zh") else texts.get("en")) or field.help_text or ""
+    return (texts.get("zh") if lang == "zh" and texts.get("zh") else texts.get("en")) or field.display_help(lang)
 
 
 def form_class(session: Session, schema: RuntimeSchema, typedef: TypeDef, names: list[str], settings: dict,

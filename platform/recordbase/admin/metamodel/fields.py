@@ -76,7 +76,7 @@ class FieldPages:
         if fd is not None:
             data.update(label=fd.label, label_zh=fd.label_zh or "", required=fd.required, unique=fd.unique,
                         indexed=fd.indexed, show_in_list=fd.show_in_list, default=default_text(fd.default),
-                        help_text=fd.help_text or "", section=fd.section or "")
+                        help_text=fd.help_text or "", help_text_zh=fd.help_text_zh or "", section=fd.section or "")
             if ftype.name == fd.field_type:
                 data.update(options_to_form(ftype, fd.options))
         form = cls(request.form if posted else None, **data)

@@ -103,6 +103,7 @@ def field_form_class(ftype: FieldType, lang: str, record_types: list[tuple[str, 
     attrs["show_in_list"] = BooleanField(_l("Show in list"), default=True)
     attrs["default"] = StringField(_l("Default value"), validators=_optional(2000))
     attrs["help_text"] = TextAreaField(_l("Help text"), validators=_optional(2000), render_kw={"rows": 2})
+    attrs["help_text_zh"] = TextAreaField(_l("Chinese help text"), validators=_optional(2000), render_kw={"rows": 2})
     attrs["section"] = StringField(_l("Form section"), validators=_optional())
     attrs.update(option_inputs(ftype, record_types))
     if editing:
@@ -136,6 +137,7 @@ def field_payload(form: Any, options: dict, editing: bool) -> dict:
         "indexed": bool(form.indexed.data), "show_in_list": bool(form.show_in_list.data),
         "default": default_value(form.default.data, form.type.data),
         "help_text": (form.help_text.data or "").strip() or None,
+        "help_text_zh": (form.help_text_zh.data or "").strip() or None,
         "section": (form.section.data or "").strip() or None, "options": options,
     }
     if not editing:

@@ -32,12 +32,21 @@ OPTION_LABELS = {
     "max_files": _l("Maximum number of files"), "allowed_types": _l("Allowed file types"),
     "choices": _l("Choices"), "expression": _l("Formula"), "link": _l("Link field"),
     "target_field": _l("Field of the linked record"), "function": _l("Function"),
+    "places": _l("Decimal places shown"),
+}
+#: what an option's fixed values say in the page's language (an option value not named here shows as itself)
+OPTION_VALUE_LABELS = {
+    "on_delete": {"restrict": _l("Refuse to delete it while linked"), "unlink": _l("Clear the link")},
+    "icon": {"star": _l("Stars"), "heart": _l("Hearts"), "thumb": _l("Thumbs up")},
+    "function": {"sum": _l("Sum"), "avg": _l("Average"), "min": _l("Minimum"), "max": _l("Maximum"),
+                 "count": _l("Count of linked records"), "count_nonempty": _l("Count of values"),
+                 "concat": _l("Values joined together"), "and": _l("All true"), "or": _l("Any true"),
+                 "earliest": _l("Earliest date"), "latest": _l("Latest date")},
 }
 OPTION_HELP = {
     "choices": _l("One choice per line: value | label | Chinese label | colour (only the value is needed)."),
     "allowed_types": _l("One per line: an extension such as .pdf or a MIME type such as image/*."),
     "pattern": _l("For example CT-{YYYY}-{0000}."),
-    "on_delete": _l("restrict: refuse to delete it; unlink: clear the link."),
 }
 
 
@@ -73,7 +82,9 @@ def option_inputs(ftype: FieldType, type_choices: list[tuple[str, str]]) -> dict
         if kind == "type":
             out[PREFIX + key] = SelectField(choices=[("", "")] + type_choices, **kw)
         elif kind == "enum":
-            out[PREFIX + key] = SelectField(choices=[("", "")] + [(v, v) for v in props[key]["enum"]], **kw)
+            shown = OPTION_VALUE_LABELS.get(key, {})
+            out[PREFIX + key] = SelectField(choices=[("", "")] + [(v, shown.get(v, v)) for v in props[key]["enum"]],
+                                            **kw)
         elif kind == "bool":
             kw["validators"] = []
             out[PREFIX + key] = BooleanField(**kw)

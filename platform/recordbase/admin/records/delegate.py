@@ -2,8 +2,9 @@
 
 Flask-Admin's list, search, sort, filters, pagination, forms and export run
 on the type's real table through the runtime-mapped class. Forms come from the
-field-type registry; every write goes through the :class:`RecordStore`
-(validation, optimistic locking, autonumbers, links, trash). A delegate is
+field-type registry and every write goes through the :class:`RecordStore`
+(:mod:`.writes`); the trash pages are :mod:`.trash`, the link picker :mod:`.picker`,
+child rows :mod:`.child_rows`, inline and bulk edits :mod:`.grid_edit`. A delegate is
 built once per (type, schema version, language) and never changed afterwards:
 per-request data (link choices, values, the database session) is looked up
 per request, never stored on the view.
@@ -16,20 +17,16 @@ from datetime import datetime
 from typing import Any, Optional
 from urllib.parse import urlencode
 
-from flask import Response, abort, flash, redirect, request
+from flask import Response, abort, request
 from flask_admin import expose
-from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.helpers import get_form_data, is_form_submitted
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from werkzeug.utils import secure_filename
 
 from ...access import current_policy
 from ...comments.export import CommentCountExport
-from ...context import current_lang, db_session
-from ...errors import NotFound, RecordbaseError, ValidationError, VersionConflict
+from ...context import db_session
 from ...metamodel.ids import as_id
 from ...metamodel.runtime import RuntimeSchema, TypeDef, has_own_column
 from ...storage.query import search_condition
@@ -39,14 +36,14 @@ from ..access import SignedInOnly
 from ..views import listing
 from . import cells, grid
 from . import forms as rf
-from .filters import build_filters
+from .filters import build_filters, filter_groups
 from .grid_edit import GridEdits
 from .picker import LinkPickerPages
 from .child_rows import ChildRowPages
 from . import details as record_details
 from .present import SYSTEM_COLUMNS, presenter, request_store, system_label
-
-
+from .trash import TrashPages
+from .writes import RecordWrites
 
 #: the highest list page number (times the largest page size, still a 32-bit offset)
 MAX_PAGE_NUMBER = 10_000_000
@@ -63,7 +60,8 @@ class RequestSession:
         return getattr(db_session(), name)
 
 
-class RecordModelView(CommentCountExport, LinkPickerPages, ChildRowPages, SignedInOnly, GridEdits, ModelView):
+class RecordModelView(CommentCountExport, LinkPickerPages, ChildRowPages, TrashPages, RecordWrites, SignedInOnly, GridEdits,
+                      ModelView):
     """Behaviour of the generic record pages (the registered view and every delegate share it)."""
 
     typedef: TypeDef
@@ -97,6 +95,8 @@ class RecordModelView(CommentCountExport, LinkPickerPages, ChildRowPages, Signed
         self.column_export_list = ["id"] + [f.name for f in typedef.fields] + ["created_at", "updated_at"]
         self.column_labels = {f.name: f.display_label(lang) for f in typedef.fields}
         self.column_labels.update({n: system_label(n, lang) for n in ("id", *SYSTEM_COLUMNS)})
+        #: each field's help text in the page's language (the grid's and details page's tooltips)
+        self.column_help = {f.name: h for f in typedef.fields if (h := f.display_help(lang))}
         names = list(dict.fromkeys(self.column_list + self.column_details_list + self.column_export_list))
         self.column_formatters = {n: cells.files if (f := typedef.field(n)) is not None and f.field_type == "attachment"
                                   else cells.text for n in names}
@@ -166,6 +166,9 @@ class RecordModelView(CommentCountExport, LinkPickerPages, ChildRowPages, Signed
             return None
         return self.get_query().filter(self.model.id == rid).one_or_none()
 
+    def _get_filter_groups(self) -> Any:
+        return filter_groups(self)
+
     def _get_list_url(self, view_args: Any) -> str:
         """List URLs (sort, pages, page size) keep the grid's chosen columns (``?cols=``)."""
         url = super()._get_list_url(view_args)
@@ -230,141 +233,6 @@ class RecordModelView(CommentCountExport, LinkPickerPages, ChildRowPages, Signed
     def get_empty_list_message(self) -> str:
         return _("No records yet.")
 
-    # -- forms ---------------------------------------------------------------------------
-    def scaffold_form(self) -> Any:
-        # Used once, to check the form rules; request forms are built with live choices below.
-        return rf.build_form_class(self.typedef, rf.form_context(self.lang, live=False), editing=False,
-                                   readonly=self.readonly)
-
-    def get_edit_form(self) -> Any:
-        return rf.build_form_class(self.typedef, rf.form_context(self.lang, live=False), editing=True,
-                                   readonly=self.readonly)
-
-    def create_form(self, obj: Any = None) -> Any:
-        cls = rf.build_form_class(self.typedef, rf.form_context(current_lang()), editing=False,
-                                  readonly=self.readonly)
-        form = cls(get_form_data(), **{**rf.defaults(self.typedef), **rf.link_prefill(self.typedef, request.args)})
-        rf.offer_current_links(self.typedef, form)
-        form._validated_ruleset = True
-        return form
-
-    def edit_form(self, obj: Any = None) -> Any:
-        cls = rf.build_form_class(self.typedef, rf.form_context(current_lang()), editing=True,
-                                  readonly=self.readonly)
-        data: dict = {}
-        values: dict = {}
-        if obj is not None:
-            record = request_store().get(self.typedef.name, obj.id)
-            values = record.values
-            data = rf.prefill(self.typedef, values)
-            data[rf.VERSION_FIELD] = str(record.version)
-        form = cls(get_form_data(), **data)
-        rf.offer_current_links(self.typedef, form)
-        rf.show_current_files(self.typedef, form, values)
-        form._obj = obj
-        form._validated_ruleset = True
-        return form
-
-    # -- writes through the record store -------------------------------------------------
-    def validate_form(self, form: Any) -> bool:
-        if super().validate_form(form):
-            return True
-        if is_form_submitted():
-            rf.store_errors_beside(form, self.typedef, current_lang())
-        return False
-
-    def create_model(self, form: Any) -> Any:
-        return self._save(form, None)
-
-    def update_model(self, form: Any, model: Any) -> Any:
-        return self._save(form, model)
-
-    def _save(self, form: Any, model: Any) -> Any:
-        from ...api.attachments import Uploads
-
-        store = request_store()
-        uploads = Uploads()
-        session = db_session()
-        try:
-            values = rf.form_values(self.typedef, form)
-            if model is None:
-                values.update(rf.attachment_values(self.typedef, form, {}, uploads))
-                record = store.create(self.typedef.name, values)
-            else:
-                version = rf.version_of(form)
-                if version is None:
-                    raise VersionConflict("missing version")
-                current = store.get(self.typedef.name, model.id).values
-                values.update(rf.attachment_values(self.typedef, form, current, uploads))
-                record = store.update(self.typedef.name, model.id, values, version=version)
-            session.commit()
-        except VersionConflict:
-            self._failed(session, uploads)
-            flash(_("This record was changed by someone else after you opened it. "
-                    "Your changes were not saved: reload the page to see the current version, then edit again."),
-                  "error")
-            return False
-        except ValidationError as exc:
-            self._failed(session, uploads)
-            rest = rf.apply_errors(form, self.typedef, exc.details, current_lang())
-            flash(_("The record was not saved: please correct the fields marked below."), "error")
-            for m in rest:
-                flash(m, "error")
-            return False
-        except RecordbaseError as exc:
-            self._failed(session, uploads)
-            flash(exc.message, "error")
-            return False
-        except BaseException:
-            self._failed(session, uploads)
-            raise
-        if model is None:
-            return self.get_one(record.id) or True
-        return True
-
-    @expose("/file/<key>")
-    def file_view(self, key: str) -> Any:
-        """A file of an attachment field, as the API's download gives it and to the same people."""
-        from ...api.attachments import readable_attachment, send_attachment
-
-        try:
-            return send_attachment(readable_attachment(request_store(), key))
-        except NotFound:
-            abort(404)
-
-    @staticmethod
-    def _failed(session: Any, uploads: Any) -> None:
-        session.rollback()
-        uploads.discard()
-
-    def delete_model(self, model: Any) -> bool:
-        session = db_session()
-        try:
-            request_store().delete(self.typedef.name, model.id)
-            session.commit()
-        except RecordbaseError as exc:
-            session.rollback()
-            flash(exc.message, "error")
-            return False
-        return True
-
-    @action("delete", _l("Move to trash"), _l("Move the selected records to the trash?"))
-    def action_delete(self, ids: Any) -> None:
-        store = request_store()
-        session = db_session()
-        count = 0
-        for rid in ids:
-            try:
-                store.delete(self.typedef.name, rid)
-                session.commit()
-                count += 1
-            except RecordbaseError as exc:
-                session.rollback()
-                flash(exc.message, "error")
-        if count:
-            flash(ngettext("%(num)d record was moved to the trash.", "%(num)d records were moved to the trash.",
-                           count), "success")
-
     # -- page extras -----------------------------------------------------------------------
     def render(self, template: str, **kwargs: Any) -> Any:
         kwargs.setdefault("typedef", self.typedef)
@@ -383,36 +251,6 @@ class RecordModelView(CommentCountExport, LinkPickerPages, ChildRowPages, Signed
                 store.session, store.type(self.typedef.name), rid, store.policy, limit=200))]
             kwargs["field_labels"] = {f.name: f.display_label(self.lang) for f in self.typedef.fields}
         return super().render(template, **kwargs)
-
-    @expose("/trash/")
-    def trash_view(self) -> Any:
-        store = request_store()
-        try:
-            page = store.list(self.typedef.name, trash=True, sort="-id", limit=self.page_size,
-                              cursor=request.args.get("cursor") or None)
-        except RecordbaseError:  # a cursor of no page of this list: from the start
-            flash(_("That page of the trash does not exist; here is its first page."), "info")
-            page = store.list(self.typedef.name, trash=True, sort="-id", limit=self.page_size)
-        titles = RecordTitles.for_store(store).of_records(page.records)
-        rows = [(r.id, titles.get(r.id, f"#{r.id}"), presenter(self.typedef).format_system("updated_at", r.deleted_at))
-                for r in page.records]
-        return self.render("recordbase/records/trash.html", rows=rows, next_cursor=page.next_cursor)
-
-    @expose("/restore/", methods=("POST",))
-    def restore_view(self) -> Any:
-        session = db_session()
-        try:
-            store = request_store()
-            if store.get(self.typedef.name, request.form.get("id"), include_deleted=True).deleted_at is None:
-                flash(_("This record is not in the trash."), "info")
-                return redirect(self.get_url(".trash_view"))
-            store.restore(self.typedef.name, request.form.get("id"))
-            session.commit()
-            flash(_("The record was restored."), "success")
-        except RecordbaseError as exc:
-            session.rollback()
-            flash(exc.message, "error")
-        return redirect(self.get_url(".trash_view"))
 
     @expose("/ajax/update/", methods=("POST",))
     def ajax_update(self) -> Any:

@@ -7,19 +7,21 @@ exactly as the API and the automation rules do.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from collections import OrderedDict
+from typing import Any, Callable, Optional
 
 from flask import g
 from flask_admin.model.filters import BaseFilter
 
 from ...errors import FilterError, RecordbaseError
+from ...json_provider import WrittenOnce
 from ...metamodel.fieldtypes import FieldDef
 from ...metamodel.filters import SYSTEM_PSEUDO_FIELDS, compile_filter
 from ...metamodel.ids import as_id
 from ...metamodel.fieldtypes.choices import ChoiceLike
 from ...metamodel.operators import OPERATORS
 from ...metamodel.runtime import TypeDef
-from ...storage.titles import RecordTitles
+from ...storage.titles import MAX_SEARCH, RecordTitles
 from .present import request_store
 
 DATE_TYPES = {"date": "datepicker", "datetime": "datetimepicker", "created_at": "datetimepicker",
@@ -36,8 +38,11 @@ class LanguageFilter(BaseFilter):
     """One operator on one field, applied through the filter language."""
 
     def __init__(self, typedef: TypeDef, field: FieldDef, op: str, name: str, lang: str,
-                 options: Optional[list] = None, data_type: Optional[str] = None):
+                 options: Optional[list] = None, data_type: Optional[str] = None,
+                 live_options: Optional[Callable[[], Optional[list]]] = None):
         super().__init__(name, options=options, data_type=data_type)
+        #: choices that are data (a link's target records): asked per page, never kept on the view
+        self.live_options = live_options
         self.typedef = typedef
         self.field = field
         self.op = op
@@ -95,18 +100,57 @@ def build_filters(typedef: TypeDef, lang: str) -> list[LanguageFilter]:
         ft = f.ftype
         for op in ft.operators:
             arity = OPERATORS[op].arity
-            options = None
+            options = live = None
             data_type = None
             if isinstance(ft, ChoiceLike) and arity == "value":
                 options = ft.form_choices(f, lang)
             elif f.field_type == "link" and arity == "value":
-                options = _link_choices(f)  # (asked on each list page: the titles are data)
+                live = _link_choices(f)  # (asked on each list page: the titles are data)
             elif arity == "list":
                 data_type = "select2-tags"
             elif arity == "value":
                 data_type = DATE_TYPES.get(f.field_type)
-            out.append(LanguageFilter(typedef, f, op, name, lang, options=options, data_type=data_type))
+            out.append(LanguageFilter(typedef, f, op, name, lang, options=options, data_type=data_type,
+                                      live_options=live))
     return out
+
+
+class FilterGroups(WrittenOnce, OrderedDict):
+    """The list's filter groups (label -> operations) as Flask-Admin's list template takes them,
+    with their JSON (the ``filter-groups-data`` the filter script reads) written once: the JSON
+    provider hands ``json_text`` back instead of serialising the groups again."""
+
+
+def filter_groups(view: Any) -> Optional[FilterGroups]:
+    """Flask-Admin's ``_get_filter_groups`` for a delegate: every group with a fixed set of
+    operations (labels, operators and choices are the delegate's: one type, schema version and
+    language) is built and serialised once per delegate; the groups of link filters get their
+    target records' titles for this request's user on each page."""
+    cached = view.__dict__.get("_rb_filter_groups")
+    if cached is None:
+        if not view._filter_groups:
+            return None
+        static, live = FilterGroups(), {}
+        for key, group in view._filter_groups.items():
+            label, items = group.non_lazy()
+            static[label] = items
+            live.update({item["index"]: view._filters[item["index"]].live_options for item in items
+                         if view._filters[item["index"]].live_options is not None})
+        static.json_text = _dumps(static)
+        cached = view.__dict__["_rb_filter_groups"] = (static, live)
+    static, live = cached
+    if not live:
+        return static
+    out = FilterGroups((label, [{**item, "options": live[item["index"]]()} if item["index"] in live else item
+                                for item in items]) for label, items in static.items())
+    out.json_text = _dumps(out)
+    return out
+
+
+def _dumps(groups: dict) -> str:
+    from flask import current_app
+
+    return current_app.json.dumps(dict(groups))
 
 
 #: a link filter offers its target's records to choose from up to this many; beyond, a title or id is typed
@@ -120,16 +164,28 @@ def _link_choices(field: FieldDef) -> Any:
         memo = g.setdefault("_rb_link_choices", {})
         target = field.options.get("target", "")
         if target not in memo:
-            store = request_store()
             try:
-                records = store.list(target, limit=LINK_CHOICES + 1).records
+                found = _titles_upto(target, LINK_CHOICES + 1)
             except RecordbaseError:  # (a target the user may not read: ids are typed)
-                records = [None] * (LINK_CHOICES + 1)
-            titles = RecordTitles.for_store(store).of_records(records) if len(records) <= LINK_CHOICES else {}
-            memo[target] = None if len(records) > LINK_CHOICES else sorted(
-                ((str(r.id), titles.get(r.id, f"#{r.id}")) for r in records), key=lambda c: c[1].casefold())
+                found = [(0, "")] * (LINK_CHOICES + 1)
+            memo[target] = None if len(found) > LINK_CHOICES else sorted(
+                ((str(rid), title or f"#{rid}") for rid, title in found), key=lambda c: c[1].casefold())
         return memo[target]
     return choices
+
+
+def _titles_upto(type_name: str, n: int) -> list[tuple[int, str]]:
+    """Up to ``n`` (id, title) of the reader's records of ``type_name``, by id: the link pickers'
+    search (the title's columns only, a page at a time), not whole records."""
+    titles = RecordTitles.for_store(request_store())
+    found: list[tuple[int, str]] = []
+    while len(found) < n:
+        want = n - len(found)
+        page = titles.search(type_name, "", limit=want, after=found[-1][0] if found else None)
+        found += page
+        if len(page) < min(want, MAX_SEARCH):  # (the last page)
+            break
+    return found
 
 
 def _record_id(text: str) -> int:

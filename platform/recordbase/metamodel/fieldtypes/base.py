@@ -38,6 +38,7 @@ class FieldDef:
     indexed: bool = False
     default: Any = None
     help_text: Optional[str] = None
+    help_text_zh: Optional[str] = None
     options: dict = dc_field(default_factory=dict)
     position: int = 0
     section: Optional[str] = None
@@ -60,6 +61,12 @@ class FieldDef:
         if lang.startswith("zh") and self.label_zh:
             return self.label_zh
         return self.label
+
+    def display_help(self, lang: str = "en") -> str:
+        """The help text in ``lang`` (the Chinese one on Chinese pages when there is one), or ""."""
+        if lang.startswith("zh") and self.help_text_zh:
+            return self.help_text_zh
+        return self.help_text or ""
 
 
 @dataclass
@@ -273,7 +280,7 @@ class FormContext:
         checks = [validators.InputRequired()] if field.required and not field.ftype.read_only else [validators.Optional()]
         return {
             "label": field.display_label(self.lang),
-            "description": field.help_text or "",
+            "description": field.display_help(self.lang),
             "validators": checks,
         }
 
