@@ -66,7 +66,7 @@ class FieldModel(Base):
     indexed: Mapped[bool] = mapped_column(Boolean, default=False)
     default: Mapped[Any] = mapped_column(JSON, nullable=True)
     help_text: Mapped[Optional[str]] = mapped_column(Text)
-    #: the help text in Chinese (migration 0018)
+    #: the help text in Chinese (migration 0020)
     help_text_zh: Mapped[Optional[str]] = mapped_column(Text)
     options: Mapped[dict] = mapped_column(JSON, default=dict)
     position: Mapped[int] = mapped_column(Integer, default=0)

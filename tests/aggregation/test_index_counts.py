@@ -113,7 +113,7 @@ def test_migration_gives_old_tables_a_trash_index(tickets):
     from alembic.migration import MigrationContext
     from alembic.operations import Operations
 
-    path = Path(__file__).parents[2] / "migrations" / "versions" / "0018_trash_indexes.py"
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0021_trash_indexes.py"
     spec = importlib.util.spec_from_file_location("trash_indexes_migration", path)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)

@@ -1,7 +1,7 @@
 """record tables' trash index (the trashed records only)
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-07 13:30:00
 
 Every record table gets ``ix_rb_rec_<type>_deleted_at`` on ``deleted_at`` WHERE ``deleted_at IS NOT
@@ -16,8 +16,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0018'
-down_revision = '0017'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

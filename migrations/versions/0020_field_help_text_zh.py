@@ -1,7 +1,7 @@
 """a field's help text in Chinese
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-07 13:30:00
 
 rb_field.help_text_zh: shown under the form field and as the column's tooltip on Chinese pages
@@ -11,8 +11,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0018'
-down_revision = '0017'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
