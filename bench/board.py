@@ -1,7 +1,7 @@
 """A board over many records against the list page of the same type (issue 17: within 2x).
 
 Makes a type with a four-choice status, a date and a number, loads ``--records`` records (100,000 by
-default) through ``RecordStore.create_many``, signs in, and prints the median time of the admin list
+default) through ``RecordStore.create_many``, signs in, and prints the median time (timed alternately) of the admin list
 page ``/admin/records/<type>/`` and of the board ``/admin/board/<type>/?group=status&cards=due,amount``
 (four columns and "no value", each a count from the aggregation engine's one GROUP BY and its first
 page of 20 cards), and their ratio. Run by hand::
@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_app import bench_app  # noqa: E402
-from timing import median_ms  # noqa: E402
+from timing import interleaved_medians, median_ms  # noqa: E402
 
 from recordbase.context import platform  # noqa: E402
 from recordbase.metamodel.service import MetamodelService  # noqa: E402
@@ -79,8 +79,9 @@ def main() -> None:
             assert r.status_code == 200, (path, r.status_code)
         return run
 
-    list_ms = median_ms(get(f"/admin/records/{name}/"), args.repeat)
-    board_ms = median_ms(get(f"/admin/board/{name}/?group=status&cards=due,amount"), args.repeat)
+    # timed alternately, so that the machine's other load weighs on both alike
+    list_ms, board_ms = interleaved_medians(get(f"/admin/records/{name}/"),
+                                            get(f"/admin/board/{name}/?group=status&cards=due,amount"), args.repeat)
     more = client.get(f"/admin/board/{name}/?group=status").get_data(as_text=True)
     cursor = re.search(r'data-cursor="([^"]+)"', more).group(1)
     column = re.search(r'<section class="rb-board-column" data-column="([^"]+)"', more).group(1)
