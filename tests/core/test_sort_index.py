@@ -38,20 +38,21 @@ def _load(core, n: int) -> None:
 
 
 def _captured(monkeypatch) -> list:
-    """The statements the list sends (each page part), as it sends them."""
+    """The statements the list sends (each page part), as it sends them: (statement, its parameters)."""
     seen: list = []
     real = reading.fetch_driver_rows
 
     def spy(session, stmt, params=None):
-        seen.append(stmt)
+        seen.append((stmt, params))
         return real(session, stmt, params)
     monkeypatch.setattr(reading, "fetch_driver_rows", spy)
     return seen
 
 
-def _plan(conn, stmt) -> str:
+def _plan(conn, sent) -> str:
+    stmt, given = sent
     compiled = stmt.compile(dialect=conn.dialect)
-    params = compiled.construct_params()
+    params = compiled.construct_params(given)
     if conn.dialect.name == "sqlite":
         args = tuple(params[k] for k in compiled.positiontup)
         return "\n".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), args))
