@@ -95,3 +95,15 @@ def test_the_export_counts_comments(people, records):
     assert lines[0].endswith(",Comments")
     counts = {line.split(",")[0]: line.rsplit(",", 1)[1] for line in lines[1:]}
     assert counts == {"Acme": "2", "Anchor": "0", "Bolt": "0"}
+
+
+def test_a_mention_names_the_record_as_the_mentioned_user_sees_it(people, records):
+    """The contract's title shows its price; alice's role hides the price, so her notification must not
+    carry it (a hidden field behaves as if it did not exist, in the inbox too)."""
+    owner = people["owner"].api
+    ok(owner.patch("/api/v1/types/contract", json={"title_format": "{title} {value}"}))
+    ok(owner.post(URL.replace("supplier", "contract").format(records["c_a1"]),
+                  json={"body": "@alice@example.com please check the price"}), 201)
+    inbox = ok(people["alice"].api.get("/api/v1/notifications"))["notifications"]
+    assert len(inbox) == 1 and "Contract of a1" in inbox[0]["message"], inbox
+    assert "123" not in inbox[0]["message"] and "123" not in (inbox[0].get("message_zh") or ""), inbox

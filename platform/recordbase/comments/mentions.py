@@ -7,7 +7,7 @@ not the author's, decide whether they may be told about the record, by inbox or 
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from sqlalchemy import func, select
 
@@ -23,14 +23,15 @@ from .models import Comment
 EXCERPT = 200
 
 
-def _may_read(store: RecordStore, user: User, type_name: str, record_id: int) -> bool:
+def _reader_store(store: RecordStore, user: User, type_name: str, record_id: int) -> Optional[RecordStore]:
+    """A store as ``user`` sees the records, when they may read this one; else None."""
     policy = Policy.for_user(store.session, user)
     if not policy.can("read", type_name):
-        return False
+        return None
     theirs = RecordStore(store.session, store.schema, user_id=user.id, timezone_name=store.timezone,
                          lang=store.lang, policy=policy)
     theirs.rule_engine = None
-    return record_id in enforce.in_rows(theirs, theirs.type(type_name), "read", [record_id])
+    return theirs if record_id in enforce.in_rows(theirs, theirs.type(type_name), "read", [record_id]) else None
 
 
 def _excerpt(body: str) -> str:
@@ -47,13 +48,14 @@ def notify_mentions(store: RecordStore, comment: Comment, record: Any, emails: l
     author = session.get(User, store.user_id) if store.user_id is not None else None
     who = (author.display_name or author.email) if author else "?"
     typedef = store.type(comment.type_name)
-    title = store.title(record)
     text = _excerpt(comment.body)
     notified = []
     mail = smtp_configured()
     for user in users:
-        if user.id in skip or not _may_read(store, user, typedef.name, record.id):
+        theirs = None if user.id in skip else _reader_store(store, user, typedef.name, record.id)
+        if theirs is None:
             continue
+        title = theirs.title(record)  # as they see it: a title field hidden from them is not told
         about = (f"{who} mentioned you on {typedef.label} “{title}”",
                  f"{who} 在{typedef.label_zh or typedef.label}「{title}」的评论中提到了你")
         session.add(Notification(user_id=user.id, type_name=typedef.name, record_id=record.id,
