@@ -4,9 +4,10 @@ rules' version read on its own, the record read twice by an update, a statement 
 batch) fails here. Every check stays on: the type has a required field, a unique field, a link and
 an enabled rule, and history is written.
 
-Counted are the statements SQLAlchemy sends (an ``executemany`` once); the token lookup runs on
-the driver (:mod:`recordbase.storage.driver_query`), the transaction's BEGIN and COMMIT are not
-statements here. On PostgreSQL, writers hold the schema row ``FOR KEY SHARE``: two writers hold it
+Counted are the statements SQLAlchemy sends (an ``executemany`` once) and the reads the store runs
+on the driver (:mod:`recordbase.storage.driver_query`: the record an update reads); the token
+lookup (also on the driver, before the write) and the transaction's BEGIN and COMMIT are not
+counted here. On PostgreSQL, writers hold the schema row ``FOR KEY SHARE``: two writers hold it
 at once, a structure change waits for both.
 """
 from __future__ import annotations
@@ -39,11 +40,24 @@ def statements(app) -> Iterator[list[str]]:
             label = m.group(0) if m else words[:40]
         seen.append(label + (" FOR KEY SHARE" if "FOR KEY SHARE" in words else ""))
 
+    from recordbase.storage import driver_query
+
+    original = driver_query.driver_errors
+
+    def driver_errors(conn, statement, params=None, executing=True):  # the store's reads past SQLAlchemy
+        if executing and writing and seen:  # (after the write's first statement: not the token lookup)
+            note(conn, None, statement, params, None, False)
+        return original(conn, statement, params, executing)
+
     engine = platform(app).engine
     event.listen(engine, "before_cursor_execute", note)
+    driver_query.driver_errors, writing = driver_errors, False
     try:
+        writing = True
         yield seen
     finally:
+        writing = False
+        driver_query.driver_errors = original
         event.remove(engine, "before_cursor_execute", note)
 
 
@@ -138,11 +152,14 @@ def test_a_batch_sends_the_same_statements_for_30_records_as_for_300(app, api, v
     if _postgresql(app):
         expected = ["SELECT rb_schema_state FOR KEY SHARE", f"SELECT {org_table}", f"SELECT {table}",
                     "SELECT generate_series",  # the new ids, from the sequence
-                    "SAVEPOINT", "RELEASE SAVEPOINT"]  # (the records and their history by COPY)
+                    "SAVEPOINT", "RELEASE SAVEPOINT",  # (the records and their history by COPY)
+                    f"SELECT {table}"]  # the answer's records, read back by id range on the driver
     else:
         expected = ["SELECT rb_schema_state", f"SELECT {org_table}", f"SELECT {table}",
                     f"SELECT {table}", "SELECT sqlite_master", "SELECT sqlite_sequence",  # the last id given
-                    "SAVEPOINT", f"INSERT INTO {table}", "RELEASE SAVEPOINT", "INSERT INTO rb_record_history"]
+                    "SAVEPOINT", f"INSERT INTO {table}", "RELEASE SAVEPOINT",
+                    f"SELECT {table}",  # the answer's records, read back by id range on the driver
+                    "INSERT INTO rb_record_history"]
     for n in (30, 300):
         body = {"records": [{"fields": {"name": f"r{i}", "code": f"{n}-{i}", "score": i, "org": vendor}}
                             for i in range(n)]}
