@@ -29,7 +29,9 @@ def check_workflows(validator: "PackValidator", schema: RuntimeSchema) -> list[t
     for i, doc in enumerate(validator.m.get("workflows") or []):
         path = f"$.workflows[{i}]"
         name = doc.get("type") if isinstance(doc, dict) else None
-        if name in seen:
+        if not isinstance(name, str):  # (check() names the problem; a list here is not even a key)
+            name = None
+        if name is not None and name in seen:
             validator.problem(f"{path}.type", f"a second workflow for '{name}' (also at {seen[name]})")
             continue
         seen[name] = path
