@@ -263,7 +263,7 @@ class RecordStore(ReadOperations, TrashOperations):
         conflict = "The record conflicts with another record (a unique value is taken)"
         conn = self.session.connection()
         if plan.may_conflict and conn.dialect.name == "postgresql":
-            rid = self._insert_unless_taken(typedef, cleaned, row, conflict)
+            rid = self._insert_unless_taken(typedef, plan, cleaned, row, conflict)
         else:
             with refusable_write(self.session, plan, conflict):
                 rid = conn.execute(typedef.memo("insert", _insert), row).scalar_one()  # (Core: no ORM layer)
@@ -279,7 +279,7 @@ class RecordStore(ReadOperations, TrashOperations):
             record = self.get(type_name, rid)
         return record
 
-    def _insert_unless_taken(self, typedef: TypeDef, cleaned: dict, row: dict, conflict: str) -> int:
+    def _insert_unless_taken(self, typedef: TypeDef, plan: Any, cleaned: dict, row: dict, conflict: str) -> int:
         """PostgreSQL's create of a type with unique values or links, without a savepoint: the link
         check holds the targets (``FOR KEY SHARE``: no foreign key can refuse), and a unique value
         another writer took since the check gives no id (``ON CONFLICT DO NOTHING``), answered as
@@ -287,6 +287,9 @@ class RecordStore(ReadOperations, TrashOperations):
         rid = self.session.connection().execute(typedef.memo("insert_or_nothing", _insert_or_nothing), row).scalar()
         if rid is None:
             self._check_unique(typedef, cleaned)  # names the field whose value is taken now
+            written = [f for f in plan.unique if cleaned.get(f.name) not in (None, "")]
+            if len(written) == 1:  # (only a unique index can refuse it: the links are held) that one
+                raise ValidationError(conflict, {written[0].name: [_("must be unique: this value is already taken")]})
             raise ValidationError(conflict, {"record": [_("conflicts with another record (a unique value, or a "
                                                           "linked record that was removed)")]})
         return rid
