@@ -98,3 +98,15 @@ def metamodel_dump(sessions) -> dict:
     with sessions() as s:
         types = s.scalars(select(RecordTypeModel).where(RecordTypeModel.deleted_at.is_(None))).all()
         return {t.name: type_to_json(t) for t in types}
+
+
+@pytest.fixture(scope="module")
+def outsourcing_with_samples(module_database_url) -> Iterator[Db]:
+    """The outsourcing pack with its sample data, installed once per module by admin@example.com (``.uid``)."""
+    from recordbase.packs import load
+
+    d = Db(module_database_url)
+    d.uid = d.user("admin@example.com")
+    d.install(load("outsourcing"), sample_data=True, user_id=d.uid)
+    yield d
+    d.dispose()

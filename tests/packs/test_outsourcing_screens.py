@@ -19,19 +19,15 @@ from recordbase.context import platform
 from recordbase.packs import load
 from recordbase.packs.exporter import export
 
-from .conftest import Db, metamodel_dump
+from .conftest import metamodel_dump
 
 RED, AMBER, GREEN = "#d62728", "#ff7f0e", "#2ca02c"
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
-def pack(module_database_url):
-    d = Db(module_database_url)
-    d.uid = d.user("admin@example.com")
-    d.install(load("outsourcing"), sample_data=True, user_id=d.uid)
-    yield d
-    d.dispose()
+def pack(outsourcing_with_samples):
+    return outsourcing_with_samples
 
 
 @pytest.fixture(scope="module")

@@ -15,23 +15,16 @@ from recordbase.auth import create_user
 from recordbase.automation.models import Notification
 from recordbase.context import platform
 from recordbase.metamodel.runtime import SchemaCache
-from recordbase.packs import load
 from recordbase.workflow.deadlines import run_unassigned
 from recordbase.workflow.inbox import count_for
 from recordbase.workflow.models import ApprovalAssignee, ApprovalStep
-
-from .conftest import Db
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
-def pack(module_database_url):
-    d = Db(module_database_url)
-    d.uid = d.user("admin@example.com")
-    d.install(load("outsourcing"), sample_data=True, user_id=d.uid)
-    yield d
-    d.dispose()
+def pack(outsourcing_with_samples):
+    return outsourcing_with_samples
 
 
 def _steps(pack, type_name: str) -> list[ApprovalStep]:
