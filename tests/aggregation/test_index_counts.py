@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from sqlalchemy import delete, event, inspect, update
+from sqlalchemy import delete, inspect, update
 
 from recordbase.metamodel.schema_manager import trash_index_name
-from recordbase.storage.aggregation import AggregationEngine, Dimension, Metric
+
+from .counting import counts
 
 CHOICES = ["open", "doing", "done"]
 #: what a column may hold beyond the choices: a choice since removed, text sorting before, between
@@ -25,22 +26,6 @@ def indexed_tickets(tickets):
     with tickets.meta() as m:
         m.update_field("ticket", "status", {"indexed": True})
     return tickets.schema().get("ticket")
-
-
-def counts(core, **store_kw) -> tuple[dict, list[str], str]:
-    """{value: count} of the tickets by status, the statements run, the database's dialect."""
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, *args):
-        statements.append(statement)
-    with core.store(**store_kw) as store:
-        bind = store.session.get_bind()
-        event.listen(bind, "before_cursor_execute", seen)
-        try:
-            res = AggregationEngine(store).run("ticket", [Dimension("status")], [Metric("count")])
-        finally:
-            event.remove(bind, "before_cursor_execute", seen)
-    return {r.keys[0]: r.values["count"] for r in res.rows}, statements, bind.dialect.name
 
 
 @settings(max_examples=30, deadline=None, derandomize=True,
