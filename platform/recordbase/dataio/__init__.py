@@ -6,7 +6,8 @@
 - :mod:`.parsing`: what a cell needs before its field type reads it (date order, serial
   dates, links by primary field, users by e-mail or name);
 - :mod:`.importer`: batched writes through the record store in one transaction, all-or-nothing
-  or skipping bad rows, upsert on a key field, dry run, the error report;
+  or skipping bad rows, upsert on a key field, dry run; :mod:`.import_report`: its options and
+  its report (counts, problems per row and column, preview, the error-report CSV);
 - :mod:`.infer`: a new type's fields guessed from the data;
 - :mod:`.exporters`: CSV (UTF-8 with BOM) and XLSX with labels, formatted values and
   formula-injection protection.
