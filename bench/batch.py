@@ -159,16 +159,58 @@ def insert_raw(engine, table, rows: list[dict]) -> float:
     return time.perf_counter() - t0
 
 
+def same_journal(raw, ours) -> None:
+    """The baseline writes as the product does: on SQLite the same journal (WAL) and the same
+    ``synchronous`` (what a commit costs in fsyncs); refused otherwise."""
+    if raw.dialect.name != "sqlite":
+        ours.dispose()
+        return
+    pragmas = []
+    for engine in (raw, ours):
+        with engine.connect() as conn:
+            pragmas.append((conn.exec_driver_sql("PRAGMA journal_mode").scalar(),
+                            conn.exec_driver_sql("PRAGMA synchronous").scalar()))
+    ours.dispose()
+    if pragmas[0] != pragmas[1] or pragmas[0][0] != "wal":
+        raise RuntimeError(f"the baseline's journal_mode, synchronous {pragmas[0]} are not the product's {pragmas[1]}")
+    print(f"  (raw and product: journal_mode={pragmas[0][0]}, synchronous={pragmas[0][1]})")
+
+
+def checked(engine, names: list[str], rows: int) -> None:
+    """Every record the product wrote has its history entry (so the measured path wrote history)."""
+    with engine.connect() as conn:
+        for name in names:
+            made = conn.execute(text("SELECT count(*) FROM rb_record_history WHERE type_name = :t AND action = 'create'"),
+                                {"t": name}).scalar()
+            if made != rows:
+                raise RuntimeError(f"{name}: {made} history entries for {rows} records created")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=20_000, help="rows per round")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--database-url", help="default: a temporary SQLite file")
+    ap.add_argument("--profile", action="store_true",
+                    help="instead: where the time goes, in process (batch_profile.py): stages and cProfile")
+    ap.add_argument("--profile-requests", type=int, default=5, help="with --profile: batch requests timed")
+    ap.add_argument("--top", type=int, default=30, help="with --profile: cProfile lines shown")
     args = ap.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="rb-batch-bench-"))
     url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
+    if args.profile:
+        import batch_profile
+
+        try:
+            return batch_profile.run(url, folder, args.rows, args.profile_requests, args.top, prepare, with_checks,
+                                     csv_file)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
     token, names, typedef, user_id, orgs = prepare(url, folder, args.rounds)
-    engine = create_engine(url)
+    from recordbase.db import make_engine, normalize_url
+
+    engine = create_engine(normalize_url(url))  # (the product's driver: psycopg 3 on PostgreSQL)
+    same_journal(engine, make_engine(url))
     raw_tables, raw_once_tables = [], []
     for k in range(args.rounds):
         for tables, prefix in ((raw_tables, "raw_batch"), (raw_once_tables, "raw_once")):
@@ -200,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  round {k + 1}: batch API {args.rows / api_s[-1]:,.0f} rows/s, raw {args.rows / raw_s[-1]:,.0f} "
                   f"rows/s; import {args.rows / imp_s[-1]:,.0f} rows/s, raw in one transaction "
                   f"{args.rows / once_s[-1]:,.0f} rows/s", flush=True)
+        checked(engine, names, args.rows)
     finally:
         server.terminate()
         server.wait(20)
