@@ -28,6 +28,7 @@ from sqlalchemy import select
 from ..errors import Forbidden, ValidationError
 from ..i18n import translate
 from ..metamodel.runtime import is_many_link
+from ..storage.batch import statistics_once
 from .import_report import ImportOptions, ImportReport, RowError
 from .xlsx_fast import UncalculatedFormula
 from .mapping import auto_map, find_field
@@ -132,46 +133,50 @@ class Importer:
             self.store.rule_engine = None  # a Builder switched rules off: events still make history
         savepoint = session.begin_nested()
         try:
-            for number, cells in self.table.rows():
-                self.report.rows += 1
-                values: dict = {}
-                raw: dict = {}
-                bad: set = set()
-                for idx, f, prep, textual in preps:
-                    cell = cells[idx]
-                    raw[f.name] = cell
-                    if cell.__class__ is str and cell[:1] == "'":
-                        cell = unquoted(cell)
-                    if textual and cell.__class__ is str:  # most cells: text the field type reads itself
-                        if cell and not cell.isspace():
-                            values[f.name] = cell
-                        elif self.key_field is not None:
-                            values[f.name] = None
+            # the planner statistics once, after the last batch (not as the table doubles batch by batch)
+            with statistics_once(self.store) as loads:
+                for number, cells in self.table.rows():
+                    self.report.rows += 1
+                    values: dict = {}
+                    raw: dict = {}
+                    bad: set = set()
+                    for idx, f, prep, textual in preps:
+                        cell = cells[idx]
+                        raw[f.name] = cell
+                        if cell.__class__ is str and cell[:1] == "'":
+                            cell = unquoted(cell)
+                        if textual and cell.__class__ is str:  # most cells: text the field type reads itself
+                            if cell and not cell.isspace():
+                                values[f.name] = cell
+                            elif self.key_field is not None:
+                                values[f.name] = None
+                            continue
+                        if cell.__class__ is UncalculatedFormula:
+                            self.error(number, f.name, str(cell), "the cell holds a formula with no calculated result "
+                                       "(the file was never opened and saved in Excel); save it in Excel, or paste "
+                                       "the values")
+                            bad.add(f.name)
+                            continue
+                        try:
+                            v = prep(cell)
+                        except ValueError as exc:
+                            self.error(number, f.name, cell, str(exc))
+                            bad.add(f.name)
+                            continue
+                        if (v is None or v == "" or v == []) and _blank(cell):  # (the cheap test first)
+                            if self.key_field is None:
+                                continue  # blank on a new record: the field's default applies
+                            v = None if v == "" else v
+                        values[f.name] = v
+                    if bad:
+                        self._check_rest(number, values, raw, bad)
                         continue
-                    if cell.__class__ is UncalculatedFormula:
-                        self.error(number, f.name, str(cell), "the cell holds a formula with no calculated result "
-                                   "(the file was never opened and saved in Excel); save it in Excel, or paste "
-                                   "the values")
-                        bad.add(f.name)
-                        continue
-                    try:
-                        v = prep(cell)
-                    except ValueError as exc:
-                        self.error(number, f.name, cell, str(exc))
-                        bad.add(f.name)
-                        continue
-                    if _blank(cell) and (v is None or v == "" or v == []):
-                        if self.key_field is None:
-                            continue  # blank on a new record: the field's default applies
-                        v = None if v == "" else v
-                    values[f.name] = v
-                if bad:
-                    self._check_rest(number, values, raw, bad)
-                    continue
-                self._add(number, values, raw)
-            self._flush()
+                    self._add(number, values, raw)
+                self._flush()
+                keep = self.report.ok and not self.options.dry_run
+                if not keep:
+                    loads.clear()  # (undone below: nothing new to analyse)
             self.report.errors.sort(key=lambda e: e.row)  # (rows checked in batches report out of order)
-            keep = self.report.ok and not self.options.dry_run
             if keep:
                 savepoint.commit()
             else:
