@@ -11,7 +11,11 @@ Then the same rows as a CSV file through ``POST /api/v1/records/<type>/import`` 
 against raw ``executemany`` of all of them in one transaction. Rounds alternate (which goes first
 alternates too) and each side's best round is compared: target ≥ 0.2× raw rows/s.
 Every check is on in the product's path: validation, a unique value (``ref``), a link (``org``, to
-one of ten records), an enabled rule on create (its condition checked on every record), history.
+one of ten records), an enabled rule on create (its condition checked on every record; it never
+acts: acting would be an update per record, which the raw side does not do), history (every
+record's entry is checked after the run). ``--computed`` adds a formula field (``{amount} * 2``):
+the recompute engine then runs on every batch, and the raw side writes the value computed.
+``--profile``: where the time goes instead (``batch_profile.py``; docs/performance.md).
 """
 from __future__ import annotations
 
@@ -42,9 +46,10 @@ from server import start  # noqa: E402
 BATCH = 1000
 
 
-def prepare(url: str, folder: Path, rounds: int) -> tuple[str, list[str], object, int, list[int]]:
+def prepare(url: str, folder: Path, rounds: int, computed: bool = False) -> tuple[str, list[str], object, int, list[int]]:
     """A token, the names of ``2 * rounds`` empty record types (batch, then import), the first type's
-    TypeDef, the owner's id and the ids of the records their links may point at."""
+    TypeDef, the owner's id and the ids of the records their links may point at. ``computed``: the
+    types have a formula field too (``{amount} * 2``), so each write runs the recompute engine."""
     from bench_app import bench_app
     from recordbase.auth import create_token
     from recordbase.automation.rules import RuleService
@@ -64,6 +69,9 @@ def prepare(url: str, folder: Path, rounds: int) -> tuple[str, list[str], object
             definition = type_definition(name)
             definition["fields"] += [{"name": "ref", "label": "Ref", "type": "text", "unique": True},
                                      {"name": "org", "label": "Org", "type": "link", "options": {"target": org}}]
+            if computed:
+                definition["fields"].append({"name": "double", "label": "Double", "type": "formula",
+                                             "options": {"expression": "{amount} * 2"}})
             service.create_type(definition)
     with plat.sessions.begin() as s:
         schema = plat.schema_cache.get(s)
@@ -96,6 +104,8 @@ def raw_values(values: dict, typedef, now, user_id: int) -> dict:
     row = raw_row(values, typedef, now, user_id)
     row[typedef.field("ref").column_name] = values["ref"]
     row[typedef.field("org").column_name] = values["org"]
+    if typedef.field("double") is not None:  # (--computed: the raw side writes the value computed)
+        row[typedef.field("double").column_name] = values["amount"] * 2
     return row
 
 
@@ -191,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=20_000, help="rows per round")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--database-url", help="default: a temporary SQLite file")
+    ap.add_argument("--computed", action="store_true",
+                    help="the types have a formula field too (the recompute engine runs on every write)")
     ap.add_argument("--profile", action="store_true",
                     help="instead: where the time goes, in process (batch_profile.py): stages and cProfile")
     ap.add_argument("--profile-requests", type=int, default=5, help="with --profile: batch requests timed")
@@ -202,11 +214,11 @@ def main(argv: list[str] | None = None) -> int:
         import batch_profile
 
         try:
-            return batch_profile.run(url, folder, args.rows, args.profile_requests, args.top, prepare, with_checks,
-                                     csv_file)
+            return batch_profile.run(url, folder, args.rows, args.profile_requests, args.top,
+                                     lambda *a: prepare(*a, computed=args.computed), with_checks, csv_file)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-    token, names, typedef, user_id, orgs = prepare(url, folder, args.rounds)
+    token, names, typedef, user_id, orgs = prepare(url, folder, args.rounds, args.computed)
     from recordbase.db import make_engine, normalize_url
 
     engine = create_engine(normalize_url(url))  # (the product's driver: psycopg 3 on PostgreSQL)
@@ -255,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     api, raw = args.rows / min(api_s), args.rows / min(raw_s)
     imp, once = args.rows / min(imp_s), args.rows / min(once_s)
     dialect = "postgresql" if url.startswith("postgres") else "sqlite"
-    print(f"\n{dialect}: {args.rows:,} rows per round, best of {args.rounds}; unique, link, rule and history on")
+    print(f"\n{dialect}: {args.rows:,} rows per round, best of {args.rounds}; unique, link, rule and history on"
+          + ("; a formula field recomputed" if args.computed else ""))
     print(f"  raw executemany, {BATCH} a transaction   {raw:>10,.0f} rows/s")
     print(f"  HTTP batch endpoint ({BATCH} a request)  {api:>10,.0f} rows/s   {api / raw:.3f}x raw (target >= 0.2x)")
     print(f"  raw executemany, one transaction    {once:>10,.0f} rows/s")

@@ -105,6 +105,7 @@ BATCH_TREE = [
     ("new ids chosen", "new ids + INSERT (executemany/COPY)"),
     ("rows sent to the driver", "new ids + INSERT (executemany/COPY)"),
     ("planner statistics (ANALYZE)", "create_many"),
+    ("recompute (--computed)", "create_many"),
     ("events + rules evaluated", "create_many"),
     ("answer read back (json_by_ids)", "request (WSGI, token, session)"),
     ("commit", "request (WSGI, token, session)"),
@@ -123,9 +124,10 @@ IMPORT_TREE = [
     ("new ids + INSERT (executemany/COPY)", "create_many"),
     ("new ids chosen", "new ids + INSERT (executemany/COPY)"),
     ("rows sent to the driver", "new ids + INSERT (executemany/COPY)"),
-    ("planner statistics (ANALYZE)", "create_many"),
+    ("recompute (--computed)", "create_many"),
     ("events + rules evaluated", "create_many"),
     ("preview (10 records read)", "import run"),
+    ("planner statistics (ANALYZE)", "import run"),  # (once, after the last batch: statistics_once)
     ("commit", "request (WSGI, token, session)"),
     ("history written (1 INSERT/COPY)", "commit"),
     ("answer encoded (jsonify)", "request (WSGI, token, session)"),
@@ -137,7 +139,7 @@ def instrument(stages: Stages) -> None:
     from recordbase.api import dataio as api_dataio
     from recordbase.dataio import importer
     from recordbase.metamodel import statistics
-    from recordbase.storage import batch, fast_insert, record_store, write_plan
+    from recordbase.storage import batch, fast_insert, record_store, recompute, write_plan
 
     stages.wrap(api_dataio, "json_body", "JSON body parsed")
     stages.wrap(api_dataio, "_batch_shape_ok", "body shape checked")
@@ -156,6 +158,7 @@ def instrument(stages: Stages) -> None:
     stages.wrap(fast_insert.InsertPlan, "execute", "rows sent to the driver",
                 within="new ids + INSERT (executemany/COPY)")  # (history rows go through it too)
     stages.wrap(statistics, "refresh_after_load", "planner statistics (ANALYZE)")
+    stages.wrap(recompute.Recomputer, "after_create_many", "recompute (--computed)")
     stages.wrap(importer.Importer, "run", "import run")
     stages.wrap(importer.Importer, "_preview", "preview (10 records read)")
     stages.wrap(history, "_write_rows", "history written (1 INSERT/COPY)")
