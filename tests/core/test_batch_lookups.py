@@ -7,9 +7,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from recordbase.errors import ValidationError
-from recordbase.storage import batch
+from recordbase.storage import batch, batch_checks
 
 N = batch.CHUNK + 37  # past one IN list
 
@@ -68,3 +69,18 @@ def test_a_decimal_taken_is_found_as_the_field_rounds_it(core, kinds):
     with core.store() as s, pytest.raises(ValidationError) as refused:
         s.create_many(kinds, [{"code": "b", "price": "7.250", "party": party}])
     assert refused.value.details["records"][0]["errors"] == {"price": ["must be unique: this value is already taken"]}
+
+
+@pytest.mark.parametrize("values", [[7, 1.5, 2.5, 9], [1.5, 2.5, 9.0]])
+def test_values_of_one_type_or_of_mixed_types_are_found(core, kinds, values):
+    """(A PostgreSQL array holds one Python type: mixed values go as an IN list.)"""
+    with core.store() as s:
+        party = s.create("party", {"name": "p"}).id
+        s.create_many(kinds, [_row(i, party) for i in range(3)])  # num 0.5, 1.5 and 2.5
+    typedef = core.schema().get(kinds)
+    col = typedef.table.c[typedef.field("num").column_name]
+    with core.sessions() as session:
+        found = set()
+        for cond, params in batch_checks.among(session, col, values):
+            found.update(session.scalars(select(col).where(cond), params))
+    assert found == {1.5, 2.5}

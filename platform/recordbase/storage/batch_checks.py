@@ -29,26 +29,23 @@ def _chunks(items: list, n: int = CHUNK) -> Iterator[list]:
         yield items[i:i + n]
 
 
-def among(session: Any, col: Any, name: str) -> Any:
-    """``col`` is one of the values of parameter ``name`` (a list), for a batch's lookups.
+def among(session: Any, col: Any, values: list) -> Iterator[tuple[Any, dict]]:
+    """``(condition, parameters)``: ``col`` is one of ``values``, in as few statements as it takes.
 
-    On PostgreSQL ``col = ANY(:name)``: one array parameter however many values. An expanding IN
-    of a thousand parameters cost SQLAlchemy (rendering each), psycopg (splitting the query) and
-    the server (parsing it) about three times as much as the lookup itself. Elsewhere an expanding
-    IN (no SQL element per value either)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return col == func.any(bindparam(name, type_=ARRAY(col.type)))
-    return col.in_(bindparam(name, expanding=True))
-
-
-def value_chunks(session: Any, values: list) -> Iterator[list]:
-    """The values of an :func:`among` lookup in as many statements as needed: all at once as
-    PostgreSQL's one array, in :data:`CHUNK`\s as IN lists elsewhere."""
-    if session.get_bind().dialect.name == "postgresql":
-        if values:
-            yield values
+    On PostgreSQL one ``col = ANY(:values)`` with a single array parameter, however many values:
+    an IN list of five hundred parameters cost SQLAlchemy (rendering each), psycopg (splitting the
+    statement) and the server (parsing it) about three times as much as the lookup itself. An array
+    holds values of one Python type (psycopg refuses to dump a list of ints and floats): values of
+    mixed types, and SQLite, get expanding IN lists of :data:`CHUNK` (no SQL element per value
+    either)."""
+    if not values:
         return
-    yield from _chunks(values)
+    if session.get_bind().dialect.name == "postgresql" and len({v.__class__ for v in values}) == 1:
+        yield col == func.any(bindparam("values", type_=ARRAY(col.type))), {"values": values}
+        return
+    cond = col.in_(bindparam("values", expanding=True))
+    for chunk in _chunks(values):
+        yield cond, {"values": chunk}
 
 
 def _ids_in(value: Any) -> list[int]:
@@ -81,9 +78,9 @@ def batch_lookups(store: "RecordStore", typedef: TypeDef, rows: list[dict]) -> I
                 wanted.update(_ids_in(values[f.name]))
         found = known.setdefault(f.name, set())
         t = target.table
-        live = select(t.c.id).where(among(store.session, t.c.id, "ids"), t.c.deleted_at.is_(None))
-        for chunk in value_chunks(store.session, sorted(wanted)):
-            found.update(store.session.connection().scalars(live, {"ids": chunk}))
+        for cond, params in among(store.session, t.c.id, sorted(wanted)):
+            found.update(store.session.connection().scalars(select(t.c.id).where(cond, t.c.deleted_at.is_(None)),
+                                                            params))
     users: dict[Any, Optional[int]] = {}
 
     def missing(field, ids):
@@ -128,9 +125,9 @@ def check_unique_batch(store: "RecordStore", typedef: TypeDef, cleaned: list[tup
         if not seen:
             continue
         col = t.c[f.column_name]
-        taken = select(col).where(among(store.session, col, "values"), t.c.deleted_at.is_(None))
-        for chunk in value_chunks(store.session, list(seen)):
-            for (value,) in store.session.connection().execute(taken, {"values": chunk}):
+        for cond, params in among(store.session, col, list(seen)):
+            taken = select(col).where(cond, t.c.deleted_at.is_(None))
+            for (value,) in store.session.connection().execute(taken, params):
                 i = seen.get(value)
                 if i is None and isinstance(value, str):
                     i = next((seen[k] for k in seen if k == value), None)
