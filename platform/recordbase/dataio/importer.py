@@ -16,7 +16,9 @@ the caller's transaction:
 - ``dry_run``: everything is written and checked exactly as for real, then rolled back; the
   report and its preview show what would be stored.
 
-The caller commits (a surface's one unit of work).
+The planner statistics of the type's table are refreshed once, after the last batch, for all the
+rows written (:func:`~recordbase.storage.batch.statistics_once`). The caller commits (a surface's
+one unit of work).
 """
 from __future__ import annotations
 

@@ -173,7 +173,7 @@ def statistics_once(store: "RecordStore") -> Iterator[dict[str, tuple[int, int]]
     refreshed once, at its end, for everything it loaded (``statistics.refresh_after_load``).
 
     An import writes its rows a batch at a time: each batch checking whether the table doubled
-    ran ANALYZE as it did (1k, 2k, 4k ... rows: a fifth of a 20,000-row import's create_many on
+    ran ANALYZE as it did (1k, 2k, 4k ... rows: an eighth of a 20,000-row import's create_many on
     PostgreSQL), and left statistics of the table at its last doubling. Yields table name ->
     (rows added, last id); a caller whose writes are undone (a refused import, a dry run) clears
     it. Nothing is refreshed when the block raises (its writes are rolled back)."""
