@@ -126,7 +126,7 @@ IMPORT_TREE = [
     ("rows sent to the driver", "new ids + INSERT (executemany/COPY)"),
     ("recompute (--computed)", "create_many"),
     ("events + rules evaluated", "create_many"),
-    ("preview (10 records read)", "import run"),
+    ("preview (the first 10 records read)", "import run"),
     ("planner statistics (ANALYZE)", "import run"),  # (once, after the last batch: statistics_once)
     ("commit", "request (WSGI, token, session)"),
     ("history written (1 INSERT/COPY)", "commit"),
@@ -160,7 +160,7 @@ def instrument(stages: Stages) -> None:
     stages.wrap(statistics, "refresh_after_load", "planner statistics (ANALYZE)")
     stages.wrap(recompute.Recomputer, "after_create_many", "recompute (--computed)")
     stages.wrap(importer.Importer, "run", "import run")
-    stages.wrap(importer.Importer, "_preview", "preview (10 records read)")
+    stages.wrap(importer.Importer, "_preview", "preview (the first 10 records read)")
     stages.wrap(history, "_write_rows", "history written (1 INSERT/COPY)")
 
 
