@@ -79,3 +79,27 @@ def test_group_a_list_then_save_and_reopen_it_as_a_view(page):
     view_id = link.get_attribute("data-view-id")
     link.click()
     page.wait(lambda d: f"view={view_id}" in d.current_url)
+
+
+def test_every_board_column_in_view_at_1366_and_a_cue_for_those_beyond(page):
+    """The demo's corrective actions: five statuses and "no value", six columns, all in view at 1366×857;
+    in a narrower window the board scrolls sideways and the frame's edge shows where columns are hidden."""
+    page.sign_in()
+    page.open(BOARD)
+    page.find(".rb-board-column")
+    geometry = """var b = document.querySelector('.rb-board'), f = document.querySelector('.rb-board-frame');
+      return {width: window.innerWidth, scroll: b.scrollWidth - b.clientWidth, frame: f.className,
+              columns: Array.from(document.querySelectorAll('.rb-board-column')).map(function (c) {
+                var r = c.getBoundingClientRect(); return [r.left, r.right]; })};"""
+    g = page.driver.execute_script(geometry)
+    assert len(g["columns"]) == 6 and g["scroll"] <= 1, g
+    assert all(left >= 0 and right <= g["width"] and right - left >= 200 for left, right in g["columns"]), g
+    assert "rb-board-more" not in g["frame"]
+    page.driver.set_window_size(1000, 857)
+    page.wait(lambda d: "rb-board-more-right" in page.find(".rb-board-frame").get_attribute("class"))
+    g = page.driver.execute_script(geometry)
+    assert g["scroll"] > 0 and "rb-board-more-left" not in g["frame"], g
+    page.driver.execute_script("var b = document.querySelector('.rb-board'); b.scrollLeft = b.scrollWidth;")
+    page.wait(lambda d: page.find(".rb-board-frame").get_attribute("class").split().count("rb-board-more-left") == 1
+              and "rb-board-more-right" not in page.find(".rb-board-frame").get_attribute("class"))
+    page.driver.set_window_size(1366, 857)

@@ -28,8 +28,7 @@ def test_build_a_chart_and_follow_a_bar(admin_client, tickets, sessions):
     page = admin_client.get(url).get_data(as_text=True)
     assert 'name="group_by_field"' in page and "<textarea" not in page
     resp = post(admin_client, url, {"kind": "chart", "type": "ticket", "title": "By status", "width": "6",
-                                    "chart": "bar", "group_by_field": "status", "group_by_bucket": "",
-                                    "split_by_field": "region", "split_by_bucket": "",
+                                    "chart": "bar", "group_by_field": "status", "split_by_field": "region", "bucket": "",
                                     "metric_function": "sum", "metric_of": "amount", "target": "8"})
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     with sessions() as s:
@@ -76,3 +75,53 @@ def test_move_and_remove(admin_client, tickets, sessions):
     number = admin_client.get(f"/admin/dashboards/{did}/widgets/1/data").get_json()
     assert number["value"] == 3
 
+
+
+def _labels(page: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", m).strip() for m in re.findall(r"<label[^>]*>(.*?)</label>", page, re.S)]
+
+
+def test_one_dates_by_field_for_both_dimensions(admin_client, tickets, sessions, switch_language):
+    did = make_dashboard(admin_client)
+    url = f"/admin/dashboards/{did}/widgets/new/?kind=chart&type=ticket"
+    page = admin_client.get(url).get_data(as_text=True)
+    assert page.count('name="bucket"') == 1 and "_bucket" not in page
+    assert _labels(page).count("Group dates by") == 1
+    # the bucket goes to the dimension that is a date (here the series), not to the select
+    resp = post(admin_client, url, {"kind": "chart", "type": "ticket", "title": "By month", "width": "6",
+                                    "chart": "bar", "group_by_field": "status", "split_by_field": "opened",
+                                    "bucket": "month", "metric_function": "count"})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    with sessions() as s:
+        options = s.get(Dashboard, did).document["widgets"][0]["options"]
+    assert options["group_by"] == {"field": "status"} and options["split_by"] == {"field": "opened", "bucket": "month"}
+    edit = admin_client.get(f"/admin/dashboards/{did}/widgets/1/edit/").get_data(as_text=True)
+    assert re.search(r'<option selected value="month">|<option value="month" selected>', edit)
+    # a bucket with no date to group is told beside the field, nothing saved
+    heat = url.replace("chart", "heatmap")
+    resp = post(admin_client, heat, {"kind": "heatmap", "type": "ticket", "width": "6", "x_field": "status",
+                                     "y_field": "region", "bucket": "week", "metric_function": "count"})
+    assert resp.status_code == 200 and "Only a date is grouped by a period" in resp.get_data(as_text=True)
+    with sessions() as s:
+        assert len(s.get(Dashboard, did).document["widgets"]) == 1
+    switch_language(admin_client, "zh")
+    page = admin_client.get(heat).get_data(as_text=True)
+    labels = _labels(page)
+    assert page.count('name="bucket"') == 1 and labels.count("日期分组粒度") == 1 and "Group dates by" not in labels
+
+
+def _headings(page: str) -> list[str]:
+    return [" ".join(re.sub(r"<[^>]+>", " ", m).split()) for m in re.findall(r"<h[1-6][^>]*>(.*?)</h[1-6]>", page, re.S)]
+
+
+def test_each_dashboards_page_has_its_title_once(admin_client, tickets):
+    """Flask-Admin's heading (the view's name) is not repeated by the page's own."""
+    did = make_dashboard(admin_client)
+    index = _headings(admin_client.get("/admin/dashboards/").get_data(as_text=True))
+    assert index.count("Dashboards") == 1, index
+    for url, title in ((f"/admin/dashboards/{did}/", "Overview Edit"),
+                       (f"/admin/dashboards/{did}/edit/", "Edit dashboard: Overview Open the dashboard"),
+                       (f"/admin/dashboards/{did}/widgets/new/?kind=chart&type=ticket", "Chart · Ticket")):
+        headings = _headings(admin_client.get(url).get_data(as_text=True))
+        assert headings[0] == title and "Dashboards" not in headings and \
+            sum(1 for h in headings if "Overview" in h or "Chart" in h) == 1, (url, headings)

@@ -5,6 +5,10 @@ as choices (what may be grouped, what may be measured), never JSON.
 :func:`widget_form` builds a kind's form from parts (a dimension, a metric, numbers); :func:`options_of`
 turns a submitted form into the widget's options and :func:`form_data` a stored widget into the form's
 data. A widget's filter (from a pack) is kept as it is.
+
+A kind with one or two dimensions has one "Group dates by" field after them (not one per dimension): it
+buckets whichever chosen dimension is a date (both, when both are), and it is refused beside itself when
+neither is.
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from typing import Any, Optional
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional as Opt
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional as Opt, ValidationError
 
 from ...metamodel.runtime import TypeDef, is_many_link
 from ...storage.aggregation import DIMENSION_TYPES, SYSTEM_FIELDS, choices_for, is_number_field
@@ -83,10 +87,17 @@ def widget_form(kind: str, typedef: TypeDef, lang: str, views: list[tuple[str, s
     groupable, measurable, dates = field_choices(typedef, lang)
     none = [("", _l("(none)"))]
 
+    date_names = {n for n, _label in dates}
+    dims = [part[1] for part in PARTS[kind] if part[0] == "dim"]
+
     class WidgetForm(FlaskForm):
         title = StringField(_l("Title"), validators=[Opt(), Length(max=255)])
         title_zh = StringField(_l("Chinese title"), validators=[Opt(), Length(max=255)])
         width = SelectField(_l("Width"), choices=WIDTHS, default="6")
+
+        def validate_bucket(self, field: Any) -> None:
+            if field.data and not any(self[f"{d}_field"].data in date_names for d in dims):
+                raise ValidationError(_l("Only a date is grouped by a period: group by a date, or choose no bucket"))
 
     for part in PARTS[kind]:
         what, name = part[0], part[1]
@@ -94,7 +105,8 @@ def widget_form(kind: str, typedef: TypeDef, lang: str, views: list[tuple[str, s
             required = part[2]
             setattr(WidgetForm, f"{name}_field", SelectField(DIMENSIONS[name], choices=(groupable if required else none + groupable),
                                                              validators=[DataRequired()] if required else []))
-            setattr(WidgetForm, f"{name}_bucket", SelectField(_l("Dates by"), choices=BUCKETS, default=""))
+            if name == dims[-1]:  # one bucket for the dimensions, after the last
+                setattr(WidgetForm, "bucket", SelectField(_l("Group dates by"), choices=BUCKETS, default=""))
         elif what == "metric":
             setattr(WidgetForm, f"{name}_function", SelectField(METRICS[name], choices=FUNCTIONS, default="count"))
             setattr(WidgetForm, f"{name}_of", SelectField(_l("Of the field"), choices=none + measurable + groupable,
@@ -113,6 +125,7 @@ def widget_form(kind: str, typedef: TypeDef, lang: str, views: list[tuple[str, s
             setattr(WidgetForm, name, SelectField(_l("Date field of the period"), choices=none + dates, default=""))
         elif what == "view":
             setattr(WidgetForm, name, SelectField(_l("Saved view"), choices=views, validators=[DataRequired()]))
+    WidgetForm.date_fields = frozenset(date_names)
     return WidgetForm(formdata=formdata, data=data)
 
 
@@ -124,10 +137,9 @@ def options_of(kind: str, form: Any, keep: Optional[dict] = None) -> dict:
     for part in PARTS[kind]:
         what, name = part[0], part[1]
         if what == "dim":
-            field = form[f"{name}_field"].data
+            field, bucket = form[f"{name}_field"].data, form["bucket"].data
             if field:
-                out[name] = {"field": field, **({"bucket": form[f"{name}_bucket"].data}
-                                               if form[f"{name}_bucket"].data else {})}
+                out[name] = {"field": field, **({"bucket": bucket} if bucket and field in form.date_fields else {})}
         elif what == "metric":
             fn, of = form[f"{name}_function"].data, form[f"{name}_of"].data
             out[name] = {"function": fn, **({"field": of} if of and fn != "count" else {})}
@@ -151,7 +163,7 @@ def form_data(kind: str, widget: dict) -> dict:
         value = options.get(name)
         if what == "dim":
             out[f"{name}_field"] = (value or {}).get("field") or ""
-            out[f"{name}_bucket"] = (value or {}).get("bucket") or ""
+            out["bucket"] = out.get("bucket") or (value or {}).get("bucket") or ""
         elif what == "metric":
             out[f"{name}_function"] = (value or {}).get("function") or "count"
             out[f"{name}_of"] = (value or {}).get("field") or ""

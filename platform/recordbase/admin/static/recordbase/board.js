@@ -9,6 +9,17 @@
   var csrf = board.getAttribute("data-csrf");
   var readonly = board.getAttribute("data-readonly") === "true";
 
+  // the cue of columns out of sight: a shadow on the edge they are beyond (views.css)
+  var frame = board.parentElement;
+  function edges() {
+    var left = board.scrollLeft, hidden = board.scrollWidth - board.clientWidth;
+    frame.classList.toggle("rb-board-more-left", left > 1);
+    frame.classList.toggle("rb-board-more-right", hidden - left > 1);
+  }
+  board.addEventListener("scroll", edges, {passive: true});
+  window.addEventListener("resize", edges);
+  edges();
+
   function say(text) {
     message.textContent = text || "";
     message.classList.toggle("d-none", !text);
