@@ -237,7 +237,7 @@ class RecordModelView(CommentCountExport, LinkPickerPages, ChildRowPages, TrashP
     def render(self, template: str, **kwargs: Any) -> Any:
         kwargs.setdefault("typedef", self.typedef)
         if template == self.list_template:
-            kwargs["rb_grid"] = grid.context(self, self.lang)
+            kwargs["rb_grid"] = grid.context(self, self.lang, kwargs.get("active_filters"))
         if template == self.details_template and kwargs.get("model") is not None:
             from ...access.history import history
 
