@@ -119,3 +119,39 @@ def test_xlsx_export_beside_csv(admin_client, deals):
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[0][:3] == ("ID", "Title", "Amount")
     assert {r[1] for r in rows[1:]} == {"Deal 0", "Deal 1", "Deal 2"}
+
+
+def test_the_list_page_asks_a_fixed_few_statements(app, api, admin_client, deals):
+    """A list page's statements: the session, the schema version, the rows, their link titles, the
+    count, the menu's counts (one statement: unread notifications and approvals with delegations),
+    the saved views. A link filter's target records are not read (the picker finds them by typing)."""
+    from sqlalchemy import event
+
+    from recordbase.context import platform
+
+    r = api.post("/api/v1/types", json={"name": "party", "label": "Party", "fields": [
+        {"name": "name", "label": "Name", "type": "text"}]})
+    assert r.status_code == 201, r.get_json()
+    r = api.post("/api/v1/types/deal/fields", json={"name": "party", "label": "Party", "type": "link",
+                                                     "options": {"target": "party"}})
+    assert r.status_code == 201, r.get_json()
+    for i in range(3):
+        assert api.post("/api/v1/records/party", json={"fields": {"name": f"Party {i}"}}).status_code == 201
+    admin_client.get("/admin/records/deal/")  # (the first page builds the views)
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+    engine = platform(app).engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = admin_client.get("/admin/records/deal/").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert "3 records" in page
+    with platform(app).sessions() as s:
+        party = platform(app).schema_cache.get(s).get("party").table.name
+    assert [s for s in seen if party in s] == []  # (no link cell holds a party: no title read either)
+    assert sum("rb_notification" in s for s in seen) == 1
+    assert sum("rb_delegation" in s for s in seen) == 1  # inside the menu's one statement
+    assert len(seen) <= 8, "\n".join(seen)
