@@ -47,11 +47,11 @@ def count_for(store: "RecordStore") -> int:
     return _count(store, _condition(store))
 
 
-def count_query(store: "RecordStore") -> Any:
+def count_query(user_id: Any, today: Any) -> Any:
     """:func:`count_for` as one scalar subquery, the delegations read inside it (the menu asks its
-    counts in one statement: admin/menu_count.py)."""
+    counts in one statement, built once with ``bindparam`` values: admin/menu_count.py)."""
     a = ApprovalAssignee
-    cond = _waiting(store.user_id, delegators_query(store.user_id, store.local_now().date()))
+    cond = _waiting(user_id, delegators_query(user_id, today))
     return select(func.count(distinct(a.step_id))).where(cond).scalar_subquery()
 
 
