@@ -176,10 +176,10 @@ def select_choices(view: "RecordModelView", name: str, lang: str) -> list[tuple[
 def picker_assets() -> dict[str, str]:
     """The link picker's script and style (Tom Select, vendored), loaded by grid.js only when a link
     filter is opened (most list pages never need them)."""
-    from flask import url_for
+    from .list_urls import static_url
 
     def static(name: str) -> str:
-        return url_for("recordbase_admin.static", filename=name)
+        return static_url("recordbase_admin.static", filename=name)
     return {"js": static("vendor/tom-select-2.4.3/tom-select.complete.min.js"),
             "css": static("vendor/tom-select-2.4.3/tom-select.bootstrap4.min.css")}
 
