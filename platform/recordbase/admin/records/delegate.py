@@ -192,7 +192,11 @@ class RecordModelView(CommentCountExport, LinkPickerPages, ChildRowPages, TrashP
         if execute:
             presenter(self.typedef).prime(list(data))
             if request.endpoint == "records.index_view":  # the grid's record count (capped: grid.py)
-                _none, query = super().get_list(None, None, False, search, filters, execute=False, page_size=False)
+                if search or filters:
+                    _none, query = super().get_list(None, None, False, search, filters, execute=False,
+                                                    page_size=False)
+                else:  # (the same rows: what Flask-Admin's list adds to get_query is the search and filters)
+                    query = self.get_query()
                 grid.remember_count(self, query, bool(search or filters))
         return count, data
 
