@@ -10,8 +10,9 @@ than the page's rows (issue 20 §3).
 """
 from __future__ import annotations
 
+import functools
 import threading
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlencode
 
 from flask import g, request, url_for
@@ -52,3 +53,8 @@ def static_url(endpoint: str, **kwargs: Any) -> str:
             if len(_static) < 1000:  # (a bound: the files are the package's, a few dozen)
                 _static[key] = url
     return url
+
+
+def static_urls(endpoint: str) -> Callable[..., str]:
+    """``url(filename=..., v=...)`` of Flask-Admin's ``admin_static`` for ``endpoint``."""
+    return functools.partial(static_url, endpoint)
