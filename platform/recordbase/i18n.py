@@ -8,6 +8,7 @@ brings its zh_Hans_CN translations.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, g, request, session
 from flask_babel import Babel
@@ -80,3 +81,36 @@ def init_app(app: Flask) -> None:
     compile_catalogs(target)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(target)
     Babel(app, locale_selector=select_locale)
+    remember_translations()
+
+
+def remember_translations() -> None:
+    """Each text a page translates (60 on a list page, in Flask-Admin's domain and ours) asks
+    Flask-Babel's ``Domain.get_translations``, which finds the locale and formats its name into a
+    cache key every time. Keep each domain's catalog on the request's Babel context for the locale
+    it was found for: a new locale (``refresh()``, ``force_locale``) is a new ``babel_locale`` and
+    finds its catalog again, through Flask-Babel."""
+    from flask_babel import Domain, _get_current_context
+
+    original = Domain.get_translations
+    if getattr(original, "rb_remembered", False):
+        return
+
+    def get_translations(self: Any) -> Any:
+        ctx = _get_current_context()
+        if ctx is None:
+            return original(self)
+        memo = getattr(ctx, "rb_translations", None)
+        locale = getattr(ctx, "babel_locale", None)
+        if memo is not None and locale is not None and memo[0] is locale and self in memo[1]:
+            return memo[1][self]
+        found = original(self)
+        locale = getattr(ctx, "babel_locale", None)  # (found by the call above)
+        if locale is not None:
+            if memo is None or memo[0] is not locale:
+                memo = ctx.rb_translations = (locale, {})
+            memo[1][self] = found
+        return found
+
+    get_translations.rb_remembered = True  # type: ignore[attr-defined]
+    Domain.get_translations = get_translations  # type: ignore[method-assign]

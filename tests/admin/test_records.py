@@ -174,7 +174,8 @@ def test_a_select_column_sorts_in_its_choices_order(app, admin_client, sessions)
 
 
 def test_link_filters_offer_the_targets_and_take_titles(app, admin_client, supplier, sessions):
-    """A link filter lists the target's records by title (or, for many, takes a typed title)."""
+    """A link filter finds the target's records by title as the user types (the picker endpoint, not
+    a list in every page), shows an active filter's record by its title, and takes a typed title."""
     for name in ("Alpha", "Bravo"):
         create_record(admin_client, "supplier", {"name": name})
     create_type(sessions, {"name": "contract", "label": "Contract", "fields": [
@@ -190,25 +191,34 @@ def test_link_filters_offer_the_targets_and_take_titles(app, admin_client, suppl
     import html
     import json
 
-    data = json.loads(html.unescape(re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>',
-                                              listing, re.S).group(1)))
-    eq = next(i for i in data["Supplier"] if i["operation"] == "=")
-    assert eq["options"] == [[str(ids["Alpha"]), "Alpha"], [str(ids["Bravo"]), "Bravo"]]
+    def groups(page: str) -> dict:
+        return json.loads(html.unescape(re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>',
+                                                  page, re.S).group(1)))
+
+    def grid_data(page: str) -> dict:
+        return json.loads(re.search(r'<script type="application/json" id="rb-grid-data">(.*?)</script>',
+                                    page, re.S).group(1))
+    eq = next(i for i in groups(listing)["Supplier"] if i["operation"] == "=")
+    assert eq["type"] == "rb-link" and not eq.get("options")  # no records in the page
+    assert eq["picker"] == "/admin/records/contract/link-options/?field=supplier"
+    assert "Alpha" not in json.dumps(groups(listing)) and grid_data(listing)["link_titles"] == {}
+
+    def offered() -> list:
+        return [[r["id"], r["text"]] for r in admin_client.get(eq["picker"] + "&q=").get_json()["results"]]
+    assert offered() == [[str(ids["Alpha"]), "Alpha"], [str(ids["Bravo"]), "Bravo"]]
     page = page_text(admin_client.get(f"/admin/records/contract/?flt0_{eq['arg']}={ids['Bravo']}"))
     assert "C2" in page and "C1" not in page
+    assert grid_data(page)["link_titles"] == {str(ids["Bravo"]): "Bravo"}  # the active filter by its title
     # a title typed where an id was asked for
     contains = _filter_arg(listing, "Backups", "contains")
     page = page_text(admin_client.get(f"/admin/records/contract/?flt0_{contains}=Bravo"))
     assert "C1" in page and "C2" not in page
     page = page_text(admin_client.get(f"/admin/records/contract/?flt0_{contains}=Nobody"))
     assert "Invalid Filter Value" in page or "无效的过滤值" in page
-    # the targets are data, asked on each page (not kept from the page that first built the list)
+    # the targets are data, asked when the user types (not kept from the page that first built the list)
     create_record(admin_client, "supplier", {"name": "Charlie"})
     ids = {r.values["name"]: r.id for r in stored(app, "supplier")}
-    data = json.loads(html.unescape(re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>',
-                                              page_text(admin_client.get("/admin/records/contract/")), re.S).group(1)))
-    eq = next(i for i in data["Supplier"] if i["operation"] == "=")
-    assert eq["options"] == [[str(ids[n]), n] for n in ("Alpha", "Bravo", "Charlie")]
+    assert offered() == [[str(ids[n]), n] for n in ("Alpha", "Bravo", "Charlie")]
 
 
 def _filter_arg(listing: str, label: str, operation: str) -> str:

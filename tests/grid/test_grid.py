@@ -119,3 +119,77 @@ def test_xlsx_export_beside_csv(admin_client, deals):
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[0][:3] == ("ID", "Title", "Amount")
     assert {r[1] for r in rows[1:]} == {"Deal 0", "Deal 1", "Deal 2"}
+
+
+def test_the_list_page_asks_a_fixed_few_statements(app, api, admin_client, deals):
+    """A list page's statements: the session, the schema version, the rows, their link titles, the
+    count, the menu's counts (one statement: unread notifications and approvals with delegations),
+    the saved views. A link filter's target records are not read (the picker finds them by typing)."""
+    from sqlalchemy import event
+
+    from recordbase.context import platform
+
+    r = api.post("/api/v1/types", json={"name": "party", "label": "Party", "fields": [
+        {"name": "name", "label": "Name", "type": "text"}]})
+    assert r.status_code == 201, r.get_json()
+    r = api.post("/api/v1/types/deal/fields", json={"name": "party", "label": "Party", "type": "link",
+                                                     "options": {"target": "party"}})
+    assert r.status_code == 201, r.get_json()
+    for i in range(3):
+        assert api.post("/api/v1/records/party", json={"fields": {"name": f"Party {i}"}}).status_code == 201
+    admin_client.get("/admin/records/deal/")  # (the first page builds the views)
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+    engine = platform(app).engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = admin_client.get("/admin/records/deal/").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert "3 records" in page
+    with platform(app).sessions() as s:
+        party = platform(app).schema_cache.get(s).get("party").table.name
+    assert [s for s in seen if party in s] == []  # (no link cell holds a party: no title read either)
+    assert sum("rb_notification" in s for s in seen) == 1
+    assert sum("rb_delegation" in s for s in seen) == 1  # inside the menu's one statement
+    assert len(seen) <= 8, "\n".join(seen)
+
+
+def test_list_urls_are_flask_admins_built_once(app, admin_client, deals):
+    """The list's sort, page and page-size URLs (built from one base URL a page) are the URLs
+    Flask-Admin's own ``_get_list_url`` builds, with search, filters, page, sort and the columns."""
+    import flask
+    from flask_admin.contrib.sqla import ModelView
+
+    page = admin_client.get("/admin/records/deal/").get_data(as_text=True)
+    import html
+    import json
+
+    groups = json.loads(html.unescape(re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>',
+                                                page, re.S).group(1)))
+    arg = next(i["arg"] for i in groups["Title"] if i["operation"] == "contains")
+    query = f"?search=Deal&sort=1&desc=1&page=0&page_size=50&cols=title,amount&flt0_{arg}=a%20b,c%26d"
+    seen = []
+    original = ModelView._get_list_url
+
+    def both(self, view_args):
+        ours = type(self)._rb_list_url(self, view_args)
+        cols = flask.request.args.get("cols")
+        theirs = original(self, view_args)
+        from urllib.parse import urlencode
+        theirs = theirs + ("&" if "?" in theirs else "?") + urlencode({"cols": cols}) if cols else theirs
+        seen.append((ours, theirs))
+        return ours
+    from recordbase.admin.records.delegate import RecordModelView
+    RecordModelView._rb_list_url = RecordModelView._get_list_url
+    try:
+        RecordModelView._get_list_url = both
+        assert admin_client.get("/admin/records/deal/" + query).status_code == 200
+    finally:
+        RecordModelView._get_list_url = RecordModelView._rb_list_url
+        del RecordModelView._rb_list_url
+    assert len(seen) > 5 and any("flt0_" in ours and "search=Deal" in ours for ours, _ in seen)
+    for ours, theirs in seen:
+        assert ours == theirs

@@ -38,6 +38,9 @@ def init_admin(app: Flask) -> RecordbaseAdmin:
     from .menu_html import menu_html
 
     app.jinja_env.globals.setdefault("rb_menu", menu_html)  # the main menu (frame.html)
+    from .records.list_urls import static_urls
+
+    app.jinja_env.globals.setdefault("rb_static_url", static_urls)  # admin_static.url (templates/admin/static.html)
     app.jinja_env.filters.setdefault("rb_time", shown_time)
     from .rule_labels import init_rule_labels
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import g, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from ..automation.models import Notification
 from ..context import current_lang, current_schema, current_user, db_session
@@ -17,7 +17,7 @@ from ..metamodel.ids import as_id
 from ..models import utcnow
 from ..storage.titles import RecordTitles
 from .access import SignedInOnly
-from .menu_count import CountedMenuView
+from .menu_count import CountedMenuView, menu_counts
 from .records.present import request_store
 
 
@@ -26,8 +26,7 @@ def unread_count() -> int:
     if user is None:
         return 0
     if "_rb_unread" not in g:
-        g._rb_unread = int(db_session().scalar(select(func.count()).select_from(Notification).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None))) or 0)
+        menu_counts()  # (with the approvals' count: one statement)
     return g._rb_unread
 
 

@@ -1,9 +1,16 @@
-"""Menu entries that show a count beside their name while it is not zero: "Inbox (3)", "My approvals (2)"."""
+"""Menu entries that show a count beside their name while it is not zero: "Inbox (3)", "My approvals (2)".
+
+The counts are asked together, in one statement per page (:func:`menu_counts`): the unread
+notifications and the approval steps waiting for the user (the delegations read inside it).
+"""
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from flask import g
 from flask_admin.menu import MenuView
+from sqlalchemy import Date, Integer, bindparam, func, select
 
 
 class CountedMenuView(MenuView):
@@ -33,3 +40,32 @@ def count_in_menu(view: Any, menu_class: type[CountedMenuView]) -> None:
         base = item.name
         item.__class__ = menu_class
         item.name = base
+
+
+def menu_counts() -> None:
+    """Ask the menu's counts for the signed-in user in one statement, into ``g._rb_unread`` and
+    ``g._rb_approvals`` (a count the page already knows is kept)."""
+    from ..context import current_user, record_store
+
+    user = current_user()
+    if user is None:
+        return
+    store = record_store()
+    found = store.session.execute(_counts_statement(), {"rb_user": user.id,
+                                                        "rb_today": store.local_now().date()}).one()
+    if "_rb_unread" not in g:
+        g._rb_unread = int(found[0] or 0)
+    if "_rb_approvals" not in g:
+        g._rb_approvals = int(found[1] or 0)
+
+
+@functools.cache
+def _counts_statement() -> Any:
+    """The statement of :func:`menu_counts`, built once per process (its values are parameters)."""
+    from ..automation.models import Notification
+    from ..workflow.inbox import count_query
+
+    user, today = bindparam("rb_user", type_=Integer), bindparam("rb_today", type_=Date)
+    unread = select(func.count()).select_from(Notification).where(
+        Notification.user_id == user, Notification.read_at.is_(None)).scalar_subquery()
+    return select(unread, count_query(user, today))

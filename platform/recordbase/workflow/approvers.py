@@ -72,10 +72,15 @@ def named(session: Session, user_id: Optional[int], entries: Iterable[dict], val
     return False
 
 
+def delegators_query(substitute_id: int, today: date) -> Any:
+    """The ``SELECT`` of :func:`delegators` (to run inside another statement)."""
+    return select(Delegation.user_id).where(
+        Delegation.substitute_id == substitute_id, Delegation.starts_on <= today, Delegation.ends_on >= today)
+
+
 def delegators(session: Session, substitute_id: int, today: date) -> list[int]:
     """The approvers whose delegation to ``substitute_id`` covers ``today``."""
-    return list(session.scalars(select(Delegation.user_id).where(
-        Delegation.substitute_id == substitute_id, Delegation.starts_on <= today, Delegation.ends_on >= today)))
+    return list(session.scalars(delegators_query(substitute_id, today)))
 
 
 def expand(store: Any, type_name: str, entries: Iterable[dict], values: dict) -> dict:

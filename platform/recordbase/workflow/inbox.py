@@ -8,22 +8,27 @@ from typing import TYPE_CHECKING, Any, Optional
 from sqlalchemy import and_, distinct, exists, func, or_, select
 
 from ..metamodel.runtime import TypeDef
-from .approvers import delegators
+from .approvers import delegators, delegators_query
 from .models import ApprovalAssignee, ApprovalStep, WorkflowDecision
 
 if TYPE_CHECKING:
     from ..storage import RecordStore
 
 
-def _waiting(user_id: int, acting_for: list[int]) -> Any:
-    """Assignee rows of pending steps whose slot the user (or an approver they stand in for) may still
-    fill, on steps they have not decided: driven by the assignee index on (user, step)."""
+def _waiting(user_id: int, acting_for: Any) -> Any:
+    """Assignee rows of pending steps whose slot the user (or an approver they stand in for: a list
+    of ids, or the ``SELECT`` of them) may still fill, on steps they have not decided: driven by the
+    assignee index on (user, step)."""
     a = ApprovalAssignee
     d = WorkflowDecision
     taken = exists().where(d.step_id == a.step_id, or_(d.slot == a.slot, d.user_id == a.user_id,
                                                        d.on_behalf_of == a.user_id))
     me_decided = exists().where(d.step_id == a.step_id, or_(d.user_id == user_id, d.on_behalf_of == user_id))
-    return and_(a.user_id.in_([user_id] + acting_for), ApprovalStep.status == "pending", ~taken, ~me_decided)
+    if isinstance(acting_for, list):
+        return and_(a.user_id.in_([user_id] + acting_for), ApprovalStep.status == "pending", ~taken, ~me_decided)
+    # (a statement of its own, without the join: the assignee's user index stays the one way in)
+    pending = exists().where(ApprovalStep.id == a.step_id, ApprovalStep.status == "pending")
+    return and_(or_(a.user_id == user_id, a.user_id.in_(acting_for)), pending, ~taken, ~me_decided)
 
 
 def _condition(store: "RecordStore") -> Any:
@@ -40,6 +45,14 @@ def count_for(store: "RecordStore") -> int:
     if store.user_id is None:
         return 0
     return _count(store, _condition(store))
+
+
+def count_query(user_id: Any, today: Any) -> Any:
+    """:func:`count_for` as one scalar subquery, the delegations read inside it (the menu asks its
+    counts in one statement, built once with ``bindparam`` values: admin/menu_count.py)."""
+    a = ApprovalAssignee
+    cond = _waiting(user_id, delegators_query(user_id, today))
+    return select(func.count(distinct(a.step_id))).where(cond).scalar_subquery()
 
 
 def _titles(store: "RecordStore", type_name: str, ids: list[int]) -> dict[int, str]:

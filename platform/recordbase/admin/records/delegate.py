@@ -15,7 +15,6 @@ import csv
 import io
 from datetime import datetime
 from typing import Any, Optional
-from urllib.parse import urlencode
 
 from flask import Response, abort, request
 from flask_admin import expose
@@ -34,7 +33,7 @@ from ...storage.titles import RecordTitles
 from ...storage.sort_guard import index_serves
 from ..access import SignedInOnly
 from ..views import listing
-from . import cells, grid
+from . import cells, grid, list_urls
 from . import forms as rf
 from .filters import build_filters, filter_groups
 from .grid_edit import GridEdits
@@ -170,10 +169,14 @@ class RecordModelView(CommentCountExport, LinkPickerPages, ChildRowPages, TrashP
         return filter_groups(self)
 
     def _get_list_url(self, view_args: Any) -> str:
-        """List URLs (sort, pages, page size) keep the grid's chosen columns (``?cols=``)."""
-        url = super()._get_list_url(view_args)
-        cols = request.args.get("cols")
-        return url + ("&" if "?" in url else "?") + urlencode({"cols": cols}) if cols else url
+        """List URLs (sort, pages, page size) from one base URL a page, keeping the grid's chosen
+        columns (``?cols=``)."""
+        return list_urls.list_url(self, view_args)
+
+    def get_url(self, endpoint: str, **kwargs: Any) -> str:
+        if endpoint.endswith(".static") and not endpoint.startswith("."):
+            return list_urls.static_url(endpoint, **kwargs)
+        return super().get_url(endpoint, **kwargs)
 
     def _get_list_extra_args(self) -> Any:
         """The list's URL arguments, with a page number the database can take: below 0 is the first
@@ -189,7 +192,11 @@ class RecordModelView(CommentCountExport, LinkPickerPages, ChildRowPages, TrashP
         if execute:
             presenter(self.typedef).prime(list(data))
             if request.endpoint == "records.index_view":  # the grid's record count (capped: grid.py)
-                _none, query = super().get_list(None, None, False, search, filters, execute=False, page_size=False)
+                if search or filters:
+                    _none, query = super().get_list(None, None, False, search, filters, execute=False,
+                                                    page_size=False)
+                else:  # (the same rows: what Flask-Admin's list adds to get_query is the search and filters)
+                    query = self.get_query()
                 grid.remember_count(self, query, bool(search or filters))
         return count, data
 
@@ -237,7 +244,7 @@ class RecordModelView(CommentCountExport, LinkPickerPages, ChildRowPages, TrashP
     def render(self, template: str, **kwargs: Any) -> Any:
         kwargs.setdefault("typedef", self.typedef)
         if template == self.list_template:
-            kwargs["rb_grid"] = grid.context(self, self.lang)
+            kwargs["rb_grid"] = grid.context(self, self.lang, kwargs.get("active_filters"))
         if template == self.details_template and kwargs.get("model") is not None:
             from ...access.history import history
 

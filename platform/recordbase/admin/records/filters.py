@@ -8,9 +8,8 @@ exactly as the API and the automation rules do.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
-from flask import g
 from flask_admin.model.filters import BaseFilter
 
 from ...errors import FilterError, RecordbaseError
@@ -21,11 +20,13 @@ from ...metamodel.ids import as_id
 from ...metamodel.fieldtypes.choices import ChoiceLike
 from ...metamodel.operators import OPERATORS
 from ...metamodel.runtime import TypeDef
-from ...storage.titles import MAX_SEARCH, RecordTitles
+from ...storage.titles import RecordTitles
 from .present import request_store
 
 DATE_TYPES = {"date": "datepicker", "datetime": "datetimepicker", "created_at": "datetimepicker",
               "updated_at": "datetimepicker"}
+#: the filter input type of a link's "=" and "≠": a type-ahead over the picker endpoint (grid.js)
+LINK_PICKER = "rb-link"
 
 
 def js_safe(text: str) -> str:
@@ -38,11 +39,8 @@ class LanguageFilter(BaseFilter):
     """One operator on one field, applied through the filter language."""
 
     def __init__(self, typedef: TypeDef, field: FieldDef, op: str, name: str, lang: str,
-                 options: Optional[list] = None, data_type: Optional[str] = None,
-                 live_options: Optional[Callable[[], Optional[list]]] = None):
+                 options: Optional[list] = None, data_type: Optional[str] = None):
         super().__init__(name, options=options, data_type=data_type)
-        #: choices that are data (a link's target records): asked per page, never kept on the view
-        self.live_options = live_options
         self.typedef = typedef
         self.field = field
         self.op = op
@@ -100,18 +98,17 @@ def build_filters(typedef: TypeDef, lang: str) -> list[LanguageFilter]:
         ft = f.ftype
         for op in ft.operators:
             arity = OPERATORS[op].arity
-            options = live = None
+            options = None
             data_type = None
             if isinstance(ft, ChoiceLike) and arity == "value":
                 options = ft.form_choices(f, lang)
             elif f.field_type == "link" and arity == "value":
-                live = _link_choices(f)  # (asked on each list page: the titles are data)
+                data_type = LINK_PICKER  # (its targets are found by typing: grid.js, the picker endpoint)
             elif arity == "list":
                 data_type = "select2-tags"
             elif arity == "value":
                 data_type = DATE_TYPES.get(f.field_type)
-            out.append(LanguageFilter(typedef, f, op, name, lang, options=options, data_type=data_type,
-                                      live_options=live))
+            out.append(LanguageFilter(typedef, f, op, name, lang, options=options, data_type=data_type))
     return out
 
 
@@ -122,29 +119,29 @@ class FilterGroups(WrittenOnce, OrderedDict):
 
 
 def filter_groups(view: Any) -> Optional[FilterGroups]:
-    """Flask-Admin's ``_get_filter_groups`` for a delegate: every group with a fixed set of
-    operations (labels, operators and choices are the delegate's: one type, schema version and
-    language) is built and serialised once per delegate; the groups of link filters get their
-    target records' titles for this request's user on each page."""
+    """Flask-Admin's ``_get_filter_groups`` for a delegate: the groups (labels, operators and
+    choices are the delegate's: one type, schema version and language) built and serialised once
+    per delegate. A link filter carries no records: its item names the picker URL (``picker``) and
+    the browser asks it for the targets the user may read as they type (records are data, never
+    kept on the view; and a page does not pay for the choices of filters nobody opens)."""
     cached = view.__dict__.get("_rb_filter_groups")
     if cached is None:
         if not view._filter_groups:
             return None
-        static, live = FilterGroups(), {}
+        cached = FilterGroups()
         for key, group in view._filter_groups.items():
             label, items = group.non_lazy()
-            static[label] = items
-            live.update({item["index"]: view._filters[item["index"]].live_options for item in items
-                         if view._filters[item["index"]].live_options is not None})
-        static.json_text = _dumps(static)
-        cached = view.__dict__["_rb_filter_groups"] = (static, live)
-    static, live = cached
-    if not live:
-        return static
-    out = FilterGroups((label, [{**item, "options": live[item["index"]]()} if item["index"] in live else item
-                                for item in items]) for label, items in static.items())
-    out.json_text = _dumps(out)
-    return out
+            cached[label] = [{**item, "picker": _picker_url(view, view._filters[item["index"]].field)}
+                             if item.get("type") == LINK_PICKER else item for item in items]
+        cached.json_text = _dumps(cached)
+        view.__dict__["_rb_filter_groups"] = cached
+    return cached
+
+
+def _picker_url(view: Any, field: FieldDef) -> str:
+    from urllib.parse import quote
+
+    return f"{view.get_url('.link_options_view')}?field={quote(field.name)}"
 
 
 def _dumps(groups: dict) -> str:
@@ -153,39 +150,26 @@ def _dumps(groups: dict) -> str:
     return current_app.json.dumps(dict(groups))
 
 
-#: a link filter offers its target's records to choose from up to this many; beyond, a title or id is typed
-LINK_CHOICES = 300
+def active_link_titles(view: Any, active: Optional[list]) -> dict[str, str]:
+    """The titles of the records the page's active link filters name (``{id: title}``), so the
+    picker shows them by title; a value that is not an id (a typed title) shows as typed."""
+    wanted: dict[str, set[int]] = {}
+    for idx, _name, value in active or ():
+        flt = view._filters[idx] if idx < len(view._filters) else None
+        rid = as_id(str(value)) if flt is not None and flt.data_type == LINK_PICKER else None
+        if rid is not None:
+            wanted.setdefault(flt.field.options.get("target", ""), set()).add(rid)
+    out: dict[str, str] = {}
+    store = request_store()
+    for target, ids in wanted.items():
+        if target not in store.schema.types or not store.can("read", target):
+            continue
+        try:
+            out.update({str(rid): title for rid, title in RecordTitles.for_store(store).of(target, ids).items()})
+        except RecordbaseError:
+            continue
+    return out
 
-
-def _link_choices(field: FieldDef) -> Any:
-    """The target records of a link filter as (id, title) choices, for the request's user; None
-    (type a title or an id) when there are more than :data:`LINK_CHOICES`."""
-    def choices() -> Optional[list]:
-        memo = g.setdefault("_rb_link_choices", {})
-        target = field.options.get("target", "")
-        if target not in memo:
-            try:
-                found = _titles_upto(target, LINK_CHOICES + 1)
-            except RecordbaseError:  # (a target the user may not read: ids are typed)
-                found = [(0, "")] * (LINK_CHOICES + 1)
-            memo[target] = None if len(found) > LINK_CHOICES else sorted(
-                ((str(rid), title or f"#{rid}") for rid, title in found), key=lambda c: c[1].casefold())
-        return memo[target]
-    return choices
-
-
-def _titles_upto(type_name: str, n: int) -> list[tuple[int, str]]:
-    """Up to ``n`` (id, title) of the reader's records of ``type_name``, by id: the link pickers'
-    search (the title's columns only, a page at a time), not whole records."""
-    titles = RecordTitles.for_store(request_store())
-    found: list[tuple[int, str]] = []
-    while len(found) < n:
-        want = n - len(found)
-        page = titles.search(type_name, "", limit=want, after=found[-1][0] if found else None)
-        found += page
-        if len(page) < min(want, MAX_SEARCH):  # (the last page)
-            break
-    return found
 
 
 def _record_id(text: str) -> int:

@@ -173,8 +173,22 @@ def select_choices(view: "RecordModelView", name: str, lang: str) -> list[tuple[
     return [(str(v), str(label)) for v, label in f.ftype.form_choices(f, lang)] if f is not None else []
 
 
-def context(view: "RecordModelView", lang: str) -> SimpleNamespace:
-    """What the grid's templates need (``rb_grid``)."""
+def picker_assets() -> dict[str, str]:
+    """The link picker's script and style (Tom Select, vendored), loaded by grid.js only when a link
+    filter is opened (most list pages never need them)."""
+    from .list_urls import static_url
+
+    def static(name: str) -> str:
+        return static_url("recordbase_admin.static", filename=name)
+    return {"js": static("vendor/tom-select-2.4.3/tom-select.complete.min.js"),
+            "css": static("vendor/tom-select-2.4.3/tom-select.bootstrap4.min.css")}
+
+
+def context(view: "RecordModelView", lang: str, active_filters: Optional[list] = None) -> SimpleNamespace:
+    """What the grid's templates need (``rb_grid``); ``active_filters``: Flask-Admin's (index, name,
+    value) of the page's filters (a link filter's record is shown by its title in the picker)."""
+    from .filters import active_link_titles
+
     shown = shown_columns(view)
     bulk = bulk_fields(view)
     choices = {c.name: select_choices(view, c.name, lang) for c in (*shown, *bulk) if c.edit == "select"}
@@ -182,5 +196,7 @@ def context(view: "RecordModelView", lang: str) -> SimpleNamespace:
     return SimpleNamespace(columns=shown, rows=lambda *a: rows_html(view, *a), all=all_columns(view), shown={c.name for c in shown}, cell=cell_html(view),
                            count=count_text(lang), bulk=bulk, cols_param=raw,
                            script_data={"choices": choices, "yes": _("Yes"), "no": _("No"),
-                                        "saving": _("Saving…"), "conflict": _("Someone else changed this record: "
+                                        "saving": _("Saving…"), "link_titles": active_link_titles(view, active_filters),
+                                        "picker": picker_assets(), "no_results": _("No matching records"),
+                                        "loading": _("Searching…"), "conflict": _("Someone else changed this record: "
                                                                               "its current value is shown.")})

@@ -209,7 +209,11 @@ def template_context(delegate: Any) -> dict:
     active = active_view(typedef)
     f = group_field(typedef)
     grid = get_kind("grid")
-    groupable = [(x.name, x.display_label(lang)) for x in typedef.fields if not grid.check({"group_by": x.name}, typedef)]
+    # (kept on the records delegate: one type as the user sees it, schema version and language)
+    key, groupable = delegate.__dict__.get("_rb_groupable", (None, None))
+    if key != (id(typedef), lang):
+        groupable = [(x.name, x.display_label(lang)) for x in typedef.fields if not grid.check({"group_by": x.name}, typedef)]
+        delegate.__dict__["_rb_groupable"] = ((id(typedef), lang), groupable)
     args = request.args.to_dict(flat=False)
     keep = [(k, v) for k, v in args.items() if k not in ("group", "in", "page")]
     out_groups = groups(delegate)

@@ -6,12 +6,88 @@
   var table = document.querySelector("table.rb-grid");
   var dataEl = document.getElementById("rb-grid-data");
   var data = dataEl ? JSON.parse(dataEl.textContent) : {choices: {}};
+  linkFilters();
   if (!table) { return; }
   var csrf = table.getAttribute("data-csrf");
   var cellUrl = table.getAttribute("data-cell-url");
   var headers = Array.prototype.slice.call(table.querySelectorAll("thead th"));
 
   function header(td) { return headers[td.cellIndex]; }
+
+  // a link filter's "=" / "≠": its records found by typing (Tom Select over the picker endpoint,
+  // loaded on first use), not listed in the page
+  function linkFilters() {
+    var groupsEl = document.getElementById("filter-groups-data");
+    if (!groupsEl || !window.faForm) { return; }
+    var pickers = {};
+    var groups = JSON.parse(groupsEl.textContent);
+    Object.keys(groups).forEach(function (label) {
+      groups[label].forEach(function (item) { if (item.picker) { pickers[item.arg] = item.picker; } });
+    });
+    if (!Object.keys(pickers).length) { return; }
+    var loading = null;
+    function assets() {
+      if (window.TomSelect) { return Promise.resolve(); }
+      if (!loading) {
+        loading = new Promise(function (resolve, reject) {
+          var css = document.createElement("link");
+          css.rel = "stylesheet"; css.href = data.picker.css;
+          document.head.appendChild(css);
+          var js = document.createElement("script");
+          js.src = data.picker.js; js.onload = resolve; js.onerror = reject;
+          document.head.appendChild(js);
+        });
+      }
+      return loading;
+    }
+    function esc(text) { var d = document.createElement("div"); d.textContent = text == null ? "" : String(text); return d.innerHTML; }
+    function pageUrl(base, q, after) {
+      return base + "&q=" + encodeURIComponent(q) + (after ? "&after=" + encodeURIComponent(after) : "");
+    }
+    function convert(input) {
+      var name = input.getAttribute("name") || "";
+      var base = pickers[name.substr(name.indexOf("_") + 1)];
+      if (!base) { return false; }
+      var select = document.createElement("select");
+      select.name = name; select.className = "filter-val rb-link-filter";
+      var value = input.value;
+      if (value) { select.appendChild(new Option((data.link_titles || {})[value] || value, value, true, true)); }
+      input.parentNode.replaceChild(select, input);
+      select.addEventListener("change", function () {
+        var form = select.closest("form");
+        if (form) { form.querySelectorAll("button").forEach(function (b) { b.classList.remove("d-none"); }); }
+      });
+      assets().then(function () {
+        new TomSelect(select, {
+          valueField: "id", labelField: "text", searchField: ["text"], maxItems: 1, maxOptions: null,
+          plugins: ["virtual_scroll"], preload: "focus",
+          firstUrl: function (q) { return pageUrl(base, q); },
+          shouldLoad: function () { return true; },
+          load: function (q, callback) {
+            var self = this;
+            fetch(self.getUrl(q), {credentials: "same-origin", headers: {"Accept": "application/json"}})
+              .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+              .then(function (res) {
+                if (res.next) { self.setNextUrl(q, pageUrl(base, q, res.next)); }
+                callback(res.results);
+              })
+              .catch(function () { callback(); });
+          },
+          render: {
+            option: function (item) { return "<div>" + esc(item.text) + "</div>"; },
+            item: function (item) { return "<div>" + esc(item.text) + "</div>"; },
+            no_results: function () { return '<div class="no-results">' + esc(data.no_results) + "</div>"; },
+            loading_more: function () { return '<div class="loading-more-results py-2">' + esc(data.loading) + "</div>"; },
+            no_more_results: function () { return ""; }
+          }
+        });
+      });
+      return true;
+    }
+    // filters added from now on, and those the page opened with (made before this script ran)
+    window.faForm.addFieldConverter(function ($el, type) { return type === "rb-link" && convert($el[0]); });
+    document.querySelectorAll("#filter_form input.filter-val").forEach(convert);
+  }
 
   // full text on hover, when the cell shows less than all of it
   table.addEventListener("mouseover", function (ev) {
