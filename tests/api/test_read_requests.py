@@ -205,13 +205,14 @@ def test_a_get_reads_on_one_pooled_connection_and_its_session_begins_nothing(app
     event.listen(engine, "checkin", checkin)
     event.listen(Session, "after_begin", after_begin)
     try:
-        assert [r["fields"]["name"] for r in ok(api.get("/api/v1/records/supplier"))["records"]] == ["Acme"]
+        for url in ("/api/v1/records/supplier", "/api/v1/records/supplier?sort=-name&limit=10"):
+            assert [r["fields"]["name"] for r in ok(api.get(url))["records"]] == ["Acme"]
         assert ok(api.get(f"/api/v1/records/supplier/{rid}"))["fields"]["name"] == "Acme"
     finally:
         event.remove(engine, "checkout", checkout)
         event.remove(engine, "checkin", checkin)
         event.remove(Session, "after_begin", after_begin)
-    assert (len(checkouts), len(checkins), session_begins) == (2, 2, [])
+    assert (len(checkouts), len(checkins), session_begins) == (3, 3, [])
 
 
 def test_a_database_restart_fails_no_request(app, api, admin_client):
