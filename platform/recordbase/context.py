@@ -45,11 +45,24 @@ def platform(app: Optional[Flask] = None) -> Platform:
 
 def db_session() -> Session:
     """The request's session (created on first use). A request marked with :func:`reads_only`
-    before its first use gets a session of ``Platform.read_sessions``."""
+    before its first use gets a session of ``Platform.read_sessions``, bound to a connection of
+    the read-only engine whose transaction is begun at once (``g._rb_conn``).
+
+    Why: an ORM session's own transaction (its ``SessionTransaction``, the connection it checks out
+    and its close) cost an API GET more than its two queries. The driver reads
+    (:mod:`recordbase.storage.driver_query`) run on that connection as long as the session has not
+    begun a transaction of its own; a session that does read joins the connection's transaction, so
+    a request still reads one snapshot on one connection (:func:`recordbase.db.bound_connection`)."""
     s = g.get("_rb_session")
     if s is None:
         p = platform()
-        s = (p.read_sessions if g.get("_rb_reads_only") and p.read_sessions is not None else p.sessions)()
+        if g.get("_rb_reads_only") and p.read_sessions is not None:
+            conn = p.read_sessions.kw["bind"].connect()
+            g._rb_conn = conn  # (closed at teardown, after the session)
+            conn.begin()
+            s = p.read_sessions(bind=conn)
+        else:
+            s = p.sessions()
         g._rb_session = s
     return s
 
@@ -96,8 +109,9 @@ def current_lang() -> str:
     user = current_user()
     from flask import session as web_session
 
-    if web_session.get("lang") or user is not None:
-        return web_session.get("lang") or user.locale or "en"
+    lang = web_session.get("lang")
+    if lang or user is not None:
+        return lang or user.locale or "en"
     from .i18n import select_lang
 
     return select_lang() if has_request_context() else "en"
@@ -116,6 +130,11 @@ def record_store(schema: Optional[RuntimeSchema] = None) -> RecordStore:
 
 def close_session(exc: Optional[BaseException] = None) -> None:
     s = g.pop("_rb_session", None)
+    conn = g.pop("_rb_conn", None)
     g.pop("_rb_schema", None)
-    if s is not None:
-        s.close()  # rolls back whatever the request did not commit
+    try:
+        if s is not None:
+            s.close()  # rolls back whatever the request did not commit
+    finally:
+        if conn is not None:
+            conn.close()  # (a read-only request's connection: its read transaction ends, back to the pool)

@@ -20,7 +20,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
-from sqlalchemy import Engine, Executable, create_engine, event
+from sqlalchemy import Connection, Engine, Executable, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -181,8 +181,31 @@ def first_read(session: Session, read: Callable[[], T]) -> T:
     except sa_exc.DBAPIError as exc:
         if not exc.connection_invalidated:
             raise
-        session.rollback()
+        end_read_transaction(session, begin_again=True)
         return read()
+
+
+def bound_connection(session: Session) -> Connection:
+    """The connection ``session``'s statements run on: the one it is bound to (a read-only request's,
+    :func:`recordbase.context.db_session`) while the session has begun no transaction of its own and
+    that connection's is open; else ``session.connection()``, which begins the session's."""
+    bind = session.bind
+    if type(bind) is Connection and session._transaction is None and bind.in_transaction():
+        return bind
+    return session.connection()
+
+
+def end_read_transaction(session: Session, begin_again: bool = False) -> None:
+    """End the read transaction of ``session``, and of the connection it is bound to, if any (a session
+    bound to a read-only request's connection only joins that connection's transaction: rolling the
+    session back would not end it); with ``begin_again``, that connection's next one begins at once."""
+    session.rollback()
+    bind = session.bind
+    if type(bind) is Connection:
+        if bind.in_transaction():
+            bind.rollback()
+        if begin_again:
+            bind.begin()
 
 
 #: the execution option that marks the connections of :func:`read_only_engine`
@@ -252,7 +275,7 @@ def touch_write(session: Session, stmt: Executable, reading: bool) -> bool:
     than making this read wait."""
     sqlite = session.get_bind().dialect.name == "sqlite"
     if reading:
-        session.rollback()  # (the lookup's read transaction; nothing else happened in it)
+        end_read_transaction(session)  # (the lookup's read transaction; nothing else happened in it)
     try:
         with brief_lock_wait(session) if reading else nullcontext():
             session.execute(stmt, execution_options={WRITE_ALLOWED: True})

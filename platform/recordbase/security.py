@@ -27,9 +27,19 @@ class CookieSessions(SecureCookieSessionInterface):
     such a request gets the same empty session Flask would give it."""
 
     def open_session(self, app: Flask, request):  # type: ignore[override]
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        if app.secret_key and ("HTTP_COOKIE" not in request.environ  # (no Cookie header: nothing to parse)
+                               or not request.cookies.get(self.get_cookie_name(app))):
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session, response) -> None:  # type: ignore[override]
+        """Flask's, without working out the cookie's attributes for an empty session that was never
+        changed (every API request): Flask then only adds ``Vary: Cookie`` if it was read."""
+        if not session and not session.modified:
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
 
 
 def load_session_user() -> None:

@@ -180,6 +180,41 @@ def test_a_list_page_reads_on_the_driver_only(app, api):
     assert through_sqlalchemy == []
 
 
+def test_a_get_reads_on_one_pooled_connection_and_its_session_begins_nothing(app, api):
+    """A warm GET (list or one record) checks out one pooled connection, reads its token and its
+    records there in one read transaction, and gives it back: the request's ORM session (made for
+    the record store) begins no transaction of its own (recordbase.context.db_session: that cost
+    every GET more than its queries)."""
+    from sqlalchemy.orm import Session
+
+    make_type(api, "supplier", SUPPLIER_FIELDS)
+    rid = ok(api.post("/api/v1/records/supplier", json={"fields": {"name": "Acme"}}), 201)["id"]
+    ok(api.get("/api/v1/records/supplier"))  # (records the token's use, through the session)
+    engine = platform(app).engine
+    checkouts, checkins, session_begins = [], [], []
+
+    def checkout(*args):
+        checkouts.append(1)
+
+    def checkin(*args):
+        checkins.append(1)
+
+    def after_begin(session, transaction, connection):
+        session_begins.append(1)
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "checkin", checkin)
+    event.listen(Session, "after_begin", after_begin)
+    try:
+        for url in ("/api/v1/records/supplier", "/api/v1/records/supplier?sort=-name&limit=10"):
+            assert [r["fields"]["name"] for r in ok(api.get(url))["records"]] == ["Acme"]
+        assert ok(api.get(f"/api/v1/records/supplier/{rid}"))["fields"]["name"] == "Acme"
+    finally:
+        event.remove(engine, "checkout", checkout)
+        event.remove(engine, "checkin", checkin)
+        event.remove(Session, "after_begin", after_begin)
+    assert (len(checkouts), len(checkins), session_begins) == (3, 3, [])
+
+
 def test_a_database_restart_fails_no_request(app, api, admin_client):
     """The server drops every connection (a restart, a failover) moments after they were used, so
     they are not pinged before reuse: the first statement of the next requests meets a dead one,

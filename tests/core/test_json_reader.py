@@ -108,3 +108,26 @@ def test_list_json_of_a_type_without_fields(core):
         got = s.list_json("bare").records
         assert same(got, s.to_json_many(s.list("bare").records))
     assert got[0]["fields"] == {}
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.one_of(st.floats(allow_nan=False, allow_infinity=False, min_value=-10**15, max_value=10**15),
+                 st.integers(min_value=-10**15, max_value=10**15),
+                 st.decimals(places=2, min_value=-10**13, max_value=10**13).map(float)),
+       st.sampled_from(["decimal", "currency"]), st.integers(min_value=0, max_value=6))
+def test_a_fixed_point_reader_of_sqlites_float_gives_what_the_processor_and_reader_give(value, name, places):
+    """On SQLite the driver hands a decimal column over as a float, which SQLAlchemy's result processor
+    turns into a Decimal: the row writers read the float straight (``json_reader(...).from_driver``),
+    and must give what the reader gives of the processor's Decimal."""
+    from sqlalchemy import Numeric
+    from sqlalchemy.dialects import sqlite
+
+    from recordbase.storage.row_writers import _folds
+
+    ft = _REGISTRY[name]
+    field = fd(name, options={"precision": places} if name == "decimal" else {"code": "CNY", "precision": places})
+    reader = ft.json_reader(field)
+    dialect = sqlite.dialect()
+    proc = Numeric(20, ft.precision(field), asdecimal=True).dialect_impl(dialect).result_processor(dialect, None)
+    assert _folds(reader, proc)
+    assert same(reader.from_driver(value), reader(proc(value), None))

@@ -23,11 +23,13 @@ def current() -> Settings:
 
     if not has_app_context() or "recordbase" not in current_app.extensions:
         return resolve({}, None)
-    cache = current_app.extensions.setdefault("recordbase_settings", _new_cache())
+    cache = current_app.extensions.get("recordbase_settings")
+    if cache is None:
+        cache = current_app.extensions.setdefault("recordbase_settings", _new_cache())
     from ..context import platform
 
     rows = cache.get(_session_for_settings(platform()))
-    return resolve(rows, current_app.config)
+    return cache.resolved(rows, current_app.config)
 
 
 def _new_cache():

@@ -152,6 +152,18 @@ class SettingsCache:
     def __init__(self) -> None:
         self.rows: Optional[dict[str, str]] = None
         self.read_at = 0.0
+        self._resolved: Optional[tuple] = None
+
+    def resolved(self, rows: dict[str, str], config: dict) -> Settings:
+        """:func:`resolve` of these rows and this config, worked out again only when the rows were read
+        anew or an override changed (every request asks: the record store's time zone)."""
+        overrides = tuple(config.get(name) for name in OVERRIDES.values())
+        memo = self._resolved
+        if memo is not None and memo[0] is rows and memo[1] == overrides:
+            return memo[2]
+        found = resolve(rows, config)
+        self._resolved = (rows, overrides, found)
+        return found
 
     def get(self, session_factory) -> dict[str, str]:
         now = time.monotonic()

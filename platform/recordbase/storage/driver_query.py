@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import Label
 
+from ..db import bound_connection
+
 _CACHE_SIZE = 500  # statement shapes kept per process (SQLAlchemy's own compiled cache keeps 500)
 
 
@@ -46,11 +48,25 @@ class DriverStatement:
         self.keys = keys
         self.types = [c.type for c in compiled.statement.selected_columns]
         self.result_processors: Optional[list[Optional[Callable]]] = None
+        #: (the caller's parameter keys, per parameter: (its key or None, its bind processor, the
+        #: converted value of one not given)), for runs of the statement compiled (:meth:`parameters`)
+        self._plan: Optional[tuple] = None
 
-    def parameters(self, extracted: Sequence[Any], params: Optional[dict]) -> Any:
+    def parameters(self, extracted: Sequence[Any], params: Optional[dict], stmt: Any = None) -> Any:
+        plan = self._plan
+        if plan is not None and stmt is self.compiled.statement and params is not None and params.keys() == plan[0]:
+            # the statement this was compiled from (a statement built once and kept): its own values
+            # are the compiled ones, converted once; only the caller's are converted per run
+            slots = [fixed if key is None else (params[key] if proc is None else proc(params[key]))
+                     for key, proc, fixed in plan[1]]
+            return tuple(slots) if self.positional else dict(zip(self.names, slots))
         values = self.compiled.construct_params(params, extracted_parameters=extracted, escape_names=False)
         for name, proc in self.bind_processors.items():
             values[name] = proc(values[name])
+        if plan is None and stmt is self.compiled.statement and params:
+            binds = self.compiled.binds
+            self._plan = (set(params), [(binds[n].key, self.bind_processors.get(n), None) if binds[n].key in params
+                                        else (None, None, values[n]) for n in self.names])
         if self.positional:
             return tuple(values[n] for n in self.names)
         return values
@@ -126,7 +142,7 @@ class DriverRows:
 
 def fetch_driver_rows(session: Session, stmt: Select, params: Optional[dict] = None) -> DriverRows:
     """``stmt``'s rows in the session's transaction, as the driver gives them (see :class:`DriverRows`)."""
-    conn = session.connection()
+    conn = bound_connection(session)
     dialect = conn.dialect
     driver, extracted = _statement(stmt, dialect)
     if driver is None:
@@ -134,7 +150,7 @@ def fetch_driver_rows(session: Session, stmt: Select, params: Optional[dict] = N
         keys = tuple(result.keys())
         return DriverRows(keys, [tuple(r) for r in result.all()], [None] * len(keys))
     with driver_errors(conn, driver.sql, params, executing=False):
-        values = driver.parameters(extracted, params)
+        values = driver.parameters(extracted, params, stmt)
     with driver_errors(conn, driver.sql, values):
         cur = conn.connection.dbapi_connection.cursor()
         try:

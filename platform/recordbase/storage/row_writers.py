@@ -6,7 +6,9 @@ columns with a test per cell of what it needs, then ``dict(zip(...))`` and a cal
 body: a 50-record page spent more time there than in its query. A row writer decides once per
 layout how each cell is read — the row's item as it is, or ``empty if v is None else
 READ(PROC(v), ctx)``, or a value from another table by the record's id — and at each call binds
-that page's empty values and links, so the loop over rows does only the reads.
+that page's empty values and links, so the loop over rows does only the reads. A reader with a
+``plain`` attribute (a function of the value alone, e.g. :func:`~recordbase.metamodel.fieldtypes.numbers.json_number`)
+is called as that, without the context.
 
 No source code is generated (``exec`` is banned from the package: tests/security/test_hardening.py).
 """
@@ -20,7 +22,7 @@ CellPlan = tuple[int, Optional[int], Optional[Callable], Optional[Callable]]
 
 Writer = Callable[..., list[dict]]
 
-_AS_IS, _READ, _PROC_READ, _PROC, _LINKED = range(5)
+_AS_IS, _READ, _PROC_READ, _PROC, _LINKED, _PLAIN, _PROC_PLAIN, _DRIVER = range(8)
 _NO_LINKS: dict = {}
 
 
@@ -29,7 +31,31 @@ def _mode(pos: Optional[int], reader: Optional[Callable], proc: Optional[Callabl
         return _LINKED
     if reader is None:
         return _AS_IS if proc is None else _PROC
+    if getattr(reader, "plain", None) is not None:  # a reader that needs no context: one call less a cell
+        return _PLAIN if proc is None else _PROC_PLAIN
+    if proc is not None and _folds(reader, proc):
+        return _DRIVER
     return _READ if proc is None else _PROC_READ
+
+
+#: values a folded reader is checked on (:func:`_folds`)
+_PROBES = (0.0, 1.0, -2.0, 2.5, 1.005, 0.125, 12345.675, -3.14159, 99999999.99, 7)
+
+
+def _folds(reader: Callable, proc: Callable) -> bool:
+    """Whether ``reader.from_driver`` (a reader of the driver's own value, e.g. SQLite's float of a
+    decimal) gives what ``reader(proc(v))`` gives: then the processor's value is never built."""
+    from_driver = getattr(reader, "from_driver", None)
+    if from_driver is None:
+        return False
+    try:
+        for v in _PROBES:
+            a, b = from_driver(v), reader(proc(v), None)
+            if a != b or type(a) is not type(b):
+                return False
+    except Exception:  # noqa: BLE001 - a processor of other values: not folded
+        return False
+    return True
 
 
 def row_writer(names: Sequence[str], cells: Sequence[CellPlan], system: dict[str, int],
@@ -42,8 +68,14 @@ def row_writer(names: Sequence[str], cells: Sequence[CellPlan], system: dict[str
     ``created_by``, ``updated_by`` and ``deleted_at``. At each call: ``stamp`` turns a stored time
     cell into ISO text, ``emails`` maps user ids to e-mails, ``empties[k]`` is field ``k``'s JSON
     when empty, and ``links[k]`` (for a field without a column) maps record ids to its value."""
-    plan = [(k, names[slot], pos, reader, proc, _mode(pos, reader, proc))
-            for k, (slot, pos, reader, proc) in enumerate(cells)]
+    plan = []
+    for k, (slot, pos, reader, proc) in enumerate(cells):
+        mode = _mode(pos, reader, proc)
+        if mode == _DRIVER:  # (read as a context-free reader of the driver's value)
+            reader, proc, mode = reader.from_driver, None, _PLAIN
+        elif mode in (_PLAIN, _PROC_PLAIN):
+            reader = reader.plain
+        plan.append((k, names[slot], pos, reader, proc, mode))
     i_id, i_version = system["id"], system["version"]
     i_created, i_updated = system["created_at"], system["updated_at"]
     i_cb, i_ub, i_da = system["created_by"], system["updated_by"], system["deleted_at"]
@@ -70,6 +102,10 @@ def row_writer(names: Sequence[str], cells: Sequence[CellPlan], system: dict[str
                     fields[name] = empty if v is None else (v if reader is None else reader(v, ctx))
                 elif v is None:
                     fields[name] = empty
+                elif mode == _PLAIN:
+                    fields[name] = reader(v)
+                elif mode == _PROC_PLAIN:
+                    fields[name] = reader(proc(v))
                 elif mode == _READ:
                     fields[name] = reader(v, ctx)
                 elif mode == _PROC_READ:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from sqlalchemy import select
 
-from ..metamodel.fieldtypes.base import FieldDef, FieldType
+from ..metamodel.fieldtypes.base import FieldDef, FieldType, ValueContext
 from ..metamodel.runtime import TypeDef, has_own_column, is_many_link
 from .row_writers import Writer, row_writer
 
@@ -194,6 +194,25 @@ class RowJsonLayout:
         self._system = {"id": self.i_id, "version": self.i_ver, "created_at": self.i_ca, "updated_at": self.i_ua,
                         "created_by": self.i_cb, "updated_by": self.i_ub, "deleted_at": self.i_da}
         self._writers: dict[tuple, Writer] = {}
+        self._empties: dict[tuple, list] = {}
+
+    def empties(self, procs: tuple, ctx: ValueContext) -> list:
+        """Each output field's JSON when its cell is empty (``to_json(from_db(None))``); kept per
+        processors and context when every one is a plain value (a list or dict is made anew for
+        each page, so that no answer shares one with another)."""
+        key = (procs, ctx.lang, ctx.timezone, ctx.current_user_id)
+        found = self._empties.get(key)
+        if found is not None:
+            return found
+        out = []
+        for name, i, reader, f in self.cells:
+            if i is None or reader is not None or procs[i] is not None:  # (what to_json(from_db(None)) gives)
+                out.append(f.ftype.to_json(f.ftype.from_db(None, f), f, ctx))
+            else:
+                out.append(None)
+        if len(self._empties) < 16 and all(v is None or type(v) in (bool, int, float, str) for v in out):
+            self._empties[key] = out
+        return out
 
     def writer(self, procs: tuple) -> Writer:
         """The :func:`~.row_writers.row_writer` of rows with these result processors (one per statement
@@ -245,15 +264,12 @@ def rows_json(store: "RecordStore", typedef: TypeDef, table_typedef: TypeDef, ro
             ids.add(row[i])
     store.prefetch_users(ids)
     links = _link_ids(store, table_typedef, layout.links, [row[layout.i_id] for row in rows])
-    empties, by_slot = [], {}
-    for k, (name, i, reader, f) in enumerate(layout.cells):
-        if i is None or reader is not None or procs[i] is not None:  # (what to_json(from_db(None)) gives)
-            empties.append(f.ftype.to_json(f.ftype.from_db(None, f), f, ctx))
-            if i is None and name in links:
-                by_slot[k] = links[name]
-        else:
-            empties.append(None)
-    return layout.writer(procs)(rows, ctx, _stamps(procs[layout.i_ca]), store._emails, empties, by_slot)
+    by_slot = {}
+    for k, (name, i, _reader, _f) in enumerate(layout.cells):
+        if i is None and name in links:
+            by_slot[k] = links[name]
+    return layout.writer(procs)(rows, ctx, _stamps(procs[layout.i_ca]), store._emails, layout.empties(procs, ctx),
+                                by_slot)
 
 
 def _stamps(proc: Optional[Callable]) -> Callable[[Any], Optional[str]]:

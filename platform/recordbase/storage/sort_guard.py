@@ -17,6 +17,7 @@ import time
 from typing import Any, Optional
 
 from ..access import enforce
+from ..db import bound_connection
 from ..i18n import translate
 from ..metamodel.fieldtypes import FieldDef, FieldType
 from ..metamodel.runtime import TypeDef
@@ -90,4 +91,5 @@ def check_list_sort(store: Any, type_name: str, sort: Any, limit: int) -> None:
         return
     enforce.require(store, "read", type_name)
     typedef = enforce.visible(store, store.type(type_name))
-    check_sort(store.session.connection(), typedef, parse_sort(typedef, sort), limit)
+    # (the connection the store's reads run on, without beginning a session transaction: db.bound_connection)
+    check_sort(bound_connection(store.session), typedef, parse_sort(typedef, sort), limit)

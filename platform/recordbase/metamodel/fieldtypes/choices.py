@@ -103,6 +103,9 @@ def _bool_json(value: Any, ctx: ValueContext) -> bool:
     return bool(value)
 
 
+_bool_json.plain = bool  # type: ignore[attr-defined]  (the same, without the context: storage/row_writers.py)
+
+
 @register
 class BooleanType(FieldType):
     name, label, label_zh = "boolean", "Checkbox", "复选框"

@@ -81,6 +81,9 @@ def _number_json(value: Any, ctx: ValueContext) -> Any:
     return json_number(value)
 
 
+_number_json.plain = json_number  # type: ignore[attr-defined]  (the same, without the context: row_writers)
+
+
 class NumberLike(FieldType):
     operators = NUMBER_OPERATORS
     convertible_to = NUMERIC
@@ -220,9 +223,24 @@ class FixedPoint(NumberLike):
         if self._overrides(("from_db", FixedPoint), ("to_json", NumberLike)):
             return super().json_reader(field)
         from_db = self.from_db
+        places = self.precision(field)
+        text = f"%.{places}f"
 
         def read(value: Any, ctx: ValueContext) -> Any:  # the driver's Decimal needs no from_db
             return json_number(value if type(value) is Decimal else from_db(value, field))
+
+        def from_driver(value: Any) -> Any:
+            """``read`` of SQLAlchemy's SQLite result processor's ``Decimal(text % value)`` of the driver's
+            float, without the Decimal unless the number is whole: ``round(value, places)`` is the float
+            of that Decimal (both round the float's exact value correctly to ``places`` digits).
+            :mod:`recordbase.storage.row_writers` checks it agrees before using it."""
+            if type(value) is float:
+                f = round(value, places)
+                if not f.is_integer():
+                    return f
+            return json_number(Decimal(text % value))
+
+        read.from_driver = from_driver  # type: ignore[attr-defined]
         return read
 
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
