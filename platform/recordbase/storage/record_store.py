@@ -271,13 +271,24 @@ class RecordStore(ReadOperations, TrashOperations):
         # the record as reading it back gives it (no re-read: computed fields are recomputed below)
         record = Record(type_name, rid, 1, now, now, self.user_id, self.user_id, None,
                         plan.record_values(plan.new_values(now, self.user_id), cleaned))
-        if self.recomputer.after_write(type_name, rid, {}, dict(record.values), None):
+        if self._recompute_after_write(typedef, rid, {}, record.values, None):
             record = self.get(type_name, rid)
         if conditions is not None and conditions.conditions.reads_computed:
             refuse(typedef, conditions.problems(None, record.values, values))
         if self.emit(RecordCreated(type_name, rid, self.user_id, {}, dict(record.values))):
             record = self.get(type_name, rid)
         return record
+
+    def _recompute_after_write(self, typedef: TypeDef, record_id: int, before: dict, after: dict,
+                               changed: Optional[Iterable[str]]) -> bool:
+        """The recompute engine's :meth:`~.recompute.Recomputer.after_write` for one record written
+        (True: the record's own computed values changed), skipped without building the engine when
+        nothing can depend on this type's writes: it has no computed field and no computed field
+        elsewhere reads it (the dependency graph, once per snapshot), and no recompute is pending."""
+        if self._recomputer is None and typedef.memo("recompute_free", lambda td: _recompute_free(self.schema, td)):
+            return False
+        return self.recomputer.after_write(typedef.name, record_id, dict(before), dict(after),
+                                           None if changed is None else set(changed))
 
     def _insert_unless_taken(self, typedef: TypeDef, plan: Any, cleaned: dict, row: dict, conflict: str) -> int:
         """PostgreSQL's create of a type with unique values or links, without a savepoint: the link
@@ -352,7 +363,7 @@ class RecordStore(ReadOperations, TrashOperations):
         # the record as reading it back gives it (no re-read: computed fields are recomputed below)
         after = Record(type_name, before.id, before.version + step, before.created_at, now, before.created_by,
                        self.user_id, None, plan.updated_values(before.values, cleaned, now, self.user_id))
-        if self.recomputer.after_write(type_name, before.id, dict(before.values), dict(after.values), set(cleaned)):
+        if self._recompute_after_write(typedef, before.id, before.values, after.values, cleaned):
             after = self.get(type_name, before.id)
         if conditions is not None and conditions.conditions.reads_computed:
             refuse(typedef, conditions.problems(before.values, after.values, cleaned))
@@ -360,6 +371,15 @@ class RecordStore(ReadOperations, TrashOperations):
         if self.emit(RecordUpdated(type_name, before.id, self.user_id, dict(before.values), dict(after.values))):
             after = self.get(type_name, before.id)
         return after
+
+
+def _recompute_free(schema: RuntimeSchema, typedef: TypeDef) -> bool:
+    """No computed field of the type, and none of another type that reads it (built once per TypeDef:
+    a schema snapshot makes new TypeDefs, ``typedef`` is the one of ``schema``)."""
+    from ..metamodel.dependencies import graph_for
+
+    return not any(f.ftype.computed for f in typedef.fields) and \
+        not any(k[0] == typedef.name for k in graph_for(schema).upstream_of)
 
 
 def _insert(typedef: TypeDef) -> Any:
