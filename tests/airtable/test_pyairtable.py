@@ -7,7 +7,7 @@ import pytest
 import requests
 from pyairtable.formulas import AND, EQ, GTE, NOT, Field, match
 
-from .conftest import BASE
+from .helpers import BASE
 
 
 def seed(suppliers, n: int = 25) -> list[dict]:
