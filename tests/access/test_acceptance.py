@@ -11,7 +11,7 @@ import csv
 import io
 import re
 
-from .conftest import (CONTRACT_FIELDS, PASSWORD, SUPPLIER_FIELDS, csrf_token_from, err, make_type, ok, page_csrf,
+from .helpers import (CONTRACT_FIELDS, PASSWORD, SUPPLIER_FIELDS, csrf_token_from, err, make_type, ok, page_csrf,
                        sign_in, strip_tags, text)
 
 PRICE = "987654.32"

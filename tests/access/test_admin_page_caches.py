@@ -11,7 +11,7 @@ import pytest
 
 from recordbase.auth import create_user
 
-from .conftest import PASSWORD, ok, sign_in, text
+from .helpers import PASSWORD, ok, sign_in, text
 
 CLERK = {"name": "clerk", "label": "Clerk", "permissions": {"supplier": {
     "actions": ["read", "create", "update", "delete", "export"], "hidden_fields": ["unified_social_credit_code"]}}}

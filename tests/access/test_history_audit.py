@@ -7,7 +7,7 @@ from recordbase.access.models import AuditEvent, RecordHistory
 from recordbase.context import platform
 from recordbase.storage import RecordStore
 
-from .conftest import err, make_type, ok, page_csrf, sign_in, text
+from .helpers import err, make_type, ok, page_csrf, sign_in, text
 
 FIELDS = [{"name": "name", "label": "Name", "type": "text", "required": True},
           {"name": "score", "label": "Score", "type": "number"},

@@ -13,7 +13,7 @@ import pytest
 from recordbase.access.roles import ACTIONS
 from recordbase.auth import create_token, create_user
 
-from .conftest import PASSWORD, err, make_type, ok, page_csrf, sign_in, text
+from .helpers import PASSWORD, err, make_type, ok, page_csrf, sign_in, text
 
 ITEM_FIELDS = [{"name": "name", "label": "Name", "type": "text", "required": True},
                {"name": "note", "label": "Note", "type": "text"}]

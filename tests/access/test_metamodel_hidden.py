@@ -14,7 +14,7 @@ import pytest
 
 from recordbase.auth import create_token, create_user
 
-from .conftest import PASSWORD, err, make_type, ok, sign_in
+from .helpers import PASSWORD, err, make_type, ok, sign_in
 
 SECRETS = ("credit_code", "Credit code", "DEFAULT-SECRET", "Platinum-secret", "tier", "Confidential", "ledger",
            "secret help")

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from recordbase.auth import create_token, create_user
 from recordbase.cli import cli
 
-from .conftest import PASSWORD, err, make_type, ok, page_csrf, sign_in, text
+from .helpers import PASSWORD, err, make_type, ok, page_csrf, sign_in, text
 
 ACCOUNT_FIELDS = [
     {"name": "name", "label": "Name", "type": "text", "required": True},

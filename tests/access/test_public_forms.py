@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from .conftest import csrf_token_from, err, make_type, ok, text
+from .helpers import csrf_token_from, err, make_type, ok, text
 
 FEEDBACK_FIELDS = [
     {"name": "supplier_name", "label": "Supplier", "label_zh": "供应商", "type": "text", "required": True},

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from recordbase.auth import create_token, create_user
 
-from .conftest import PASSWORD, err, ok, page_csrf, sign_in, strip_tags, text
+from .helpers import PASSWORD, err, ok, page_csrf, sign_in, strip_tags, text
 
 SECRETS = ("91310000", "123456.78", "123,456.78", "123456")
 

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from recordbase.cli import cli
 
-from .conftest import PASSWORD, SUPPLIER_VIEWER, err, ok, page_csrf, sign_in, text
+from .helpers import PASSWORD, SUPPLIER_VIEWER, err, ok, page_csrf, sign_in, text
 
 
 # -- roles ------------------------------------------------------------------------------------------

@@ -4,31 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from services import Core, add_user  # noqa: F401  (the aggregation tests import add_user from here)
+from services import Core
+
+from .helpers import TICKET_FIELDS
 
 
 @pytest.fixture
 def core(sessions, owner) -> Core:
     """The core's services acting as the owner (the root conftest's, display name Owner)."""
     return Core(sessions, owner.id)
-
-
-TICKET_FIELDS = [
-    {"name": "title", "label": "Title", "type": "text"},
-    {"name": "status", "label": "Status", "type": "single_select",
-     "options": {"choices": [{"value": "open", "label": "Open", "label_zh": "打开"},
-                             {"value": "doing", "label": "Doing", "label_zh": "进行中"},
-                             {"value": "done", "label": "Done", "label_zh": "完成"}]}},
-    {"name": "amount", "label": "Amount", "type": "currency", "options": {"code": "CNY"}},
-    {"name": "score", "label": "Score", "type": "number"},
-    {"name": "stars", "label": "Stars", "type": "rating"},
-    {"name": "spent", "label": "Spent", "type": "duration"},
-    {"name": "urgent", "label": "Urgent", "type": "boolean"},
-    {"name": "due", "label": "Due", "type": "date"},
-    {"name": "opened", "label": "Opened", "type": "datetime"},
-    {"name": "assignee", "label": "Assignee", "type": "user"},
-    {"name": "secret", "label": "Secret", "type": "number"},
-]
 
 
 @pytest.fixture

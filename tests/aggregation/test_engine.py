@@ -10,7 +10,7 @@ from recordbase.access.policy import Policy, RoleSpec
 from recordbase.errors import Forbidden
 from recordbase.storage.aggregation import AggregationEngine, AggregationError, Dimension, Metric
 
-from .conftest import add_user
+from services import add_user
 
 
 def run(core, *args, store_kw=None, **kw):

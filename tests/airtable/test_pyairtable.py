@@ -7,7 +7,7 @@ import pytest
 import requests
 from pyairtable.formulas import AND, EQ, GTE, NOT, Field, match
 
-from .conftest import BASE
+from .helpers import BASE
 
 
 def seed(suppliers, n: int = 25) -> list[dict]:
@@ -231,3 +231,33 @@ def test_attachments_read_from_a_record_can_be_written_back(app, api, airtable_t
     again = client.patch(f"/v0/{BASE}/Supplier/{rec['id']}", headers=headers, json={"fields": {"Files": files}})
     assert again.status_code == 200, again.get_data(as_text=True)
     assert [f["filename"] for f in again.get_json()["fields"]["Files"]] == ["a.pdf"]
+
+
+def test_the_schema_describes_fields_in_the_token_users_language(app, api, airtable_types, sessions):
+    """Field and table names stay as clients address them; descriptions, read by people, follow the token
+    user's language when there is one in it (``help_text_zh``), else the English one."""
+    from recordbase.auth import create_token, create_user
+
+    assert api.patch("/api/v1/types/supplier/fields/score", json={
+        "help_text": "Out of 100, from the quarterly review", "help_text_zh": "满分 100，来自季度评估"}).status_code == 200
+    assert api.patch("/api/v1/types/supplier/fields/since", json={"help_text": "First contract"}).status_code == 200
+    assert api.patch("/api/v1/types/supplier", json={"description": "Who we buy from",
+                                                     "description_zh": "我们的供应商"}).status_code == 200
+    with sessions.begin() as s:
+        zh = create_token(s, create_user(s, "li@example.com", None, role="editor", locale="zh_Hans_CN"), name="zh")
+        en = create_token(s, create_user(s, "jo@example.com", None, role="editor", locale="en"), name="en")
+
+    def supplier_table(token: str) -> dict:
+        resp = app.test_client().get(f"/v0/meta/bases/{BASE}/tables", headers={"Authorization": f"Bearer {token}"})
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        return next(t for t in resp.get_json()["tables"] if t["name"] == "Supplier")
+
+    chinese, english = supplier_table(zh), supplier_table(en)
+    described = {f["name"]: f.get("description") for f in chinese["fields"]}
+    assert described["Score"] == "满分 100，来自季度评估"
+    assert described["Since"] == "First contract"  # no Chinese text: the English one
+    assert described["Name"] is None
+    assert chinese["description"] == "我们的供应商" and english["description"] == "Who we buy from"
+    assert {f["name"]: f.get("description") for f in english["fields"]}["Score"] == "Out of 100, from the quarterly review"
+    assert [f["name"] for f in chinese["fields"]] == [f["name"] for f in english["fields"]]  # names unchanged
+    assert chinese["fields"][2]["options"] == english["fields"][2]["options"]  # choices too (Status)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import create, error, make_type, ok
+from .helpers import create, error, make_type, ok
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from recordbase.models import ApiToken
 
-from .conftest import OWNER_EMAIL, count, create, error, ok
+from .helpers import OWNER_EMAIL, count, create, error, ok
 
 PATHS = ["/api/v1/types", "/api/v1/types/supplier", "/api/v1/records/supplier", "/api/v1/records/supplier/1",
          "/api/v1/openapi.json", "/api/v1/me", "/api/v1/trash", "/api/v1/attachments/" + "0" * 32]

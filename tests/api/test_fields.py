@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from .conftest import create, error, ok
+from .helpers import create, error, ok
 
 
 def test_add_each_acceptance_field_type(api):

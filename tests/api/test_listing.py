@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from .conftest import count, create, error, list_all, ok
+from .helpers import count, create, error, list_all, ok
 
 ROWS = [("Acme", 90, "active", "2023-05-01"), ("Beta", 55, "paused", "2022-01-10"),
         ("Gamma", 75, "active", None), ("Delta", None, "closed", "2024-03-03"),

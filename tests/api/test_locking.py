@@ -1,7 +1,7 @@
 """Optimistic locking: an update states the version it read; a stale one is a 409, never a lost update."""
 from __future__ import annotations
 
-from .conftest import create, error, ok
+from .helpers import create, error, ok
 
 
 def test_stale_patch_is_409_and_the_other_write_survives(api, other_api, supplier):

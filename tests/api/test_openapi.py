@@ -4,7 +4,7 @@ from __future__ import annotations
 import jsonschema
 from openapi_spec_validator import validate
 
-from .conftest import create, error, make_type, ok
+from .helpers import create, error, make_type, ok
 
 
 def test_openapi_lists_the_type_and_validates(api, supplier):

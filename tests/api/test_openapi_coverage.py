@@ -5,7 +5,7 @@ import re
 
 from openapi_spec_validator import validate
 
-from .conftest import make_type, ok
+from .helpers import make_type, ok
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

@@ -6,7 +6,7 @@ import pytest
 from recordbase import create_app
 from recordbase.context import platform
 
-from .conftest import create, error, ok
+from .helpers import create, error, ok
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from recordbase.context import platform
 from recordbase.db import WRITE_ALLOWED, WriteInReadOnlySession, make_engine
 from recordbase.models import ApiToken
 
-from .conftest import SUPPLIER_FIELDS, make_type, ok
+from .helpers import SUPPLIER_FIELDS, make_type, ok
 
 
 def _other_writer(app, database_url):

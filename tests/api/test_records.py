@@ -1,7 +1,7 @@
 """Records over the API: create, read (with backlinks), update, trash, restore, purge, field selection."""
 from __future__ import annotations
 
-from .conftest import OWNER_EMAIL, count, create, error, make_type, ok
+from .helpers import OWNER_EMAIL, count, create, error, make_type, ok
 
 
 def test_record_json_shape(api, supplier):

@@ -17,7 +17,7 @@ from sqlalchemy import event
 
 from recordbase.context import platform
 
-from .conftest import SUPPLIER_FIELDS, make_type, ok
+from .helpers import SUPPLIER_FIELDS, make_type, ok
 
 
 @contextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import create, error, make_type, ok
+from .helpers import create, error, make_type, ok
 
 FIELDS = [
     {"name": "score", "label": "Score", "type": "number", "indexed": True},

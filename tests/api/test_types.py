@@ -1,7 +1,7 @@
 """Record types over the API: create (with a Chinese label), read, change, trash, restore, purge."""
 from __future__ import annotations
 
-from .conftest import SUPPLIER_FIELDS, create, error, ok
+from .helpers import SUPPLIER_FIELDS, create, error, ok
 
 
 def test_create_type_with_chinese_label(api):

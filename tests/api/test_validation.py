@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from .conftest import count, create, error, make_type, ok
+from .helpers import count, create, error, make_type, ok
 
 VALID = {"name": "Acme", "score": 5, "status": "active", "since": "2024-01-05", "email": "a@acme.test"}
 

@@ -22,7 +22,7 @@ from sqlalchemy import event, text
 from recordbase.context import platform
 from recordbase.metamodel import schema_lock
 
-from .conftest import make_type, ok
+from .helpers import make_type, ok
 
 
 @contextmanager

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from recordbase.auth import create_user
 
-from .conftest import ok
+from .helpers import ok
 
 
 def test_update_record_with_formulas(evaluation):

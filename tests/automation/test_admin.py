@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from .conftest import ok
+from .helpers import ok
 
 
 def csrf_token_from(html: str) -> str:

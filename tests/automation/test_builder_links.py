@@ -14,7 +14,7 @@ from recordbase.metamodel.service import MetamodelService
 
 from support import csrf_token_from
 
-from .conftest import ok
+from .helpers import ok
 
 
 def _attr(page: str, name: str, within: str = "") -> dict:

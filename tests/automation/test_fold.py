@@ -8,7 +8,7 @@ import pytest
 from recordbase.automation import merge
 from recordbase.automation.merge import UpdateGroup
 
-from .conftest import error, ok
+from .helpers import error, ok
 from .test_merge_semantics import rule  # the same 'update_record' rule on type ev
 
 FIELDS = [

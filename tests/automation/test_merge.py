@@ -3,7 +3,7 @@ same outcome as one by one: each sees the values set before it, each has its run
 merged write would trigger still fires as a cascade, and a failing rule fails the write as before."""
 from __future__ import annotations
 
-from .conftest import error
+from .helpers import error
 
 
 def update_rule(auto, name: str, values: dict, fields=("total",), **extra) -> dict:

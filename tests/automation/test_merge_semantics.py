@@ -7,7 +7,7 @@ import pytest
 
 from recordbase.automation.merge import UpdateGroup
 
-from .conftest import error
+from .helpers import error
 
 FIELDS = [
     {"name": "total", "label": "Total", "type": "number"},

@@ -5,7 +5,7 @@ import pytest
 
 from recordbase.auth import create_token, create_user
 
-from .conftest import error, ok
+from .helpers import error, ok
 
 LOW_SCORE = {"name": "Low score opens a corrective action", "name_zh": "低分自动整改", "type": "evaluation",
              "enabled": True,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from .conftest import ok
+from .helpers import ok
 
 
 def _steps(html: str) -> list[str]:

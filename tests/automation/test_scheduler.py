@@ -12,7 +12,7 @@ from recordbase.automation.models import RuleClaim
 from recordbase.cli import cli
 from recordbase.context import platform
 
-from .conftest import at
+from .helpers import at
 
 CONTRACT_FIELDS = [
     {"name": "title", "label": "Title", "type": "text"},

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 
-from .conftest import ok
+from .helpers import ok
 from .test_admin import _csrf, builder_form
 
 SECRET = "whsec-keep-me-7Hq"

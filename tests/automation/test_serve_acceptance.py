@@ -22,7 +22,7 @@ from processes import free_port, http_json, recordbase_command
 from recordbase.auth import create_token, create_user
 from recordbase.db import make_engine, make_sessionmaker
 
-from .conftest import Hook
+from .helpers import Hook
 
 START_TIMEOUT = 30
 WORKER_LINE = re.compile(r"Started the embedded automation worker \(pid: (\d+)\)")

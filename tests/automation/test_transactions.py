@@ -10,7 +10,7 @@ from recordbase.automation.queue import get_huey
 from recordbase.metamodel.runtime import SchemaCache
 from recordbase.storage import RecordStore
 
-from .conftest import error
+from .helpers import error
 
 FAILING = {"do": "create_record", "type": "corrective_action",
            "values": {"title": {"formula": "IF({total} < 0, 'never', BLANK())"}}}

@@ -1,7 +1,7 @@
 """Each trigger, and conditions in the filter language plus changed / changed_to / changed_from."""
 from __future__ import annotations
 
-from .conftest import error, ok
+from .helpers import error, ok
 
 MARK = {"do": "update_record", "values": {"note": {"formula": "{note} & 'x'"}}}
 

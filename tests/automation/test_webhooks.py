@@ -13,7 +13,7 @@ from recordbase.automation.models import RuleStep
 from recordbase.automation.outbox import LEASE, claim, naive_utc
 from recordbase.context import platform
 
-from .conftest import at, ok
+from .helpers import at, ok
 
 
 def webhook_rule(auto, url, **extra):

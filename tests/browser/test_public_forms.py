@@ -103,7 +103,7 @@ def _shown(page, input_id: str) -> bool:
 def test_a_public_form_shows_a_field_when_a_choice_is_picked_and_requires_it(page, browser, live_server):
     """On a phone: the mitigation plan appears when a treatment that needs one is picked and becomes required
     while the risk is being mitigated (the admin's form does the same); the server refuses it empty, beside
-    the field, and the page in Chinese words the same."""
+    the field, and the page in Chinese words the same, with the empty title's problem in the same round."""
     from selenium.webdriver.support.ui import Select
 
     form = _post(live_server, "/api/v1/types/risk/forms", {
@@ -136,6 +136,11 @@ def test_a_public_form_shows_a_field_when_a_choice_is_picked_and_requires_it(pag
     assert not _shown(page, "f_mitigation_plan")
     Select(page.find("#f_treatment")).select_by_value("transfer")
     Select(page.find("#f_status")).select_by_value("mitigating")
+    page.find("button[type=submit]").click()  # the title left empty too: both problems in one round
+    page.find(".invalid-feedback")
+    feedback = [el.text for el in page.all(".invalid-feedback")]  # the title's, then the plan's
+    assert len(feedback) == 2 and feedback[0] and "在 状态 等于 缓解中 时必填" in feedback[1], feedback
     page.find("#f_title").send_keys("保安流失")
+    page.find("#f_mitigation_plan").send_keys("夜班补贴")
     page.find("button[type=submit]").click()
-    assert "在 状态 等于 缓解中 时必填" in page.find(".invalid-feedback").text
+    assert page.find(".rb-form-thanks").text

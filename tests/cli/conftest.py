@@ -1,18 +1,15 @@
 """CLI fixtures: a clean working directory and environment per test, an unmigrated database, a runner."""
 from __future__ import annotations
 
-import os
 import uuid
 from typing import Iterator
 
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, text
 
-from recordbase.cli import cli
 from recordbase.db import normalize_url
 
-PG_URL = os.environ.get("RECORDBASE_TEST_DATABASE_URL")
+from .helpers import PG_URL, Cli
 
 
 @pytest.fixture(autouse=True)
@@ -39,19 +36,6 @@ def empty_database_url(tmp_path) -> Iterator[str]:
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
-
-
-class Cli:
-    """Invoke ``recordbase`` in-process against one database."""
-
-    def __init__(self, url: str | None):
-        self.url = url
-        self.runner = CliRunner()
-
-    def __call__(self, *args: str, url: str | None = ..., input: str | None = None) -> Result:
-        url = self.url if url is ... else url
-        argv = (["--database-url", url] if url else []) + list(args)
-        return self.runner.invoke(cli, argv, input=input, catch_exceptions=False)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from .conftest import Cli
+from .helpers import Cli
 
 
 def _clean_failure(result, *needles: str) -> None:

@@ -91,7 +91,7 @@ def test_bad_admin_email_is_refused(run_fresh):
 
 
 def test_default_database_is_sqlite_in_instance_folder(tmp_path):
-    from .conftest import Cli
+    from .helpers import Cli
 
     result = Cli(None)("init")
     assert result.exit_code == 0, result.output
@@ -100,7 +100,7 @@ def test_default_database_is_sqlite_in_instance_folder(tmp_path):
 
 
 def test_database_url_from_the_environment(tmp_path, monkeypatch):
-    from .conftest import Cli
+    from .helpers import Cli
 
     target = tmp_path / "elsewhere" / "rb.db"
     monkeypatch.setenv("RECORDBASE_DATABASE_URL", f"sqlite:///{target}")

@@ -1,7 +1,7 @@
 """The conversation on the admin's details page: comment, mention, edit, delete; in both languages."""
 from __future__ import annotations
 
-from access.conftest import ok, page_csrf, sign_in, strip_tags, text
+from access.helpers import ok, page_csrf, sign_in, strip_tags, text
 
 DETAILS = "/admin/records/supplier/details/?id={}"
 

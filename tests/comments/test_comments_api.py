@@ -1,7 +1,7 @@
 """Comments over the API: who reads, writes, edits and deletes them; @mentions reaching the inbox."""
 from __future__ import annotations
 
-from access.conftest import err, ok
+from access.helpers import err, ok
 
 URL = "/api/v1/records/supplier/{}/comments"
 

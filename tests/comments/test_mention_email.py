@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from access.conftest import ok
+from access.helpers import ok
 from recordbase.automation import outbox, worker as automation_worker
 from recordbase.automation.models import RuleStep
 from recordbase.context import platform

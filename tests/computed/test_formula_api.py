@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import error, ok
+from .helpers import error, ok
 
 RISK_FIELDS = [
     {"name": "title", "label": "Title", "type": "text"},
@@ -247,7 +247,7 @@ def test_backfill_and_writes_use_the_instance_time_zone(app, rest):
 def test_formulas_over_last_modified_fields_follow_every_update(app, rest, sessions):
     from recordbase.auth import create_token, create_user
 
-    from .conftest import Rest
+    from .helpers import Rest
 
     with sessions.begin() as s:
         other = create_user(s, "editor@example.com", "correct horse battery", role="editor")

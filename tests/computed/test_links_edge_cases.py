@@ -2,7 +2,7 @@
 records that disappear from a link when what they link to is trashed (``on_delete: unlink``)."""
 from __future__ import annotations
 
-from .conftest import error
+from .helpers import error
 
 
 def setup_types(rest):

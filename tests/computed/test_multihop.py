@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import ok
+from .helpers import ok
 
 
 class Chain:

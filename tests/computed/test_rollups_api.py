@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from .conftest import error, ok
+from .helpers import error, ok
 
 ROLLUPS = {  # name: (target_field, function, filter)
     "total": ("hours", "sum", None),

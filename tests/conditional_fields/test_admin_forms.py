@@ -6,7 +6,7 @@ import html
 import json
 import re
 
-from .conftest import CONDITIONS, ok, page_text
+from .helpers import CONDITIONS, ok, page_text
 
 
 def _token(page: str) -> str:

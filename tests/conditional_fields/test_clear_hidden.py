@@ -9,7 +9,7 @@ import re
 
 from support import csrf_token_from
 
-from .conftest import ok, page_text
+from .helpers import ok, page_text
 
 INCIDENT = {"title": "Leak", "kind": "incident", "severity": "low", "root_cause": "a worn seal"}
 

@@ -9,7 +9,7 @@ import io
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from .conftest import create_record, ok, page_text
+from .helpers import create_record, ok, page_text
 
 V0 = "/v0/appRecordbase0001/report"
 

@@ -1,4 +1,4 @@
-"""Helpers for the core tests: the metamodel service and the record store on a fresh database.
+"""Fixtures of the core tests: the metamodel service and the record store on a fresh database.
 
 ``core`` wraps the ``sessions`` fixture: ``core.meta()`` and ``core.store()`` are
 context managers that run one transaction each (committed on success, rolled
@@ -6,29 +6,17 @@ back on an exception), the way every surface uses the services.
 """
 from __future__ import annotations
 
-from types import SimpleNamespace
-from typing import Any, Iterator, Optional
+from typing import Iterator
 
 import pytest
-from sqlalchemy import inspect
 
 from recordbase.db import make_engine, make_sessionmaker
-from recordbase.metamodel.fieldtypes import FieldDef, ValueContext
-from recordbase.metamodel.service import type_to_json
 
 from databases import fresh_database
-from services import OWNER_EMAIL, Core, add_user  # noqa: F401 (the core tests import add_user from here)
+from services import OWNER_EMAIL, Core, add_user
 
-
-def fd(field_type: str, options: Optional[dict] = None, **kw: Any) -> FieldDef:
-    """A free-standing FieldDef for pure field-type tests."""
-    return FieldDef(id=1, type_id=1, name=kw.pop("name", "x"), label=kw.pop("label", "X"), field_type=field_type,
-                    options=options or {}, **kw)
-
-
-def clean(field_type: str, value: Any, options: Optional[dict] = None, ctx: Optional[ValueContext] = None) -> Any:
-    f = fd(field_type, options)
-    return f.ftype.clean(value, f, ctx or ValueContext())
+from .fixtures import core, owner, sessions  # noqa: F401  (fixtures)
+from .helpers import supplier
 
 
 @pytest.fixture(scope="module")
@@ -41,48 +29,6 @@ def module_core(template_db, tmp_path_factory) -> Iterator[Core]:
     yield Core(sessions, add_user(sessions, OWNER_EMAIL, role="owner"))
     engine.dispose()
     next(gen, None)
-
-
-@pytest.fixture
-def sessions(database_url):
-    """Sessions on the fresh database, without building the web app (the core needs no Flask)."""
-    engine = make_engine(database_url)
-    yield make_sessionmaker(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def owner(sessions):
-    """The acting user of ``core`` (shadows the app-level fixture of the same name)."""
-    uid = add_user(sessions, OWNER_EMAIL, role="owner", display_name="Owner")
-    return SimpleNamespace(id=uid, email=OWNER_EMAIL)
-
-
-@pytest.fixture
-def core(sessions, owner) -> Core:
-    return Core(sessions, owner.id)
-
-
-# -- shared by the metamodel service tests (test_metamodel_types.py, test_metamodel_fields.py) ----------
-
-def supplier(core, extra=()):
-    core.create_type("supplier", [
-        {"name": "name", "label": "Name", "label_zh": "名称", "type": "text", "required": True},
-        {"name": "score", "label": "Score", "label_zh": "得分", "type": "number"},
-        *extra,
-    ], label="Supplier", label_zh="供应商")
-
-
-def type_json(core, name):
-    with core.meta() as m:
-        return type_to_json(m.type_model(name))
-
-
-def indexes(core, type_name):
-    """{column: unique?} for the single-column indexes of a type's table."""
-    t = core.schema().get(type_name)
-    with core.sessions() as s:
-        return {ix["column_names"][0]: bool(ix["unique"]) for ix in inspect(s.connection()).get_indexes(t.table.name)}
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import pytest
 
 from recordbase.metamodel.fieldtypes import ValueContext
 
-from .conftest import clean, fd
+from .helpers import clean, fd
 
 CHOICES = {"choices": ["low", {"value": "mid", "label": "Medium", "label_zh": "中", "color": "#ffaa00"},
                        {"value": "high", "label": "High", "label_zh": "高", "color": "red"}]}

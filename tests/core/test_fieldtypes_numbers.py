@@ -7,7 +7,7 @@ import pytest
 
 from recordbase.metamodel.fieldtypes import ValueContext
 
-from .conftest import clean, fd
+from .helpers import clean, fd
 
 D = Decimal
 

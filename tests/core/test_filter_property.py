@@ -17,7 +17,9 @@ from sqlalchemy import delete, update
 from recordbase.metamodel.filters import Clock, compile_filter
 from recordbase.metamodel.operators import OPERATORS
 
-from .conftest import add_user, fd
+from services import add_user
+
+from .helpers import fd
 
 CLOCK = Clock(now=datetime(2026, 3, 10, 12, 0), today=date(2026, 3, 10))
 OTHER_EMAIL = "other@example.com"

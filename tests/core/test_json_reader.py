@@ -13,7 +13,7 @@ from recordbase.metamodel.fieldtypes import ValueContext
 from recordbase.metamodel.fieldtypes.base import _REGISTRY
 from recordbase.metamodel.fieldtypes.numbers import json_number
 
-from .conftest import fd
+from .helpers import fd
 
 
 def reference_json_number(value):

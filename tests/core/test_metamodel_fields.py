@@ -6,7 +6,7 @@ import pytest
 
 from recordbase.errors import Conflict, NotFound, RecordbaseError, ValidationError
 
-from .conftest import indexes, supplier
+from .helpers import indexes, supplier
 
 
 # -- API names, labels -----------------------------------------------------------------------------

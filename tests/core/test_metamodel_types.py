@@ -7,7 +7,7 @@ import pytest
 from recordbase.errors import Conflict, NotFound, ValidationError
 from recordbase.metamodel.runtime import table_name
 
-from .conftest import supplier, type_json
+from .helpers import supplier, type_json
 
 
 # -- API names and payloads ------------------------------------------------------------------------

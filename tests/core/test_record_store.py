@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from recordbase.errors import Conflict, NotFound, ValidationError, VersionConflict
 from recordbase.storage.events import RecordCreated, RecordDeleted, RecordRestored, RecordUpdated
 
-from .conftest import add_user
+from services import add_user
 
 CHOICES = {"choices": ["new", {"value": "active", "label": "Active", "label_zh": "合作中"}, "closed"]}
 

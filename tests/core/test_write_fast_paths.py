@@ -15,7 +15,7 @@ import pytest
 
 from recordbase.metamodel.fieldtypes import ValueContext
 
-from .conftest import fd
+from .helpers import fd
 
 CHOICES = {"choices": [{"value": "new", "label": "New", "label_zh": "新建"},
                        {"value": "open", "label": "Opened", "label_zh": "进行中"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import re
 
-from .conftest import records
+from .helpers import records
 from .files import csv_bytes, supplier_workbook
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from processes import recordbase_command
 
-from .conftest import records
+from .helpers import records
 from .files import csv_bytes, supplier_workbook
 from .test_admin_import import _run, _upload, csrf_token_from
 

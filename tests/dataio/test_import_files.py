@@ -9,7 +9,7 @@ import pytest
 from recordbase.dataio import ImportOptions, open_table, run_import
 from recordbase.dataio.readers import ReadError
 
-from .conftest import records
+from .helpers import records
 from .files import csv_bytes, supplier_workbook, xlsx_bytes
 
 

@@ -10,7 +10,7 @@ import pytest
 from recordbase.dataio import ImportOptions, open_table, run_import
 from recordbase.errors import ValidationError
 
-from .conftest import records
+from .helpers import records
 from .files import csv_bytes, xlsx_bytes
 
 BAD_FILE = [

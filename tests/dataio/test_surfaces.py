@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from recordbase.cli import cli
 
-from .conftest import records
+from .helpers import records
 from .files import csv_bytes, supplier_workbook
 
 HEAD = ["Name", "Since", "Deposit", "Service category"]

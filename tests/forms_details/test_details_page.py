@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .conftest import csrf_token_from, ok, records, text
+from .helpers import csrf_token_from, ok, records, text
 
 INLINE = {"related": [{"type": "evaluation_item", "field": "evaluation", "columns": ["kpi", "score", "weighted"],
                        "inline": True}]}

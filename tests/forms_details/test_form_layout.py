@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .conftest import csrf_token_from, ok, text
+from .helpers import csrf_token_from, ok, text
 
 LAYOUT = {"sections": [{"key": "basics", "label": "Basics", "label_zh": "基本信息", "columns": 2,
                         "help": "Who and when", "help_zh": "谁和何时"}]}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from recordbase.context import platform
 
-from .conftest import csrf_token_from, ok, records, store_of, text
+from .helpers import csrf_token_from, ok, records, store_of, text
 
 URL = "/admin/records/evaluation_item/link-options/"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .conftest import ok
+from .helpers import ok
 
 PACK = json.loads((Path(__file__).parents[2] / "templates_catalog" / "outsourcing" / "pack.json").read_text("utf-8"))
 

@@ -12,7 +12,7 @@ from recordbase.packs.fingerprints import LATER_KEYS, field_state, fingerprint, 
 from recordbase.packs.models import PackItem
 from recordbase.models import FieldModel, RecordTypeModel
 
-from .conftest import metamodel_dump
+from .helpers import metamodel_dump
 from .test_outsourcing_screens import client, get, language, pack  # noqa: F401  (module fixtures)
 
 

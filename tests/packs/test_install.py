@@ -12,7 +12,7 @@ from recordbase.packs.exporter import export, write_pack
 from recordbase.packs.loader import load
 from recordbase.packs.models import Pack, PackItem, SavedView
 
-from .conftest import metamodel_dump
+from .helpers import metamodel_dump
 from .packdata import mini_pack, mini_pack_v2
 
 

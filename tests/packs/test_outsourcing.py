@@ -20,7 +20,7 @@ from recordbase.packs import load
 from recordbase.packs.exporter import export
 from recordbase.packs.models import SavedView
 
-from .conftest import Db, metamodel_dump
+from .helpers import Db, metamodel_dump
 
 TYPES = ["supplier", "supplier_review", "contract", "kpi", "evaluation", "evaluation_item", "inspection",
          "corrective_action", "incident", "feedback", "risk", "training"]

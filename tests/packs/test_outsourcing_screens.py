@@ -19,7 +19,7 @@ from recordbase.context import platform
 from recordbase.packs import load
 from recordbase.packs.exporter import export
 
-from .conftest import metamodel_dump
+from .helpers import metamodel_dump
 
 RED, AMBER, GREEN = "#d62728", "#ff7f0e", "#2ca02c"
 PASSWORD = "correct horse battery"

@@ -1,7 +1,7 @@
 """The admin's public form builder: choose and order fields, settings, errors beside the field, link and QR."""
 from __future__ import annotations
 
-from access.conftest import csrf_token_from, ok, text
+from access.helpers import csrf_token_from, ok, text
 
 
 def post_builder(client, url, data):
@@ -50,7 +50,7 @@ def test_build_a_form_in_the_admin(app, api, admin_client, world):
 
 
 def test_builder_needs_configure_and_speaks_chinese(app, admin_client, world, sessions, switch_language):
-    from access.conftest import sign_in
+    from access.helpers import sign_in
     from recordbase.auth import create_user
 
     with sessions.begin() as s:

@@ -2,6 +2,7 @@
 server refuses what they refuse, and a URL cannot prefill a field the prefilled record hides or locks."""
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -23,6 +24,9 @@ FIELDS = [
     {"name": "internal", "label": "Internal", "type": "text"},
     {"name": "triage", "label": "Triage", "type": "text",  # reads a field the form does not show
      "conditions": {"required_when": {"field": "internal", "op": "is_not_empty"}}},
+    {"name": "people", "label": "People hurt", "label_zh": "受伤人数", "type": "number"},
+    {"name": "names", "label": "Their names", "label_zh": "姓名", "type": "text",
+     "conditions": {"required_when": {"field": "people", "op": "gt", "value": 0}}},
 ]
 
 
@@ -40,7 +44,8 @@ def form(api):
         if "conditions" in f:
             _ok(api.patch(f"/api/v1/types/report/fields/{f['name']}", json={"conditions": f["conditions"]}))
     return _ok(api.post("/api/v1/types/report/forms", json={
-        "title": "Report it", "fields": ["summary", "kind", "injured", "details", "reference", "triage"],
+        "title": "Report it", "fields": ["summary", "kind", "injured", "details", "reference", "triage", "people",
+                                        "names"],
         "settings": {"prefill": True}}), 201)
 
 
@@ -91,6 +96,52 @@ def test_a_submission_is_held_to_the_conditions(app, api, form):
     assert resp.status_code == 200
     records = _ok(api.get("/api/v1/records/report?sort=id"))["records"]
     assert [r["fields"]["summary"] for r in records] == ["Fall", "Fall"]
+
+
+def _field_errors(page: str) -> dict[str, list[str]]:
+    """The messages shown beside each input of the page, by input name."""
+    out = {}
+    for group in page.split('<div class="form-group">')[1:]:
+        name = re.search(r'name="(f_[a-z_]+)"', group)
+        if name:
+            out[name.group(1)] = [html.unescape(m) for m in
+                                  re.findall(r'<div class="invalid-feedback d-block">(.*?)</div>', group)]
+    return out
+
+
+@pytest.mark.parametrize("lang,required_when", [("en", "is required when Anyone injured"), ("zh", "时必填")])
+def test_the_fields_and_the_conditions_problems_show_in_one_round(app, api, form, lang, required_when):
+    client = app.test_client()
+    url = form["url"] + f"?lang={lang}"
+    resp = _submit(client, url, {"f_summary": "", "f_kind": "incident", "f_injured": "y", "f_people": "many",
+                                 "f_reference": "R-1"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422, page[-2000:]
+    errors = _field_errors(page)
+    assert errors["f_summary"] and errors["f_people"]  # the form fields' own problems (required, a bad number)
+    assert len(errors["f_details"]) == 1 and required_when in errors["f_details"][0]  # and the condition's
+    assert errors["f_names"] == []  # its condition reads a number refused above: not known, not claimed
+    assert errors["f_reference"] == [] and errors["f_kind"] == [] and errors["f_injured"] == []
+    assert "rb-form-errors" not in page  # each problem beside its field, none at the top
+    # the same answers with the fields put right: only the condition's problem is left, the same one
+    resp = _submit(client, url, {"f_summary": "Fall", "f_kind": "incident", "f_injured": "y", "f_people": "2",
+                                 "f_reference": "R-1"})
+    errors = _field_errors(resp.get_data(as_text=True))
+    assert resp.status_code == 422
+    assert len(errors["f_details"]) == 1 and required_when in errors["f_details"][0]
+    assert len(errors["f_names"]) == 1 and errors["f_summary"] == [] and errors["f_people"] == []
+    resp = _submit(client, url, {"f_summary": "Fall", "f_kind": "incident", "f_injured": "y", "f_people": "2",
+                                 "f_details": "Slipped", "f_names": "Ann, Bo", "f_reference": "R-1"})
+    assert resp.status_code == 200
+    assert _ok(api.get("/api/v1/records/report"))["records"][0]["fields"]["names"] == "Ann, Bo"
+
+
+def test_a_hidden_field_has_no_condition_problem_when_the_form_is_refused(app, form):
+    client = app.test_client()
+    resp = _submit(client, form["url"], {"f_summary": "", "f_kind": "question", "f_injured": "y"})
+    errors = _field_errors(resp.get_data(as_text=True))
+    assert resp.status_code == 422 and errors["f_summary"]
+    assert errors["f_details"] == []  # hidden by its show-when: not required, as on a valid submission
 
 
 def test_prefill_of_a_hidden_or_locked_field_is_ignored(app, form):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from access.conftest import csrf_token_from, err, ok, text
+from access.helpers import csrf_token_from, err, ok, text
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 200
 

@@ -8,8 +8,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from access.conftest import csrf_token_from, ok, text
-from packs.conftest import Db, other_db  # noqa: F401  (fixture)
+from access.helpers import csrf_token_from, ok, text
+from packs.fixtures import other_db  # noqa: F401  (fixture)
+from packs.helpers import Db
 from recordbase.access.models import PublicForm
 from recordbase.packs import load
 from recordbase.packs.exporter import export

@@ -7,7 +7,7 @@ import re
 from recordbase.models import ApiToken
 from sqlalchemy import select
 
-from .conftest import EDITOR_EMAIL, csrf_token_from
+from .helpers import EDITOR_EMAIL, csrf_token_from
 
 URL = "/admin/tokens/"
 

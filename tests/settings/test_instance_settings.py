@@ -12,7 +12,7 @@ from recordbase import settings
 from recordbase.cli import cli
 from recordbase.context import platform
 
-from .conftest import create_type, post_form
+from .helpers import create_type, post_form
 
 URL = "/admin/settings/"
 

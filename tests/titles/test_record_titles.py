@@ -9,7 +9,7 @@ from recordbase.access.policy import Policy, RoleSpec
 from recordbase.errors import ValidationError
 from recordbase.storage.titles import RecordTitles
 
-from core.conftest import core, owner, sessions  # noqa: F401  (the core helpers: store and metamodel, no app)
+from core.fixtures import core, owner, sessions  # noqa: F401  (the core helpers: store and metamodel, no app)
 
 
 @pytest.fixture

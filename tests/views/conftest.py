@@ -6,42 +6,9 @@ import pytest
 
 from recordbase.auth import create_user
 
-from support import ApiClient, csrf_token_from
+from support import ApiClient
 
-PASSWORD = "correct horse battery"
-
-TASK = {"name": "task", "label": "Task", "label_zh": "任务", "fields": [
-    {"name": "title", "label": "Title", "label_zh": "标题", "type": "text", "required": True},
-    {"name": "status", "label": "Status", "label_zh": "状态", "type": "single_select", "options": {"choices": [
-        {"value": "todo", "label": "To do", "label_zh": "待办", "color": "#6c757d"},
-        {"value": "doing", "label": "Doing", "label_zh": "进行中", "color": "#ffc107"},
-        {"value": "done", "label": "Done", "label_zh": "完成", "color": "#28a745"}]}},
-    {"name": "assignee", "label": "Assignee", "label_zh": "负责人", "type": "user"},
-    {"name": "due", "label": "Due", "label_zh": "截止日期", "type": "date"},
-    {"name": "starts", "label": "Starts", "label_zh": "开始", "type": "date"},
-    {"name": "ends", "label": "Ends", "label_zh": "结束", "type": "date"},
-    {"name": "picture", "label": "Picture", "label_zh": "图片", "type": "attachment"},
-    {"name": "secret", "label": "Secret", "label_zh": "机密", "type": "text"},
-    {"name": "points", "label": "Points", "label_zh": "点数", "type": "number"},
-]}
-
-
-def ok(resp, status: int = 200) -> dict:
-    assert resp.status_code == status, (resp.status_code, resp.get_data(as_text=True)[:1500])
-    return resp.get_json()
-
-
-def sign_in(app, email: str, password: str = PASSWORD):
-    client = app.test_client()
-    page = client.get("/admin/login/")
-    resp = client.post("/admin/login/", data={"email": email, "password": password,
-                                               "csrf_token": csrf_token_from(page.get_data(as_text=True))})
-    assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:500]
-    return client
-
-
-def page_csrf(client, url: str = "/admin/") -> str:
-    return csrf_token_from(client.get(url, follow_redirects=True).get_data(as_text=True))
+from .helpers import PASSWORD, TASK, ok
 
 
 @pytest.fixture

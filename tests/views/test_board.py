@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .conftest import ok, page_csrf, sign_in
+from .helpers import ok, page_csrf, sign_in
 
 
 def _columns(html: str) -> dict:

@@ -6,7 +6,7 @@ import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from .conftest import ok, page_csrf, sign_in
+from .helpers import ok, page_csrf, sign_in
 
 
 def _days(html: str) -> dict:

@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 
 from recordbase.views.kinds import KINDS
 
-from .conftest import ApiClient, ok, sign_in
+from support import ApiClient
+
+from .helpers import ok, sign_in
 
 
 def _token_client(app, sessions, email):

@@ -6,7 +6,7 @@ import re
 
 from support import OWNER_EMAIL, csrf_token_from
 
-from .conftest import ok, workflow_doc
+from .helpers import ok, workflow_doc
 
 
 def _setup(flow, api):

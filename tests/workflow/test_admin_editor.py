@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from support import csrf_token_from
 
-from .conftest import ok, workflow_doc
+from .helpers import ok, workflow_doc
 
 
 class _FormFields(HTMLParser):
@@ -171,7 +171,7 @@ def test_problems_are_shown_beside_the_inputs(flow, admin_client):
 def test_refused_to_viewers_and_editors(flow, app):
     from support import csrf_token_from as _csrf
 
-    from .conftest import PASSWORD
+    from .helpers import PASSWORD
 
     for role in ("viewer", "editor"):
         email = f"{role}-wf@x.cn"

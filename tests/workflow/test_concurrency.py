@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from .conftest import ok, workflow_doc
+from .helpers import ok, workflow_doc
 
 
 def _race(clients, rid: int) -> list[int]:

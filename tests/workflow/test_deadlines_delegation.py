@@ -9,7 +9,7 @@ from recordbase.automation import worker as automation_worker
 from recordbase.automation.models import Notification
 from recordbase.context import platform
 
-from .conftest import error, ok, workflow_doc
+from .helpers import error, ok, workflow_doc
 
 
 def _work(app, now):

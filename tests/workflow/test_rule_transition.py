@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from .conftest import error, ok
+from .helpers import error, ok
 
 
 def _types(html: str) -> dict:

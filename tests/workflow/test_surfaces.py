@@ -6,7 +6,7 @@ import io
 
 from support import csrf_token_from
 
-from .conftest import error, ok
+from .helpers import error, ok
 
 BASE = "appRecordbase0001"
 

@@ -1,7 +1,7 @@
 """Transitions and approvals through the API: levels, policies, conditions, rejection, self-approval."""
 from __future__ import annotations
 
-from .conftest import error, ok
+from .helpers import error, ok
 
 
 def test_new_record_starts_in_initial_state_and_state_changes_only_by_transition(flow, api):
@@ -112,7 +112,7 @@ def test_n_of_m(flow, api):
 
 
 def flow_doc_n_of_m() -> dict:
-    from .conftest import workflow_doc
+    from .helpers import workflow_doc
 
     doc = workflow_doc()
     doc["states"][0]["approval"]["levels"] = [
@@ -121,7 +121,7 @@ def flow_doc_n_of_m() -> dict:
 
 
 def test_invalid_workflow_is_422_with_paths(flow, api):
-    from .conftest import workflow_doc
+    from .helpers import workflow_doc
 
     doc = workflow_doc()
     doc["transitions"][0]["to"] = "nowhere"

@@ -2,7 +2,8 @@
 
 No account is needed. The page carries a CSRF token (Flask-WTF checks every POST), the
 submission is validated by the field types' WTForms fields and then by the record store
-under the form's policy (:meth:`Policy.for_form`: create records of one type, write only the
+(a submission its fields refuse gets the field conditions' problems too, each beside its field: every
+problem in one round) under the form's policy (:meth:`Policy.for_form`: create records of one type, write only the
 form's fields), submissions — refused ones too — are limited per form and address, and a closed form answers
 410, an unknown one 404. The pages carry their own strict Content-Security-Policy and run
 only this site's own scripts, and only when they need them (a link field's title search, the
@@ -140,6 +141,10 @@ def public_form(token: str):
         except BaseException:
             uploads.discard()
             raise
+    else:  # the conditions' problems in the same round, beside their fields
+        for n, msgs in form_conditions.condition_problems(store, typedef, names, wtform, page.input_name).items():
+            field = wtform[page.input_name(typedef.field(n))]
+            field.errors = list(field.errors or []) + msgs
     return _render("access/public_form.html", 422, form=wtform, errors=errors, **page_kw)
 
 

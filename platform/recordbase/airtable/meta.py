@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app, g, jsonify
 
 from ..context import current_schema, record_store
+from ..i18n import lang_code
 from ..settings import instance_timezone
 from .common import base_id, bp, check_base, make_id, visible
 from .values import table_schema
@@ -24,7 +25,8 @@ def tables(base: str):
     tz = instance_timezone()
     can = getattr(store, "can", None)
     readable = [t for t in schema.ordered() if can is None or can("read", t.name)]
-    return jsonify({"tables": [table_schema(schema, visible(store, t), tz) for t in readable]})
+    lang = lang_code(g.rb_user.locale)  # the descriptions in the token user's language (messages stay English)
+    return jsonify({"tables": [table_schema(schema, visible(store, t), tz, lang) for t in readable]})
 
 
 @bp.get("/meta/whoami")

@@ -238,11 +238,14 @@ class Writer:
 
 
 # -- schema ----------------------------------------------------------------------------------
-def field_schema(schema: Any, typedef: TypeDef, f: FieldDef, tz: str) -> dict:
+def field_schema(schema: Any, typedef: TypeDef, f: FieldDef, tz: str, lang: str = "en") -> dict:
+    """One field as Airtable's schema gives it. Names stay English (clients address fields and choices by
+    them); the description, which only people read, is in ``lang`` when there is one in it."""
     ft = f.field_type
     out: dict = {"id": field_id(f), "name": f.label, "type": AIRTABLE_TYPES.get(ft, "singleLineText")}
-    if f.help_text:
-        out["description"] = f.help_text
+    description = f.display_help(lang)
+    if description:
+        out["description"] = description
     o = f.options
     options: Optional[dict] = None
     if ft in ("number", "decimal", "percent"):
@@ -286,11 +289,13 @@ def field_schema(schema: Any, typedef: TypeDef, f: FieldDef, tz: str) -> dict:
     return out
 
 
-def table_schema(schema: Any, typedef: TypeDef, tz: str) -> dict:
-    fields = [field_schema(schema, typedef, f, tz) for f in typedef.fields]
+def table_schema(schema: Any, typedef: TypeDef, tz: str, lang: str = "en") -> dict:
+    """One table as Airtable's schema gives it; descriptions in ``lang`` (see :func:`field_schema`)."""
+    fields = [field_schema(schema, typedef, f, tz, lang) for f in typedef.fields]
     primary = typedef.title_field or (typedef.fields[0] if typedef.fields else None)
     out = {"id": table_id(typedef), "name": typedef.label, "primaryFieldId": field_id(primary) if primary else "",
            "fields": fields, "views": [{"id": make_id("viw", typedef.id), "name": "Grid view", "type": "grid"}]}
-    if typedef.description:
-        out["description"] = typedef.description
+    description = typedef.display_description(lang)
+    if description:
+        out["description"] = description
     return out

@@ -12,6 +12,8 @@ Modules:
 - :mod:`.rules` — the rule service (validate, save, list; the per-process cache of compiled rules).
 - :mod:`.engine` — the rule engine the record store calls after each record event: data actions
   in the write's transaction, cascades up to depth 8, external effects as pending outbox steps.
+- :mod:`.failures` — a stopped cascade (the write goes on) and a failed data action (it fails too).
+- :mod:`.after_commit` — after the write's transaction: outbox steps to the queue, failed runs recorded.
 - :mod:`.outbox` — executing outbox steps (webhooks, e-mail): claims, retries with backoff.
 - :mod:`.scheduler` — scheduled (cron) and date-relative rules, claimed once per occurrence.
 - :mod:`.queue` — Huey: the task queue that carries outbox steps and periodic ticks to workers.

@@ -18,8 +18,10 @@ The record store calls :meth:`RuleEngine.after_event` after every create, update
   (:mod:`.merge`) when that cannot change which rules fire.
 - **External effects** (webhook, e-mail) are written as *pending* run steps in the same
   transaction: a transactional outbox. After commit they are handed to the queue
-  (:mod:`.queue`); the worker (:mod:`.outbox`) executes them, at least once, and never for a
-  write that rolled back (its steps rolled back with it).
+  (:mod:`.queue`) by :mod:`.after_commit`; the worker (:mod:`.outbox`) executes them, at least
+  once, and never for a write that rolled back (its steps rolled back with it).
+
+The two ways a firing fails (a stopped cascade, a failed data action) are in :mod:`.failures`.
 """
 from __future__ import annotations
 
@@ -30,16 +32,16 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event as sa_event, select
 from sqlalchemy.orm import Session
 
 from ..access.enforce import unchecked
-from ..errors import ValidationError
 from ..metamodel.filters import Clock
 from ..metamodel.runtime import TypeDef
 from ..models import utcnow
 from .actions import StepSpec
 from .action_context import ActionContext
+from .after_commit import FAILED_KEY, OUTBOX_KEY, hand_over, record_failure
+from .failures import CascadeStopped, RuleFailed
 from .merge import UpdateGroup
 from .models import RuleRun, RuleStep
 from .plan import TypeRules, type_rules
@@ -53,28 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_DEPTH = 8
-OUTBOX_KEY = "rb_outbox_steps"
-FAILED_KEY = "rb_failed_runs"
-
-
-class CascadeStopped(Exception):
-    def __init__(self, chain: list[dict], reason: str):
-        names = " → ".join(f"{c['rule']} ({c['type']} #{c['record_id']})" for c in chain)
-        super().__init__(f"{reason}: {names}")
-        self.chain = chain
-        self.reason = reason
-
-
-class RuleFailed(ValidationError):
-    """A data action of a rule failed: the write that triggered it fails too (422)."""
-
-    def __init__(self, rule: CompiledRule, position: int, action: str, exc: Exception, chain: list[dict]):
-        inner = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-        super().__init__(f"Automation rule '{rule.name}' failed at action {position + 1} ({action}): {inner}",
-                         {"rule": {"id": rule.id, "name": rule.name}, "action": position, "do": action,
-                          "error": inner, "details": getattr(exc, "details", None), "chain": chain})
-        self.rule = rule
-        self.chain = chain
+__all__ = ["MAX_DEPTH", "RuleEngine", "CascadeStopped", "RuleFailed", "run_json", "step_json"]
 
 
 def _fingerprint(values: dict) -> str:
@@ -215,11 +196,11 @@ class RuleEngine:
         try:
             group.flush()
         except RuleFailed as failed:
-            self.session.info.setdefault(FAILED_KEY, []).append(dict(
-                rule_id=failed.rule.id, trigger=failed.rule.on, type_name=group.typedef.name,
-                record_id=group.record_id, error=failed.message, chain=failed.chain or None,
-                user_id=self.store.user_id, started_at=started, duration_ms=int((_time.perf_counter() - t0) * 1000)))
-            _install_listeners(self.session)
+            record_failure(self.session,
+                           rule_id=failed.rule.id, trigger=failed.rule.on, type_name=group.typedef.name,
+                           record_id=group.record_id, error=failed.message, chain=failed.chain or None,
+                           user_id=self.store.user_id, started_at=started,
+                           duration_ms=int((_time.perf_counter() - t0) * 1000))
             raise
 
     # -- firing ------------------------------------------------------------------------
@@ -270,8 +251,7 @@ class RuleEngine:
             self.session.add_all(steps)
             self.session.flush()  # the steps and the run's outcome in one flush
             if external:
-                self.session.info.setdefault(OUTBOX_KEY, []).extend(s.id for s in external)
-                _install_listeners(self.session)
+                hand_over(self.session, [s.id for s in external])
         except CascadeStopped as stop:
             if not top:
                 raise
@@ -281,11 +261,11 @@ class RuleEngine:
             if not top:
                 raise
             self._undo(savepoint, marks)
-            self.session.info.setdefault(FAILED_KEY, []).append(dict(
-                rule_id=failed.rule.id, trigger=trigger if failed.rule is rule else "cascade", type_name=typedef.name,
-                record_id=record_id, error=failed.message, chain=failed.chain or None, user_id=self.store.user_id,
-                started_at=started, duration_ms=int((_time.perf_counter() - t0) * 1000)))
-            _install_listeners(self.session)
+            record_failure(self.session,
+                           rule_id=failed.rule.id, trigger=trigger if failed.rule is rule else "cascade",
+                           type_name=typedef.name, record_id=record_id, error=failed.message,
+                           chain=failed.chain or None, user_id=self.store.user_id, started_at=started,
+                           duration_ms=int((_time.perf_counter() - t0) * 1000))
             raise
         except BaseException:
             if top:
@@ -353,49 +333,3 @@ class RuleEngine:
             if FAILED_KEY in self.session.info:  # a dry run that fails is reported, not recorded
                 del self.session.info[FAILED_KEY][failures:]
         return snapshot, matched
-
-
-# -- after the transaction ----------------------------------------------------------------
-def _install_listeners(session: Session) -> None:
-    if session.info.get("rb_automation_listeners"):
-        return
-    session.info["rb_automation_listeners"] = True
-    sa_event.listen(session, "after_commit", _after_commit)
-    sa_event.listen(session, "after_rollback", _after_rollback)
-
-
-def _after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint released: the real commit is still to come
-    steps = session.info.pop(OUTBOX_KEY, None)
-    if steps:
-        from .queue import enqueue_steps
-
-        enqueue_steps(list(steps))
-    _write_failures(session)
-
-
-def _after_rollback(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint rolled back: whoever rolled it back trimmed the outbox list
-    session.info.pop(OUTBOX_KEY, None)  # rolled back with the write: never sent
-    _write_failures(session)
-
-
-def _write_failures(session: Session) -> None:
-    failures = session.info.pop(FAILED_KEY, None)
-    if not failures:
-        return
-    bind = session.get_bind()
-    try:
-        with Session(bind=bind) as other, other.begin():
-            from .models import Rule
-
-            # a rule created in the transaction that rolled back (a pack install) is gone: no run for it,
-            # or its id, given again to the next rule, would show another rule's failure
-            alive = set(other.scalars(select(Rule.id).where(Rule.id.in_({f["rule_id"] for f in failures}))))
-            for f in failures:
-                if f["rule_id"] in alive:
-                    other.add(RuleRun(status="failed", finished_at=utcnow(), depth=1, **f))
-    except Exception:  # noqa: BLE001 - the history is best effort here; the write's own error was reported
-        log.exception("could not record a failed automation run")

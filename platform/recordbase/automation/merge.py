@@ -94,7 +94,7 @@ class UpdateGroup:
 
     def try_add(self, rule: CompiledRule, trigger: str) -> bool:
         """Evaluate ``rule`` into the group; False (nothing changed) when it must fire on its own."""
-        from .engine import ActionContext
+        from .action_context import ActionContext
 
         p = self.trules.plan(rule)
         if not p.mergeable:
@@ -137,7 +137,7 @@ class UpdateGroup:
                 with unchecked(store):
                     store.update(self.typedef.name, self.record_id, self.raw)
             except Exception as exc:
-                from .engine import RuleFailed
+                from .failures import RuleFailed
 
                 raise RuleFailed(last, len(last.actions) - 1, "update_record", exc, engine.public_chain()) from exc
             finally:

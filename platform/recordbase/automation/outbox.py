@@ -188,7 +188,7 @@ def record_outcome(sessions: sessionmaker, step_id: int, worker_id: str, now: da
 def queue_email(session: Session, to: str, subject: str, body: str) -> int:
     """Queue an e-mail that no rule sends (a step without a run): written with the caller's transaction,
     handed to the worker once it commits, dropped if it rolls back. The step's id."""
-    from .engine import OUTBOX_KEY, _install_listeners
+    from .after_commit import hand_over
 
     now = utcnow()
     step = RuleStep(run_id=None, position=0, action="email", kind="external", status="pending", max_attempts=5,
@@ -196,8 +196,7 @@ def queue_email(session: Session, to: str, subject: str, body: str) -> int:
                     payload={"to": to, "subject": subject[:150], "body": body})
     session.add(step)
     session.flush()
-    session.info.setdefault(OUTBOX_KEY, []).append(step.id)
-    _install_listeners(session)
+    hand_over(session, [step.id])
     return step.id
 
 
@@ -231,8 +230,7 @@ def retry_run(session: Session, run_id: int, now: Optional[datetime] = None) -> 
     session.flush()
     if steps:
         finish_run(session, run_id)
-        from .engine import OUTBOX_KEY, _install_listeners
+        from .after_commit import hand_over
 
-        session.info.setdefault(OUTBOX_KEY, []).extend(s.id for s in steps)
-        _install_listeners(session)
+        hand_over(session, [s.id for s in steps])
     return [s.id for s in steps]

@@ -29,7 +29,8 @@ from ..errors import RecordbaseError
 from ..metamodel.dependencies import value_kind
 from ..metamodel.filters import CompiledFilter, compile_filter
 from ..storage import RecordStore
-from .engine import RuleEngine, RuleFailed
+from .engine import RuleEngine
+from .failures import RuleFailed
 from .models import Rule, RuleClaim
 from .rules import CompiledRule, at_time, rule_from_model
 from .schema import RuleError

@@ -5,7 +5,9 @@ the conditions :func:`page_conditions` gives: those of the form's fields that re
 the form — exactly the ones the record store enforces on a submission, whose policy
 (:meth:`~recordbase.access.policy.Policy.for_form`) hides every other field. :func:`conditional_prefill`
 drops a URL's value for a field the prefilled record would hide (*show when* not met) or lock
-(*read-only when* met): a link cannot fill what the form does not offer.
+(*read-only when* met): a link cannot fill what the form does not offer. :func:`condition_problems`
+gives a submission that the form's own fields already refuse the conditions' problems too, so the
+page shows every problem in one round.
 """
 from __future__ import annotations
 
@@ -69,3 +71,42 @@ def conditional_prefill(store: Any, typedef: TypeDef, names: list[str], data: Mu
     dropped = {input_name(typedef.field(n)) for n in check.hidden(values) | check.locked(values)
                if typedef.field(n) is not None}
     return MultiDict([(k, v) for k, v in data.items(multi=True) if k not in dropped])
+
+
+def condition_problems(store: Any, typedef: TypeDef, names: list[str], wtform: Any, input_name: Any) -> dict[str, list[str]]:
+    """The field conditions a submission breaks, by field, when its form did not validate (the record store,
+    which checks them on a valid submission, is not reached): the same check on the values that validated.
+
+    A field whose value is not known yet — refused by its form field, an attachment (not stored before the
+    submission validates), a computed field — has no condition problem here, nor has a field with a
+    condition reading one: each problem given is one the record store would give on this submission."""
+    check = condition_check(store, typedef)
+    if check is None:
+        return {}
+    unknown = {f.name for f in typedef.fields if f.ftype.computed}
+    plan = write_plan(store, typedef)
+    cleaners = plan.cleaners
+    cleaned: dict[str, Any] = {}
+    for n in names:
+        f = typedef.field(n)
+        if f is None or input_name(f) not in wtform:
+            continue
+        field = wtform[input_name(f)]
+        clean = cleaners.get(n)
+        if field.errors or f.field_type == "attachment" or not callable(clean):
+            unknown.add(n)
+            continue
+        try:
+            cleaned[n] = clean(field.data)
+        except (RecordbaseError, ValueError, TypeError):
+            unknown.add(n)
+    for f in plan.checks:  # the defaults a new record gets, which a condition may read
+        if f.name not in cleaned and f.name not in unknown and f.default is not None:
+            try:
+                cleaned[f.name] = f.ftype.default_value(f, store.ctx)
+            except ValueError:
+                unknown.add(f.name)
+    values = plan.record_values(plan.new_values(utcnow(), None), cleaned)
+    problems = check.problems(None, values, cleaned)
+    return {n: msgs for n, msgs in problems.items()
+            if n not in unknown and not any(unknown.intersection(e.reads) for e in check.conditions.of(n))}
