@@ -92,11 +92,8 @@ class Stages:
 
 
 #: (label, parent label or None) in print order; children's time is inside their parent's
-BATCH_TREE = [
-    ("request (WSGI, token, session)", None),
-    ("JSON body parsed", "request (WSGI, token, session)"),
-    ("body shape checked", "request (WSGI, token, session)"),
-    ("create_many", "request (WSGI, token, session)"),
+# what create_many does, the same in a batch request and in an import
+CREATE_MANY_STAGES = [
     ("link targets looked up (1 query)", "create_many"),
     ("values cleaned (field types)", "create_many"),
     ("field conditions", "create_many"),
@@ -104,33 +101,35 @@ BATCH_TREE = [
     ("new ids + INSERT (executemany/COPY)", "create_many"),
     ("new ids chosen", "new ids + INSERT (executemany/COPY)"),
     ("rows sent to the driver", "new ids + INSERT (executemany/COPY)"),
+]
+COMMIT_STAGES = [
+    ("commit", "request (WSGI, token, session)"),
+    ("history written (1 INSERT/COPY)", "commit"),
+    ("answer encoded (jsonify)", "request (WSGI, token, session)"),
+]
+BATCH_TREE = [
+    ("request (WSGI, token, session)", None),
+    ("JSON body parsed", "request (WSGI, token, session)"),
+    ("body shape checked", "request (WSGI, token, session)"),
+    ("create_many", "request (WSGI, token, session)"),
+    *CREATE_MANY_STAGES,
     ("planner statistics (ANALYZE)", "create_many"),
     ("recompute (--computed)", "create_many"),
     ("events + rules evaluated", "create_many"),
     ("answer read back (json_by_ids)", "request (WSGI, token, session)"),
-    ("commit", "request (WSGI, token, session)"),
-    ("history written (1 INSERT/COPY)", "commit"),
-    ("answer encoded (jsonify)", "request (WSGI, token, session)"),
+    *COMMIT_STAGES,
 ]
 IMPORT_TREE = [
     ("request (WSGI, token, session)", None),
     ("file opened (multipart, CSV sniffed)", "request (WSGI, token, session)"),
     ("import run", "request (WSGI, token, session)"),
     ("create_many", "import run"),
-    ("link targets looked up (1 query)", "create_many"),
-    ("values cleaned (field types)", "create_many"),
-    ("field conditions", "create_many"),
-    ("unique values checked (1 query)", "create_many"),
-    ("new ids + INSERT (executemany/COPY)", "create_many"),
-    ("new ids chosen", "new ids + INSERT (executemany/COPY)"),
-    ("rows sent to the driver", "new ids + INSERT (executemany/COPY)"),
+    *CREATE_MANY_STAGES,
     ("recompute (--computed)", "create_many"),
     ("events + rules evaluated", "create_many"),
     ("preview (the first 10 records read)", "import run"),
     ("planner statistics (ANALYZE)", "import run"),  # (once, after the last batch: statistics_once)
-    ("commit", "request (WSGI, token, session)"),
-    ("history written (1 INSERT/COPY)", "commit"),
-    ("answer encoded (jsonify)", "request (WSGI, token, session)"),
+    *COMMIT_STAGES,
 ]
 
 
