@@ -205,6 +205,12 @@ def end_read_transaction(session: Session, begin_again: bool = False) -> None:
         if bind.in_transaction():
             bind.rollback()
         if begin_again:
+            level = bind.get_execution_options().get("isolation_level")
+            if bind.invalidated and level is not None:
+                # a lost connection is replaced by the pool's next one, which SQLAlchemy does not give
+                # the engine's isolation level (applied only when a Connection is made): without it a
+                # PostgreSQL read would go on in a transaction of its own, holding its tables' locks
+                bind.execution_options(isolation_level=level)
             bind.begin()
 
 
