@@ -58,8 +58,12 @@ def db_session() -> Session:
         p = platform()
         if g.get("_rb_reads_only") and p.read_sessions is not None:
             conn = p.read_sessions.kw["bind"].connect()
+            try:
+                conn.begin()
+            except BaseException:
+                conn.close()  # (else a second db_session, the error handler's, would leak it)
+                raise
             g._rb_conn = conn  # (closed at teardown, after the session)
-            conn.begin()
             s = p.read_sessions(bind=conn)
         else:
             s = p.sessions()
