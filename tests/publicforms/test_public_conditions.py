@@ -154,3 +154,23 @@ def test_prefill_of_a_hidden_or_locked_field_is_ignored(app, form):
     assert "Shown now" in page and 'value="R-2"' in page
     page = client.get(form["url"] + "?details=NO+KIND").get_data(as_text=True)
     assert "NO KIND" not in page  # no kind given: the field is hidden
+
+
+def test_a_condition_on_a_field_off_the_form_never_breaks_the_page(app, api, form):
+    """A field the form does not show may still be required by its condition (the form's builder left it
+    out): a refused submission is a 422 page with the form fields' problems (never a 500), and the off-form
+    field's refusal is told above the fields, as the record store's own refusal is."""
+    _ok(api.post("/api/v1/types/report/fields", json={
+        "name": "escalation", "label": "Escalation", "label_zh": "升级说明", "type": "text"}), 201)
+    _ok(api.patch("/api/v1/types/report/fields/escalation",
+                  json={"conditions": {"required_when": {"field": "people", "op": "gt", "value": 5}}}))
+    client = app.test_client()
+    resp = _submit(client, form["url"], {"f_summary": "", "f_kind": "question", "f_people": "9"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422, page[-2000:]
+    assert _field_errors(page)["f_summary"]  # the form field's own problem, beside it
+    resp = _submit(client, form["url"], {"f_summary": "Fall", "f_kind": "question", "f_people": "9",
+                                         "f_names": "Ann"})
+    page = html.unescape(resp.get_data(as_text=True))
+    assert resp.status_code == 422 and "is required when People hurt > 5" in page
+    assert _ok(api.get("/api/v1/records/report"))["records"] == []

@@ -143,8 +143,12 @@ def public_form(token: str):
             raise
     else:  # the conditions' problems in the same round, beside their fields
         for n, msgs in form_conditions.condition_problems(store, typedef, names, wtform, page.input_name).items():
-            field = wtform[page.input_name(typedef.field(n))]
-            field.errors = list(field.errors or []) + msgs
+            f = typedef.field(n)
+            if f is not None and page.input_name(f) in wtform:
+                field = wtform[page.input_name(f)]
+                field.errors = list(field.errors or []) + msgs
+            else:  # (a field not on the form: above it, as the record store's refusal would be)
+                errors.extend(msgs)
     return _render("access/public_form.html", 422, form=wtform, errors=errors, **page_kw)
 
 
