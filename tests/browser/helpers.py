@@ -61,6 +61,18 @@ class Page:
         return WebDriverWait(self.driver, timeout, ignored_exceptions=(NoSuchElementException,
                                                                        StaleElementReferenceException)).until(condition)
 
+    def pick_option(self, css: str, text: str, timeout: float = 10) -> None:
+        """Click the first element under ``css`` whose text holds ``text`` (a type-ahead's option): the
+        dropdown redraws its options as each search answers, so an option found may be replaced before
+        the click lands; it is then looked up again and clicked, not failed."""
+        def clicked(d) -> bool:
+            for option in d.find_elements("css selector", css):
+                if text in option.text:
+                    option.click()
+                    return True
+            return False
+        self.wait(clicked, timeout)
+
     def find(self, css: str, timeout: float = 10):
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions as EC
