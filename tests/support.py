@@ -44,3 +44,12 @@ def csrf_token_from(html: str) -> str:
     m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
     assert m, "no csrf_token in the page"
     return m.group(1)
+
+
+def sign_in(app, email: str, password: str, statuses: tuple[int, ...] = (302, 303)):
+    """A test client signed in to the admin as ``email`` (the login page's form, its CSRF token)."""
+    client = app.test_client()
+    token = csrf_token_from(client.get("/admin/login/").get_data(as_text=True))
+    resp = client.post("/admin/login/", data={"email": email, "password": password, "csrf_token": token})
+    assert resp.status_code in statuses, (resp.status_code, resp.get_data(as_text=True)[:500])
+    return client

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from support import csrf_token_from
+from support import sign_in as support_sign_in
 
 
 PASSWORD = "a long enough password"
@@ -51,13 +53,6 @@ def make_type(api, name: str, fields: list[dict], label: str | None = None) -> N
         ok(api.post(f"/api/v1/types/{name}/fields", json=f), 201)
 
 
-def csrf_token_from(html: str) -> str:
-    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or \
-        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
-    assert m, "no csrf_token in the page"
-    return m.group(1)
-
-
 @dataclass
 class Person:
     email: str
@@ -66,13 +61,7 @@ class Person:
 
 
 def sign_in(app, email: str, password: str = PASSWORD):
-    client = app.test_client()
-    page = client.get("/admin/login/")
-    token = csrf_token_from(page.get_data(as_text=True))
-    resp = client.post("/admin/login/", data={"email": email, "password": password, "csrf_token": token})
-    assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:500]
-    return client
-
+    return support_sign_in(app, email, password)
 
 def page_csrf(client, url: str) -> str:
     resp = client.get(url)

@@ -7,16 +7,12 @@ from typing import Any
 
 
 from recordbase.metamodel.service import MetamodelService
+from support import csrf_token_from
 
 
 def page_text(resp) -> str:
     return resp.get_data(as_text=True)
 
-
-def csrf_token_from(page: str) -> str:
-    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    assert m, "no csrf_token in the page"
-    return m.group(1)
 
 
 def token_for(client, url: str) -> str:

@@ -6,12 +6,9 @@ import json
 import re
 
 from .helpers import ok
+from support import csrf_token_from
 
 
-def csrf_token_from(html: str) -> str:
-    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert m, "no csrf_token in the page"
-    return m.group(1)
 
 ACTIONS = [{"do": "update_record", "values": {"status": "at_risk"}},
            {"do": "notify", "user_field": "owner", "message": "Score {total} for {period}"}]

@@ -6,12 +6,8 @@ import re
 
 from .helpers import records
 from .files import csv_bytes, supplier_workbook
+from support import csrf_token_from
 
-
-def csrf_token_from(html: str) -> str:
-    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
-    assert m, "no csrf_token in the page"
-    return m.group(1)
 
 
 def _upload(client, data: bytes, filename: str, **form):

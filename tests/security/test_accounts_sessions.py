@@ -8,7 +8,6 @@
 """
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -18,6 +17,8 @@ from recordbase.access.models import Throttle
 from recordbase.auth import create_token, create_user
 from recordbase.context import platform
 from recordbase.models import ApiToken, User, UserSession, utcnow
+from support import csrf_token_from as csrf
+from support import sign_in as support_sign_in
 
 OWNER = "owner@example.com"
 OWNER_PASSWORD = "correct horse battery"
@@ -34,20 +35,8 @@ class Api:
         return lambda url, **kw: getattr(self.client, method)(url, headers=self.headers, **kw)
 
 
-def csrf(html: str) -> str:
-    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert m, "no csrf_token in the page"
-    return m.group(1)
-
-
 def sign_in(app, email: str, password: str):
-    client = app.test_client()
-    page = client.get("/admin/login/")
-    resp = client.post("/admin/login/", data={"email": email, "password": password,
-                                              "csrf_token": csrf(page.get_data(as_text=True))})
-    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
-    return client
-
+    return support_sign_in(app, email, password, statuses=(302,))
 
 def signed_in(client) -> bool:
     resp = client.get("/admin/")

@@ -15,15 +15,11 @@ from recordbase.access.models import AuditEvent, Throttle
 from recordbase.auth import create_user
 from recordbase.context import platform
 from recordbase.models import utcnow
+from support import csrf_token_from as csrf
 
 OWNER = "owner@example.com"
 PASSWORD = "correct horse battery"
 
-
-def csrf(html: str) -> str:
-    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert m
-    return m.group(1)
 
 
 def login(client, email, password, addr="127.0.0.1"):

@@ -9,16 +9,12 @@ import re
 import pytest
 
 from recordbase.metamodel.service import MetamodelService
+from support import csrf_token_from as csrf
 
 TAKEN = "this value is already taken"
 TAKEN_ZH = "此值已被使用"
 CODE = "91310000TAKEN"
 
-
-def csrf(html: str) -> str:
-    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert m, "no csrf_token in the page"
-    return m.group(1)
 
 
 def no_record_named(body: str, rid: int) -> None:

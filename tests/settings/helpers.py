@@ -1,26 +1,13 @@
 """Helpers of the settings tests (plain functions and data, imported by name); the fixtures are in conftest.py."""
 from __future__ import annotations
 
-import re
+from support import csrf_token_from
+from support import sign_in  # noqa: F401 (imported by the settings tests)
 
 
 EDITOR_EMAIL = "editor@example.com"
 
 EDITOR_PASSWORD = "editor password 1"
-
-
-def csrf_token_from(html: str) -> str:
-    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert m, "no csrf_token in the page"
-    return m.group(1)
-
-
-def sign_in(app, email: str, password: str):
-    client = app.test_client()
-    token = csrf_token_from(client.get("/admin/login/").get_data(as_text=True))
-    resp = client.post("/admin/login/", data={"email": email, "password": password, "csrf_token": token})
-    assert resp.status_code in (302, 303)
-    return client
 
 
 def post_form(client, url: str, data: dict, **kw):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from support import csrf_token_from
+from support import sign_in as support_sign_in
 
 
 PASSWORD = "correct horse battery"
@@ -28,13 +29,7 @@ def ok(resp, status: int = 200) -> dict:
 
 
 def sign_in(app, email: str, password: str = PASSWORD):
-    client = app.test_client()
-    page = client.get("/admin/login/")
-    resp = client.post("/admin/login/", data={"email": email, "password": password,
-                                               "csrf_token": csrf_token_from(page.get_data(as_text=True))})
-    assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:500]
-    return client
-
+    return support_sign_in(app, email, password)
 
 def page_csrf(client, url: str = "/admin/") -> str:
     return csrf_token_from(client.get(url, follow_redirects=True).get_data(as_text=True))
