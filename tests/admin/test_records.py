@@ -184,9 +184,9 @@ def test_link_filters_offer_the_targets_and_take_titles(app, admin_client, suppl
     add_field(sessions, "contract", {"name": "backups", "label": "Backups", "type": "link",
                                      "options": {"target": "supplier", "many": True}})
     ids = {r.values["name"]: r.id for r in stored(app, "supplier")}
-    create_record(admin_client, "contract", {"title": "C1", "supplier": str(ids["Alpha"]),
+    create_record(admin_client, "contract", {"title": "Contract one", "supplier": str(ids["Alpha"]),
                                              "backups": [str(ids["Bravo"])]})
-    create_record(admin_client, "contract", {"title": "C2", "supplier": str(ids["Bravo"])})
+    create_record(admin_client, "contract", {"title": "Contract two", "supplier": str(ids["Bravo"])})
     listing = page_text(admin_client.get("/admin/records/contract/"))
     import html
     import json
@@ -207,12 +207,12 @@ def test_link_filters_offer_the_targets_and_take_titles(app, admin_client, suppl
         return [[r["id"], r["text"]] for r in admin_client.get(eq["picker"] + "&q=").get_json()["results"]]
     assert offered() == [[str(ids["Alpha"]), "Alpha"], [str(ids["Bravo"]), "Bravo"]]
     page = page_text(admin_client.get(f"/admin/records/contract/?flt0_{eq['arg']}={ids['Bravo']}"))
-    assert "C2" in page and "C1" not in page
+    assert "Contract two" in page and "Contract one" not in page
     assert grid_data(page)["link_titles"] == {str(ids["Bravo"]): "Bravo"}  # the active filter by its title
     # a title typed where an id was asked for
     contains = _filter_arg(listing, "Backups", "contains")
     page = page_text(admin_client.get(f"/admin/records/contract/?flt0_{contains}=Bravo"))
-    assert "C1" in page and "C2" not in page
+    assert "Contract one" in page and "Contract two" not in page
     page = page_text(admin_client.get(f"/admin/records/contract/?flt0_{contains}=Nobody"))
     assert "Invalid Filter Value" in page or "无效的过滤值" in page
     # the targets are data, asked when the user types (not kept from the page that first built the list)
