@@ -31,15 +31,16 @@ def current_policy() -> Optional[Policy]:
     """
     if not has_request_context():
         return None
-    policy = g.get("_rb_policy", _MISSING)
-    if policy is _MISSING or (policy is not None and policy.user_id != _uid()):
-        user = g.get("rb_user")
-        policy = _cached_policy(user) if user is not None else Policy.nobody()
-        g._rb_policy = policy
+    gl = g._get_current_object()  # (read several times: once through the proxy)
+    policy = gl.get("_rb_policy", _MISSING)
+    user = gl.get("rb_user")
+    if policy is _MISSING or (policy is not None and policy.user_id != (user.id if user is not None else None)):
+        policy = _cached_policy(gl, user) if user is not None else Policy.nobody()
+        gl._rb_policy = policy
     return policy
 
 
-def _cached_policy(user) -> Policy:
+def _cached_policy(gl, user) -> Policy:
     """The user's policy from the per-process :class:`~.cache.PolicyCache` (see there for its key).
 
     The API's authentication reads the role signature with the token (``g._rb_role_signature``);
@@ -49,14 +50,9 @@ def _cached_policy(user) -> Policy:
 
     session = db_session()
     version = current_schema().version
-    known = g.pop("_rb_role_signature", None)  # (user id, signature)
+    known = gl.pop("_rb_role_signature", None)  # (user id, signature)
     signature = known[1] if known is not None and known[0] == user.id else role_signature(session, user.id)
-    return platform().policy_cache.get(session, user, g.get("rb_token"), version, signature)
-
-
-def _uid() -> Optional[int]:
-    user = g.get("rb_user")
-    return user.id if user is not None else None
+    return platform().policy_cache.get(session, user, gl.get("rb_token"), version, signature)
 
 
 __all__ = ["Policy", "current_policy"]

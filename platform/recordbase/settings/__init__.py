@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from .service import (DEFAULTS, LANGUAGE_CHOICES, SettingError, Settings, check, machine_timezone, resolve, save,
@@ -18,18 +19,20 @@ __all__ = ["DEFAULTS", "LANGUAGE_CHOICES", "SettingError", "Settings", "check", 
 
 
 def current() -> Settings:
-    """The settings in force: config override, else the database (cached), else the default."""
-    from flask import current_app, has_app_context
+    """The settings in force: config override, else the database (cached), else the default.
 
-    if not has_app_context() or "recordbase" not in current_app.extensions:
+    Every request asks (the record store's time zone): the app is looked up once, not through
+    ``current_app`` at each step."""
+    app = current_app._get_current_object() if has_app_context() else None
+    if app is None or "recordbase" not in app.extensions:
         return resolve({}, None)
-    cache = current_app.extensions.get("recordbase_settings")
+    cache = app.extensions.get("recordbase_settings")
     if cache is None:
-        cache = current_app.extensions.setdefault("recordbase_settings", _new_cache())
-    from ..context import platform
-
-    rows = cache.get(_session_for_settings(platform()))
-    return cache.resolved(rows, current_app.config)
+        cache = app.extensions.setdefault("recordbase_settings", _new_cache())
+    rows = cache.fresh_rows()
+    if rows is None:
+        rows = cache.get(_session_for_settings(app.extensions["recordbase"]))
+    return cache.resolved(rows, app.config)
 
 
 def _new_cache():

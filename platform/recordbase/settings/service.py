@@ -33,6 +33,7 @@ CACHE_SECONDS = 5.0
 OVERRIDES = {"timezone": "TIMEZONE", "language": "DEFAULT_LANGUAGE", "currency": "DEFAULT_CURRENCY"}
 ENVIRONMENT = {"timezone": "RECORDBASE_TIMEZONE", "language": "RECORDBASE_LANGUAGE",
                "currency": "RECORDBASE_CURRENCY"}
+_OVERRIDE_KEYS = tuple(OVERRIDES.values())
 DEFAULTS = {"timezone": "UTC", "language": "", "currency": "CNY"}
 LANGUAGE_CHOICES = ("", "en", "zh")  # "": each browser's own language
 
@@ -157,13 +158,19 @@ class SettingsCache:
     def resolved(self, rows: dict[str, str], config: dict) -> Settings:
         """:func:`resolve` of these rows and this config, worked out again only when the rows were read
         anew or an override changed (every request asks: the record store's time zone)."""
-        overrides = tuple(config.get(name) for name in OVERRIDES.values())
+        overrides = tuple(map(config.get, _OVERRIDE_KEYS))
         memo = self._resolved
         if memo is not None and memo[0] is rows and memo[1] == overrides:
             return memo[2]
         found = resolve(rows, config)
         self._resolved = (rows, overrides, found)
         return found
+
+    def fresh_rows(self) -> Optional[dict[str, str]]:
+        """The rows read less than :data:`CACHE_SECONDS` ago, else None (:meth:`get` reads them)."""
+        if self.rows is not None and time.monotonic() - self.read_at <= CACHE_SECONDS:
+            return self.rows
+        return None
 
     def get(self, session_factory) -> dict[str, str]:
         now = time.monotonic()
