@@ -131,3 +131,24 @@ def test_a_fixed_point_reader_of_sqlites_float_gives_what_the_processor_and_read
     proc = Numeric(20, ft.precision(field), asdecimal=True).dialect_impl(dialect).result_processor(dialect, None)
     assert _folds(reader, proc)
     assert same(reader.from_driver(value), reader(proc(value), None))
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59, 999999)),
+       st.booleans())
+def test_a_time_read_from_sqlites_text_is_what_the_driver_s_reader_and_iso_give(value, whole_second):
+    """On SQLite a record's times are the text SQLAlchemy wrote; the row writers turn that text into
+    ISO 8601 without the datetime in between (``stored_text_iso``), and must give what ``iso`` gives
+    of SQLAlchemy's reading of it; text of another form is left to that reading (None)."""
+    from sqlalchemy import DateTime
+    from sqlalchemy.dialects import sqlite
+
+    from recordbase.storage.serialization import iso, stored_text_iso
+
+    if whole_second:
+        value = value.replace(microsecond=0)
+    dialect = sqlite.dialect()
+    stored = DateTime().dialect_impl(dialect).bind_processor(dialect)(value)
+    proc = DateTime().dialect_impl(dialect).result_processor(dialect, None)
+    assert stored_text_iso(stored) == iso(proc(stored))
+    assert stored_text_iso(stored[:19]) is None and stored_text_iso("2026-02-30 10:00:00.000000") is None

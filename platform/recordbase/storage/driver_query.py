@@ -93,9 +93,29 @@ def _plain_columns(stmt: Select) -> bool:
             and None not in keys and len(set(keys)) == len(keys))
 
 
+#: (statement, dialect) -> (statement, its DriverStatement, its own values), by the statement's
+#: identity: a statement kept and run again (the token lookup, a first page, a GET's select) is not
+#: keyed again, as hashing its nested cache key cost about 3 µs a run
+_BY_IDENTITY: dict[tuple[int, int], tuple[Select, Optional[DriverStatement], Any]] = {}
+_IDENTITY_SIZE = 256
+
+
 def _statement(stmt: Select, dialect: Any) -> tuple[Optional[DriverStatement], Any]:
     """The cached :class:`DriverStatement` of ``stmt``'s shape (None: run it through SQLAlchemy),
     and ``stmt``'s own parameter values in cache-key order."""
+    ident = (id(stmt), id(dialect))
+    seen = _BY_IDENTITY.get(ident)
+    if seen is not None and seen[0] is stmt:  # (the entry holds the statement: its id is not reused)
+        return seen[1], seen[2]
+    found, values = _keyed_statement(stmt, dialect)
+    if len(_BY_IDENTITY) >= _IDENTITY_SIZE:
+        _BY_IDENTITY.clear()
+    _BY_IDENTITY[ident] = (stmt, found, values)
+    return found, values
+
+
+def _keyed_statement(stmt: Select, dialect: Any) -> tuple[Optional[DriverStatement], Any]:
+    """:func:`_statement` through the statement's cache key."""
     key = stmt._generate_cache_key()
     if key is None:  # a construct that cannot be cached
         return None, None
@@ -161,6 +181,7 @@ def fetch_driver_rows(session: Session, stmt: Select, params: Optional[dict] = N
             cur.close()
     if len(description) != len(driver.keys):  # a selected construct of several columns: SQLAlchemy's to run
         _STATEMENTS[driver.cache_key] = None
+        _BY_IDENTITY.clear()
         return fetch_driver_rows(session, stmt, params)
     return DriverRows(driver.keys, raw, driver.processors(dialect, description))
 

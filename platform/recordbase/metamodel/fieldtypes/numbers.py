@@ -225,6 +225,10 @@ class FixedPoint(NumberLike):
         from_db = self.from_db
         places = self.precision(field)
         text = f"%.{places}f"
+        # below ``limit`` a double's spacing is under half of 10**-places: a double equal to
+        # n / 10**places (n whole) is then the one ``round(value, places)`` gives
+        scale = 10 ** places
+        limit = 2.0 ** 52 / scale / 2
 
         def read(value: Any, ctx: ValueContext) -> Any:  # the driver's Decimal needs no from_db
             return json_number(value if type(value) is Decimal else from_db(value, field))
@@ -235,7 +239,12 @@ class FixedPoint(NumberLike):
             of that Decimal (both round the float's exact value correctly to ``places`` digits).
             :mod:`recordbase.storage.row_writers` checks it agrees before using it."""
             if type(value) is float:
-                f = round(value, places)
+                # a stored decimal is already the double nearest a number of ``places`` digits: then
+                # ``round`` would give it back (a slow correctly-rounding conversion): checked exactly here
+                if -limit < value < limit and round(value * scale) / scale == value:
+                    f = value
+                else:
+                    f = round(value, places)
                 if not f.is_integer():
                     return f
             return json_number(Decimal(text % value))
