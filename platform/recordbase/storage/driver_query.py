@@ -18,7 +18,7 @@ SQLAlchemy's own handler (:func:`driver_errors`). SQLAlchemy's statement events
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterator, NoReturn, Optional, Sequence
 
 from sqlalchemy import Column
 from sqlalchemy.engine import Connection
@@ -169,9 +169,12 @@ def fetch_driver_rows(session: Session, stmt: Select, params: Optional[dict] = N
         result = conn.execute(stmt, params)
         keys = tuple(result.keys())
         return DriverRows(keys, [tuple(r) for r in result.all()], [None] * len(keys))
-    with driver_errors(conn, driver.sql, params, executing=False):
+    # (try blocks, not :func:`driver_errors`: its two context managers cost every read a few µs)
+    try:
         values = driver.parameters(extracted, params, stmt)
-    with driver_errors(conn, driver.sql, values):
+    except BaseException as exc:  # noqa: BLE001 - re-raised by the handler
+        _handle(conn, exc, driver.sql, params, executing=False)
+    try:
         cur = conn.connection.dbapi_connection.cursor()
         try:
             cur.execute(driver.sql, values)
@@ -179,6 +182,8 @@ def fetch_driver_rows(session: Session, stmt: Select, params: Optional[dict] = N
             description = cur.description
         finally:
             cur.close()
+    except BaseException as exc:  # noqa: BLE001 - re-raised by the handler
+        _handle(conn, exc, driver.sql, values, executing=True)
     if len(description) != len(driver.keys):  # a selected construct of several columns: SQLAlchemy's to run
         _STATEMENTS[driver.cache_key] = None
         _BY_IDENTITY.clear()
@@ -200,6 +205,12 @@ def driver_errors(conn: Connection, statement: str, params: Any = None, executin
     try:
         yield
     except BaseException as exc:  # noqa: BLE001 - re-raised by the handler, as SQLAlchemy does
-        if executing and isinstance(exc, Exception) and not isinstance(exc, conn.dialect.loaded_dbapi.Error):
-            raise
-        conn._handle_dbapi_exception(exc, statement, params, None, None)
+        _handle(conn, exc, statement, params, executing)
+
+
+def _handle(conn: Connection, exc: BaseException, statement: str, params: Any, executing: bool) -> NoReturn:
+    """What :func:`driver_errors` does with an error raised inside it."""
+    if executing and isinstance(exc, Exception) and not isinstance(exc, conn.dialect.loaded_dbapi.Error):
+        raise exc
+    conn._handle_dbapi_exception(exc, statement, params, None, None)
+    raise exc  # (the handler always raises: not reached)
