@@ -169,6 +169,7 @@ class RuntimeSchema:
         self._mapped: dict[tuple, tuple[Table, type]] = {}
         self._registry = registry(metadata=metadata)
         self._lock = threading.Lock()
+        self._backlinks: Optional[dict[str, list[tuple[TypeDef, FieldDef]]]] = None
 
     def get(self, name: str) -> TypeDef:
         try:
@@ -180,9 +181,17 @@ class RuntimeSchema:
         return sorted(self.types.values(), key=lambda t: (t.app or "", t.position, t.label.casefold()))
 
     def backlinks(self, typedef: TypeDef) -> list[tuple[TypeDef, FieldDef]]:
-        """The (type, link field) pairs that point at ``typedef``."""
-        return [(t, f) for t in self.ordered() for f in t.fields
-                if f.field_type == "link" and f.options.get("target") == typedef.name]
+        """The (type, link field) pairs that point at ``typedef`` (worked out once per snapshot: an API
+        GET of one record asks every time)."""
+        memo = self._backlinks
+        if memo is None:
+            memo = {}
+            for t in self.ordered():
+                for f in t.fields:
+                    if f.field_type == "link":
+                        memo.setdefault(f.options.get("target"), []).append((t, f))
+            self._backlinks = memo
+        return list(memo.get(typedef.name, ()))
 
     def mapped_class(self, typedef: TypeDef) -> type:
         """A class mapped onto the type's table, attributes named by field API names (for Flask-Admin).
