@@ -152,3 +152,30 @@ def test_a_time_read_from_sqlites_text_is_what_the_driver_s_reader_and_iso_give(
     proc = DateTime().dialect_impl(dialect).result_processor(dialect, None)
     assert stored_text_iso(stored) == iso(proc(stored))
     assert stored_text_iso(stored[:19]) is None and stored_text_iso("2026-02-30 10:00:00.000000") is None
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.dates(), st.text(alphabet="0123456789-:T .", max_size=12))
+def test_a_date_reader_of_sqlites_text_gives_what_the_processor_and_reader_give(value, junk):
+    """On SQLite a date column holds the text SQLAlchemy wrote; the row writers read that text straight
+    (``json_reader(...).from_driver``) and must give what the reader gives of the processor's date,
+    and refuse what it refuses."""
+    from sqlalchemy import Date
+    from sqlalchemy.dialects import sqlite
+
+    from recordbase.storage.row_writers import _folds
+
+    field = fd("date")
+    reader = _REGISTRY["date"].json_reader(field)
+    dialect = sqlite.dialect()
+    proc = Date().dialect_impl(dialect).result_processor(dialect, None)
+    stored = Date().dialect_impl(dialect).bind_processor(dialect)(value)
+    assert _folds(reader, proc)
+    assert reader.from_driver(stored) == reader(proc(stored), None) == value.isoformat()
+    try:
+        expected = reader(proc(junk), None)
+    except (ValueError, TypeError):
+        with pytest.raises((ValueError, TypeError)):
+            reader.from_driver(junk)
+    else:
+        assert reader.from_driver(junk) == expected

@@ -119,6 +119,18 @@ class DateType(FieldType):
 
         def read(value: Any, ctx: ValueContext) -> Any:  # the driver's date needs no from_db
             return (value if type(value) is date else from_db(value, field)).isoformat()
+
+        def from_driver(value: Any) -> Any:
+            """``read`` of SQLAlchemy's SQLite reading of the text it wrote (``2026-01-05``): that text
+            itself, once it is known to be a date that exists (:mod:`recordbase.storage.row_writers`
+            checks it agrees on :attr:`probes` before using it)."""
+            if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
+                date.fromisoformat(value)  # (a date that does not exist is refused, as the driver's reader does)
+                return value  # (ASCII digits in this shape, or fromisoformat refuses it: isoformat's text)
+            return read(value, None)
+
+        from_driver.probes = _DATE_PROBES  # type: ignore[attr-defined]
+        read.from_driver = from_driver  # type: ignore[attr-defined]
         return read
 
     def format(self, value: Any, field: FieldDef, ctx: ValueContext) -> str:
@@ -128,6 +140,10 @@ class DateType(FieldType):
         from wtforms import DateField
 
         return DateField(**ctx.kwargs(field))
+
+
+#: stored dates a folded date reader is checked on (:func:`recordbase.storage.row_writers._folds`)
+_DATE_PROBES = ("2026-01-05", "0001-01-01", "9999-12-31", "2024-02-29", "1999-12-31")
 
 
 @register
