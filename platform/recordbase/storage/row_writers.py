@@ -66,8 +66,9 @@ def row_writer(names: Sequence[str], cells: Sequence[CellPlan], system: dict[str
     ``names[k]`` is output field ``k``'s API name, ``cells`` how each is read (:data:`CellPlan`),
     ``system`` the row positions of ``id``, ``version``, ``created_at``, ``updated_at``,
     ``created_by``, ``updated_by`` and ``deleted_at``. At each call: ``stamp`` turns a stored time
-    cell into ISO text, ``emails`` maps user ids to e-mails, ``empties[k]`` is field ``k``'s JSON
-    when empty, and ``links[k]`` (for a field without a column) maps record ids to its value."""
+    cell into ISO text (its ``memo``, if it has one, maps the cells it has turned: looked up without
+    a call), ``emails`` maps user ids to e-mails, ``empties[k]`` is field ``k``'s JSON when empty,
+    and ``links[k]`` (for a field without a column) maps record ids to its value."""
     plan = []
     for k, (slot, pos, reader, proc) in enumerate(cells):
         mode = _mode(pos, reader, proc)
@@ -91,6 +92,7 @@ def row_writer(names: Sequence[str], cells: Sequence[CellPlan], system: dict[str
                 bound.append((name, pos, reader, proc, mode, empties[k]))
         out = []
         append = out.append
+        known_stamp = getattr(stamp, "memo", _NO_LINKS).get
         for row in rows:
             fields = {}
             for name, pos, reader, proc, mode, empty in bound:
@@ -113,8 +115,10 @@ def row_writer(names: Sequence[str], cells: Sequence[CellPlan], system: dict[str
                 else:
                     fields[name] = proc(v)
             cb, ub = row[i_cb], row[i_ub]
-            body = {"id": row[i_id], "version": row[i_version],
-                    "created_at": stamp(row[i_created]), "updated_at": stamp(row[i_updated]),
+            ca, ua = row[i_created], row[i_updated]
+            created = known_stamp(ca) or stamp(ca)  # (a page's times are mostly a few: no call for a known one)
+            body = {"id": row[i_id], "version": row[i_version], "created_at": created,
+                    "updated_at": created if ua == ca else (known_stamp(ua) or stamp(ua)),
                     "created_by": emails.get(cb) if cb else None, "updated_by": emails.get(ub) if ub else None,
                     "fields": fields}
             da = row[i_da]

@@ -284,6 +284,7 @@ def _stamps(proc: Optional[Callable]) -> Callable[[Any], Optional[str]]:
             if text is None:
                 text = memo[v] = iso(proc(v))
         return text
+    stamp.memo = memo  # type: ignore[attr-defined]  (the row writers look a known time up themselves)
     return stamp
 
 
