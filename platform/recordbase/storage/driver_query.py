@@ -154,10 +154,31 @@ class DriverRows:
         """One driver row as SQLAlchemy would give it."""
         return tuple(v if proc is None or v is None else proc(v) for v, proc in zip(raw_row, self.processors))
 
+    def values(self, raw_row: Sequence) -> "RowValues":
+        """One driver row's values by column key, each converted only when asked for."""
+        return RowValues(self, raw_row)
+
     def rows(self) -> list[tuple]:
         if not any(self.processors):
             return [tuple(r) for r in self.raw]
         return [self.row(r) for r in self.raw]
+
+
+class RowValues:
+    """A driver row as ``{column key: value as SQLAlchemy gives it}``, converting a value when it is
+    read: a page's next cursor reads its last row's sort values and id, not its every column (whose
+    conversions, a time or a decimal each, cost a list page 3 %)."""
+
+    __slots__ = ("_rows", "_raw", "_at")
+
+    def __init__(self, rows: DriverRows, raw_row: Sequence):
+        self._rows, self._raw = rows, raw_row
+        self._at = {key: i for i, key in enumerate(rows.keys)}
+
+    def __getitem__(self, key: str) -> Any:
+        i = self._at[key]
+        v, proc = self._raw[i], self._rows.processors[i]
+        return v if proc is None or v is None else proc(v)
 
 
 def fetch_driver_rows(session: Session, stmt: Select, params: Optional[dict] = None) -> DriverRows:

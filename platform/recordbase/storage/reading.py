@@ -118,7 +118,7 @@ class ReadOperations:
         next_cursor = None
         if len(fetched.raw) > limit:
             del fetched.raw[limit:]
-            last = dict(zip(fetched.keys, fetched.row(fetched.raw[-1])))
+            last = fetched.values(fetched.raw[-1])
             next_cursor = q.encode_cursor(q.sort_keys(last, typedef, sorts), last["id"], sorts, typedef)
         return typedef, fetched, next_cursor
 
