@@ -149,7 +149,7 @@ def _token_lookup(session: Session, token: str) -> Optional[tuple]:
                           version_column().label("schema_version"), role_signature_column().label("role_signature"))
                    .select_from(User.__table__.join(ApiToken.__table__, u.id == t.user_id))
                    .where(t.token_hash == bindparam("digest"), t.revoked_at.is_(None)))
-    rows = fetch_all(session, _LOOKUP, {"digest": token_digest(token)})[1]
+    rows = fetch_all(session, _LOOKUP, {"digest": token_digest(token)}, prepare=True)[1]
     row = rows[0] if rows else None
     if row is None or not row[5]:
         return None
