@@ -5,8 +5,9 @@ Every value goes through the same :meth:`RecordStore.clean` as :meth:`RecordStor
 against live records and within the batch (those lookups, a query each per batch, are in
 :mod:`.batch_checks`), autonumbers are reserved in one step, rows are
 written in one go with ids chosen beforehand (executemany on SQLite, COPY on PostgreSQL),
-many-links with one more statement, computed
-fields are recomputed through the recompute engine, and one ``RecordCreated`` event per
+many-links with one more statement; each record's own computed values are computed before the
+INSERT and written by it (:mod:`.new_records`), what the records change elsewhere is recomputed
+through the recompute engine once for the batch, and one ``RecordCreated`` event per
 record is emitted through :meth:`RecordStore.emit` — so automation rules run for imported
 records as for any other. What differs
 from calling ``create`` in a loop is only the number of round trips to the database.

@@ -2,7 +2,8 @@
 
 After every write the record store calls :meth:`Recomputer.after_write`. It
 recomputes, in the same transaction, exactly the computed fields that depend on
-what changed: first on the written record (in dependency order), then on the
+what changed: first on the written record (in dependency order; a new record's
+own are computed before its INSERT, :mod:`.new_records`), then on the
 records of other types that aggregate or look up this one — found through the
 link, before and after the change — and onwards from those, breadth first.
 A child write costs a fixed number of queries however many siblings it has:
