@@ -165,3 +165,33 @@ def test_a_created_datetime_formula_keeps_what_the_row_keeps(svc):
         for rid in [one.id, *many]:
             assert st_.get("stamp", rid).values["later"] == datetime(2025, 3, 3, 1, 0, 15, 123000)
         assert one.values == st_.get("stamp", one.id).values
+
+
+def test_a_batch_whose_rule_writes_gives_each_event_the_values_of_that_moment(svc, owner):
+    """A rule on create renames the project the batch's tasks look up. The events of the first 500
+    tasks carry the name they had when the batch was written (its records are taken 500 at a time, as
+    when they were read back after the INSERT), the later ones the name after the rule wrote it; every
+    task stores the final name."""
+    from recordbase.automation.rules import RuleService
+
+    svc.create_type("proj", [{"name": "name", "label": "Name", "type": "text"}])
+    svc.create_type("task", [{"name": "name", "label": "Name", "type": "text"},
+                             {"name": "proj", "label": "Project", "type": "link", "options": {"target": "proj"}}])
+    svc.add_field("task", {"name": "pname", "label": "Project name", "type": "lookup",
+                           "options": {"link": "proj", "target_field": "name"}})
+    svc.add_field("task", {"name": "label", "label": "Label", "type": "formula",
+                           "options": {"expression": '{pname} & "/" & {name}'}})
+    with svc.store() as st_:
+        RuleService(st_.session, st_.schema).create(
+            {"name": "rename", "type": "task", "enabled": True, "trigger": {"on": "record_created"},
+             "condition": {"field": "name", "op": "eq", "value": "t0"},
+             "actions": [{"do": "update_linked", "link": "proj", "values": {"name": "renamed"}}]}, owner.id)
+    with svc.store() as st_:
+        pid = st_.create("proj", {"name": "p"}).id
+    with svc.store() as st_:
+        mark = len(st_.events)
+        ids = st_.create_many("task", [{"name": f"t{i}", "proj": pid} for i in range(600)]).ids
+        events = _created(st_, mark)
+        seen = [events[("task", rid)]["label"] for rid in ids]
+        assert seen == [f"p/t{i}" for i in range(500)] + [f"renamed/t{i}" for i in range(500, 600)]
+        assert all(r.values["label"] == f"renamed/{r.values['name']}" for r in st_.list("task", limit=1000).records)
