@@ -98,9 +98,10 @@ CREATE_MANY_STAGES = [
     ("values cleaned (field types)", "create_many"),
     ("field conditions", "create_many"),
     ("unique values checked (1 query)", "create_many"),
-    ("new ids + INSERT (executemany/COPY)", "create_many"),
-    ("new ids chosen", "new ids + INSERT (executemany/COPY)"),
-    ("rows sent to the driver", "new ids + INSERT (executemany/COPY)"),
+    ("new ids chosen", "create_many"),
+    ("own computed values (before the INSERT)", "create_many"),
+    ("INSERT (executemany/COPY)", "create_many"),
+    ("rows sent to the driver", "INSERT (executemany/COPY)"),
 ]
 COMMIT_STAGES = [
     ("commit", "request (WSGI, token, session)"),
@@ -114,7 +115,7 @@ BATCH_TREE = [
     ("create_many", "request (WSGI, token, session)"),
     *CREATE_MANY_STAGES,
     ("planner statistics (ANALYZE)", "create_many"),
-    ("recompute (--computed)", "create_many"),
+    ("recompute after the INSERT (elsewhere)", "create_many"),
     ("events + rules evaluated", "create_many"),
     ("answer read back (json_by_ids)", "request (WSGI, token, session)"),
     *COMMIT_STAGES,
@@ -125,7 +126,7 @@ IMPORT_TREE = [
     ("import run", "request (WSGI, token, session)"),
     ("create_many", "import run"),
     *CREATE_MANY_STAGES,
-    ("recompute (--computed)", "create_many"),
+    ("recompute after the INSERT (elsewhere)", "create_many"),
     ("events + rules evaluated", "create_many"),
     ("preview (the first 10 records read)", "import run"),
     ("planner statistics (ANALYZE)", "import run"),  # (once, after the last batch: statistics_once)
@@ -138,7 +139,7 @@ def instrument(stages: Stages) -> None:
     from recordbase.api import dataio as api_dataio
     from recordbase.dataio import importer
     from recordbase.metamodel import statistics
-    from recordbase.storage import batch, fast_insert, record_store, recompute, write_plan
+    from recordbase.storage import batch, fast_insert, new_records, record_store, recompute, write_plan
 
     stages.wrap(api_dataio, "json_body", "JSON body parsed")
     stages.wrap(api_dataio, "_batch_shape_ok", "body shape checked")
@@ -152,12 +153,13 @@ def instrument(stages: Stages) -> None:
     stages.wrap_enter(batch, "batch_lookups", "link targets looked up (1 query)")
     stages.wrap(batch, "condition_check", "field conditions")
     stages.wrap(batch, "_check_unique_batch", "unique values checked (1 query)")
-    stages.wrap(batch, "_insert_with_ids", "new ids + INSERT (executemany/COPY)")
+    stages.wrap(batch, "_insert_with_ids", "INSERT (executemany/COPY)")
     stages.wrap(batch, "_new_ids", "new ids chosen")
+    stages.wrap(new_records, "compute", "own computed values (before the INSERT)")
     stages.wrap(fast_insert.InsertPlan, "execute", "rows sent to the driver",
-                within="new ids + INSERT (executemany/COPY)")  # (history rows go through it too)
+                within="INSERT (executemany/COPY)")  # (history rows go through it too)
     stages.wrap(statistics, "refresh_after_load", "planner statistics (ANALYZE)")
-    stages.wrap(recompute.Recomputer, "after_create_many", "recompute (--computed)")
+    stages.wrap(recompute.Recomputer, "after_create_many", "recompute after the INSERT (elsewhere)")
     stages.wrap(importer.Importer, "run", "import run")
     stages.wrap(importer.Importer, "_preview", "preview (the first 10 records read)")
     stages.wrap(history, "_write_rows", "history written (1 INSERT/COPY)")

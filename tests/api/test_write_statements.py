@@ -169,6 +169,44 @@ def test_a_batch_sends_the_same_statements_for_30_records_as_for_300(app, api, v
         assert seen == expected, n
 
 
+def test_a_new_records_own_computed_values_are_written_by_its_insert(app, api, vendor):
+    """A formula and a lookup on the type: a create and a batch send what they send without them and
+    one read of the linked records for the lookup (before the INSERT), never a read-back or an UPDATE
+    of the new rows; the values are right."""
+    for field in ({"name": "double", "label": "Double", "type": "formula", "options": {"expression": "{score} * 2"}},
+                  {"name": "org_name", "label": "Org name", "type": "lookup",
+                   "options": {"link": "org", "target_field": "name"}}):
+        ok(api.post("/api/v1/types/vendor/fields", json=field), 201)
+    table, org_table = _record_table(app, "vendor"), _record_table(app, "org")
+    ok(api.post("/api/v1/records/vendor", json={"fields": {"name": "warm", "code": "w", "org": vendor}}), 201)
+    held = " FOR KEY SHARE" if _postgresql(app) else ""
+    with statements(app) as seen:
+        created = ok(api.post("/api/v1/records/vendor",
+                              json={"fields": {"name": "A", "code": "a", "score": 4, "org": vendor}}), 201)
+    assert created["fields"]["double"] == 8 and created["fields"]["org_name"] == "Acme"
+    assert seen == ["SELECT rb_schema_state" + held, f"SELECT {org_table}" + held, f"SELECT {table}",
+                    f"SELECT {org_table}",  # the lookup's linked record
+                    f"INSERT INTO {table}", "INSERT INTO rb_record_history"]
+    if _postgresql(app):
+        expected = ["SELECT rb_schema_state FOR KEY SHARE", f"SELECT {org_table}", f"SELECT {table}",
+                    "SELECT generate_series", f"SELECT {org_table}", "SAVEPOINT", "RELEASE SAVEPOINT",
+                    f"SELECT {table}"]
+    else:
+        expected = ["SELECT rb_schema_state", f"SELECT {org_table}", f"SELECT {table}",
+                    f"SELECT {table}", "SELECT sqlite_master", "SELECT sqlite_sequence",
+                    f"SELECT {org_table}",  # the lookup's linked records, once for the batch
+                    "SAVEPOINT", f"INSERT INTO {table}", "RELEASE SAVEPOINT",
+                    f"SELECT {table}", "INSERT INTO rb_record_history"]
+    for n in (30, 300):
+        body = {"records": [{"fields": {"name": f"r{i}", "code": f"{n}-{i}", "score": i, "org": vendor}}
+                            for i in range(n)]}
+        with statements(app) as seen:
+            res = ok(api.post("/api/v1/records/vendor/batch", json=body), 201)
+        assert [(r["fields"]["double"], r["fields"]["org_name"]) for r in res["records"]] == \
+            [(2 * i, "Acme") for i in range(n)]
+        assert seen == expected, n
+
+
 def test_two_writers_hold_the_schema_at_once_and_a_structure_change_waits_for_them(app):
     if not _postgresql(app):
         pytest.skip("SQLite has one writer at a time")

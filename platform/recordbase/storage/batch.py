@@ -5,8 +5,9 @@ Every value goes through the same :meth:`RecordStore.clean` as :meth:`RecordStor
 against live records and within the batch (those lookups, a query each per batch, are in
 :mod:`.batch_checks`), autonumbers are reserved in one step, rows are
 written in one go with ids chosen beforehand (executemany on SQLite, COPY on PostgreSQL),
-many-links with one more statement, computed
-fields are recomputed through the recompute engine, and one ``RecordCreated`` event per
+many-links with one more statement; each record's own computed values are computed before the
+INSERT and written by it (:mod:`.new_records`), what the records change elsewhere is recomputed
+through the recompute engine once for the batch, and one ``RecordCreated`` event per
 record is emitted through :meth:`RecordStore.emit` — so automation rules run for imported
 records as for any other. What differs
 from calling ``create`` in a loop is only the number of round trips to the database.
@@ -32,6 +33,8 @@ from .batch_checks import check_unique_batch as _check_unique_batch
 from .condition_guard import condition_check
 from .events import RecordCreated
 from .fast_insert import insert_plan
+from . import new_records
+from .reading import Record
 from .write_plan import WritePlan, refusable_write, write_plan
 from ..workflow import guard
 from ..workflow.service import workflow_of
@@ -116,7 +119,21 @@ def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: 
     for n, (i, c) in enumerate(good):
         for f in autos:
             c[f.name] = f.ftype.generate(f, first_numbers[f.name] + n, local_now)
-    new_ids = _insert_with_ids(store, plan, [c for i, c in good], now)
+    new_ids = _new_ids(store, t, len(good))
+    needs_recompute = plan.computed or store.recomputer._has_upstream(type_name)
+    records: list[Record] = []
+    computed: list[str] = []
+    if needs_recompute:  # each record as reading it back would give it, its own computed values before its INSERT
+        base = plan.new_values(now, user_id)
+        records = [Record(type_name, rid, 1, now, now, user_id, user_id, None, plan.record_values(base, c))
+                   for (i, c), rid in zip(good, new_ids)]
+        if plan.computed:
+            computed = store.recomputer.graph.local_plan(type_name, None)
+            for (i, c), record, values in zip(good, records, new_records.compute(store.recomputer, typedef,
+                                                                                records, computed)):
+                c.update(values)
+                record.values.update(values)
+    _insert_with_ids(store, plan, [c for i, c in good], now, new_ids)
     loads = store.__dict__.get(_LOADS)
     if loads is None:
         statistics.refresh_after_load(store.session.connection(), t.name, len(new_ids), max(new_ids))
@@ -136,21 +153,9 @@ def create_many(store: "RecordStore", type_name: str, rows: list, skip_invalid: 
         for chunk in _chunks(items, 2000):
             store.session.execute(insert(typedef.junctions[name]), chunk)
 
-    needs_recompute = plan.computed or store.recomputer._has_upstream(type_name)
-    index_of = {rid: i for (i, c), rid in zip(good, new_ids)}
     if needs_recompute:
-        for chunk in _chunks(new_ids):
-            stmt = select(t).where(t.c.id.in_(chunk))
-            records = list(store._records(typedef, store.session.execute(stmt).all()))
-            changed = store.recomputer.after_create_many(type_name, records)  # (once for the chunk)
-            if changed:  # read back once, with their computed values
-                again = store.session.execute(select(t).where(t.c.id.in_(sorted(changed)))).all()
-                fresh = {r.id: r for r in store._records(typedef, again)}
-                records = [fresh.get(r.id, r) for r in records]
-            for record in records:
-                if conditions is not None and conditions.conditions.reads_computed:
-                    _refuse_by_condition(conditions, typedef, record, rows[index_of[record.id]], index_of[record.id])
-                store.emit(RecordCreated(type_name, record.id, store.user_id, {}, dict(record.values)))
+        changed = store.recomputer.after_create_many(type_name, records, computed)  # (what they change elsewhere)
+        _emit_recomputed(store, typedef, records, changed, conditions, rows, good)
     else:
         # each record as reading it back would give it (no re-read: nothing computed changes it)
         base = plan.new_values(now, user_id)
@@ -200,6 +205,34 @@ def _refuse_by_condition(conditions: Any, typedef: TypeDef, record: Any, given: 
                               {"records": [{"index": index, "errors": problems}]})
 
 
+def _emit_recomputed(store: "RecordStore", typedef: TypeDef, records: list[Record], changed: set[int],
+                     conditions: Any, given: list, good: list[tuple[int, dict]]) -> None:
+    """Each new record's ``RecordCreated``, with its values as reading it back gives them at that point.
+
+    A chunk of 500 at a time, as when the records were read back after their INSERT: a chunk's
+    records the recompute changed after the INSERT (their lookups of what the batch changed
+    elsewhere) are read again, and once a rule on create wrote records, every later chunk is."""
+    t = typedef.table
+    index_of = {rid: i for (i, c), rid in zip(good, (r.id for r in records))}
+    reads_computed = conditions is not None and conditions.conditions.reads_computed
+    fires = _fires_on_create(store, typedef.name)
+    wrote = False
+    for chunk in _chunks(records):
+        stale = [r.id for r in chunk if wrote or r.id in changed]
+        if stale:
+            again = store.session.execute(select(t).where(t.c.id.in_(stale))).all()
+            fresh = {r.id: r for r in store._records(typedef, again)}
+            chunk = [fresh.get(r.id, r) for r in chunk]
+        for record in chunk:
+            if reads_computed:
+                _refuse_by_condition(conditions, typedef, record, given[index_of[record.id]], index_of[record.id])
+            event = RecordCreated(typedef.name, record.id, store.user_id, {}, dict(record.values))
+            if fires:
+                wrote = store.emit(event) or wrote
+            else:  # what emit() does when no rule acts on a create of this type
+                store.events.append(event)
+
+
 def _fires_on_create(store: "RecordStore", type_name: str) -> bool:
     """Whether a rule acts on creates of the type (else emitting is only keeping the event)."""
     engine = store._automation()
@@ -209,8 +242,8 @@ def _fires_on_create(store: "RecordStore", type_name: str) -> bool:
     return rules is not None and bool(rules.for_action("create"))
 
 
-def _insert_with_ids(store: "RecordStore", plan: WritePlan, records: list[dict], now: Any) -> list[int]:
-    """Insert the records with ids chosen beforehand (:func:`_new_ids`); the new ids in order.
+def _insert_with_ids(store: "RecordStore", plan: WritePlan, records: list[dict], now: Any, new_ids: list[int]) -> None:
+    """Insert the records with the ids chosen beforehand (:func:`_new_ids`), in order.
 
     With the ids known, the rows go to the driver in one go (:mod:`.fast_insert`: executemany
     on SQLite, COPY on PostgreSQL) instead of an INSERT ... RETURNING in parameter order, which
@@ -230,7 +263,6 @@ def _insert_with_ids(store: "RecordStore", plan: WritePlan, records: list[dict],
     base: list[Any] = [None] * len(keys)
     for k, v in zip(system, (1, now, now, user_id, user_id)):
         base[slot[k]] = ins.convert(k, v)
-    new_ids = _new_ids(store, t, len(records))
     id_slot = slot["id"]
     rows = []
     for rid, c in zip(new_ids, records):
@@ -245,7 +277,6 @@ def _insert_with_ids(store: "RecordStore", plan: WritePlan, records: list[dict],
     with refusable_write(store.session, plan, conflict, statements=len(rows)):
         for chunk in _chunks(rows, 2000):
             ins.execute(store.session, chunk)
-    return new_ids
 
 
 def _new_ids(store: "RecordStore", t: Any, n: int) -> list[int]:

@@ -2,7 +2,8 @@
 
 After every write the record store calls :meth:`Recomputer.after_write`. It
 recomputes, in the same transaction, exactly the computed fields that depend on
-what changed: first on the written record (in dependency order), then on the
+what changed: first on the written record (in dependency order; a new record's
+own are computed before its INSERT, :mod:`.new_records`), then on the
 records of other types that aggregate or look up this one — found through the
 link, before and after the change — and onwards from those, breadth first.
 A child write costs a fixed number of queries however many siblings it has:
@@ -24,7 +25,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Optional
 
 from sqlalchemy import bindparam, select, update
 
@@ -63,8 +64,11 @@ class Recomputer(Aggregates):
 
     # -- entry points ------------------------------------------------------------
     def after_write(self, type_name: str, record_id: int, before: dict, after: dict,
-                    changed: Optional[Iterable[str]], exists_changed: bool = False) -> bool:
-        """``changed`` None means every field (a new record). True when the written record itself changed."""
+                    changed: Optional[Iterable[str]], exists_changed: bool = False,
+                    computed: Collection[str] = ()) -> bool:
+        """``changed`` None means every field (a new record). True when the written record itself changed.
+        ``computed``: its own computed fields already computed before its INSERT (:mod:`.new_records`),
+        their values in ``after``: not computed again."""
         typedef = self.schema.get(type_name)
         if not any(f.ftype.computed for f in typedef.fields) and not self._has_upstream(type_name) \
                 and (type_name, record_id) not in self._pending:
@@ -75,6 +79,8 @@ class Recomputer(Aggregates):
             # an update also sets the last-modified time and user: fields showing them changed too
             changed_set |= {f.name for f in typedef.fields if f.field_type in ("updated_at", "updated_by")}
         plan = self.graph.local_plan(type_name, None if changed is None else changed_set)
+        if computed:
+            plan = [n for n in plan if n not in computed]
         if plan:
             recomputed = self.recompute_record(typedef, record_id, plan)
             own_changed = bool(recomputed)
@@ -90,17 +96,18 @@ class Recomputer(Aggregates):
             own_changed = True
         return own_changed
 
-    def after_create_many(self, type_name: str, records: list) -> set[int]:
-        """:meth:`after_write` for a batch of new records (as read back after their insert): each one's
+    def after_create_many(self, type_name: str, records: list, computed: Collection[str] = ()) -> set[int]:
+        """:meth:`after_write` for a batch of new records (as reading them back gives them): each one's
         own computed fields, a page at a time, then what they change elsewhere (a supplier's rollups
         over its new contracts) recomputed once for the batch instead of once per record. The ids of
-        the new records whose values changed."""
+        the new records whose values changed. ``computed``: own fields already computed before the
+        INSERT (:mod:`.new_records`), their values in the records: not computed again."""
         typedef = self.schema.get(type_name)
         if not any(f.ftype.computed for f in typedef.fields) and not self._has_upstream(type_name) \
                 and not any((type_name, r.id) in self._pending for r in records):
             return set()
         every = {f.name for f in typedef.fields}
-        plan = self.graph.local_plan(type_name, None)
+        plan = [n for n in self.graph.local_plan(type_name, None) if n not in computed]
         changed: set[int] = set()
         queue: "OrderedDict[tuple[str, int], set[str]]" = OrderedDict()
         for start in range(0, len(records), self.batch):

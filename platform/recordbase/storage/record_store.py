@@ -28,6 +28,7 @@ from .events import RecordCreated, RecordEvent, RecordUpdated
 from .reading import MAX_PAGE, JsonPage, Page, ReadOperations, Record  # noqa: F401  (re-exported)
 from .trash import TrashOperations
 from .condition_guard import condition_check, refuse
+from . import new_records
 from .write_plan import refusable_write, write_plan
 from ..workflow import guard as workflow_guard
 
@@ -259,6 +260,8 @@ class RecordStore(ReadOperations, TrashOperations):
         row = self._row_values(typedef, cleaned)
         for f in plan.autonumbers:
             cleaned[f.name] = row[f.column_name] = f.ftype.generate(f, self._next_number(f), self.local_now())
+        # its own computed values go into its INSERT (no UPDATE after it)
+        computed = new_records.compute_one(self, typedef, plan, cleaned, row, now) if plan.computed else frozenset()
         row.update(version=1, created_at=now, updated_at=now, created_by=self.user_id, updated_by=self.user_id)
         conflict = "The record conflicts with another record (a unique value is taken)"
         conn = self.session.connection()
@@ -268,10 +271,10 @@ class RecordStore(ReadOperations, TrashOperations):
             with refusable_write(self.session, plan, conflict):
                 rid = conn.execute(typedef.memo("insert", _insert), row).scalar_one()  # (Core: no ORM layer)
         self._write_links(typedef, rid, cleaned)
-        # the record as reading it back gives it (no re-read: computed fields are recomputed below)
+        # the record as reading it back gives it (no re-read: what the engine changes is re-read below)
         record = Record(type_name, rid, 1, now, now, self.user_id, self.user_id, None,
                         plan.record_values(plan.new_values(now, self.user_id), cleaned))
-        if self._recompute_after_write(typedef, rid, {}, record.values, None):
+        if self._recompute_after_write(typedef, rid, {}, record.values, None, computed):
             record = self.get(type_name, rid)
         if conditions is not None and conditions.conditions.reads_computed:
             refuse(typedef, conditions.problems(None, record.values, values))
@@ -280,15 +283,16 @@ class RecordStore(ReadOperations, TrashOperations):
         return record
 
     def _recompute_after_write(self, typedef: TypeDef, record_id: int, before: dict, after: dict,
-                               changed: Optional[Iterable[str]]) -> bool:
+                               changed: Optional[Iterable[str]], computed: frozenset[str] = frozenset()) -> bool:
         """The recompute engine's :meth:`~.recompute.Recomputer.after_write` for one record written
         (True: the record's own computed values changed), skipped without building the engine when
         nothing can depend on this type's writes: it has no computed field and no computed field
-        elsewhere reads it (the dependency graph, once per snapshot), and no recompute is pending."""
+        elsewhere reads it (the dependency graph, once per snapshot), and no recompute is pending.
+        ``computed``: a new record's own computed fields computed before its INSERT (:mod:`.new_records`)."""
         if self._recomputer is None and typedef.memo("recompute_free", lambda td: _recompute_free(self.schema, td)):
             return False
         return self.recomputer.after_write(typedef.name, record_id, dict(before), dict(after),
-                                           None if changed is None else set(changed))
+                                           None if changed is None else set(changed), computed=computed)
 
     def _insert_unless_taken(self, typedef: TypeDef, plan: Any, cleaned: dict, row: dict, conflict: str) -> int:
         """PostgreSQL's create of a type with unique values or links, without a savepoint: the link
