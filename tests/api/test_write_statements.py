@@ -40,24 +40,24 @@ def statements(app) -> Iterator[list[str]]:
             label = m.group(0) if m else words[:40]
         seen.append(label + (" FOR KEY SHARE" if "FOR KEY SHARE" in words else ""))
 
-    from recordbase.storage import driver_query
+    from recordbase.storage.driver_query import DriverStatement
 
-    original = driver_query.driver_errors
+    original = DriverStatement.parameters
 
-    def driver_errors(conn, statement, params=None, executing=True):  # the store's reads past SQLAlchemy
-        if executing and writing and seen:  # (after the write's first statement: not the token lookup)
-            note(conn, None, statement, params, None, False)
-        return original(conn, statement, params, executing)
+    def parameters(self, *args, **kw):  # the store's reads past SQLAlchemy: each works out its values once
+        if writing and seen:  # (after the write's first statement: not the token lookup)
+            note(None, None, self.sql, None, None, False)
+        return original(self, *args, **kw)
 
     engine = platform(app).engine
     event.listen(engine, "before_cursor_execute", note)
-    driver_query.driver_errors, writing = driver_errors, False
+    DriverStatement.parameters, writing = parameters, False
     try:
         writing = True
         yield seen
     finally:
         writing = False
-        driver_query.driver_errors = original
+        DriverStatement.parameters = original
         event.remove(engine, "before_cursor_execute", note)
 
 
