@@ -1,15 +1,20 @@
-"""A single record's INSERT and UPDATE, compiled once per column list and run as driver SQL.
+"""A single record's INSERT and UPDATE, compiled once per column list and run on the driver.
 
 Why: ``connection.execute(insert(table), row)`` spent half of the record store's create in
-SQLAlchemy's Core execution (the statement's cache key, the compiled cache lookup, a parameter
-dict built from the compiled statement, an execution context with its result metadata), several
-times what the database spends on the row. Here the statement is compiled by SQLAlchemy once per
-table, column list and dialect (kept on the ``Table``, so per schema snapshot), each value goes
-through the column type's own ``bind_processor`` (the conversion Core applies: the row stored is
-the same), and the SQL runs through ``Connection.exec_driver_sql`` on the session's connection, in
-its transaction. That is still SQLAlchemy's statement path: its ``before_cursor_execute`` events
-(the read-only session's refusal of writes, the statement-count tests) see every statement, and
-its errors are SQLAlchemy's (a unique violation is an ``IntegrityError``).
+SQLAlchemy's execution (the statement's cache key, the compiled cache lookup, a parameter dict
+built from the compiled statement, an execution context with its result metadata), several times
+what the database spends on the row; ``exec_driver_sql`` saves the compiling but not the context.
+Here the statement is compiled by SQLAlchemy once per table, column list and dialect (kept on the
+``Table``, so per schema snapshot), each value goes through the column type's own
+``bind_processor`` (the conversion Core applies: the row stored is the same), and the SQL runs on
+the DB-API cursor of the session's connection, in its transaction (:func:`driver_execute`).
+
+What SQLAlchemy does around a statement that matters here is kept: its ``before_cursor_execute``
+and ``after_cursor_execute`` events see every such statement as they see their own (the read-only
+session's refusal of writes, ``db._refuse_writes_when_read_only``, and the tests that count a
+write's statements), and errors go to SQLAlchemy's own handler (a unique violation is an
+``IntegrityError``; a lost connection invalidates the pool), as for the driver reads of
+:mod:`.driver_query`. The events get no execution context (None): there is none.
 
 A statement whose compiled form is not one bind per key (a column default SQLAlchemy would
 compute, an escaped name) is not run this way: :func:`row_statement` answers None and the caller
@@ -20,9 +25,11 @@ from __future__ import annotations
 from typing import Any, Callable, Optional, Sequence
 
 from sqlalchemy import Table, bindparam, insert, update
-from sqlalchemy.engine import Connection, CursorResult
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import MultipleResultsFound, NoResultFound
 
 from ..metamodel.runtime import TypeDef
+from .driver_query import driver_errors
 
 #: statements kept per Table (its column lists: a type's writes use few)
 _PER_TABLE = 64
@@ -49,8 +56,50 @@ class RowStatement:
                   for v, proc in zip([row[n] for n in self.names], self.processors)]
         return tuple(values) if self.positional else dict(zip(self.names, values))
 
-    def execute(self, conn: Connection, row: dict) -> CursorResult:
-        return conn.exec_driver_sql(self.sql, self.parameters(row))
+    def execute(self, conn: Connection, row: dict) -> "DriverResult":
+        return driver_execute(conn, self.sql, self.parameters(row))
+
+
+class DriverResult:
+    """What a write on the driver answered: the rows it returned (``RETURNING``) and its row count."""
+
+    __slots__ = ("rows", "rowcount")
+
+    def __init__(self, rows: list, rowcount: int):
+        self.rows, self.rowcount = rows, rowcount
+
+    def scalar(self) -> Any:
+        """The first column of the first row; None without rows (as ``Result.scalar``)."""
+        return self.rows[0][0] if self.rows else None
+
+    def scalar_one(self) -> Any:
+        """The first column of the one row (as ``Result.scalar_one``: no row or several are an error)."""
+        if len(self.rows) != 1:
+            raise NoResultFound("No row was found when one was required") if not self.rows else \
+                MultipleResultsFound("Multiple rows were found when exactly one was required")
+        return self.rows[0][0]
+
+
+def driver_execute(conn: Connection, sql: str, params: Any, many: bool = False) -> DriverResult:
+    """Run ``sql`` with driver-ready ``params`` (a list of them with ``many``: ``executemany``) on the
+    DB-API cursor of ``conn``, in its transaction, announced to the connection's statement events as
+    SQLAlchemy announces its own, its errors raised as SQLAlchemy raises them (see the module)."""
+    with driver_errors(conn, sql, params):
+        cur = conn.connection.dbapi_connection.cursor()
+        try:
+            for fn in conn.dispatch.before_cursor_execute:
+                sql, params = fn(conn, cur, sql, params, None, many)
+            if many:
+                cur.executemany(sql, params)
+            else:
+                cur.execute(sql, params)
+            rows = cur.fetchall() if cur.description is not None else []
+            rowcount = cur.rowcount
+            for fn in conn.dispatch.after_cursor_execute:
+                fn(conn, cur, sql, params, None, many)
+        finally:
+            cur.close()
+    return DriverResult(rows, rowcount)
 
 
 def _compiled(stmt: Any, keys: Sequence[str], extra: Sequence[str], dialect: Any) -> Optional[RowStatement]:
@@ -62,10 +111,11 @@ def _compiled(stmt: Any, keys: Sequence[str], extra: Sequence[str], dialect: Any
     return RowStatement(compiled, dialect)
 
 
-def write_row(conn: Connection, typedef: TypeDef, kind: str, row: dict) -> CursorResult:
+def write_row(conn: Connection, typedef: TypeDef, kind: str, row: dict) -> Any:
     """Run one row's INSERT or UPDATE (``kind``, see :func:`row_statement`; ``row``: column key ->
-    value, and ``rb_id``, ``rb_version`` for an update) as driver SQL compiled once per column list;
-    as the Core statement (built once per TypeDef) where it cannot be."""
+    value, and ``rb_id``, ``rb_version`` for an update) on the driver, compiled once per column list;
+    as the Core statement (built once per TypeDef) where it cannot be. Either answer has ``scalar()``,
+    ``scalar_one()`` and ``rowcount``."""
     stmt = row_statement(conn, typedef.table, kind, tuple(row))
     if stmt is None:
         return conn.execute(typedef.memo(kind, lambda td: _CORE[kind](td.table)), row)
