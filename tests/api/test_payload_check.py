@@ -1,9 +1,14 @@
 """The API's payload check (``schemas.validate_fields``, one loop over a plan kept per type snapshot)
 answers exactly what the type's marshmallow schema (``schemas.record_schema``, which the OpenAPI
 document is made from) answers on its ``load``: the same cleaned values in the same order, or the
-same problems by field with the same messages. Checked on random payloads over every kind of field
-a payload can name: required, defaulted, read-only (a formula, an autonumber, the system fields),
-links, users, choices, numbers, dates, unknown names, nulls and blanks."""
+same problems by field with the same messages — also when the values that need nothing else were
+cleaned before the write's transaction (``schemas.clean_early``). Checked on random payloads over
+every kind of field a payload can name: required, defaulted, read-only (a formula, an autonumber,
+the system fields), links, users, choices, numbers, dates, unknown names, nulls and blanks.
+
+Early cleaning runs on the snapshot the process built last: a change of the type made meanwhile
+(here by another app on the same database, as another process would) must not let a value the new
+definition refuses through, nor refuse one it takes."""
 from __future__ import annotations
 
 import marshmallow
@@ -11,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from recordbase.api.schemas import record_schema, validate_fields
+from recordbase import create_app
+from recordbase.api.schemas import clean_early, record_schema, validate_fields
 from recordbase.context import platform
 from recordbase.errors import ValidationError
 from recordbase.storage import RecordStore
@@ -66,9 +72,9 @@ def marshmallow_answer(typedef, ctx, values: dict, creating: bool) -> tuple[str,
                             for name, msgs in exc.messages.items()}
 
 
-def our_answer(typedef, ctx, values: dict, creating: bool) -> tuple[str, object]:
+def our_answer(typedef, ctx, values: dict, creating: bool, early=None) -> tuple[str, object]:
     try:
-        return "ok", validate_fields(typedef, values, ctx, creating)
+        return "ok", validate_fields(typedef, values, ctx, creating, early=early)
     except ValidationError as exc:
         return "problems", exc.details
 
@@ -88,15 +94,28 @@ def store(app, api):
 def test_the_payload_check_answers_as_the_marshmallow_schema(store, values, creating):
     typedef = store.type("thing")
     expected = marshmallow_answer(typedef, store.ctx, values, creating)
-    got = our_answer(typedef, store.ctx, values, creating)
-    event(f"{got[0]} creating={creating}")
-    assert got[0] == expected[0], (values, got, expected)
-    if got[0] == "ok":
-        assert list(got[1].items()) == list(expected[1].items())  # the same values, in the same order
-    else:
-        assert got[1] == expected[1]
-        known = [n for n in got[1] if typedef.field(n) is not None]
-        assert known == [n for n in expected[1] if typedef.field(n) is not None]  # in the schema's order
+    for early in (None, clean_early(typedef, values)):
+        got = our_answer(typedef, store.ctx, values, creating, early)
+        event(f"{got[0]} creating={creating}")
+        assert got[0] == expected[0], (values, got, expected)
+        if got[0] == "ok":
+            assert list(got[1].items()) == list(expected[1].items())  # the same values, in the same order
+        else:
+            assert got[1] == expected[1]
+            known = [n for n in got[1] if typedef.field(n) is not None]
+            assert known == [n for n in expected[1] if typedef.field(n) is not None]  # in the schema's order
+
+
+def test_early_cleaning_leaves_what_reads_its_context_to_the_transaction(store):
+    """Links, users and naive times are cleaned in the write's transaction (their targets, the user,
+    the instance's time zone), not early; a refusal found early is reported, not raised."""
+    typedef = store.type("thing")
+    early = clean_early(typedef, {"name": " Acme ", "score": "many", "org": 1, "owner": "owner@example.com",
+                                  "orgs": [1], "level": "high", "double": 3})
+    assert early.results["name"] == "Acme" and early.results["level"] == "high"
+    assert early.results["score"].message  # (kept for validate_fields)
+    assert not {"org", "owner", "orgs", "double"} & set(early.results)
+    assert validate_fields(typedef, {"name": "A", "org": 1}, store.ctx, True, early=early)["name"] == "A"  # (not its body)
 
 
 def test_a_field_added_while_the_process_runs_is_checked_on_the_next_write(app, api):
@@ -109,3 +128,32 @@ def test_a_field_added_while_the_process_runs_is_checked_on_the_next_write(app, 
     assert create(api, "org", name="B", size=3)["fields"]["size"] == 3
     refused = api.post("/api/v1/records/org", json={"fields": {"name": "C"}})
     assert refused.status_code == 422 and refused.get_json()["error"]["details"] == {"size": ["is required"]}
+
+
+@pytest.fixture
+def app_b(database_url, tmp_path):
+    other = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
+                        "INSTANCE_PATH": str(tmp_path / "instance-b")})
+    yield other
+    platform(other).engine.dispose()
+
+
+def test_a_field_changed_by_another_process_is_cleaned_by_its_new_definition(app, app_b, api, token):
+    """App B has cleaned writes on its snapshot (kept as its latest); app A then changes the field:
+    B's next writes are cleaned by the new definition, not by what B cleaned early on its old one."""
+    make_type(api, "gadget", [{"name": "name", "label": "Name", "type": "text"},
+                              {"name": "size", "label": "Size", "type": "single_select",
+                               "options": {"choices": ["small", "large"]}}])
+    b = app_b.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert b.post("/api/v1/records/gadget", json={"fields": {"name": "x", "size": "large"}},
+                  headers=headers).status_code == 201
+    changed = api.patch("/api/v1/types/gadget/fields/size", json={"options": {"choices": ["small", "huge"]}, "force": True})
+    assert changed.status_code == 200, changed.get_json()
+    refused = b.post("/api/v1/records/gadget", json={"fields": {"name": "y", "size": "large"}}, headers=headers)
+    assert refused.status_code == 422 and "size" in refused.get_json()["error"]["details"]
+    made = b.post("/api/v1/records/gadget", json={"fields": {"name": "z", "size": "huge"}}, headers=headers)
+    assert made.status_code == 201 and made.get_json()["fields"]["size"] == "huge"
+    patched = b.patch(f"/api/v1/records/gadget/{made.get_json()['id']}", headers=headers,
+                      json={"version": 1, "fields": {"size": "large"}})
+    assert patched.status_code == 422
