@@ -16,7 +16,6 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from recordbase import create_app
 from recordbase.api.schemas import clean_early, record_schema, validate_fields
 from recordbase.context import platform
 from recordbase.errors import ValidationError
@@ -128,14 +127,6 @@ def test_a_field_added_while_the_process_runs_is_checked_on_the_next_write(app, 
     assert create(api, "org", name="B", size=3)["fields"]["size"] == 3
     refused = api.post("/api/v1/records/org", json={"fields": {"name": "C"}})
     assert refused.status_code == 422 and refused.get_json()["error"]["details"] == {"size": ["is required"]}
-
-
-@pytest.fixture
-def app_b(database_url, tmp_path):
-    other = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
-                        "INSTANCE_PATH": str(tmp_path / "instance-b")})
-    yield other
-    platform(other).engine.dispose()
 
 
 def test_a_field_changed_by_another_process_is_cleaned_by_its_new_definition(app, app_b, api, token):
