@@ -1,8 +1,10 @@
-"""Instructions per request (callgrind: deterministic on a shared machine) of the API's list page and
-get-one against the hand-written view of ``bench/server.py`` (``handwritten_app.py``), each WSGI app
-called in-process the way gunicorn calls it (a WSGI environ, the body iterated and closed).
+"""Instructions per request (callgrind: deterministic on a shared machine) of the API's list page,
+get-one, create and update against the hand-written view of ``bench/server.py``
+(``handwritten_app.py``), each WSGI app called in-process the way gunicorn calls it (a WSGI environ,
+the body iterated and closed).
 
-    python bench/request_instructions.py                      # 10,000 rows, temporary SQLite file
+    python bench/request_instructions.py                      # list and get, 10,000 rows, SQLite file
+    python bench/request_instructions.py --ops create,update  # the writes
     python bench/request_instructions.py --database-url postgresql://postgres@127.0.0.1:5432/bench
     python bench/request_instructions.py --profile list       # also keep callgrind's profile of it
     python bench/request_instructions.py --no-valgrind        # wall-clock medians, interleaved
@@ -13,6 +15,11 @@ warmed up uninstrumented, then ``--requests`` requests are counted between callg
 requests (a tiny C helper compiled on the fly with the system's ``cc`` and valgrind's headers).
 The figure is instructions per request of the Python process (the database server's work on
 PostgreSQL is not in it; SQLite's is, as it runs in the process).
+
+A create POSTs one fixed valid body (``records_data.make_values``, as ``server.py`` sends; every
+request makes a new record). An update PATCHes ``amount`` of record ``i`` with the version it has:
+the versions are read (uninstrumented, through the app's GET) before counting, and each 200 adds one,
+so no response is parsed inside the count.
 """
 from __future__ import annotations
 
@@ -43,6 +50,7 @@ void rb_dump(void) { CALLGRIND_DUMP_STATS_AT("measured"); }
 """
 
 OPS = ("list", "get")
+ALL_OPS = ("list", "get", "create", "update")
 
 
 def helper(folder: Path) -> ctypes.CDLL:
@@ -67,9 +75,11 @@ def make_app(cfg: dict, target: str, folder: Path) -> Any:
 
 
 def caller(app: Any, cfg: dict, target: str, op: str) -> Callable[[int], int]:
-    """A function running one request (of record id ``i`` for a get) through ``app`` as gunicorn would,
-    answering the status code."""
+    """A function running one request (of record id ``i`` for a get or an update) through ``app`` as
+    gunicorn would, answering the status code."""
     from werkzeug.test import EnvironBuilder
+
+    from records_data import make_values
 
     prefix = f"/api/v1/records/{cfg['type']}" if target == "recordbase" else "/records"
     headers = {"Authorization": f"Bearer {cfg['token']}", "Host": "127.0.0.1"}
@@ -80,25 +90,58 @@ def caller(app: Any, cfg: dict, target: str, op: str) -> Callable[[int], int]:
         return dict(base, PATH_INFO=path, QUERY_STRING=query, REQUEST_URI=uri, RAW_URI=uri)
 
     status = []
+    chunks: list[bytes] = []
 
     def start_response(s: str, h: list, exc_info: Any = None) -> None:
         status.append(s)
 
-    def call(i: int) -> int:
-        if op == "list":
-            env = environ_for(prefix, "sort=amount&limit=50" if target == "recordbase" else "")
-        else:
-            env = environ_for(f"{prefix}/{i}", "")
-        env = dict(env, **{"wsgi.input": io.BytesIO(b"")})
+    def run(env: dict, payload: bytes) -> int:
+        env = dict(env, **{"wsgi.input": io.BytesIO(payload)})
+        if payload:
+            env.update(REQUEST_METHOD="POST" if op == "create" else "PATCH",
+                       CONTENT_TYPE="application/json", CONTENT_LENGTH=str(len(payload)))
         body = app(env, start_response)
         try:
-            for _ in body:
-                pass
+            for chunk in body:
+                chunks.append(chunk)
         finally:
             if hasattr(body, "close"):
                 body.close()
         return int(status.pop()[:3])
 
+    created = json.dumps({"fields": make_values(random.Random(1), 1)}).encode()
+    versions: dict[int, int] = {}
+
+    def version(i: int) -> int:
+        """(uninstrumented: see ``prime``) record ``i``'s version, read through the app."""
+        chunks.clear()
+        code = run(environ_for(f"{prefix}/{i}", ""), b"")
+        assert code == 200, (code, b"".join(chunks)[:300])
+        return json.loads(b"".join(chunks))["version"]
+
+    def call(i: int) -> int:
+        chunks.clear()
+        if op == "list":
+            return run(environ_for(prefix, "sort=amount&limit=50" if target == "recordbase" else ""), b"")
+        if op == "create":
+            return run(environ_for(prefix, ""), created)
+        if op == "update":
+            if i not in versions:
+                versions[i] = version(i)
+            amount = (i * 7919 + versions[i]) % 10**6
+            payload = b'{"version": %d, "fields": {"amount": %d}}' % (versions[i], amount)
+            code = run(environ_for(f"{prefix}/{i}", ""), payload)
+            versions[i] += code == 200
+            return code
+        return run(environ_for(f"{prefix}/{i}", ""), b"")
+
+    def prime(ids: Any) -> None:
+        """Read the versions of the records an update will write, before anything is counted."""
+        for i in ids if op == "update" else ():
+            if i not in versions:
+                versions[i] = version(i)
+
+    call.prime = prime  # type: ignore[attr-defined]
     return call
 
 
@@ -110,15 +153,20 @@ def child(folder: Path, target: str, op: str, requests: int, warmup: int) -> Non
     call = caller(app, cfg, target, op)
     ids = list(range(1, min(cfg["rows"], 5000) + 1))
     rng = random.Random(1)
-    for k in range(warmup):
-        assert call(rng.choice(ids)) == 200
+    ok = 201 if op == "create" else 200
+    warm = [rng.choice(ids) for k in range(warmup + 20)]
+    counted = [ids[(k * 7919) % len(ids)] for k in range(requests)]
+    call.prime(warm + counted)  # type: ignore[attr-defined]
+    for i in warm[:warmup]:
+        assert call(i) == ok
     lib.rb_start()
-    for k in range(20):  # (instrumented code is translated anew: not counted)
-        call(rng.choice(ids))
+    for i in warm[warmup:]:  # (instrumented code is translated anew: not counted)
+        call(i)
     lib.rb_zero()
-    for k in range(requests):
-        call(ids[(k * 7919) % len(ids)])
+    codes = [call(i) for i in counted]
     lib.rb_dump()
+    if set(codes) != {ok}:
+        raise SystemExit(f"{target} {op}: statuses {sorted(set(codes))}, expected {ok}")
 
 
 def instructions(out_file: Path) -> int:
@@ -153,13 +201,15 @@ def wall_clock(folder: Path, cfg: dict, ops: list[str], repeat: int) -> dict:
         for op in ops:
             calls[(op, target)] = caller(app, cfg, "recordbase" if target == "recordbase" else "handwritten", op)
     times: dict = {k: [] for k in calls}
+    n = min(cfg["rows"], 5000)
     for k, fn in calls.items():
+        fn.prime(range(1, n + 1))  # type: ignore[attr-defined]
         for i in range(30):
             fn(i + 1)
     for r in range(repeat):
         for k, fn in calls.items():
             t0 = time.perf_counter()
-            fn(1 + (r * 7919) % 5000)
+            fn(1 + (r * 7919) % n)
             times[k].append((time.perf_counter() - t0) * 1000)
     return {k: statistics.median(v) for k, v in times.items()}
 
@@ -173,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=10_000)
     ap.add_argument("--database-url", help="default: a temporary SQLite file")
-    ap.add_argument("--ops", default=",".join(OPS))
+    ap.add_argument("--ops", default=",".join(OPS), help=f"any of {','.join(ALL_OPS)}")
     ap.add_argument("--requests", type=int, default=200, help="requests counted per (app, operation)")
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--profile", default="", help="operations whose callgrind profiles are kept (in the cwd)")
@@ -200,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n{dialect}, {cfg['rows']:,} rows, median ms of {args.repeat} interleaved in-process requests")
             for op in ops:
                 rb, hw = result[(op, "recordbase")], result[(op, "hand-written")]
-                print(f"  {op:<5} recordbase {rb:7.3f} ms   hand-written {hw:7.3f} ms   ratio {rb / hw:5.2f}x")
+                print(f"  {op:<6} recordbase {rb:7.3f} ms   hand-written {hw:7.3f} ms   ratio {rb / hw:5.2f}x")
             return 0
         keep = Path.cwd() if args.profile else None
         print(f"\n{dialect}, {cfg['rows']:,} rows, instructions per request (callgrind, {args.requests} requests)")
@@ -208,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
             rb = under_valgrind(folder, "recordbase", op, args.requests, args.warmup,
                                 keep if op in args.profile.split(",") else None)
             hw = under_valgrind(folder, "handwritten", op, args.requests, args.warmup, None)
-            print(f"  {op:<5} recordbase {rb / 1e6:6.3f} M   hand-written {hw / 1e6:6.3f} M   ratio {rb / hw:5.2f}x",
+            print(f"  {op:<6} recordbase {rb / 1e6:6.3f} M   hand-written {hw / 1e6:6.3f} M   ratio {rb / hw:5.2f}x",
                   flush=True)
     finally:
         if not args.folder:

@@ -57,12 +57,22 @@ def database_url(template_db, tmp_path) -> Iterator[str]:
     yield from fresh_database(template_db, tmp_path)
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
+def _app(database_url: str, instance) -> Iterator[Any]:
     app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
-                      "INSTANCE_PATH": str(tmp_path / "instance")})
+                      "INSTANCE_PATH": str(instance)})
     yield app
     platform(app).engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    yield from _app(database_url, tmp_path / "instance")
+
+
+@pytest.fixture
+def app_b(database_url, tmp_path):
+    """A second app on the same database (as a second process would be: its own engine and caches)."""
+    yield from _app(database_url, tmp_path / "instance-b")
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from recordbase import create_app
 from recordbase.context import platform
 
 pytestmark = pytest.mark.multiprocess
@@ -20,14 +19,6 @@ class Client:
 
     def post(self, url: str, body: dict):
         return self.client.post(url, json=body, headers=self.headers)
-
-
-@pytest.fixture
-def app_b(database_url, tmp_path):
-    other = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
-                        "INSTANCE_PATH": str(tmp_path / "instance-b")})
-    yield other
-    platform(other).engine.dispose()
 
 
 def test_type_and_field_created_through_a_are_served_by_b(app, app_b, token):

@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from sqlalchemy import select
+from sqlalchemy.exc import MultipleResultsFound, NoResultFound
 from sqlalchemy.orm import Session
 
 from ..models import SchemaState
@@ -37,6 +38,8 @@ ALONG = "rb_schema_along"
 #: round trip of its own in every write
 _along: dict[str, Any] = {}
 _statements: dict[bool, Any] = {}
+#: (lock, dialect) -> the statement's SQL and parameters as the driver takes them
+_compiled: dict[tuple, tuple[str, Any]] = {}
 
 
 def read_along(name: str, column: Any) -> None:
@@ -44,6 +47,7 @@ def read_along(name: str, column: Any) -> None:
     they read is :func:`along`. (Registered by the module that owns the value, at import.)"""
     _along[name] = column
     _statements.clear()
+    _compiled.clear()
 
 
 def _statement(lock: bool) -> Any:
@@ -58,7 +62,24 @@ def _statement(lock: bool) -> Any:
 
 
 def _read(session: Session, lock: bool) -> int:
-    row = session.connection().execute(_statement(lock)).one()  # (Core: no ORM layer)
+    """The version (and the values read along) as the write transaction's statement: compiled once
+    per dialect and run on the driver (:func:`recordbase.storage.write_sql.driver_execute`, seen by
+    SQLAlchemy's statement events): SQLAlchemy's execution of this one-row read was a tenth of an
+    API write. Every column is an integer, which the drivers give as it is."""
+    from ..storage.write_sql import driver_execute
+
+    conn = session.connection()
+    key = (lock, conn.dialect)
+    found = _compiled.get(key)
+    if found is None:
+        compiled = _statement(lock).compile(dialect=conn.dialect)
+        params = compiled.construct_params()
+        order = compiled.positiontup
+        found = _compiled[key] = (compiled.string, params if order is None else tuple(params[n] for n in order))
+    rows = driver_execute(conn, *found).rows
+    if len(rows) != 1:  # (as Result.one())
+        raise NoResultFound("No schema state row") if not rows else MultipleResultsFound("Several schema state rows")
+    row = rows[0]
     session.info[ALONG] = (session.get_transaction(), dict(zip(_along, row[1:])))
     return int(row[0] or 0)
 

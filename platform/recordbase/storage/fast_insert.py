@@ -6,7 +6,8 @@ converting each value), more than the driver spends writing. Bulk writers that k
 columns (``create_many``, the record history) compile the statement once per table and
 column list, convert each value with the column type's public ``bind_processor`` (the very
 conversion Core applies, so the stored data is the same) and hand plain rows to
-``Connection.exec_driver_sql``, on the session's connection and so in its transaction.
+the session connection's DB-API cursor (:func:`.write_sql.driver_execute`: SQLAlchemy's statement
+events and error handling kept), and so in its transaction.
 Values that are the same for every row (the batch's time, its user) are converted once.
 
 On PostgreSQL through psycopg, a batch of :data:`COPY_MIN_ROWS` rows or more is written with
@@ -25,6 +26,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from .driver_query import driver_errors
+from .write_sql import driver_execute
 
 _CACHE: dict[tuple, "InsertPlan"] = {}
 #: from this many rows on, PostgreSQL (psycopg) gets them through COPY (below it, one INSERT per row
@@ -81,8 +83,9 @@ class InsertPlan:
         else:
             keys = self.keys
             params = [dict(zip(keys, r)) for r in rows]
-        if params:
-            session.connection().exec_driver_sql(self.sql, params)
+        if params:  # (on the driver, announced to SQLAlchemy's statement events: see .write_sql)
+            many = len(params) > 1
+            driver_execute(session.connection(), self.sql, params if many else params[0], many=many)
 
     def _copy(self, session: Session, rows: list) -> None:
         """The rows through COPY on the session's connection (so in its transaction).

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..i18n import translate as _
@@ -30,6 +30,7 @@ from .trash import TrashOperations
 from .condition_guard import condition_check, refuse
 from . import new_records
 from .write_plan import refusable_write, write_plan
+from .write_sql import write_row as _write_row
 from ..workflow import guard as workflow_guard
 
 if TYPE_CHECKING:
@@ -269,7 +270,7 @@ class RecordStore(ReadOperations, TrashOperations):
             rid = self._insert_unless_taken(typedef, plan, cleaned, row, conflict)
         else:
             with refusable_write(self.session, plan, conflict):
-                rid = conn.execute(typedef.memo("insert", _insert), row).scalar_one()  # (Core: no ORM layer)
+                rid = _write_row(conn, typedef, "insert", row).scalar_one()
         self._write_links(typedef, rid, cleaned)
         # the record as reading it back gives it (no re-read: what the engine changes is re-read below)
         record = Record(type_name, rid, 1, now, now, self.user_id, self.user_id, None,
@@ -299,7 +300,7 @@ class RecordStore(ReadOperations, TrashOperations):
         check holds the targets (``FOR KEY SHARE``: no foreign key can refuse), and a unique value
         another writer took since the check gives no id (``ON CONFLICT DO NOTHING``), answered as
         the check answers it; the transaction stays usable either way."""
-        rid = self.session.connection().execute(typedef.memo("insert_or_nothing", _insert_or_nothing), row).scalar()
+        rid = _write_row(self.session.connection(), typedef, "insert_or_nothing", row).scalar()
         if rid is None:
             self._check_unique(typedef, cleaned)  # names the field whose value is taken now
             written = [f for f in plan.unique if cleaned.get(f.name) not in (None, "")]
@@ -360,7 +361,7 @@ class RecordStore(ReadOperations, TrashOperations):
         # (a link's targets are held by its check on PostgreSQL: only a unique value written may be refused)
         with refusable_write(self.session, plan, conflict, needed=any(f.name in cleaned for f in plan.unique)
                              or self.session.get_bind().dialect.name != "postgresql"):
-            res = self.session.connection().execute(typedef.memo("update_by_version", _update_by_version), row)
+            res = _write_row(self.session.connection(), typedef, "update_by_version", row)
         if res.rowcount != 1:
             raise VersionConflict(f"{type_name} {before.id} was changed by someone else; reload and try again")
         self._write_links(typedef, before.id, cleaned)
@@ -384,25 +385,3 @@ def _recompute_free(schema: RuntimeSchema, typedef: TypeDef) -> bool:
 
     return not any(f.ftype.computed for f in typedef.fields) and \
         not any(k[0] == typedef.name for k in graph_for(schema).upstream_of)
-
-
-def _insert(typedef: TypeDef) -> Any:
-    t = typedef.table
-    return insert(t).returning(t.c.id)
-
-
-def _insert_or_nothing(typedef: TypeDef) -> Any:
-    """PostgreSQL: the INSERT that gives no id when a unique value was taken meanwhile (instead of an
-    error that would end the transaction: no savepoint round trips around every create)."""
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-    t = typedef.table
-    return pg_insert(t).on_conflict_do_nothing().returning(t.c.id)
-
-
-def _update_by_version(typedef: TypeDef) -> Any:
-    """A live record's UPDATE when it still has the version read (built once per TypeDef: building it
-    per write cost a tenth of an update); the SET clause comes from the parameters' column names."""
-    t = typedef.table
-    return update(t).where(t.c.id == bindparam("rb_id"), t.c.version == bindparam("rb_version"),
-                           t.c.deleted_at.is_(None))
