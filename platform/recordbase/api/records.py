@@ -11,7 +11,7 @@ from typing import Callable, Optional
 from flask import current_app, jsonify, request
 from sqlalchemy import select
 
-from ..context import platform, record_store
+from ..context import record_store
 from ..errors import NotFound, RecordbaseError, ValidationError
 from ..metamodel.filters import parse_filter_param
 from ..metamodel.ids import MAX_ID
@@ -20,7 +20,7 @@ from ..storage import RecordStore, sort_guard
 from ..packs.views import through_view
 from ..storage.record_store import MAX_PAGE
 from .blueprint import bp, commit, json_body, name_list, query_flag, query_int, version_value
-from .schemas import EarlyClean, clean_early, validate_fields
+from .schemas import validate_fields
 
 DEFAULT_PAGE = 50
 MAX_BACKLINKS = 1000
@@ -47,18 +47,6 @@ def _body_before_the_store(allowed: tuple[str, ...]) -> Callable[[], dict]:
             raise refused
         return fail
     return lambda: body
-
-
-def _clean_before_the_store(type_name: str, read_body: Callable[[], dict]) -> Optional[EarlyClean]:
-    """The body's values that need nothing but themselves cleaned before the store opens the write
-    transaction (on SQLite, its one write lock), on the snapshot this process built last; the store's
-    own snapshot decides whether they count (see :func:`.schemas.clean_early`)."""
-    latest = platform().schema_cache.latest()
-    try:
-        body = read_body()
-    except RecordbaseError:
-        return None  # (raised in its place, after the store's 404s)
-    return clean_early(latest.types.get(type_name) if latest is not None else None, body.get("fields"))
 
 
 def _selected_fields(typedef: TypeDef) -> Optional[list[str]]:
@@ -97,14 +85,13 @@ def list_records(type_name: str):
 @bp.post("/records/<type_name>")
 def create_record(type_name: str):
     read_body = _body_before_the_store(("fields",))
-    early = _clean_before_the_store(type_name, read_body)
     store = record_store()
     typedef = store.type(type_name)
     body = read_body()
     if "fields" not in body:
         raise ValidationError("The body needs 'fields': an object of field API names to values",
                               {"fields": ["is required"]})
-    values = validate_fields(typedef, body["fields"], store.ctx, creating=True, early=early)
+    values = validate_fields(typedef, body["fields"], store.ctx, creating=True)
     record = store.create(type_name, values)
     commit()
     return jsonify(store.to_json(record)), 201
@@ -124,7 +111,6 @@ def get_record(type_name: str, record_id: int):
 def update_record(type_name: str, record_id: int):
     """Change some fields; ``version`` (the version the client read) is required, stale is a 409."""
     read_body = _body_before_the_store(("fields", "version"))
-    early = _clean_before_the_store(type_name, read_body)
     store = record_store()
     typedef = store.type(type_name)
     current = store.get(type_name, record_id)  # 404 before judging the payload
@@ -137,7 +123,7 @@ def update_record(type_name: str, record_id: int):
     if problems:
         raise ValidationError("The body needs " + " and ".join(f"'{k}'" for k in problems), problems)
     version = version_value(body["version"])
-    values = validate_fields(typedef, body["fields"], store.ctx, creating=False, early=early)
+    values = validate_fields(typedef, body["fields"], store.ctx, creating=False)
     record = store.update(type_name, record_id, values, version=version, current=current)
     commit()
     return jsonify(store.to_json(record))

@@ -88,91 +88,21 @@ class _PayloadPlan:
     ``required`` and ``allow_none`` of its :class:`RecordValue`."""
 
     def __init__(self, typedef: TypeDef, creating: bool):
-        #: (as record_schema's dict: one field per name, the last one)
-        self.by_name = by_name = {f.name: f for f in typedef.fields}
+        by_name = {f.name: f for f in typedef.fields}  # (as record_schema's dict: one field per name)
         self.fields = tuple((name, f, creating and f.required and f.default is None and not f.ftype.read_only,
                              not f.required) for name, f in by_name.items())
         self.names = frozenset(by_name)
 
 
-def _plan(typedef: TypeDef, creating: bool) -> _PayloadPlan:
-    return typedef.memo(("payload_plan", creating), lambda td: _PayloadPlan(td, creating))
-
-
-class _Later(Exception):
-    """A value whose cleaning reads its context (the database, the user, the time zone): cleaned in
-    the write's transaction, not early."""
-
-
-class _NoContext(ValueContext):
-    """The context of early cleaning: any use of it defers the value to :func:`validate_fields`."""
-
-    def __getattribute__(self, name: str) -> Any:
-        if name.startswith("__"):
-            return object.__getattribute__(self, name)
-        raise _Later(name)
-
-
-class _Refused:
-    __slots__ = ("message",)
-
-    def __init__(self, message: str):
-        self.message = message
-
-
-class EarlyClean:
-    """Values of a write's payload cleaned before its transaction (:func:`clean_early`): each field's
-    cleaned value or :class:`_Refused` message, for one ``fields`` object and type snapshot."""
-
-    __slots__ = ("typedef", "values", "results")
-
-    def __init__(self, typedef: TypeDef, values: dict, results: dict):
-        self.typedef, self.values, self.results = typedef, values, results
-
-
-def clean_early(typedef: Optional[TypeDef], values: Any) -> Optional[EarlyClean]:
-    """Clean what needs nothing but the value and its field, before the write's transaction begins.
-
-    Why: on SQLite the write lock (``BEGIN IMMEDIATE``) is held from the store's first statement to
-    the commit, so every writer queues behind the cleaning done inside it. ``typedef`` is the type
-    in the snapshot this process built last (:meth:`~recordbase.metamodel.runtime.SchemaCache.latest`);
-    :func:`validate_fields` uses these results only if the write's own snapshot, read under the
-    lock, has that very TypeDef (the same schema version), and cleans anything else itself. A value
-    whose cleaning reads its context — a link's targets, a user, an upload, the time zone — is left
-    to it (``_Later``): such checks run in the write's transaction, on data no older than it.
-    Nothing is raised here: a refusal is kept and reported where it always was."""
-    if typedef is None or not isinstance(values, dict):
-        return None
-    by_name = _plan(typedef, True).by_name
-    ctx = _NoContext()
-    results: dict[str, Any] = {}
-    for name, raw in values.items():
-        f = by_name.get(name)
-        if f is None or raw is None or f.ftype.read_only:
-            continue
-        try:
-            results[name] = f.ftype.clean(raw, f, ctx)
-        except _Later:
-            continue
-        except ValueError as exc:
-            results[name] = _Refused(str(exc))
-        except Exception:  # noqa: BLE001 - whatever it is, it is raised by the cleaning in the transaction
-            continue
-    return EarlyClean(typedef, values, results)
-
-
-def validate_fields(typedef: TypeDef, values: Any, ctx: ValueContext, creating: bool,
-                    early: Optional[EarlyClean] = None) -> dict:
+def validate_fields(typedef: TypeDef, values: Any, ctx: ValueContext, creating: bool) -> dict:
     """Validate a record's ``fields`` payload; a 422 ValidationError lists every problem by field.
 
     What ``record_schema(typedef, ctx, creating).load(values)`` answers (updates are partial: a
-    field left out is not required), its problems by field, an unknown name's worded. ``early``:
-    the values :func:`clean_early` cleaned, used when made for this ``typedef`` and ``values``."""
+    field left out is not required), its problems by field, an unknown name's worded."""
     if not isinstance(values, dict):
         raise ValidationError("'fields' must be an object of field API names to values",
                               {"fields": ["must be an object"]})
-    plan = _plan(typedef, creating)
-    done = early.results if early is not None and early.typedef is typedef and early.values is values else {}
+    plan: _PayloadPlan = typedef.memo(("payload_plan", creating), lambda td: _PayloadPlan(td, creating))
     out: dict[str, Any] = {}
     problems: dict[str, list[str]] = {}
     for name, f, required, allow_none in plan.fields:
@@ -191,15 +121,10 @@ def validate_fields(typedef: TypeDef, values: Any, ctx: ValueContext, creating: 
         if ftype.read_only:
             problems[name] = ["is read-only"]
             continue
-        cleaned = done.get(name, _MISSING)
-        if cleaned is _MISSING:
-            try:
-                cleaned = ftype.clean(raw, f, ctx)
-            except ValueError as exc:
-                problems[name] = [str(exc)]
-                continue
-        elif cleaned.__class__ is _Refused:
-            problems[name] = [cleaned.message]
+        try:
+            cleaned = ftype.clean(raw, f, ctx)
+        except ValueError as exc:
+            problems[name] = [str(exc)]
             continue
         if f.required and (cleaned is None or cleaned == "" or cleaned == []):
             problems[name] = ["is required"]

@@ -328,11 +328,5 @@ class SchemaCache:
                 self._current = current
             return current
 
-    def latest(self) -> Optional[RuntimeSchema]:
-        """The snapshot this process built last, without reading the stored version (None: none yet).
-        Only for work that is checked against the request's own snapshot later (the API's early
-        cleaning of a write's values, :func:`recordbase.api.schemas.clean_early`)."""
-        return self._current
-
     def invalidate(self) -> None:
         self._current = None
