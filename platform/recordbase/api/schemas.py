@@ -1,19 +1,15 @@
-"""marshmallow schemas built per record type from the field registry, and the payload check of writes.
+"""marshmallow schemas built per record type, at request time, from the field registry.
 
 There is one marshmallow field class, :class:`RecordValue`, that wraps a field
 type: loading goes through ``FieldType.clean`` and dumping through
 ``FieldType.to_json``, and it carries ``FieldType.json_schema(field)`` as
-metadata, which the OpenAPI document reads.
-
-:func:`validate_fields` checks a write's ``fields`` object by exactly the rules that schema's
-``load`` applies (the same fields, ``required``, ``allow_none``, read-only, unknown names, each
-value through ``FieldType.clean``, the same messages), in one loop over a plan made once per type
-snapshot: marshmallow's own machinery (a getter, an error store and a validation pass per field)
-cost as much as cleaning the values. ``tests/api/test_payload_check.py`` holds the two to the same
-answers. The record store then takes the cleaned values as they are (:class:`CleanedValues`).
+metadata, which the OpenAPI document reads. So the API validates payloads with
+marshmallow (all problems at once, keyed by field API name) before the record
+store, which validates again, writes anything.
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any, Mapping, Optional
 
 import marshmallow
@@ -23,6 +19,11 @@ from ..errors import ValidationError
 from ..metamodel.fieldtypes import FieldDef, ValueContext
 from ..metamodel.runtime import TypeDef
 from ..storage.write_plan import CleanedValues
+
+#: the value context of the load running now: schemas are built once per type and snapshot
+#: (see :func:`record_schema`), the context (the request's user, session lookups) is per call
+_CONTEXT: ContextVar[Optional[ValueContext]] = ContextVar("rb_value_context", default=None)
+
 
 class RecordValue(fields.Field):
     """A record type's field as a marshmallow field."""
@@ -41,7 +42,7 @@ class RecordValue(fields.Field):
 
     @property
     def ctx(self) -> ValueContext:
-        return self._ctx or ValueContext()
+        return _CONTEXT.get() or self._ctx or ValueContext()
 
     def _deserialize(self, value: Any, attr: Optional[str], data: Optional[Mapping[str, Any]], **kwargs: Any) -> Any:
         field = self.field
@@ -82,64 +83,34 @@ def record_schema(typedef: TypeDef, ctx: Optional[ValueContext], creating: bool)
     return cls(partial=not creating, unknown=marshmallow.RAISE)
 
 
-class _PayloadPlan:
-    """What :func:`validate_fields` checks for one type snapshot and kind of write, as the fields of
-    :func:`record_schema` declare it: per field (in the schema's order) its name, the field, the
-    ``required`` and ``allow_none`` of its :class:`RecordValue`."""
+def shared_schema(typedef: TypeDef, creating: bool) -> Schema:
+    """The schema :func:`validate_fields` loads with, built once per TypeDef (so per schema version) and kind.
 
-    def __init__(self, typedef: TypeDef, creating: bool):
-        by_name = {f.name: f for f in typedef.fields}  # (as record_schema's dict: one field per name)
-        self.fields = tuple((name, f, creating and f.required and f.default is None and not f.ftype.read_only,
-                             not f.required) for name, f in by_name.items())
-        self.names = frozenset(by_name)
+    Loading keeps no state on a schema; the value context of each load comes from :data:`_CONTEXT`."""
+    return typedef.memo(("marshmallow", creating), lambda td: record_schema(td, None, creating))
 
 
 def validate_fields(typedef: TypeDef, values: Any, ctx: ValueContext, creating: bool) -> dict:
-    """Validate a record's ``fields`` payload; a 422 ValidationError lists every problem by field.
-
-    What ``record_schema(typedef, ctx, creating).load(values)`` answers (updates are partial: a
-    field left out is not required), its problems by field, an unknown name's worded."""
+    """Validate a record's ``fields`` payload; a 422 ValidationError lists every problem by field."""
     if not isinstance(values, dict):
         raise ValidationError("'fields' must be an object of field API names to values",
                               {"fields": ["must be an object"]})
-    plan: _PayloadPlan = typedef.memo(("payload_plan", creating), lambda td: _PayloadPlan(td, creating))
-    out: dict[str, Any] = {}
+    token = _CONTEXT.set(ctx)
+    try:
+        # cleaned by each field type: the record store takes them as they are (not cleaned twice)
+        return CleanedValues(shared_schema(typedef, creating).load(values), typedef, ctx, creating)
+    except marshmallow.ValidationError as exc:
+        raise ValidationError(*_problems(typedef, exc.messages)) from None
+    finally:
+        _CONTEXT.reset(token)
+
+
+def _problems(typedef: TypeDef, messages: Any) -> tuple[str, dict]:
     problems: dict[str, list[str]] = {}
-    for name, f, required, allow_none in plan.fields:
-        raw = values.get(name, _MISSING)
-        if raw is _MISSING:
-            if required:
-                problems[name] = ["is required"]
-            continue  # (marshmallow: a partial load skips it; a full one leaves it out)
-        if raw is None:
-            if allow_none:
-                out[name] = None  # (as marshmallow gives it: not cleaned; the store cleans empty values)
-            else:
-                problems[name] = ["is required"]
-            continue
-        ftype = f.ftype
-        if ftype.read_only:
-            problems[name] = ["is read-only"]
-            continue
-        try:
-            cleaned = ftype.clean(raw, f, ctx)
-        except ValueError as exc:
-            problems[name] = [str(exc)]
-            continue
-        if f.required and (cleaned is None or cleaned == "" or cleaned == []):
-            problems[name] = ["is required"]
-            continue
-        out[name] = cleaned
-    if len(values) > len(out) + len(problems) or problems:
-        for name in values:
-            if name not in plan.names:
-                problems[name] = [f"unknown field (record type '{typedef.name}' has no field '{name}')"]
-    if problems:
-        name, msgs = next(iter(problems.items()))
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ValidationError(f"Invalid {typedef.name}: {name}: {msgs[0]}{more}", problems)
-    # cleaned by each field type: the record store takes them as they are (not cleaned twice)
-    return CleanedValues(out, typedef, ctx, creating)
-
-
-_MISSING: Any = object()
+    for name, msgs in (messages.items() if isinstance(messages, dict) else [("fields", messages)]):
+        items = msgs if isinstance(msgs, list) else [str(msgs)]
+        problems[name] = [f"unknown field (record type '{typedef.name}' has no field '{name}')"
+                          if m == "Unknown field." else str(m) for m in items]
+    name, msgs = next(iter(problems.items()))
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"Invalid {typedef.name}: {name}: {msgs[0]}{more}", problems
