@@ -93,7 +93,8 @@ def make_engine(url: str, **kwargs) -> Engine:
         return engine
     # psycopg prepares a statement server-side after a few runs; record tables change shape at
     # runtime (a field's type change drops and re-adds its column), and a prepared SELECT on such a
-    # table then fails with "cached plan must not change result type". Never prepare.
+    # table then fails with "cached plan must not change result type". Never prepare (but for a
+    # statement over fixed tables that asks: storage/driver_query._execute_prepared).
     if url.startswith("postgresql+psycopg:"):
         kwargs["connect_args"] = dict({"prepare_threshold": None}, **kwargs.get("connect_args", {}))
     engine = create_engine(url, **kwargs)

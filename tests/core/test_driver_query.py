@@ -148,3 +148,25 @@ def test_a_lost_connection_is_invalidated(core, every_type, sessions):
         assert caught.value.connection_invalidated
     with core.sessions() as session:
         assert len(fetch_all(session, select(core.schema().get(every_type).table.c.id))[1]) == 3
+
+
+def test_only_a_statement_asked_to_be_prepared_is_prepared(core, every_type):
+    """PostgreSQL: the token lookup's statement (over tables that never change while the app runs) is
+    prepared on its connection when asked (``prepare=True``); a record table's statements never are,
+    however often they run (a field's type change would break their plan)."""
+    with core.store() as s:
+        conn = s.session.connection()
+        if conn.dialect.name != "postgresql":
+            pytest.skip("prepared statements are PostgreSQL's")
+        table = s.type(every_type).table
+        fixed = select(literal_column("1").label("one")).where(bindparam("x", type_=table.c.id.type) > 0)
+        record = select(table.c.id).where(table.c.id > bindparam("x")).order_by(table.c.id)
+
+        def prepared() -> list[str]:
+            return [r[0] for r in conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements")]
+        assert prepared() == []
+        for k in range(20):
+            fetch_all(s.session, record, {"x": k})
+            fetch_all(s.session, fixed, {"x": k + 1}, prepare=True)
+        found = prepared()
+        assert len(found) == 1 and "1 AS one" in found[0] and table.name not in found[0]

@@ -207,7 +207,7 @@ def fetch_driver_rows(session: Session, stmt: Select, params: Optional[dict] = N
         cur = conn.connection.dbapi_connection.cursor()
         try:
             if prepare and dialect.driver == "psycopg":
-                cur.execute(driver.sql, values, prepare=True)
+                _execute_prepared(cur, driver.sql, values)
             else:
                 cur.execute(driver.sql, values)
             raw = cur.fetchall()
@@ -221,6 +221,23 @@ def fetch_driver_rows(session: Session, stmt: Select, params: Optional[dict] = N
         _BY_IDENTITY.clear()
         return fetch_driver_rows(session, stmt, params, prepare)
     return DriverRows(driver.keys, raw, driver.processors(dialect, description))
+
+
+#: psycopg's ``prepare_threshold`` while a statement asked to be prepared runs (the engine's is None,
+#: which refuses ``prepare=True`` too; a threshold never reached prepares only what asks)
+_ASKED_ONLY = 2**31 - 1
+
+
+def _execute_prepared(cur: Any, sql: str, values: Any) -> None:
+    """Run ``sql`` on a psycopg cursor as a statement prepared on its connection (once per connection:
+    psycopg keeps it), every other statement on that connection staying unprepared."""
+    raw = cur.connection
+    kept = raw.prepare_threshold
+    raw.prepare_threshold = _ASKED_ONLY
+    try:
+        cur.execute(sql, values, prepare=True)
+    finally:
+        raw.prepare_threshold = kept
 
 
 @contextmanager
