@@ -229,8 +229,10 @@ _ASKED_ONLY = 2**31 - 1
 
 
 def _execute_prepared(cur: Any, sql: str, values: Any) -> None:
-    """Run ``sql`` on a psycopg cursor as a statement prepared on its connection (once per connection:
-    psycopg keeps it), every other statement on that connection staying unprepared."""
+    """Run ``sql`` on a psycopg cursor as a statement prepared on its connection, every other statement
+    on that connection staying unprepared. psycopg keeps it until the connection's next rollback of a
+    transaction (then prepared again on its next run): API reads run in autocommit, so a GET's
+    connection keeps it; a refused write's rollback costs one more preparation."""
     raw = cur.connection
     kept = raw.prepare_threshold
     raw.prepare_threshold = _ASKED_ONLY

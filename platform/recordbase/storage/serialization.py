@@ -280,9 +280,10 @@ def _stamps(proc: Optional[Callable]) -> Callable[[Any], Optional[str]]:
     def stamp(v: Any) -> Optional[str]:
         text = memo.get(v)
         if text is None and v is not None:
-            text = memo[v] = stored_text_iso(v) if type(v) is str else iso(v if proc is None else proc(v))
+            text = stored_text_iso(v) if type(v) is str and proc is not None else None
             if text is None:
-                text = memo[v] = iso(proc(v))
+                text = iso(v if proc is None else proc(v))
+            memo[v] = text
         return text
     stamp.memo = memo  # type: ignore[attr-defined]  (the row writers look a known time up themselves)
     return stamp
@@ -293,7 +294,7 @@ def stored_text_iso(text: str) -> Optional[str]:
     the form it writes), worked on the text: None for text of another form.
 
     Why: parsing each row's time into a datetime and formatting it again cost a list page 5 %."""
-    if len(text) != 26 or text[10] != " " or text[19] != ".":
+    if len(text) != 26 or text[10] != " " or text[19] != "." or not text[20:].isdigit():
         return None
     try:
         datetime.fromisoformat(text)  # (a time that does not exist is refused as the driver's reader refuses it)
