@@ -40,6 +40,12 @@ class ApiClient:
         return self.client.put(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
 
 
+def ok(resp, status: int = 200) -> Any:
+    """The response's JSON, once its status is ``status`` (else the status and the body's start)."""
+    assert resp.status_code == status, (resp.status_code, resp.get_data(as_text=True)[:2000])
+    return resp.get_json()
+
+
 def csrf_token_from(html: str) -> str:
     m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
     assert m, "no csrf_token in the page"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from support import csrf_token_from
-from support import sign_in as support_sign_in
+from support import ok, sign_in as support_sign_in
 
 
 PASSWORD = "a long enough password"
@@ -31,11 +31,6 @@ SUPPLIER_VIEWER = {
         "contract": {"actions": ["read"], "hidden_fields": ["value"]},
     },
 }
-
-
-def ok(resp, status: int = 200) -> dict:
-    assert resp.status_code == status, (resp.status_code, resp.get_data(as_text=True)[:1500])
-    return resp.get_json()
 
 
 def err(resp, status: int, code: str | None = None) -> dict:

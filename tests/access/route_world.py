@@ -26,7 +26,7 @@ from recordbase import create_app
 from recordbase.auth import create_token, create_user
 from recordbase.context import platform
 
-from support import ApiClient, csrf_token_from
+from support import ApiClient, csrf_token_from, ok
 
 PASSWORD = "a long enough password"
 DEAL_SECRET = "zqdealsecret7"        # secret_note of every deal record (hidden from the regional role)
@@ -207,11 +207,6 @@ class World:
     def fresh_token_id(self) -> int:
         return ok(self.owner.post("/api/v1/tokens", json={"name": f"t{self.n()}", "email": "bystander@example.com"}),
                   201)["id"]
-
-
-def ok(resp, status: int = 200) -> dict:
-    assert resp.status_code == status, (resp.status_code, resp.get_data(as_text=True)[:1500])
-    return resp.get_json()
 
 
 def webhook_rule(name: str, enabled: bool = True) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from recordbase.auth import create_token, create_user
+from support import ok
 
 FIELDS = [
     {"name": "title", "label": "Title", "type": "text"},
@@ -14,11 +15,6 @@ FIELDS = [
     {"name": "region", "label": "Region", "type": "single_select", "options": {"choices": ["east", "west"]}},
     {"name": "secret", "label": "Secret", "type": "number"},
 ]
-
-
-def ok(resp, status=200):
-    assert resp.status_code == status, resp.get_data(as_text=True)[:800]
-    return resp.get_json()
 
 
 @pytest.fixture

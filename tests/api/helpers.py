@@ -1,6 +1,8 @@
 """Helpers of the api tests (plain functions and data, imported by name); the fixtures are in conftest.py."""
 from __future__ import annotations
 
+from support import ok  # noqa: F401  (the one status check; re-exported to this folder's tests)
+
 
 OWNER_EMAIL = "owner@example.com"  # the root conftest's owner
 
@@ -12,11 +14,6 @@ SUPPLIER_FIELDS = [
     {"name": "since", "label": "Since", "label_zh": "合作开始", "type": "date"},
     {"name": "email", "label": "Email", "label_zh": "邮箱", "type": "email"},
 ]
-
-
-def ok(resp, status: int = 200) -> dict:
-    assert resp.status_code == status, (resp.status_code, resp.get_data(as_text=True)[:1000])
-    return resp.get_json()
 
 
 def error(resp, status: int, code: str | None = None) -> dict:

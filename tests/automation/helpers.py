@@ -12,11 +12,7 @@ from sqlalchemy import select
 from recordbase.automation import worker as automation_worker
 from recordbase.automation.models import Notification, RuleRun, RuleStep
 from recordbase.context import platform
-
-
-def ok(resp, status: int = 200) -> dict:
-    assert resp.status_code == status, (resp.status_code, resp.get_data(as_text=True)[:2000])
-    return resp.get_json()
+from support import ok  # noqa: F401  (the one status check; re-exported to this folder's tests)
 
 
 def error(resp, status: int) -> dict:

@@ -1,6 +1,8 @@
 """Helpers of the conditional_fields tests (plain functions and data, imported by name); the fixtures are in conftest.py."""
 from __future__ import annotations
 
+from support import ok  # noqa: F401  (the one status check; re-exported to this folder's tests)
+
 
 REPORT = {
     "name": "report", "label": "Report", "label_zh": "报告", "primary_field": "title",
@@ -43,11 +45,6 @@ ORDER = {
                {"name": "approval", "label": "Approval", "label_zh": "审批意见", "type": "text",
                 "conditions": {"required_when": {"field": "supplier_status", "op": "eq", "value": "blacklisted"}}}],
 }
-
-
-def ok(resp, status=200):
-    assert resp.status_code == status, resp.get_data(as_text=True)[:800]
-    return resp.get_json()
 
 
 def page_text(resp) -> str:

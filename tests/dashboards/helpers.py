@@ -1,6 +1,8 @@
 """Helpers of the dashboards tests (plain functions and data, imported by name); the fixtures are in conftest.py."""
 from __future__ import annotations
 
+from support import ok  # noqa: F401  (the one status check; re-exported to this folder's tests)
+
 
 FIELDS = [
     {"name": "title", "label": "Title", "type": "text"},
@@ -12,7 +14,3 @@ FIELDS = [
     {"name": "region", "label": "Region", "type": "single_select", "options": {"choices": ["east", "west"]}},
 ]
 
-
-def ok(resp, status=200):
-    assert resp.status_code == status, resp.get_data(as_text=True)[:1500]
-    return resp.get_json()

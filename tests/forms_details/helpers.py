@@ -6,7 +6,7 @@ import re
 from recordbase.context import platform
 from recordbase.metamodel.runtime import load_schema, read_version
 from recordbase.storage import RecordStore
-from support import sign_in as support_sign_in
+from support import ok, sign_in as support_sign_in
 
 
 PASSWORD = "a long enough password"
@@ -29,11 +29,6 @@ ITEM = [
     {"name": "weight", "label": "Weight", "type": "number"},
     {"name": "weighted", "label": "Weighted", "type": "formula", "options": {"expression": "{score} * 2"}},
 ]
-
-
-def ok(resp, status: int = 200):
-    assert resp.status_code == status, (resp.status_code, resp.get_data(as_text=True)[:1500])
-    return resp.get_json()
 
 
 def text(resp) -> str:

@@ -12,7 +12,7 @@ import re
 from urllib.parse import quote
 
 import pytest
-from support import csrf_token_from
+from support import csrf_token_from, ok
 
 HOSTILE = ["99999999999999999999", "-99999999999999999999", "2147483648", "-1", "1e400", "²", "0"]
 PARAMS = ["id", "page", "page_size", "sort", "desc", "cursor", "rule_id", "record_id", "limit", "offset"]
@@ -20,11 +20,6 @@ PARAMS = ["id", "page", "page_size", "sort", "desc", "cursor", "rule_id", "recor
 NAMES = {"type_name": "thing", "field_name": "name", "code": "en", "token": "x" * 43, "pack_id": "x",
          "export_type": "csv", "key": "x", "filename": "x"}
 
-
-
-def ok(resp, status):
-    assert resp.status_code == status, resp.get_data(as_text=True)[:500]
-    return resp.get_json()
 
 
 @pytest.fixture

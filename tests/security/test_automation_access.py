@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 
 from recordbase.auth import create_token, create_user
+from support import ok
 
 SECRET = "whsec-Zq81-do-not-show"
 PASSWORD = "a long enough password"
@@ -34,11 +35,6 @@ ROLES = [
     {"name": "east_editor", "label": "East editor", "permissions": {"supplier": {
         "actions": ["read", "create", "update"], "rows": EAST}}},
 ]
-
-
-def ok(resp, status: int = 200) -> dict:
-    assert resp.status_code == status, (resp.status_code, resp.get_data(as_text=True)[:1500])
-    return resp.get_json()
 
 
 def status(resp, expected: int) -> str:

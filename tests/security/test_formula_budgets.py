@@ -16,15 +16,11 @@ import pytest
 
 from recordbase.auth import create_token, create_user
 from recordbase.metamodel.formula.budget import DEFAULT
+from support import ok
 
 BASE = "appRecordbase0001"
 NEW_FIELD = "/admin/metamodel/types/thing/fields/new/?type=formula"
 CHECK_URL = "/admin/metamodel/types/thing/formula-check/"
-
-
-def ok(resp, status: int = 200) -> dict:
-    assert resp.status_code == status, (resp.status_code, resp.get_data(as_text=True)[:1000])
-    return resp.get_json()
 
 
 def substitute_probe(levels: int = 8, seed: str = "{Name}") -> str:

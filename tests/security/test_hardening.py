@@ -15,7 +15,7 @@ from recordbase.access.models import AuditEvent, Throttle
 from recordbase.auth import create_user
 from recordbase.context import platform
 from recordbase.models import utcnow
-from support import csrf_token_from as csrf
+from support import csrf_token_from as csrf, ok
 
 OWNER = "owner@example.com"
 PASSWORD = "correct horse battery"
@@ -27,11 +27,6 @@ def login(client, email, password, addr="127.0.0.1"):
     return client.post("/admin/login/", data={"email": email, "password": password,
                                               "csrf_token": csrf(page.get_data(as_text=True))},
                        environ_base={"REMOTE_ADDR": addr})
-
-
-def ok(resp, status=200):
-    assert resp.status_code == status, (resp.status_code, resp.get_data(as_text=True)[:800])
-    return resp.get_json()
 
 
 # -- sign-in throttling -----------------------------------------------------------------------------

@@ -14,14 +14,10 @@ import json
 from urllib.parse import quote
 
 import pytest
+from support import ok
 
 BASE = "appRecordbase0001"
 MOBILE = "13800138000"
-
-
-def ok(resp, status: int = 200):
-    assert resp.status_code == status, (resp.status_code, resp.get_data(as_text=True)[:800])
-    return resp.get_json()
 
 
 @pytest.fixture

@@ -11,11 +11,7 @@ import io
 
 import jsonschema
 import pytest
-
-
-def ok(resp, status: int = 200) -> dict:
-    assert resp.status_code == status, (resp.status_code, resp.get_data(as_text=True)[:1000])
-    return resp.get_json()
+from support import ok
 
 
 def error(resp, status: int) -> dict:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from support import csrf_token_from
-from support import sign_in as support_sign_in
+from support import ok, sign_in as support_sign_in
 
 
 PASSWORD = "correct horse battery"
@@ -21,11 +21,6 @@ TASK = {"name": "task", "label": "Task", "label_zh": "任务", "fields": [
     {"name": "secret", "label": "Secret", "label_zh": "机密", "type": "text"},
     {"name": "points", "label": "Points", "label_zh": "点数", "type": "number"},
 ]}
-
-
-def ok(resp, status: int = 200) -> dict:
-    assert resp.status_code == status, (resp.status_code, resp.get_data(as_text=True)[:1500])
-    return resp.get_json()
 
 
 def sign_in(app, email: str, password: str = PASSWORD):

@@ -8,7 +8,7 @@ from recordbase.auth import create_token, create_user
 from recordbase.context import platform
 from recordbase.metamodel.service import MetamodelService
 
-from support import ApiClient
+from support import ApiClient, ok
 
 
 PASSWORD = "approver-password-1"
@@ -45,11 +45,6 @@ def workflow_doc(**approval_overrides: Any) -> dict:
             {"name": "terminate", "label": "Terminate", "label_zh": "终止", "from": ["active"], "to": "draft",
              "comment_required": True, "allowed": [{"role": "finance"}]},
         ]}
-
-
-def ok(resp, status: int = 200) -> dict:
-    assert resp.status_code == status, (resp.status_code, resp.get_data(as_text=True)[:2000])
-    return resp.get_json()
 
 
 def error(resp, status: int) -> dict:
