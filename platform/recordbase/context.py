@@ -13,6 +13,7 @@ from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from .db import begin_read
 from .metamodel.runtime import RuntimeSchema, SchemaCache
 from .models import User
 from .settings import instance_timezone
@@ -52,7 +53,8 @@ def _globals() -> Any:
 def db_session() -> Session:
     """The request's session (created on first use). A request marked with :func:`reads_only`
     before its first use gets a session of ``Platform.read_sessions``, bound to a connection of
-    the read-only engine whose transaction is begun at once (``g._rb_conn``).
+    the read-only engine whose read transaction is begun at once (``g._rb_conn``,
+    :func:`recordbase.db.begin_read`).
 
     Why: an ORM session's own transaction (its ``SessionTransaction``, the connection it checks out
     and its close) cost an API GET more than its two queries. The driver reads
@@ -65,13 +67,13 @@ def db_session() -> Session:
         p = platform()
         if gl.get("_rb_reads_only") and p.read_sessions is not None:
             conn = p.read_sessions.kw["bind"].connect()
+            s = p.read_sessions(bind=conn)
             try:
-                conn.begin()
+                begin_read(s)
             except BaseException:
                 conn.close()  # (else a second db_session, the error handler's, would leak it)
                 raise
             gl._rb_conn = conn  # (closed at teardown, after the session)
-            s = p.read_sessions(bind=conn)
         else:
             s = p.sessions()
         gl._rb_session = s

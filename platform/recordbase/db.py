@@ -83,9 +83,13 @@ def make_engine(url: str, **kwargs) -> Engine:
         def _begin(conn):
             # straight to the driver: this runs at the start of every transaction (every request), and
             # SQLAlchemy's statement machinery around it cost more than the BEGIN itself
-            begin = "BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
+            read_only = conn.get_execution_options().get(READ_ONLY)
+            dbapi = conn.connection.dbapi_connection
+            if read_only and dbapi.in_transaction:
+                return  # a session joining the read transaction begun at the driver (begin_read)
+            begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
             try:
-                conn.connection.dbapi_connection.execute(begin)
+                dbapi.execute(begin)
             except sqlite3.Error as exc:  # as SQLAlchemy would raise it ("database is locked" ...)
                 raise sa_exc.DBAPIError.instance(begin, (), exc, sqlite3.Error) from exc
 
@@ -186,12 +190,40 @@ def first_read(session: Session, read: Callable[[], T]) -> T:
         return read()
 
 
+#: ``Session.info`` key: the session is bound to a read-only request's connection whose read
+#: transaction :func:`begin_read` began (on SQLite at the driver, unseen by SQLAlchemy)
+READING = "rb_reading"
+
+
+def begin_read(session: Session) -> None:
+    """Begin the read transaction of the connection ``session`` is bound to (a read-only request's,
+    :func:`recordbase.context.db_session`): on SQLite a plain BEGIN sent to the driver; on PostgreSQL
+    nothing (autocommit: each statement reads committed data, :func:`read_only_engine`).
+
+    Why not ``Connection.begin()``: SQLAlchemy's transaction object, its begin and rollback events
+    and their dispatch cost about 90 k instructions a request (5 % of an API get-one) for a
+    transaction that only reads. The pool's reset on return (a ROLLBACK) ends it; a session that
+    reads through the ORM joins it (its own begin finds the driver's transaction open: the ``begin``
+    listener of :func:`make_engine`) and ends it when it closes."""
+    conn = session.bind
+    if conn.dialect.name == "sqlite":
+        dbapi = conn.connection.dbapi_connection
+        if not dbapi.in_transaction:
+            try:
+                dbapi.execute("BEGIN")
+            except sqlite3.Error as exc:  # as SQLAlchemy would raise it ("database is locked" ...)
+                raise sa_exc.DBAPIError.instance("BEGIN", (), exc, sqlite3.Error) from exc
+    session.info[READING] = True
+
+
 def bound_connection(session: Session) -> Connection:
     """The connection ``session``'s statements run on: the one it is bound to (a read-only request's,
     :func:`recordbase.context.db_session`) while the session has begun no transaction of its own and
-    that connection's is open; else ``session.connection()``, which begins the session's."""
+    that connection's read transaction is open (:func:`begin_read`, or one begun by SQLAlchemy); else
+    ``session.connection()``, which begins the session's."""
     bind = session.bind
-    if type(bind) is Connection and session._transaction is None and bind.in_transaction():
+    if type(bind) is Connection and session._transaction is None and (session.info.get(READING)
+                                                                     or bind.in_transaction()):
         return bind
     return session.connection()
 
@@ -205,6 +237,8 @@ def end_read_transaction(session: Session, begin_again: bool = False) -> None:
     if type(bind) is Connection:
         if bind.in_transaction():
             bind.rollback()
+        if session.info.pop(READING, False) and not bind.invalidated and bind.dialect.name == "sqlite":
+            bind.connection.dbapi_connection.rollback()  # (begun at the driver: SQLAlchemy does not see it)
         if begin_again:
             level = bind.get_execution_options().get("isolation_level")
             if bind.invalidated and level is not None:
@@ -212,7 +246,7 @@ def end_read_transaction(session: Session, begin_again: bool = False) -> None:
                 # the engine's isolation level (applied only when a Connection is made): without it a
                 # PostgreSQL read would go on in a transaction of its own, holding its tables' locks
                 bind.execution_options(isolation_level=level)
-            bind.begin()
+            begin_read(session)
 
 
 #: the execution option that marks the connections of :func:`read_only_engine`

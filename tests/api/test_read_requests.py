@@ -269,3 +269,36 @@ def test_a_write_that_waited_too_long_for_the_lock_is_a_503_to_retry(app, api, m
     assert resp.get_json()["error"]["code"] == "busy" and "try again" in resp.get_json()["error"]["message"]
     monkeypatch.undo()
     assert ok(api.get("/api/v1/records/supplier"))["records"] == []
+
+
+def test_a_sqlite_get_reads_one_snapshot_from_its_token_to_its_page(app, api, database_url):
+    """On SQLite a GET's read transaction (begun at the driver: recordbase.db.begin_read) holds from
+    the token lookup to the last read: a record another connection commits in between is not on the
+    page. (PostgreSQL reads in autocommit: each statement sees what is committed when it runs.)"""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's read requests run in autocommit")
+    make_type(api, "supplier", SUPPLIER_FIELDS)
+    ok(api.post("/api/v1/records/supplier", json={"fields": {"name": "Before"}}), 201)
+    ok(api.get("/api/v1/records/supplier"))  # (records the token's use)
+    view = app.view_functions["api.list_records"]
+    with platform(app).sessions() as s:
+        table = platform(app).schema_cache.get(s).get("supplier").table
+    name_col = next(c for c in table.c if c.name.startswith("f_"))
+    engine = make_engine(database_url)
+
+    def committed_in_between(*args, **kwargs):
+        assert g.get("_rb_conn") is not None  # (the token was read on the request's connection)
+        with engine.begin() as conn:  # another writer commits after the token lookup, before the page
+            now = datetime(2026, 1, 1)
+            conn.execute(insert(table).values({name_col.name: "Between", "version": 1, "created_at": now,
+                                               "updated_at": now}))
+        return view(*args, **kwargs)
+    app.view_functions["api.list_records"] = committed_in_between
+    try:
+        names = [r["fields"]["name"] for r in ok(api.get("/api/v1/records/supplier"))["records"]]
+    finally:
+        app.view_functions["api.list_records"] = view
+        engine.dispose()
+    assert names == ["Before"]
+    assert sorted(r["fields"]["name"] for r in ok(api.get("/api/v1/records/supplier"))["records"]) \
+        == ["Before", "Between"]
