@@ -19,7 +19,10 @@ from typing import Any
 import orjson
 from flask.json.provider import DefaultJSONProvider
 
-_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
+#: for a document with a key that is not a string (an id, say): orjson writes every document about
+#: half as fast again with this option, so it is tried only when the plain one refuses
+_NON_STR_KEYS = _OPTIONS | orjson.OPT_NON_STR_KEYS
 
 
 class WrittenOnce:
@@ -38,6 +41,10 @@ class OrjsonProvider(DefaultJSONProvider):
     def _fast(self, obj: Any) -> bytes | None:
         try:
             return orjson.dumps(obj, default=self.default, option=_OPTIONS)
+        except (orjson.JSONEncodeError, TypeError):
+            pass
+        try:
+            return orjson.dumps(obj, default=self.default, option=_NON_STR_KEYS)
         except (orjson.JSONEncodeError, TypeError):
             return None
 
