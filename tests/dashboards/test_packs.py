@@ -44,6 +44,10 @@ def test_outsourcing_overview(app, owner, admin_client):
     assert listed.status_code == 200
     quadrant = admin_client.get(f"/admin/dashboards/{d.id}/widgets/{kinds.index('quadrant') + 1}/data").get_json()
     assert quadrant["points"] and quadrant["x_line"] == 20 and quadrant["y_line"] == 100
+    listed = admin_client.get(f"/admin/dashboards/{d.id}/widgets/{kinds.index('view') + 1}/data").get_json()
+    supplier = listed["columns"].index("Supplier")
+    names = [row["cells"][supplier] for row in listed["rows"]]
+    assert names and all(n and not n.startswith("#") for n in names), listed  # linked records by their titles
     home = admin_client.get("/admin/").get_data(as_text=True)
     assert "Outsourcing overview" in home
 
