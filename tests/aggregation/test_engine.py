@@ -89,6 +89,21 @@ def test_date_buckets_in_the_instance_time_zone(filled, tickets):
     assert years.rows[0].labels == ("2026年",) and years.rows[0].values["count"] == 3
 
 
+def test_two_dates_each_with_its_own_bucket(filled, tickets):
+    """A dimension's bucket is its own: opened by month (in Shanghai) against due by quarter, and one date
+    by year against itself by month."""
+    shanghai = {"timezone_name": "Asia/Shanghai"}
+    res = run(tickets, [Dimension("opened", "month"), Dimension("due", "quarter")], store_kw=shanghai)
+    assert [(r.keys, r.labels, r.values["count"]) for r in res.rows] == [
+        (("2026-02-01", "2026-01-01"), ("2026-02", "2026 Q1"), 2),
+        (("2026-03-01", "2026-04-01"), ("2026-03", "2026 Q2"), 1),
+        ((None, None), ("(empty)", "(empty)"), 2)]
+    assert [d["key"] for d in res.to_json()["group_by"]] == ["opened:month", "due:quarter"]
+    same = table(run(tickets, [Dimension("due", "year"), Dimension("due", "month")], [Metric("sum", "amount")]))
+    assert same == {("2026-01-01", "2026-01-01"): {"sum:amount": 10.5}, ("2026-01-01", "2026-02-01"): {"sum:amount": 4.5},
+                    ("2026-01-01", "2026-04-01"): {"sum:amount": 5}, (None, None): {"sum:amount": 1}}
+
+
 def test_daylight_saving_time(tickets):
     # Paris: UTC+1 in winter, UTC+2 from 2026-03-29 01:00Z
     with tickets.store() as st:

@@ -1,5 +1,6 @@
-"""Dashboards in a real browser: build a chart widget in the admin (forms, no JSON), see it drawn by
-ECharts, click a bar through to the records behind it; the outsourcing overview on the home page."""
+"""Dashboards in a real browser: build a chart widget in the admin (forms, no JSON; a dimension's date
+bucket shown only while it is a date), see it drawn by ECharts, click a bar through to the records
+behind it; the outsourcing overview on the home page."""
 from __future__ import annotations
 
 from selenium.webdriver.common.action_chains import ActionChains
@@ -32,7 +33,15 @@ def test_build_a_chart_and_click_through_to_its_records(page):
     Select(page.find(".rb-widget-add #type")).select_by_value("supplier")
     page.find(".rb-widget-add button[type=submit]").click()
     page.find(".rb-widget-form #title").send_keys("Suppliers by status")
+    # each dimension's "dates by" shows while that dimension is a date, and a hidden one is cleared
+    bucket = page.driver.find_element("id", "group_by_bucket")
+    Select(page.find("#group_by_field")).select_by_value("created_at")
+    page.wait(lambda d: bucket.is_displayed())
+    Select(bucket).select_by_value("month")
+    assert not page.driver.find_element("id", "split_by_bucket").is_displayed()
     Select(page.find("#group_by_field")).select_by_value("status")
+    page.wait(lambda d: not bucket.is_displayed())
+    assert Select(bucket).first_selected_option.get_attribute("value") == ""
     page.find(".rb-widget-form button[type=submit]").click()
     page.wait(lambda d: "/edit/" in d.current_url)
     assert "Suppliers by status" in page.find(".rb-widget-list").text

@@ -28,7 +28,7 @@ def test_build_a_chart_and_follow_a_bar(admin_client, tickets, sessions):
     page = admin_client.get(url).get_data(as_text=True)
     assert 'name="group_by_field"' in page and "<textarea" not in page
     resp = post(admin_client, url, {"kind": "chart", "type": "ticket", "title": "By status", "width": "6",
-                                    "chart": "bar", "group_by_field": "status", "split_by_field": "region", "bucket": "",
+                                    "chart": "bar", "group_by_field": "status", "split_by_field": "region",
                                     "metric_function": "sum", "metric_of": "amount", "target": "8"})
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     with sessions() as s:
@@ -81,33 +81,56 @@ def _labels(page: str) -> list[str]:
     return [re.sub(r"<[^>]+>", "", m).strip() for m in re.findall(r"<label[^>]*>(.*?)</label>", page, re.S)]
 
 
-def test_one_dates_by_field_for_both_dimensions(admin_client, tickets, sessions, switch_language):
+def _selected(page: str, name: str) -> str:
+    """The value of the option selected in the page's select ``name``."""
+    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S).group(1)
+    option = re.search(r'<option (?:selected value="([^"]*)"|value="([^"]*)" selected)', select)
+    return option.group(1) or option.group(2)
+
+
+def test_each_dimension_has_its_own_dates_by(admin_client, tickets, sessions, switch_language):
+    """Two dates, each bucketed its own way; each "dates by" field once, named for its dimension."""
     did = make_dashboard(admin_client)
     url = f"/admin/dashboards/{did}/widgets/new/?kind=chart&type=ticket"
     page = admin_client.get(url).get_data(as_text=True)
-    assert page.count('name="bucket"') == 1 and "_bucket" not in page
-    assert _labels(page).count("Group dates by") == 1
-    # the bucket goes to the dimension that is a date (here the series), not to the select
-    resp = post(admin_client, url, {"kind": "chart", "type": "ticket", "title": "By month", "width": "6",
-                                    "chart": "bar", "group_by_field": "status", "split_by_field": "opened",
-                                    "bucket": "month", "metric_function": "count"})
+    assert page.count('name="group_by_bucket"') == 1 and page.count('name="split_by_bucket"') == 1
+    assert 'name="bucket"' not in page
+    labels = _labels(page)
+    assert labels.count("Group dates by") == 1 and labels.count("Series dates by") == 1, labels
+    assert len(labels) == len(set(labels)), labels
+    # the bucket sits right after its dimension, and the page knows which fields are dates
+    names = re.findall(r'<select[^>]*name="([a-z_]+)"', page)
+    assert names.index("group_by_bucket") == names.index("group_by_field") + 1
+    assert names.index("split_by_bucket") == names.index("split_by_field") + 1
+    assert 'data-rb-bucket-of="split_by_field"' in page and "recordbase/widget_form.js" in page
+    assert re.search(r'data-rb-dates="\[&#34;created_at&#34;, &#34;opened&#34;, &#34;updated_at&#34;\]"', page), page
+    resp = post(admin_client, url, {"kind": "chart", "type": "ticket", "title": "Opened by month, per year", "width": "6",
+                                    "chart": "bar", "group_by_field": "opened", "group_by_bucket": "month",
+                                    "split_by_field": "created_at", "split_by_bucket": "year", "metric_function": "count"})
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     with sessions() as s:
         options = s.get(Dashboard, did).document["widgets"][0]["options"]
-    assert options["group_by"] == {"field": "status"} and options["split_by"] == {"field": "opened", "bucket": "month"}
+    assert options["group_by"] == {"field": "opened", "bucket": "month"}
+    assert options["split_by"] == {"field": "created_at", "bucket": "year"}
+    data = admin_client.get(f"/admin/dashboards/{did}/widgets/1/data").get_json()
+    assert data["categories"] == ["2026-01", "2026-02"] and len(data["series"]) == 1, data
+    assert [p["value"] for p in data["series"][0]["points"]] == [1, 2]
     edit = admin_client.get(f"/admin/dashboards/{did}/widgets/1/edit/").get_data(as_text=True)
-    assert re.search(r'<option selected value="month">|<option value="month" selected>', edit)
-    # a bucket with no date to group is told beside the field, nothing saved
+    assert (_selected(edit, "group_by_bucket"), _selected(edit, "split_by_bucket")) == ("month", "year")
+    # a bucket on what is not a date is told beside that bucket; the other dimension's bucket stands
     heat = url.replace("chart", "heatmap")
     resp = post(admin_client, heat, {"kind": "heatmap", "type": "ticket", "width": "6", "x_field": "status",
-                                     "y_field": "region", "bucket": "week", "metric_function": "count"})
-    assert resp.status_code == 200 and "Only a date is grouped by a period" in resp.get_data(as_text=True)
+                                     "x_bucket": "week", "y_field": "opened", "y_bucket": "month",
+                                     "metric_function": "count"})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and body.count("Only a date is grouped by a period") == 1
+    assert re.search(r'name="x_bucket".*?</select>\s*<div class="invalid-feedback d-block">Only a date', body, re.S)
     with sessions() as s:
         assert len(s.get(Dashboard, did).document["widgets"]) == 1
     switch_language(admin_client, "zh")
-    page = admin_client.get(heat).get_data(as_text=True)
-    labels = _labels(page)
-    assert page.count('name="bucket"') == 1 and labels.count("日期分组粒度") == 1 and "Group dates by" not in labels
+    labels = _labels(admin_client.get(heat).get_data(as_text=True))
+    assert labels.count("列日期粒度") == 1 and labels.count("行日期粒度") == 1 and "Column dates by" not in labels, labels
+    assert len(labels) == len(set(labels)), labels
 
 
 def _headings(page: str) -> list[str]:

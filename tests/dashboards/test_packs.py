@@ -2,11 +2,14 @@
 worked out over the sample data, and an export → install round trip that keeps the dashboards."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from recordbase import create_app
 from recordbase.context import platform
+from recordbase.dashboards.document import check_dashboard
 from recordbase.dashboards.models import Dashboard
 from recordbase.dashboards.pack_steps import check_pack_dashboards
 from recordbase.packs.exporter import export, write_pack
@@ -41,6 +44,10 @@ def test_outsourcing_overview(app, owner, admin_client):
     assert listed.status_code == 200
     quadrant = admin_client.get(f"/admin/dashboards/{d.id}/widgets/{kinds.index('quadrant') + 1}/data").get_json()
     assert quadrant["points"] and quadrant["x_line"] == 20 and quadrant["y_line"] == 100
+    listed = admin_client.get(f"/admin/dashboards/{d.id}/widgets/{kinds.index('view') + 1}/data").get_json()
+    supplier = listed["columns"].index("Supplier")
+    names = [row["cells"][supplier] for row in listed["rows"]]
+    assert names and all(n and not n.startswith("#") for n in names), listed  # linked records by their titles
     home = admin_client.get("/admin/").get_data(as_text=True)
     assert "Outsourcing overview" in home
 
@@ -50,9 +57,29 @@ def test_other_packs_dashboards(app, owner, admin_client, name):
     install_pack(app, name, owner.id)
     [d] = dashboards(app)
     assert d.app == name and d.name_zh
-    for n, _w in enumerate(d.document["widgets"], start=1):
-        body = admin_client.get(f"/admin/dashboards/{d.id}/widgets/{n}/data").get_json()
+    bodies = {}
+    for n, w in enumerate(d.document["widgets"], start=1):
+        bodies[w["title"]] = body = admin_client.get(f"/admin/dashboards/{d.id}/widgets/{n}/data").get_json()
         assert "error" not in body, body
+    if name == "crm":  # two dates, each by its own bucket: the month an opportunity was opened, the quarter it should close
+        heat = bodies["Pipeline: month opened × quarter expected to close"]
+        assert heat["cells"] and all(re.fullmatch(r"\d{4}-\d{2}", x) for x in heat["x"]), heat
+        assert all(re.fullmatch(r"\d{4} Q[1-4]|\(empty\)", y) for y in heat["y"]) and len(heat["y"]) > 1, heat
+
+
+def test_each_dimension_bucketed_only_when_it_is_a_date(tickets, sessions):
+    """A pack's (or any) dashboard document: every dimension's bucket is checked on its own field."""
+    from recordbase.metamodel.runtime import load_schema, read_version
+
+    with sessions() as s:
+        schema = load_schema(s, read_version(s))
+    doc = {"name": "Dates", "widgets": [
+        {"kind": "heatmap", "type": "ticket", "options": {"x": {"field": "opened", "bucket": "month"},
+                                                          "y": {"field": "created_at", "bucket": "year"}}},
+        {"kind": "chart", "type": "ticket", "options": {"group_by": {"field": "status", "bucket": "month"},
+                                                        "split_by": {"field": "opened", "bucket": "week"}}}]}
+    assert check_dashboard(doc, schema) == [
+        ("$.widgets[1].options.group_by.bucket", "'status' is not a date: only dates are grouped by a bucket")]
 
 
 def test_export_round_trip(app, owner, template_db, tmp_path):

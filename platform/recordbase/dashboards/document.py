@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 from ..errors import ValidationError
 from ..metamodel.filters import compile_filter
 from ..metamodel.runtime import RuntimeSchema
-from ..storage.aggregation import SYSTEM_FIELDS
+from ..storage.aggregation import SYSTEM_FIELDS, value_kind
 from .widgets import KINDS
 
 NAME = {"type": "string", "minLength": 1, "maxLength": 255}
@@ -66,6 +66,18 @@ def _named_fields(options: Any, path: str) -> Iterable[tuple[str, str]]:
                 yield from _named_fields(v, f"{path}.{k}")
 
 
+def _buckets_off_dates(options: dict, typedef: Any, path: str) -> Iterable[tuple[str, str]]:
+    """(path, problem) of each dimension bucketed though it is not a date (each dimension has its own
+    bucket: a chart's groups and series, a heat map's columns and rows)."""
+    for key, spec in options.items():
+        if key == "filter" or not isinstance(spec, dict) or not spec.get("bucket"):
+            continue
+        f = typedef.field(spec.get("field"))
+        kind = value_kind(f) if f is not None else SYSTEM_FIELDS.get(spec.get("field"))
+        if kind is not None and kind not in ("date", "datetime"):
+            yield f"{path}.{key}.bucket", f"'{spec['field']}' is not a date: only dates are grouped by a bucket"
+
+
 def check_dashboard(data: Any, schema: RuntimeSchema) -> list[tuple[str, str]]:
     if not isinstance(data, dict):
         return [("$", "a dashboard must be a JSON object")]
@@ -85,6 +97,7 @@ def check_dashboard(data: Any, schema: RuntimeSchema) -> list[tuple[str, str]]:
         for path, name in _named_fields(options, base + ".options"):
             if typedef.field(name) is None and name not in SYSTEM_FIELDS:
                 problems.append((path, f"record type '{typedef.name}' has no field '{name}'"))
+        problems.extend(_buckets_off_dates(options, typedef, base + ".options"))
         for path, flt in ((base + ".options.filter", options.get("filter")),):
             if flt:
                 try:

@@ -129,7 +129,7 @@ def choices_for(field: Any) -> list[dict]:
     return list(field.derived_choices) or normalize_choices(field.options)
 
 
-def _value_kind(field: Any) -> str:
+def value_kind(field: Any) -> str:
     """The field type a value of the field behaves as (a computed field: its result's; one with choices
     behaves as a single select)."""
     if field.ftype.computed:
@@ -164,7 +164,7 @@ class AggregationEngine:
             return _Source("link", None, f, typedef.junctions[f.name])
         if not f.ftype.has_column:
             raise AggregationError(f"Cannot aggregate {f.field_type} field '{name}'", {"field": name})
-        return _Source(_value_kind(f), typedef.column(f), f)
+        return _Source(value_kind(f), typedef.column(f), f)
 
     def _dimension(self, typedef: TypeDef, visible: TypeDef, dim: Dimension, dialect: str) -> tuple[_Source, Any]:
         """The dimension's source and the SQL expression its groups are keyed by."""

@@ -6,9 +6,11 @@ as choices (what may be grouped, what may be measured), never JSON.
 turns a submitted form into the widget's options and :func:`form_data` a stored widget into the form's
 data. A widget's filter (from a pack) is kept as it is.
 
-A kind with one or two dimensions has one "Group dates by" field after them (not one per dimension): it
-buckets whichever chosen dimension is a date (both, when both are), and it is refused beside itself when
-neither is.
+Each dimension has its own bucket right after it ("Group dates by", "Series dates by", "Column dates by",
+"Row dates by": one label each, so no option shows twice), used when that dimension is a date and refused
+beside itself when it is not; the page shows a bucket only while its dimension is a date
+(``recordbase/widget_form.js``). A widget over two dates buckets each its own way (opened by month ×
+closing by quarter).
 """
 from __future__ import annotations
 
@@ -33,6 +35,9 @@ CHARTS = [("bar", _l("Bar chart")), ("line", _l("Line chart")), ("area", _l("Are
 PERIODS = [("month", _l("Month")), ("quarter", _l("Quarter")), ("year", _l("Year"))]
 DIMENSIONS = {"group_by": _l("Group by"), "split_by": _l("Split into series by"), "x": _l("Columns (x axis)"),
               "y": _l("Rows (y axis)")}
+#: each dimension's bucket, labelled by its dimension (a chart's groups and series, a heat map's columns and rows)
+BUCKET_LABELS = {"group_by": _l("Group dates by"), "split_by": _l("Series dates by"), "x": _l("Column dates by"),
+                 "y": _l("Row dates by")}
 METRICS = {"metric": _l("Figure"), "x": _l("Horizontal measure (x)"), "y": _l("Vertical measure (y)")}
 #: each kind's parts: ("dim", name, required), ("metric", name), ("number", name, label, required), ...
 PARTS: dict[str, list[tuple]] = {
@@ -88,16 +93,11 @@ def widget_form(kind: str, typedef: TypeDef, lang: str, views: list[tuple[str, s
     none = [("", _l("(none)"))]
 
     date_names = {n for n, _label in dates}
-    dims = [part[1] for part in PARTS[kind] if part[0] == "dim"]
 
     class WidgetForm(FlaskForm):
         title = StringField(_l("Title"), validators=[Opt(), Length(max=255)])
         title_zh = StringField(_l("Chinese title"), validators=[Opt(), Length(max=255)])
         width = SelectField(_l("Width"), choices=WIDTHS, default="6")
-
-        def validate_bucket(self, field: Any) -> None:
-            if field.data and not any(self[f"{d}_field"].data in date_names for d in dims):
-                raise ValidationError(_l("Only a date is grouped by a period: group by a date, or choose no bucket"))
 
     for part in PARTS[kind]:
         what, name = part[0], part[1]
@@ -105,8 +105,9 @@ def widget_form(kind: str, typedef: TypeDef, lang: str, views: list[tuple[str, s
             required = part[2]
             setattr(WidgetForm, f"{name}_field", SelectField(DIMENSIONS[name], choices=(groupable if required else none + groupable),
                                                              validators=[DataRequired()] if required else []))
-            if name == dims[-1]:  # one bucket for the dimensions, after the last
-                setattr(WidgetForm, "bucket", SelectField(_l("Group dates by"), choices=BUCKETS, default=""))
+            setattr(WidgetForm, f"{name}_bucket", SelectField(BUCKET_LABELS[name], choices=BUCKETS, default="",
+                                                              validators=[_bucket_of_a_date(name, date_names)],
+                                                              render_kw={"data-rb-bucket-of": f"{name}_field"}))
         elif what == "metric":
             setattr(WidgetForm, f"{name}_function", SelectField(METRICS[name], choices=FUNCTIONS, default="count"))
             setattr(WidgetForm, f"{name}_of", SelectField(_l("Of the field"), choices=none + measurable + groupable,
@@ -129,6 +130,14 @@ def widget_form(kind: str, typedef: TypeDef, lang: str, views: list[tuple[str, s
     return WidgetForm(formdata=formdata, data=data)
 
 
+def _bucket_of_a_date(dimension: str, date_names: set) -> Any:
+    """The validator of a dimension's bucket: a bucket only when that dimension is a date."""
+    def check(form: Any, field: Any) -> None:
+        if field.data and form[f"{dimension}_field"].data not in date_names:
+            raise ValidationError(_l("Only a date is grouped by a period: group by a date, or choose no bucket"))
+    return check
+
+
 def options_of(kind: str, form: Any, keep: Optional[dict] = None) -> dict:
     """The widget's options from a submitted form (``keep``: the stored options it does not edit: the filter)."""
     out: dict = {}
@@ -137,7 +146,7 @@ def options_of(kind: str, form: Any, keep: Optional[dict] = None) -> dict:
     for part in PARTS[kind]:
         what, name = part[0], part[1]
         if what == "dim":
-            field, bucket = form[f"{name}_field"].data, form["bucket"].data
+            field, bucket = form[f"{name}_field"].data, form[f"{name}_bucket"].data
             if field:
                 out[name] = {"field": field, **({"bucket": bucket} if bucket and field in form.date_fields else {})}
         elif what == "metric":
@@ -163,7 +172,7 @@ def form_data(kind: str, widget: dict) -> dict:
         value = options.get(name)
         if what == "dim":
             out[f"{name}_field"] = (value or {}).get("field") or ""
-            out["bucket"] = out.get("bucket") or (value or {}).get("bucket") or ""
+            out[f"{name}_bucket"] = (value or {}).get("bucket") or ""
         elif what == "metric":
             out[f"{name}_function"] = (value or {}).get("function") or "count"
             out[f"{name}_of"] = (value or {}).get("field") or ""

@@ -100,7 +100,7 @@
       var max = 0;
       d.cells.forEach(function (c) { max = Math.max(max, c.value || 0); });
       chart(body, {tooltip: {position: "top"}, toolbox: toolbox(),
-        grid: {left: 80, right: 24, top: 36, bottom: 64},
+        grid: {left: 8, right: 24, top: 36, bottom: 64, containLabel: true},  // (long labels: 2027年第3季度)
         xAxis: {type: "category", data: d.x, splitArea: {show: true}},
         yAxis: {type: "category", data: d.y, splitArea: {show: true}},
         visualMap: {min: 0, max: max || 1, calculable: true, orient: "horizontal", left: "center", bottom: 0,
