@@ -84,8 +84,10 @@ def _plan(app, statement: str, parameters) -> str:
         if conn.dialect.name == "sqlite":
             return "\n".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
         with conn.begin():
-            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a table this small could be read whole:
-            conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")  # can the index give the order at all?
+            # a table this small could be read whole, and a filtered page deep by offset sorted (180 rows
+            # cost less than walking 540 index entries): can the index give the order at all?
+            for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+                conn.exec_driver_sql(f"SET LOCAL {setting} = off")
             return "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
 
 
