@@ -199,7 +199,8 @@ class RecordModelView(CommentCountExport, LinkPickerPages, ChildRowPages, TrashP
             count, query = super().get_list(None, _UNSORTED, False, search, filters, execute=False, page_size=False)
             column = list_parts.nullable_column(keys[0][0])
             query = query.order_by(*list_parts.order_by([(f, d) for f, _j, d in keys], self.model.id, column is not None))
-            data = list_parts.read_page(query, column, page, self.page_size if page_size is None else page_size)
+            data = list_parts.read_page(query, column, self.model.id, page,
+                                        self.page_size if page_size is None else page_size)
         presenter(self.typedef).prime(list(data))
         if request.endpoint == "records.index_view":  # the grid's record count (capped: grid.py)
             if search or filters:

@@ -2,12 +2,12 @@
 
 A column sort orders records by value, equal values by record id in the sort's direction, empty
 values last either way. ``ORDER BY c DESC NULLS LAST`` is not an order an index on ``(c, id)`` gives
-on PostgreSQL (backwards it gives ``DESC NULLS FIRST``), nor is ``ASC NULLS LAST`` on SQLite (empty
-values are the smallest there): the database would sort every matching record for each page. So a
-sort whose first key is a nullable column reads the records with a value (``c IS NOT NULL ORDER BY
-c, id``: a range of the index, forwards or backwards), then, when the page is not full, the empty
-ones (``c IS NULL ORDER BY id``). The page's offset is carried across the boundary: a page that
-starts past the values counts them (an index-only count, cheaper than the offset it skips).
+on PostgreSQL (backwards it gives ``DESC NULLS FIRST``): it sorted every matching record for each
+page (SQLite 3.30+ walks the index for either). So a sort whose first key is a nullable column
+reads the records with a value (``c IS NOT NULL ORDER BY c, id``: a range of the index, forwards or
+backwards), then, when the page is not full, the empty ones (``c IS NULL ORDER BY id``), on both
+databases. The page's offset is carried across the boundary: a page that starts past the values
+counts them (reading them once, as the offset into them would).
 """
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ def order_by(keys: list[tuple[Any, bool]], id_column: Any, in_parts: bool) -> tu
     return (*out, id_column.desc() if keys[-1][1] else id_column.asc())
 
 
-def read_page(query: Any, column: Optional[ColumnElement], page: Optional[int], page_size: Any) -> list:
+def read_page(query: Any, column: Optional[ColumnElement], id_column: Any, page: Optional[int],
+              page_size: Any) -> list:
     """The records of list page ``page`` (from 0) of ``query`` (filtered and ordered, not paged), in
     parts when ``column`` (the first sort key) may be empty; ``page_size`` 0 or False: every record."""
     offset = (page or 0) * page_size if page_size else 0
@@ -54,12 +55,10 @@ def read_page(query: Any, column: Optional[ColumnElement], page: Optional[int], 
     values = _slice(query.filter(column.isnot(None)), offset, page_size).all()
     if page_size and len(values) == page_size:
         return values
-    if values or not offset:
-        empty_offset = 0
-    else:  # the page starts past the values: how many are there?
-        counted = query.filter(column.isnot(None)).with_entities(query.column_descriptions[0]["entity"].id)
-        n = int(query.session.execute(select(func.count()).select_from(counted.order_by(None).subquery())).scalar())
-        empty_offset = offset - n
+    empty_offset = 0
+    if offset and not values:  # the page starts past the values: how many are there?
+        counted = query.filter(column.isnot(None)).with_entities(id_column).order_by(None).subquery()
+        empty_offset = max(offset - int(query.session.execute(select(func.count()).select_from(counted)).scalar()), 0)
     rest = page_size - len(values) if page_size else page_size
     return values + _slice(query.filter(column.is_(None)), empty_offset, rest).all()
 
