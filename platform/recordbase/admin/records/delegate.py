@@ -33,7 +33,7 @@ from ...storage.titles import RecordTitles
 from ...storage.sort_guard import index_serves
 from ..access import SignedInOnly
 from ..views import listing
-from . import cells, grid, list_urls
+from . import cells, grid, list_parts, list_urls
 from . import forms as rf
 from .filters import build_filters, filter_groups
 from .grid_edit import GridEdits
@@ -46,6 +46,8 @@ from .writes import RecordWrites
 
 #: the highest list page number (times the largest page size, still a 32-bit offset)
 MAX_PAGE_NUMBER = 10_000_000
+#: a sort column Flask-Admin's list ignores (the page's order is applied by ``get_list``)
+_UNSORTED = object()
 
 
 class RequestSession:
@@ -187,26 +189,43 @@ class RecordModelView(CommentCountExport, LinkPickerPages, ChildRowPages, TrashP
 
     def get_list(self, page: Any, sort_column: Any, sort_desc: Any, search: Any, filters: Any,
                  execute: bool = True, page_size: Any = None) -> Any:
-        count, data = super().get_list(page, sort_column, sort_desc, search, filters, execute=execute,
-                                       page_size=page_size)
-        if execute:
-            presenter(self.typedef).prime(list(data))
-            if request.endpoint == "records.index_view":  # the grid's record count (capped: grid.py)
-                if search or filters:
-                    _none, query = super().get_list(None, None, False, search, filters, execute=False,
-                                                    page_size=False)
-                else:  # (the same rows: what Flask-Admin's list adds to get_query is the search and filters)
-                    query = self.get_query()
-                grid.remember_count(self, query, bool(search or filters))
+        if not execute:  # (the grid's count: the query, unpaged)
+            return super().get_list(page, sort_column, sort_desc, search, filters, execute=False,
+                                    page_size=page_size)
+        keys = self._sort_keys(sort_column, sort_desc)
+        if not keys or any(joins for _field, joins, _desc in keys):
+            count, data = super().get_list(page, sort_column, sort_desc, search, filters, page_size=page_size)
+        else:  # read in parts when the first key may be empty (list_parts): an index serves each
+            count, query = super().get_list(None, _UNSORTED, False, search, filters, execute=False, page_size=False)
+            column = list_parts.nullable_column(keys[0][0])
+            query = query.order_by(*list_parts.order_by([(f, d) for f, _j, d in keys], self.model.id, column is not None))
+            data = list_parts.read_page(query, column, self.model.id, page,
+                                        self.page_size if page_size is None else page_size)
+        presenter(self.typedef).prime(list(data))
+        if request.endpoint == "records.index_view":  # the grid's record count (capped: grid.py)
+            if search or filters:
+                _none, query = super().get_list(None, None, False, search, filters, execute=False,
+                                                page_size=False)
+            else:  # (the same rows: what Flask-Admin's list adds to get_query is the search and filters)
+                query = self.get_query()
+            grid.remember_count(self, query, bool(search or filters))
         return count, data
+
+    def _sort_keys(self, sort_column: Any, sort_desc: Any) -> list:
+        """(column, joins, descending) of the page's sort: the column clicked, else the default order
+        (a saved view's sort, the group; else the newest record first)."""
+        if sort_column is None:
+            return list(self._get_default_order())
+        if sort_column not in self._sortable_columns or isinstance(self._sortable_columns[sort_column], list):
+            return []
+        return [(self._sortable_columns[sort_column], self._sortable_joins.get(sort_column), bool(sort_desc))]
 
     def _order_by(self, query: Any, joins: Any, sort_joins: Any, sort_field: Any, sort_desc: bool) -> Any:
         """A column sort as the API's: empty values last either way (SQLite puts them first), then
         the record id in the sort's direction, so that pages do not shift between equal values."""
         if sort_field is None or sort_joins:
             return super()._order_by(query, joins, sort_joins, sort_field, sort_desc)
-        order = (sort_field.desc(), self.model.id.desc()) if sort_desc else (sort_field.asc(), self.model.id.asc())
-        return query.order_by(order[0].nulls_last(), order[1]), joins
+        return query.order_by(*list_parts.order_by([(sort_field, sort_desc)], self.model.id, False)), joins
 
     def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
         """The record store's search (LIKE with escaped wildcards), not Flask-Admin's raw ILIKE."""

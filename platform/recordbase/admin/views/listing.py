@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from ...errors import FilterError, NotFound, RecordbaseError
 from ...metamodel.fieldtypes.display import safe_colour, text_colour
-from ...metamodel.runtime import TypeDef
+from ...metamodel.runtime import TypeDef, has_own_column
 from ...packs.views import ViewService
 from ...views.counts import EMPTY, and_filters, group_counts
 from ...views.kinds import get_kind
@@ -107,12 +107,21 @@ def default_order(delegate: Any) -> Optional[list]:
             names.append((item.lstrip("+-"), item.startswith("-")))
     out = []
     for name, desc in names:
-        column = getattr(delegate.model, typedef.field(name).column_name, None) if typedef.field(name) else None
-        if name in ("id", "created_at", "updated_at", "created_by", "updated_by"):
-            column = getattr(delegate.model, name, None)
+        column = _sort_column(delegate, name)
         if column is not None:
             out.append((column, [], desc))
     return out or None
+
+
+def _sort_column(delegate: Any, name: str) -> Any:
+    """What the list orders by for the field ``name``: as its column header sorts (a select in its
+    choices' order); None for a field the list cannot sort on (or hidden from the reader)."""
+    if name in ("id", "created_at", "updated_at", "created_by", "updated_by"):
+        return getattr(delegate.model, name, None)
+    f = delegate.typedef.field(name)
+    if f is None or not has_own_column(f) or not f.ftype.sortable:
+        return None
+    return f.ftype.sort_expression(getattr(delegate.model, f.name), f)
 
 
 def columns_redirect(typedef: TypeDef) -> Optional[str]:
