@@ -105,7 +105,8 @@ def build_filters(typedef: TypeDef, lang: str) -> list[LanguageFilter]:
             elif f.field_type == "link" and arity == "value":
                 data_type = LINK_PICKER  # (its targets are found by typing: grid.js, the picker endpoint)
             elif arity == "list":
-                data_type = "select2-tags"
+                data_type = "select2-tags"  # (a select's tags show its choices' labels, its keys sent)
+                options = ft.form_choices(f, lang) if isinstance(ft, ChoiceLike) else None
             elif arity == "value":
                 data_type = DATE_TYPES.get(f.field_type)
             out.append(LanguageFilter(typedef, f, op, name, lang, options=options, data_type=data_type))
