@@ -9,25 +9,11 @@ import html
 import json
 import re
 
-import pytest
-
 from recordbase.packs import catalog
 from recordbase.packs import load as load_pack
-from recordbase.packs.installer import install
 
 from .crawl import english_words, pack_strings, user_text
-
-
-@pytest.fixture
-def outsourcing(app, sessions, owner):
-    with sessions.begin() as s:
-        install(s, load_pack("outsourcing"), sample_data=True, user_id=owner.id)
-
-
-def _get(client, url: str) -> str:
-    resp = client.get(url)
-    assert resp.status_code == 200, (url, resp.status_code)
-    return resp.get_data(as_text=True)
+from .test_chinese_builders import _get
 
 
 def _cells(page: str, css_class: str) -> list[str]:
