@@ -59,3 +59,28 @@ def test_add_an_evaluation_item_in_place_on_the_details_page(page):
     page.find(f"{row} [data-rb-row-action=create]").click()
     page.wait(_settled(lambda d: len(d.find_elements(By.CSS_SELECTOR, f"{panel} tr[data-rb-view-row]")) == before + 1))
     assert "97" in page.find(panel).text
+
+
+def test_the_pickers_buttons_and_a_selects_filter_speak_chinese(page):
+    """In Chinese the picker's clear button is titled 清除 (not Tom Select's "Clear All"), and a select's
+    "is any of" filter shows the chosen choices by their Chinese labels (not their keys)."""
+    page.sign_in()
+    page.switch_language()
+    try:
+        page.open("/admin/records/contract/new/")
+        _pick(page, "form", "Huajie", "Huajie Cleaning")
+        # (the button shows on hover: found in the page, not waited for as visible)
+        clear = page.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "form .ts-wrapper .clear-button"))
+        assert clear[0].get_attribute("title") == "清除"
+        page.open("/admin/records/contract/")
+        page.find("table.rb-grid")
+        status = next(i for i in page.driver.execute_script(
+            "return JSON.parse(document.getElementById('filter-groups-data').textContent)")["状态"]
+            if i["type"] == "select2-tags")
+        page.open(f"/admin/records/contract/?flt0_{status['arg']}=active%2Cexpiring")
+        page.find("table.rb-grid")
+        shown = page.wait(lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR, "#filter_form .select2-search-choice")
+                                     if e.text] or None)
+        assert shown == ["生效", "即将到期"], shown
+    finally:
+        page.switch_language()

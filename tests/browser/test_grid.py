@@ -103,6 +103,8 @@ def test_a_link_filter_finds_its_record_by_typing(page):
     box = page.find("#filter_form .ts-control input")
     box.send_keys("Huajie")
     page.pick_option(".ts-dropdown .option", "Huajie")
+    # (the pick shown before the filter is sent: on a loaded machine a click could land as the dropdown redrew)
+    page.wait(lambda d: any("Huajie" in e.text for e in d.find_elements("css selector", "#filter_form .ts-control .item")))
     page.find("#filter_form button[type=submit]").click()
     page.wait(lambda d: re.search(r"[?&]flt\d+_", d.current_url))
     page.find("table.rb-grid")

@@ -1,5 +1,6 @@
 """The top menu fits on one line at 1366×857 in English and in Chinese, on the list, the record form and
-the details page (issue 16: in Chinese it wrapped to two lines on the form and details pages)."""
+the details page (issue 16: in Chinese it wrapped to two lines on the form and details pages), and so does
+a list's own bar of tabs and tools (in English "Bulk edit" wrapped to a second line)."""
 from __future__ import annotations
 
 import os
@@ -13,6 +14,10 @@ ENTRIES = """return Array.from(document.querySelectorAll(
   .filter(e => e.offsetParent !== null)
   .map(e => [e.textContent.trim().slice(0, 20), Math.round(e.getBoundingClientRect().top),
              Math.round(e.getBoundingClientRect().right)]);"""
+#: the entries of a list's tab bar (Flask-Admin's tabs with the grid's tools) and their tops
+BAR = """return Array.from(document.querySelectorAll('ul.nav-tabs:has(.rb-count) > li'))
+  .filter(e => e.offsetParent !== null)
+  .map(e => [e.textContent.trim().slice(0, 20), Math.round(e.getBoundingClientRect().top)]);"""
 #: how far the navbar's content reaches past its own box (0: it fits), and whether the page scrolls sideways
 OVERFLOW = """const nav = document.querySelector('nav.navbar');
   return [nav.scrollWidth - nav.clientWidth, document.documentElement.scrollWidth - window.innerWidth];"""
@@ -36,6 +41,9 @@ def _one_line(page, path: str, lang: str) -> None:
     assert nav_past <= 0, (lang, path, nav_past)
     if "/details/" in path or "/new/" in path:
         assert page_past <= 0, (lang, path, page_past)  # (a list's wide grid scrolls inside its own box)
+    else:  # the list's own bar (tabs, search, record count, columns, bulk edit) on one line too
+        bar = page.driver.execute_script(BAR)
+        assert bar and max(t for _e, t in bar) - min(t for _e, t in bar) <= 12, (lang, path, bar)
 
 
 def test_the_menu_fits_one_line_in_english_and_chinese(page):

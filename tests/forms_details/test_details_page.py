@@ -116,3 +116,28 @@ def test_child_rows_follow_the_users_rights(app, world, person):
     none = person({"name": "none", "label": "None", "permissions": {"evaluation": {"actions": ["read"]}}})
     page = text(none.get(f"/admin/records/evaluation/details/?id={ev}"))
     assert 'data-related="evaluation_item.evaluation"' not in page and "On time" not in page
+
+
+def test_a_backlink_tables_cells_look_as_in_the_list(world, admin_client, switch_language):
+    """A backlink table shows a select as its coloured badge (its label in the page's language), a
+    formula's number in its places and a currency with its symbol, as the list and the details page do."""
+    ok(world.post("/api/v1/types/evaluation_item/fields", json={
+        "name": "level", "label": "Level", "type": "single_select", "options": {"choices": [
+            {"value": "high", "label": "High", "label_zh": "高", "color": "#d62728"}, {"value": "low", "label": "Low"}]}}), 201)
+    ok(world.post("/api/v1/types/evaluation_item/fields", json={
+        "name": "fee", "label": "Fee", "type": "currency", "options": {"code": "CNY"}}), 201)
+    ok(world.put("/api/v1/types/evaluation/layout", json={"related": [
+        {"type": "evaluation_item", "field": "evaluation", "columns": ["kpi", "level", "fee", "weighted"]}]}))
+    ev, kpi = _evaluation(world)
+    ok(world.post("/api/v1/records/evaluation_item", json={"fields": {
+        "evaluation": ev, "kpi": kpi, "score": 40.125, "level": "high", "fee": "420000"}}), 201)
+    page = text(admin_client.get(f"/admin/records/evaluation/details/?id={ev}"))
+    related = page[page.index('data-related="evaluation_item.evaluation"'):]
+    related = related[:related.index("</section>")]
+    cells = re.findall(r"<td>(.*?)</td>", related, re.S)
+    assert cells[0] == "On time"  # the link by its record's title
+    assert re.fullmatch(r'<span class="badge rb-choice" style="[^"]*#d62728[^"]*">High</span>', cells[1]), cells[1]
+    assert cells[2] == "¥420,000.00" and cells[3] == "80.25", cells
+    switch_language(admin_client, "zh")
+    page = text(admin_client.get(f"/admin/records/evaluation/details/?id={ev}"))
+    assert re.search(r'<span class="badge rb-choice" style="[^"]*">高</span>', page)

@@ -106,3 +106,25 @@ def test_many_links_take_several_values(app, world, admin_client):
     assert ev.values["kpis"] == [1, 3]
     edit = text(admin_client.get(f"/admin/records/evaluation/edit/?id={ev.id}"))
     assert "KPI 0001" in edit and "KPI 0003" in edit and "KPI 0002" not in edit
+
+
+def test_the_pickers_urls_follow_the_script_root_of_each_request(app, world, admin_client):
+    """The same app reached under two prefixes (a proxy's SCRIPT_NAME): the list's link filter and the
+    form's link picker each name the picker under the prefix of the request that drew the page (the
+    filter groups are kept per delegate: a URL kept from the first request would be wrong for the other)."""
+    import html
+    import json
+    import re
+
+    def picker_urls(prefix: str) -> tuple[set, str]:
+        listing = text(admin_client.get("/admin/records/evaluation_item/", environ_overrides={"SCRIPT_NAME": prefix}))
+        data = re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>', listing, re.S).group(1)
+        pickers = {i["picker"] for items in json.loads(html.unescape(data)).values() for i in items if i.get("picker")}
+        form = text(admin_client.get("/admin/records/evaluation_item/new/", environ_overrides={"SCRIPT_NAME": prefix}))
+        return pickers, re.search(r'data-rb-picker="([^"]+)"', form).group(1)
+
+    for prefix in ("/one", "/two", ""):
+        pickers, in_form = picker_urls(prefix)
+        assert pickers and all(p.startswith(f"{prefix}/admin/records/evaluation_item/link-options/?field=")
+                               for p in pickers), (prefix, pickers)
+        assert in_form.startswith(f"{prefix}/admin/records/evaluation_item/link-options/?field="), (prefix, in_form)

@@ -10,23 +10,13 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
 from recordbase.dashboards.widgets import KINDS
 from recordbase.metamodel.fieldtypes import field_types
-from recordbase.packs import load as load_pack
-from recordbase.packs.installer import install
 
 from .crawl import english_words, pack_strings, user_text
 from .test_chinese_crawl import PACK_DIR
 
 TYPES = ("supplier", "evaluation", "evaluation_item", "risk", "contract")
-
-
-@pytest.fixture
-def outsourcing(app, sessions, owner):
-    with sessions.begin() as s:
-        install(s, load_pack("outsourcing"), sample_data=True, user_id=owner.id)
 
 
 def _get(client, url: str) -> str:

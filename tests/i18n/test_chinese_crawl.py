@@ -6,23 +6,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from recordbase.packs import load as load_pack
-from recordbase.packs.installer import install
-
 from .crawl import PACK_DIR, crawl, english_words, pack_text, user_text
 
 #: pages whose English is what builders typed, shown as typed (both labels of a field, formulas, API names,
 #: the audit log's record of changes, the pack catalogue's contents): not crawled here (the builder pages
 #: are test_chinese_builders.py's, with everything the pack carries taken out as typed text)
 BUILDER_PAGES = re.compile(r"^/admin/(metamodel/|audit/|rules/new/|rules/\d+/edit/|packs/\w+/)")
-
-
-@pytest.fixture
-def outsourcing(app, sessions, owner):
-    with sessions.begin() as s:
-        install(s, load_pack("outsourcing"), sample_data=True, user_id=owner.id)
 
 
 def test_every_admin_page_of_the_outsourcing_pack_is_chinese(app, outsourcing, admin_client, switch_language):

@@ -105,6 +105,13 @@ def test_the_settings_change_is_audited(admin_client, api):
     events = api.get("/api/v1/audit?action=settings.change").get_json()
     rows = events.get("events") or events.get("items") or []
     assert any(e["action"] == "settings.change" for e in rows), events
+    # the audit log page shows its times in the instance's zone, the zone named
+    change = next(e for e in rows if e["action"] == "settings.change")
+    at = datetime.fromisoformat(change["at"].replace("Z", "+00:00"))
+    from zoneinfo import ZoneInfo
+    tokyo = (at if at.tzinfo else at.replace(tzinfo=ZoneInfo("UTC"))).astimezone(ZoneInfo("Asia/Tokyo"))
+    page = admin_client.get("/admin/audit/?action=settings.change").get_data(as_text=True)
+    assert f"{tokyo:%Y-%m-%d %H:%M:%S} JST" in page and " UTC</td>" not in page
 
 
 def test_init_stores_the_given_zone_and_refuses_an_unknown_one(database_url, monkeypatch, tmp_path, app, sessions):

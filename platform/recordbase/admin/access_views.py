@@ -28,6 +28,9 @@ from ..metamodel.ids import as_id
 from ..models import User
 from ..security import sign_in
 from .access import OwnersOnly
+from .audit_words import action_words, kind_word
+from .records.forms import local_time_text
+from ..settings import instance_timezone
 
 #: the users page is in the menu; roles and the audit log are tabs of the same section
 SECTION = (("access_users.index", _l("Users")), ("access_roles.index", _l("Roles")),
@@ -281,7 +284,8 @@ class AuditView(OwnersOnly, BaseView):
         next_url = url_for(".index", **{k: v for k, v in filters.items() if v}, cursor=rows[-1].id) \
             if more and rows else None
         return self.render("access/audit.html", events=[audit_log.event_json(e) for e in rows], filters=filters,
-                           kinds=AUDIT_KINDS, next_url=next_url, lang=current_lang())
+                           kinds=AUDIT_KINDS, next_url=next_url, lang=current_lang(), action_words=action_words,
+                           kind_word=kind_word, local_time=lambda at: local_time_text(at, instance_timezone()))
 
 
 # -- one-time links ----------------------------------------------------------------------------------

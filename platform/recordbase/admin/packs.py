@@ -24,6 +24,7 @@ from ..packs import PackError, catalog
 from ..packs.installer import install, installed_packs, uninstall
 from ..settings import instance_timezone
 from .access import BuildersOnly
+from .metamodel.forms import type_choices
 
 
 
@@ -60,8 +61,11 @@ class PacksView(BuildersOnly, BaseView):
         for s in src.samples:
             if isinstance(s.data, dict):
                 counts[s.data.get("type", "")] = counts.get(s.data.get("type", ""), 0) + len(s.data.get("records") or [])
+        lang = current_lang()
+        type_names = {t["name"]: pick(t, "label", lang) for t in src.manifest.get("types") or () if t.get("name")}
         return self.render("packs/preview.html", pack=src, m=src.manifest, installed=installed_packs(db_session()).get(pack_id),
-                           sample_counts=counts, lang=current_lang(), pick=pick)
+                           sample_counts=counts, lang=lang, pick=pick, type_labels=dict(type_choices(lang)),
+                           type_names=type_names)
 
     @expose("/<pack_id>/install/", methods=("POST",))
     def install_view(self, pack_id: str) -> Any:

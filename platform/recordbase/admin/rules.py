@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .rule_labels import rule_name as rb_rule_name
+from .rule_labels import run_status
 from ..automation.engine import RuleEngine, run_json
 from ..automation.models import Rule, RuleRun
 from ..automation.outbox import retry_run
@@ -293,12 +294,14 @@ class RulesView(SignedInOnly, BaseView):
                 shown = access.run_view(run)
                 steps = StepWords(request_store(), RuleWords(store.schema, current_lang())).prime([shown or {}])
                 return self._render("rules/dry_run.html", rule=rule_json(model), run=shown, matched=matched,
-                                    record_id=int(record_id), back=back, steps=steps)
+                                    record_id=int(record_id), back=back, steps=steps,
+                                    record_title=RecordTitles.for_store(store).text(model.type_name, int(record_id)))
             if run is None:
                 flash(_("The record does not match the rule's condition."), "error")
                 return redirect(back)
             db_session().commit()
-            flash(_("The rule “%(name)s” ran: %(status)s.", name=model.name, status=run.status), "success")
+            flash(_("The rule “%(name)s” ran: %(status)s.", name=rb_rule_name(model), status=run_status(run.status)),
+                  "success")
         except RecordbaseError as exc:
             db_session().rollback()
             flash(exc.message, "error")

@@ -34,6 +34,7 @@ def builder_markup(name: str, id_: str, value: str, catalog: dict, classes: str 
     words = {"all": _("all of"), "any": _("any of"), "match": _("Match"), "add": _("Add a condition"),
              "remove": _("Remove this condition"), "advanced": _("JSON (advanced)"), "choose": _("Choose a field"),
              "yes": _("yes (checked)"), "no": _("no (not checked)"),
+             "field": _("Field"), "operator": _("Operator"), "value": _("Value"),
              "nested": _("This condition is nested: edit it as JSON."),
              "bad_json": _("Not valid JSON: the rows were left as they were.")}
     return Markup(

@@ -6,12 +6,14 @@ from typing import Any, Optional
 from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from ...context import current_lang, current_schema, db_session, record_store
 from ...metamodel.fieldtypes import FieldDef, field_types
 from ...metamodel.runtime import TypeDef
 from ...metamodel.service import MetamodelService
+from ...formlayout.document import layout_of
 from .common import label_in, run_change, show_errors, typedef_or_404
 from .forms import default_text, field_form_class, field_payload, type_choices
 from .options import JSON_FIELD, options_from_form, options_to_form
@@ -37,16 +39,22 @@ def _check(typedef: TypeDef, expression: str, fd: Optional[FieldDef]) -> dict:
     return result
 
 
+#: a formula's result type, as the form's check line names it (in the page's language)
+RESULT_WORDS = {"number": _l("number"), "text": _l("text"), "boolean": _l("yes or no"), "date": _l("date"),
+                "datetime": _l("date and time"), "any": _l("any value")}
+
+
 def _check_text(result: dict) -> str:
     """The one line the form shows under the formula."""
     if not result["ok"]:
         return result["error"]
-    kind = _("Result: %(type)s", type=result["result_type"])
+    kind = _("Result: %(type)s", type=RESULT_WORDS.get(result["result_type"], result["result_type"]))
     sample = result["sample"]
     if sample is None:
         return kind + " · " + _("no record yet to try it on")
     value = sample["value"]
-    shown = _("(empty)") if value is None or value == "" else str(value)
+    shown = (_("(empty)") if value is None or value == "" else (_("Yes") if value else _("No"))
+             if isinstance(value, bool) else str(value))
     return kind + " · " + _("on %(title)s: %(value)s", title=sample["title"] or "#%s" % sample["id"],
                          value=shown)
 
@@ -60,7 +68,7 @@ class FieldPages:
         typedef = typedef_or_404(type_name)
         trashed = [f for f in MetamodelService(db_session()).trash()["fields"] if f["type"] == type_name]
         return self.render("recordbase/meta/fields.html", typedef=typedef, trashed=trashed, lang=lang,
-                           type_labels=dict(type_choices(lang)))
+                           type_labels=dict(type_choices(lang)), form_layout=layout_of(typedef))
 
     def _field_form(self, typedef: TypeDef, fd: Optional[FieldDef]) -> Any:
         """The create/edit page (shared); a POST with ``_refresh`` only redraws it for another field type."""

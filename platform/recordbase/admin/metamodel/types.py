@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from ...context import current_lang, current_schema, db_session
 from ...metamodel.service import MetamodelService
+from ...packs import app_labels
 from .common import label_in, run_change, show_errors, typedef_or_404
 from .forms import type_form, type_payload
 
@@ -20,8 +21,9 @@ class TypePages:
     def index(self) -> Any:
         schema = current_schema()
         trash = MetamodelService(db_session()).trash()
+        lang = current_lang()
         return self.render("recordbase/meta/types.html", types=schema.ordered(), trashed=trash["types"],
-                           lang=current_lang())
+                           lang=lang, apps=app_labels(db_session(), lang))
 
     @expose("/types/new/", methods=("GET", "POST"))
     def type_create(self) -> Any:

@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 from flask import url_for
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from ...formlayout.document import DEFAULT_RELATED_COLUMNS, Section, layout_of
 from ...metamodel.fieldtypes import FieldDef
@@ -99,7 +100,7 @@ def related_tables(typedef: TypeDef, record_id: int, lang: str) -> list[RelatedT
         can_create = store.can("create", src.name) and link.name not in readonly
         table = RelatedTable(
             type=src, link=link, title=f"{src.display_label(lang)} · {link.display_label(lang)}", columns=columns,
-            rows=[RelatedRow(r.id, r.version, [p.format(c, r.values.get(c.name)) for c in columns])
+            rows=[RelatedRow(r.id, r.version, [_cell(p, c, r.values.get(c.name)) for c in columns])
                   for r in page.records],
             more=page.next_cursor is not None,
             list_url=url_for("records.index_view", type_name=src.name),
@@ -111,6 +112,15 @@ def related_tables(typedef: TypeDef, record_id: int, lang: str) -> list[RelatedT
             _inline_forms(table, src, link, record_id, page.records, readonly, can_create, lang)
         out.append(table)
     return out
+
+
+def _cell(p: Any, column: FieldDef, value: Any) -> Markup:
+    """A backlink table's cell as the list and the details page show it: a choice as its badge, a number
+    in its places, a time with its zone in the title (the field type's ``format_html``); a link by its
+    records' titles."""
+    if column.field_type == "link":
+        return escape(p.format(column, value))
+    return column.ftype.format_html(value, column, p.store.ctx)
 
 
 def _inline_forms(table: RelatedTable, src: TypeDef, link: FieldDef, record_id: int, records: list,

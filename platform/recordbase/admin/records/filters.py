@@ -105,7 +105,8 @@ def build_filters(typedef: TypeDef, lang: str) -> list[LanguageFilter]:
             elif f.field_type == "link" and arity == "value":
                 data_type = LINK_PICKER  # (its targets are found by typing: grid.js, the picker endpoint)
             elif arity == "list":
-                data_type = "select2-tags"
+                data_type = "select2-tags"  # (a select's tags show its choices' labels, its keys sent)
+                options = ft.form_choices(f, lang) if isinstance(ft, ChoiceLike) else None
             elif arity == "value":
                 data_type = DATE_TYPES.get(f.field_type)
             out.append(LanguageFilter(typedef, f, op, name, lang, options=options, data_type=data_type))
@@ -121,10 +122,15 @@ class FilterGroups(WrittenOnce, OrderedDict):
 def filter_groups(view: Any) -> Optional[FilterGroups]:
     """Flask-Admin's ``_get_filter_groups`` for a delegate: the groups (labels, operators and
     choices are the delegate's: one type, schema version and language) built and serialised once
-    per delegate. A link filter carries no records: its item names the picker URL (``picker``) and
-    the browser asks it for the targets the user may read as they type (records are data, never
-    kept on the view; and a page does not pay for the choices of filters nobody opens)."""
-    cached = view.__dict__.get("_rb_filter_groups")
+    per delegate and script root. A link filter carries no records: its item names the picker URL
+    (``picker``, under the request's script root: the same delegate answers an app mounted under
+    several prefixes) and the browser asks it for the targets the user may read as they type
+    (records are data, never kept on the view; and a page does not pay for the choices of filters
+    nobody opens)."""
+    from flask import request
+
+    per_root = view.__dict__.setdefault("_rb_filter_groups", {})
+    cached = per_root.get(request.script_root)
     if cached is None:
         if not view._filter_groups:
             return None
@@ -134,7 +140,8 @@ def filter_groups(view: Any) -> Optional[FilterGroups]:
             cached[label] = [{**item, "picker": _picker_url(view, view._filters[item["index"]].field)}
                              if item.get("type") == LINK_PICKER else item for item in items]
         cached.json_text = _dumps(cached)
-        view.__dict__["_rb_filter_groups"] = cached
+        if len(per_root) < 16:  # (a bound: the prefixes one deployment is reached under, a few)
+            per_root[request.script_root] = cached
     return cached
 
 

@@ -183,11 +183,11 @@
 
   Builder.prototype.addRow = function (leaf) {
     var self = this, row = el('div', {'class': 'mb-1 rb-cb-row'});  // (laid out by admin.css)
-    var fieldSel = el('select', {'class': 'form-control form-control-sm rb-cb-field', 'aria-label': 'field'});
+    var fieldSel = el('select', {'class': 'form-control form-control-sm rb-cb-field', 'aria-label': this.words.field || 'field'});
     option(fieldSel, '', this.words.choose);
     this.catalog.fields.forEach(function (f) { option(fieldSel, f.name, f.label, f.name === leaf.field); });
     if (leaf.field && !this.byName[leaf.field]) { option(fieldSel, leaf.field, leaf.field, true); }
-    var opSel = el('select', {'class': 'form-control form-control-sm rb-cb-op', 'aria-label': 'operator'});
+    var opSel = el('select', {'class': 'form-control form-control-sm rb-cb-op', 'aria-label': this.words.operator || 'operator'});
     var valueBox = el('div', {'class': 'rb-cb-value'});
     var remove = el('button', {type: 'button', 'class': 'btn btn-sm btn-link text-danger rb-cb-remove',
                                title: this.words.remove, 'aria-label': this.words.remove}, '✕');
@@ -239,7 +239,7 @@
         input.rbKind = f.input === 'number' ? 'number' : (f.input === 'link' ? 'int' : 'text');
         input.rbSplit = many;
       }
-      input.setAttribute('aria-label', 'value');
+      input.setAttribute('aria-label', self.words.value || 'value');
       input.addEventListener('change', function () { self.write(); });
       input.addEventListener('input', function () { self.write(); });
       valueBox.appendChild(input);

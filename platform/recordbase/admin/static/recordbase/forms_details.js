@@ -19,7 +19,9 @@
     if (select.tomselect || typeof TomSelect === "undefined") { return; }
     var base = select.getAttribute("data-rb-picker");
     var many = select.multiple;
-    var plugins = ["virtual_scroll", many ? "remove_button" : "clear_button"];
+    var plugins = {virtual_scroll: {}};  // (the buttons' titles in the page's language, not Tom Select's English)
+    if (many) { plugins.remove_button = {title: T.remove || "Remove"}; }
+    else { plugins.clear_button = {title: T.clear || "Clear"}; }
     new TomSelect(select, {
       valueField: "id", labelField: "text", searchField: ["text"],
       maxItems: many ? null : 1, maxOptions: null, allowEmptyOption: false,
