@@ -238,3 +238,31 @@ def test_list_urls_are_flask_admins_built_once(app, admin_client, deals):
     assert len(seen) > 5 and any("flt0_" in ours and "search=Deal" in ours for ours, _ in seen)
     for ours, theirs in seen:
         assert ours == theirs
+
+
+def test_the_list_orders_by_id_as_its_index_runs(app, admin_client, deals):
+    """The default order (newest first) is ``id DESC`` without a NULLS clause (PostgreSQL walks the
+    primary key only in its own NULLS order: ``id DESC NULLS LAST`` sorted every row of the table);
+    a column sort keeps empty values last and the id after it in the sort's direction."""
+    from sqlalchemy import event
+
+    from recordbase.context import platform
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+    engine = platform(app).engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = admin_client.get("/admin/records/deal/").get_data(as_text=True)
+        default = [s for s in seen if "ORDER BY" in s and "LIMIT" in s]
+        seen.clear()
+        admin_client.get("/admin/records/deal/?sort=1&desc=1")
+        by_amount = [s for s in seen if "ORDER BY" in s and "LIMIT" in s]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert re.findall(r'<tr data-id="(\d+)"', page) == [str(i) for i in reversed(deals)]
+    assert len(default) == 1 and re.search(r"ORDER BY \w+\.id DESC\s+LIMIT", default[0]), default
+    assert len(by_amount) == 1 and re.search(r"ORDER BY \w+\.\w+ DESC NULLS LAST, \w+\.id DESC\s+LIMIT",
+                                             by_amount[0]), by_amount

@@ -209,11 +209,17 @@ class RecordModelView(CommentCountExport, LinkPickerPages, ChildRowPages, TrashP
 
     def _order_by(self, query: Any, joins: Any, sort_joins: Any, sort_field: Any, sort_desc: bool) -> Any:
         """A column sort as the API's: empty values last either way (SQLite puts them first), then
-        the record id in the sort's direction, so that pages do not shift between equal values."""
+        the record id in the sort's direction, so that pages do not shift between equal values.
+        A column that is never empty (the id, the record's times) gets no NULLS clause: PostgreSQL
+        walks an index only in its own NULLS order (``id DESC NULLS LAST`` sorted every row)."""
         if sort_field is None or sort_joins:
             return super()._order_by(query, joins, sort_joins, sort_field, sort_desc)
-        order = (sort_field.desc(), self.model.id.desc()) if sort_desc else (sort_field.asc(), self.model.id.asc())
-        return query.order_by(order[0].nulls_last(), order[1]), joins
+        first = sort_field.desc() if sort_desc else sort_field.asc()
+        if getattr(getattr(sort_field, "expression", sort_field), "nullable", True) is not False:
+            first = first.nulls_last()
+        if getattr(sort_field, "key", None) == "id":
+            return query.order_by(first), joins
+        return query.order_by(first, self.model.id.desc() if sort_desc else self.model.id.asc()), joins
 
     def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
         """The record store's search (LIKE with escaped wildcards), not Flask-Admin's raw ILIKE."""
