@@ -65,7 +65,9 @@ def plain_type(name: str) -> dict:
 
 
 class Bench:
-    def __init__(self, url: str, folder: Path, repeat: int):
+    def __init__(self, url: str, folder: Path, repeat: int, parties: bool = True):
+        """``parties``: make the link targets (False: over records made before, as
+        ``admin_list_instructions.py``'s counting processes are)."""
         self.app, self.plat, self.uid = bench_app(url, folder, EMAIL, PASSWORD)
         self.repeat = repeat
         self.client = self.app.test_client()
@@ -77,7 +79,8 @@ class Bench:
             if svc.lookup_type("party") is None:
                 svc.create_type({"name": "party", "label": "Party", "primary_field": "name",
                                  "fields": [{"name": "name", "label": "Name", "type": "text"}]})
-        self._load("party", 200, lambda i, rnd: {"name": f"Party {i}"})
+        if parties:
+            self._load("party", 200, lambda i, rnd: {"name": f"Party {i}"})
         self.stock_apps: dict[str, Any] = {}
 
     def _store(self, s: Any) -> RecordStore:

@@ -176,22 +176,30 @@ def instructions(out_file: Path) -> int:
     raise RuntimeError(f"no total in {out_file}")
 
 
-def under_valgrind(folder: Path, target: str, op: str, requests: int, warmup: int, keep: Path | None) -> float:
-    out = folder / f"cg.{target}.{op}"
+def callgrind(folder: Path, script: str, name: str, child_args: list[str], requests: int,
+              keep: Path | None = None) -> float:
+    """Instructions per request of ``script --child <folder> <child_args>`` run under callgrind (its
+    counted part: ``requests`` requests between the helper's calls); ``keep``: a folder to copy the
+    profile to (``callgrind.<name>.out``)."""
+    out = folder / f"cg.{name}"
     cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}.%p",
-           sys.executable, __file__, "--child", str(folder), target, op, str(requests), str(warmup)]
+           sys.executable, script, "--child", str(folder), *child_args]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, PYTHONHASHSEED="0"))
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
-    dumps = sorted(folder.glob(f"cg.{target}.{op}.*.1"))
+    dumps = sorted(folder.glob(f"cg.{name}.*.1"))
     if not dumps:
         raise RuntimeError(f"no callgrind dump: {proc.stderr[-2000:]}")
     if keep is not None:
-        shutil.copy(dumps[-1], keep / f"callgrind.{target}.{op}.out")
+        shutil.copy(dumps[-1], keep / f"callgrind.{name}.out")
     total = instructions(dumps[-1])
-    for f in folder.glob(f"cg.{target}.{op}.*"):
+    for f in folder.glob(f"cg.{name}.*"):
         f.unlink()
     return total / requests
+
+
+def under_valgrind(folder: Path, target: str, op: str, requests: int, warmup: int, keep: Path | None) -> float:
+    return callgrind(folder, __file__, f"{target}.{op}", [target, op, str(requests), str(warmup)], requests, keep)
 
 
 def wall_clock(folder: Path, cfg: dict, ops: list[str], repeat: int) -> dict:

@@ -5,7 +5,8 @@ conftest modules share."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 OWNER_EMAIL = "owner@example.com"
 OWNER_PASSWORD = "correct horse battery"
@@ -70,3 +71,43 @@ def sign_in(app, email: str, password: str, statuses: tuple[int, ...] = (302, 30
     resp = client.post("/admin/login/", data={"email": email, "password": password, "csrf_token": token})
     assert resp.status_code in statuses, (resp.status_code, resp.get_data(as_text=True)[:500])
     return client
+
+
+@contextmanager
+def driver_statements(app, monkeypatch) -> Iterator[list[str]]:
+    """The SQL text of every statement the app's connections run inside the block, counted at the
+    driver (SQLite: its trace callback; psycopg: its cursors' ``execute``), so that the statements
+    :mod:`recordbase.storage.driver_query` runs past SQLAlchemy count too."""
+    from sqlalchemy import event
+
+    from recordbase.context import platform
+
+    engine = platform(app).engine
+    seen: list[str] = []
+    if engine.dialect.name == "sqlite":
+        def trace(dbapi_conn, _record):
+            dbapi_conn.set_trace_callback(lambda sql: seen.append(sql) if tracing else None)
+
+        tracing = False
+        engine.dispose()  # (new connections, each with the trace callback)
+        event.listen(engine, "connect", trace)
+        try:
+            tracing = True
+            yield seen
+            tracing = False
+        finally:
+            event.remove(engine, "connect", trace)
+            engine.dispose()
+        return
+    import psycopg
+
+    original = psycopg.Cursor.execute
+
+    def execute(self, query, *args, **kwargs):
+        seen.append(str(query))
+        return original(self, query, *args, **kwargs)
+    monkeypatch.setattr(psycopg.Cursor, "execute", execute)
+    try:
+        yield seen
+    finally:
+        monkeypatch.setattr(psycopg.Cursor, "execute", original)

@@ -15,13 +15,14 @@ import hashlib
 import os
 import secrets
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Any, Optional
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask import session as cookie
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from .context import note_schema_version
 from .db import first_read, touch_write
 from .models import User, UserSession, utcnow
 
@@ -75,19 +76,35 @@ def current_user_from_cookie(db: Session) -> Optional[User]:
         cookie.pop("uid", None)
         cookie.pop("sid", None)
         return None
-    user, row_id, _created, last_seen = found
+    user, row_id, _created, last_seen, version, signature = found
     g._rb_session_key = key  # this request was signed in by this session (see end_others)
+    # what the request's schema and policy read first, read with the session (as the API's token lookup)
+    note_schema_version(int(version or 0))
+    g._rb_role_signature = (user.id, signature)
     if (now - last_seen).total_seconds() > TOUCH_SECONDS:
         _touch(db, user, row_id, now)
     return user
 
 
-def lookup(db: Session, key: str) -> Optional[tuple[User, int, datetime, datetime]]:
-    """(user, session row id, created at, last seen at) for the session with this digest."""
-    row = db.execute(select(User, UserSession.id, UserSession.created_at, UserSession.last_seen_at)
-                     .join(UserSession, UserSession.user_id == User.id)
-                     .where(UserSession.digest == key)).first()
-    return None if row is None else (row[0], row[1], row[2], row[3])
+_LOOKUP = None
+
+
+def lookup(db: Session, key: str) -> Optional[tuple[User, int, datetime, datetime, Any, Optional[str]]]:
+    """(user, session row id, created at, last seen at, schema version, role signature) for the
+    session with this digest: one statement, built once, brings what the rest of the request needs
+    first (the schema version, the role signature of :mod:`recordbase.access.cache`), as the API's
+    token lookup does (``recordbase.api.auth``)."""
+    global _LOOKUP
+    if _LOOKUP is None:
+        from .access.cache import role_signature_column
+        from .metamodel.runtime import version_column
+
+        _LOOKUP = (select(User, UserSession.id, UserSession.created_at, UserSession.last_seen_at,
+                          version_column().label("schema_version"), role_signature_column().label("role_signature"))
+                   .join(UserSession, UserSession.user_id == User.id)
+                   .where(UserSession.digest == bindparam("digest")))
+    row = db.execute(_LOOKUP, {"digest": key}).first()
+    return None if row is None else (row[0], row[1], row[2], row[3], row[4], row[5])
 
 
 def _expired(created: datetime, last_seen: datetime, now: datetime) -> bool:

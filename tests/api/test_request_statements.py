@@ -9,49 +9,13 @@ that ends the read; on PostgreSQL the read session is in autocommit: the two SEL
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Iterator
-
 import pytest
-from sqlalchemy import event
 
 from recordbase.context import platform
 
+from support import driver_statements
+
 from .helpers import SUPPLIER_FIELDS, make_type, ok
-
-
-@contextmanager
-def driver_statements(app, monkeypatch) -> Iterator[list[str]]:
-    """The SQL text of every statement the app's connections run inside the block."""
-    engine = platform(app).engine
-    seen: list[str] = []
-    if engine.dialect.name == "sqlite":
-        def trace(dbapi_conn, _record):
-            dbapi_conn.set_trace_callback(lambda sql: seen.append(sql) if tracing else None)
-
-        tracing = False
-        engine.dispose()  # (new connections, each with the trace callback)
-        event.listen(engine, "connect", trace)
-        try:
-            tracing = True
-            yield seen
-            tracing = False
-        finally:
-            event.remove(engine, "connect", trace)
-            engine.dispose()
-        return
-    import psycopg
-
-    original = psycopg.Cursor.execute
-
-    def execute(self, query, *args, **kwargs):
-        seen.append(str(query))
-        return original(self, query, *args, **kwargs)
-    monkeypatch.setattr(psycopg.Cursor, "execute", execute)
-    try:
-        yield seen
-    finally:
-        monkeypatch.setattr(psycopg.Cursor, "execute", original)
 
 
 def _kinds(statements: list[str]) -> list[str]:

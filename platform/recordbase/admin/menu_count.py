@@ -1,7 +1,7 @@
 """Menu entries that show a count beside their name while it is not zero: "Inbox (3)", "My approvals (2)".
 
-The counts are asked together, in one statement per page (:func:`menu_counts`): the unread
-notifications and the approval steps waiting for the user (the delegations read inside it).
+The counts are asked together, in one statement per page (:func:`menu_counts`, run on the driver):
+the unread notifications and the approval steps waiting for the user (the delegations read inside it).
 """
 from __future__ import annotations
 
@@ -46,13 +46,13 @@ def menu_counts() -> None:
     """Ask the menu's counts for the signed-in user in one statement, into ``g._rb_unread`` and
     ``g._rb_approvals`` (a count the page already knows is kept)."""
     from ..context import current_user, record_store
+    from ..storage.driver_query import fetch_all
 
     user = current_user()
     if user is None:
         return
     store = record_store()
-    found = store.session.execute(_counts_statement(), {"rb_user": user.id,
-                                                        "rb_today": store.local_now().date()}).one()
+    found = fetch_all(store.session, _counts_statement(), {"rb_user": user.id, "rb_today": store.local_now().date()})[1][0]
     if "_rb_unread" not in g:
         g._rb_unread = int(found[0] or 0)
     if "_rb_approvals" not in g:
@@ -68,4 +68,5 @@ def _counts_statement() -> Any:
     user, today = bindparam("rb_user", type_=Integer), bindparam("rb_today", type_=Date)
     unread = select(func.count()).select_from(Notification).where(
         Notification.user_id == user, Notification.read_at.is_(None)).scalar_subquery()
-    return select(unread, count_query(user, today))
+    # (each column labelled: the statement runs on the driver, storage/driver_query.py)
+    return select(unread.label("unread"), count_query(user, today).label("approvals"))

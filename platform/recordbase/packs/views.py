@@ -12,10 +12,11 @@ and its sort unless the request gives one.
 """
 from __future__ import annotations
 
+from collections import namedtuple
 from typing import Any, Optional
 
 from jsonschema import Draft202012Validator
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, FilterError, NotFound, RecordbaseError, ValidationError
@@ -24,6 +25,7 @@ from ..metamodel.filters import compile_filter
 from ..metamodel.ids import as_id
 from ..metamodel.runtime import RuntimeSchema
 from ..models import iso_utc, utcnow
+from ..storage.driver_query import fetch_all
 from ..views.kinds import KINDS, get_kind
 from ..views.kinds import options_schema as kinds_options_schema
 from ..views.sharing import require_change, require_keep
@@ -158,6 +160,11 @@ class ViewError(ValidationError):
                          {"path": first[0], "errors": [{"path": p, "message": m} for p, m in problems]})
 
 
+#: a saved view as :meth:`ViewService.shown` reads it: its columns by name, read-only
+ViewRow = namedtuple("ViewRow", [c.key for c in SavedView.__table__.columns])
+_SHOWN = None
+
+
 class ViewService:
     """Create, change, delete, find saved views; the caller owns the transaction."""
 
@@ -179,6 +186,19 @@ class ViewService:
         if type_name:
             stmt = stmt.where(SavedView.type_name == type_name)
         return [v for v in self.session.scalars(stmt) if v.type_name in self.schema.types and self._visible(v)]
+
+    def shown(self, type_name: str) -> list[Any]:
+        """:meth:`list` of one type as read-only rows (:data:`ViewRow`: a view's columns by name),
+        read on the driver (storage/driver_query.py): what every records list page shows above the
+        grid, without loading ORM objects."""
+        global _SHOWN
+        if type_name not in self.schema.types:
+            return []
+        if _SHOWN is None:
+            t = SavedView.__table__
+            _SHOWN = select(*t.c).where(t.c.type_name == bindparam("type_name")).order_by(t.c.position, t.c.id)
+        rows = fetch_all(self.session, _SHOWN, {"type_name": type_name})[1]
+        return [v for v in map(ViewRow._make, rows) if self._visible(v)]
 
     def get(self, view_id: Any) -> SavedView:
         try:

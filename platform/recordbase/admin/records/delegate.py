@@ -146,11 +146,16 @@ class RecordModelView(CommentCountExport, LinkPickerPages, ChildRowPages, TrashP
         return self._allowed("delete") if name == "delete" else super().is_action_allowed(name)
 
     # -- queries: live records of this type, within the user's rows ---------------------------
+    def _conditions(self) -> list:
+        """What narrows the list beyond the live records: the user's rows, and the saved view or
+        group shown (``?view=``, ``?group=&in=``: admin/views/listing.py)."""
+        found = [request_store().row_condition(self.typedef, "read"), listing.list_condition(self.typedef)]
+        return [c for c in found if c is not None]
+
     def _rows(self, query: Any) -> Any:
-        cond = request_store().row_condition(self.typedef, "read")
-        query = query if cond is None else query.filter(cond)
-        shown = listing.list_condition(self.typedef)  # ?view= and ?group=&in= (admin/views/listing.py)
-        return query if shown is None else query.filter(shown)
+        for cond in self._conditions():
+            query = query.filter(cond)
+        return query
 
     def _get_default_order(self) -> Any:
         return listing.default_order(self) or super()._get_default_order()
@@ -206,9 +211,11 @@ class RecordModelView(CommentCountExport, LinkPickerPages, ChildRowPages, TrashP
             if search or filters:
                 _none, query = super().get_list(None, None, False, search, filters, execute=False,
                                                 page_size=False)
-            else:  # (the same rows: what Flask-Admin's list adds to get_query is the search and filters)
-                query = self.get_query()
-            grid.remember_count(self, query, bool(search or filters))
+                grid.remember_count(self, query, True)
+            elif self._conditions():  # (what Flask-Admin's list adds to get_query: search and filters)
+                grid.remember_count(self, self.get_query(), False)
+            else:
+                grid.remember_live_count(self)
         return count, data
 
     def _sort_keys(self, sort_column: Any, sort_desc: Any) -> list:
@@ -222,7 +229,9 @@ class RecordModelView(CommentCountExport, LinkPickerPages, ChildRowPages, TrashP
 
     def _order_by(self, query: Any, joins: Any, sort_joins: Any, sort_field: Any, sort_desc: bool) -> Any:
         """A column sort as the API's: empty values last either way (SQLite puts them first), then
-        the record id in the sort's direction, so that pages do not shift between equal values."""
+        the record id in the sort's direction, so that pages do not shift between equal values.
+        A column that is never empty (the id, the record's times) gets no NULLS clause: PostgreSQL
+        walks an index only in its own NULLS order (``id DESC NULLS LAST`` sorted every row)."""
         if sort_field is None or sort_joins:
             return super()._order_by(query, joins, sort_joins, sort_field, sort_desc)
         return query.order_by(*list_parts.order_by([(sort_field, sort_desc)], self.model.id, False)), joins

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from flask import g, request
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
-from sqlalchemy import func, select
+from sqlalchemy import case, exists, func, select
 
 from ...access import current_policy
 from ...metamodel.fieldtypes import FieldDef
@@ -131,10 +131,52 @@ def rows_html(view: "RecordModelView", data: list, cols: list[GridColumn], with_
 
 def remember_count(view: "RecordModelView", query: Any, filtered: bool) -> None:
     """Count the list's matching records for the page (capped; see the module docstring)."""
-    t = view.typedef.table
     ids = query.with_entities(view.model.id).order_by(None).limit(COUNT_CAP + 1).subquery()
     session = query.session
-    n = int(session.execute(select(func.count()).select_from(ids)).scalar() or 0)
+    _remember(view, session, int(session.execute(select(func.count()).select_from(ids)).scalar() or 0), filtered)
+
+
+def remember_live_count(view: "RecordModelView") -> None:
+    """:func:`remember_count` of every live record of the type (a list nothing narrows): on SQLite
+    by :func:`live_count_statement`, built once per delegate and run on the driver."""
+    from ...storage.driver_query import fetch_all
+    from .present import request_store
+
+    session = request_store().session
+    if session.get_bind().dialect.name != "sqlite":
+        remember_count(view, view.get_query(), False)
+        return
+    stmt = view.__dict__.get("_rb_live_count")
+    if stmt is None:
+        stmt = view.__dict__["_rb_live_count"] = live_count_statement(view.typedef.table)
+    _remember(view, session, int(fetch_all(session, stmt)[1][0][0] or 0), False)
+
+
+def live_count_statement(t: Any, cap: Optional[int] = None) -> Any:
+    """SQLite: how many live records ``t`` holds, up to ``COUNT_CAP + 1``, without reading the rows.
+
+    Counting the live rows reads each row for its ``deleted_at`` (0.65 ms at 10,000 rows); skipping
+    rows by their id (``OFFSET``) and counting a table are SQLite's cheap walks of the table's
+    b-tree, and the trashed rows are found in the trash index (``deleted_at IS NOT NULL``). With at
+    most ``COUNT_CAP`` rows in the trash: more than ``COUNT_CAP`` live rows when a row exists past
+    the first ``trash + COUNT_CAP``, else (a table of at most ``2 × COUNT_CAP`` rows) all rows less
+    the trash; with more in the trash, the rows are counted as :func:`remember_count` does.
+    ``cap``: :data:`COUNT_CAP` unless given."""
+    cap = COUNT_CAP if cap is None else cap
+
+    def trash() -> Any:
+        return select(func.count()).select_from(
+            select(t.c.id).where(t.c.deleted_at.is_not(None)).limit(cap + 1).subquery()).scalar_subquery()
+
+    live = select(func.count()).select_from(
+        select(t.c.id).where(t.c.deleted_at.is_(None)).limit(cap + 1).subquery()).scalar_subquery()
+    beyond = exists(select(t.c.id).order_by(t.c.id).limit(1).offset(trash() + cap))
+    rows = select(func.count()).select_from(t).scalar_subquery()
+    return select(case((trash() > cap, live), (beyond, cap + 1), else_=rows - trash()).label("n"))
+
+
+def _remember(view: "RecordModelView", session: Any, n: int, filtered: bool) -> None:
+    t = view.typedef.table
     about = False
     if n > COUNT_CAP:
         if filtered:

@@ -210,7 +210,7 @@ def template_context(delegate: Any) -> dict:
     lang = getattr(delegate, "lang", "en")
     store = request_store()
     views = []
-    for v in ViewService(store.session, store.schema, store.ctx, store.policy).list(typedef.name):
+    for v in ViewService(store.session, store.schema, store.ctx, store.policy).shown(typedef.name):
         kind = get_kind(v.kind)
         views.append({"id": v.id, "kind": v.kind, "kind_label": kind.display_label(lang), "personal": v.owner_id is not None,
                       "label": (v.name_zh or v.name) if lang.startswith("zh") else v.name,
