@@ -133,3 +133,49 @@ def test_a_refused_save_shows_the_reason_beside_the_field(admin_client, api, tas
     assert resp.status_code == 302 and "/admin/board/task/?view=" in resp.headers["Location"]
     view = [v for v in ok(api.get("/api/v1/views?type=task"))["views"] if v["name"] == "Board"][0]
     assert view["options"] == {"group_by": "status", "card_fields": ["due", "points"]} and view["shared"]
+
+
+def _grid_rows(html: str) -> list:
+    """The grid's body rows in order: ("group", key, label, count) or ("record", id)."""
+    body = re.search(r'<table class="[^"]*rb-grid.*?<tbody>(.*?)</tbody>', html, re.S).group(1)
+    out = []
+    for m in re.finditer(r'<tr class="rb-group-row" data-group="([^"]+)"><td colspan="\d+">.*?>([^<]+)</span> '
+                         r'<span class="badge badge-pill badge-secondary rb-group-count">(\d+)</span>|<tr data-id="(\d+)"',
+                         body, re.S):
+        out.append(("record", int(m.group(4))) if m.group(4) else ("group", m.group(1), m.group(2), int(m.group(3))))
+    return out
+
+
+def test_a_grouped_list_draws_each_groups_row_above_its_records(admin_client, tasks, switch_language):
+    """Grouped (and in its groups' order), the grid shows each group's label and count on a row of its
+    own above the group's records, as Airtable's grouped rows; in Chinese the choices' labels."""
+    rows = _grid_rows(admin_client.get("/admin/records/task/?group=status").get_data(as_text=True))
+    groups = [r for r in rows if r[0] == "group"]
+    assert groups == [("group", "todo", "To do", 5), ("group", "doing", "Doing", 4), ("group", "done", "Done", 3)]
+    spans = {}
+    current = None
+    for r in rows:
+        if r[0] == "group":
+            current = r[1]
+        else:
+            spans.setdefault(current, []).append(r[1])
+    assert rows[0][0] == "group"
+    assert sorted(spans["done"]) == sorted(tasks[f"t{i}"] for i in (10, 11, 12))
+    assert sorted(spans["todo"]) == sorted(tasks[f"t{i}"] for i in range(1, 6))
+    # sorted by a column, or narrowed to one group, the rows are not in groups: no group rows
+    assert not [r for r in _grid_rows(admin_client.get("/admin/records/task/?group=status&sort=1").get_data(as_text=True))
+                if r[0] == "group"]
+    assert not [r for r in _grid_rows(admin_client.get("/admin/records/task/?group=status&in=done").get_data(as_text=True))
+                if r[0] == "group"]
+    switch_language(admin_client, "zh")
+    zh = _grid_rows(admin_client.get("/admin/records/task/?group=status").get_data(as_text=True))
+    assert [r[2] for r in zh if r[0] == "group"] == ["待办", "进行中", "完成"]
+
+
+def test_a_list_grouped_by_a_user_names_each_group(admin_client, api, tasks):
+    rid = tasks["t1"]
+    ok(api.patch(f"/api/v1/records/task/{rid}", json={"version": 1, "fields": {"assignee": "eddie@example.com"}}))
+    rows = _grid_rows(admin_client.get("/admin/records/task/?group=assignee").get_data(as_text=True))
+    groups = [r for r in rows if r[0] == "group"]
+    assert len(groups) == 2 and groups[0][3] == 1 and groups[1][3] == 11
+    assert rows[1] == ("record", rid) and "eddie" in groups[0][2].lower()

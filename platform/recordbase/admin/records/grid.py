@@ -21,6 +21,7 @@ from ...access import current_policy
 from ...metamodel.fieldtypes import FieldDef
 from ...metamodel.runtime import has_own_column
 from ...metamodel.statistics import estimated_rows
+from ...views.counts import EMPTY
 from .present import presenter
 
 if TYPE_CHECKING:
@@ -107,12 +108,23 @@ def rows_html(view: "RecordModelView", data: list, cols: list[GridColumn], with_
               edit_base: str, open_label: str) -> Markup:
     """The grid's rows as HTML, built in Python (a page is 20 to 100 rows of cells: Jinja's per-call
     cost was a third of the page). URLs end in the record id (made once per page, not per row)."""
+    from ..views.listing import group_headers
+
     cell = cell_html(view)
     names = [c.name for c in cols]
     edits = [f' class="col-{c.name}{" rb-editable" if c.edit else ""}"' for c in cols]
     details, edit, label = escape(details_base), escape(edit_base), escape(open_label)
+    grouped = group_headers(view)
+    span = len(cols) + 1 + (1 if with_checkbox else 0)
+    last: Any = None
     out = []
     for row in data:
+        if grouped is not None:
+            value = getattr(row, grouped[0].name, None)
+            key = EMPTY if value is None else str(value)
+            if key != last:
+                last = key
+                out.append(_group_row(grouped[1].get(key), key, span))
         rid = int(row.id)
         parts = [f'<tr data-id="{rid}" data-version="{int(row.version)}">']
         if with_checkbox:
@@ -127,6 +139,16 @@ def rows_html(view: "RecordModelView", data: list, cols: list[GridColumn], with_
         parts.append("</tr>")
         out.append("".join(parts))
     return Markup("\n".join(out))
+
+
+def _group_row(grp: Optional[dict], key: str, span: int) -> str:
+    """A group's row in a grouped list: its label (a select's coloured badge) and its count."""
+    if grp is None:  # (a group beyond the panel's limit)
+        return f'<tr class="rb-group-row" data-group="{escape(key)}"><td colspan="{span}">{escape(key)}</td></tr>'
+    badge = (f'<span class="badge" style="background-color: {escape(grp["colour"])}; color: {escape(grp["text_colour"])}">'
+             if grp.get("colour") else '<span class="badge badge-light">')
+    return (f'<tr class="rb-group-row" data-group="{escape(key)}"><td colspan="{span}">{badge}{escape(grp["label"])}</span> '
+            f'<span class="badge badge-pill badge-secondary rb-group-count">{int(grp["count"])}</span></td></tr>')
 
 
 def remember_count(view: "RecordModelView", query: Any, filtered: bool) -> None:

@@ -136,9 +136,30 @@ def columns_redirect(typedef: TypeDef) -> Optional[str]:
     return request.path + "?" + urlencode(args, doseq=True)
 
 
+def group_headers(delegate: Any) -> Optional[tuple[Any, dict]]:
+    """(the group field, {key: group of :func:`groups`}) when the list's rows come in its groups' order
+    (grouped, no column sort, not narrowed to one group): the grid then draws each group's label and
+    count on a row of its own above the group's first record, as Airtable's grouped rows. None else."""
+    if request.args.get("sort") is not None or request.args.get("in") is not None:
+        return None
+    f = group_field(delegate.typedef)
+    found = groups(delegate) if f is not None else []
+    return (f, {grp["key"]: grp for grp in found}) if found else None
+
+
 def groups(delegate: Any) -> list[dict]:
     """The group panel: each value of the group field with records, its count under the page's filters
-    (one ``GROUP BY`` of the aggregation engine), a select's choices with their labels and colours."""
+    (one ``GROUP BY`` of the aggregation engine), a select's choices with their labels and colours.
+    Worked out once a request (the panel and the grid's group rows both ask)."""
+    typedef = delegate.typedef
+    memo = g.setdefault("_rb_list_groups", {})
+    key = (id(typedef), getattr(delegate, "lang", "en"))
+    if key not in memo:
+        memo[key] = _groups(delegate)
+    return memo[key]
+
+
+def _groups(delegate: Any) -> list[dict]:
     typedef = delegate.typedef
     f = group_field(typedef)
     if f is None:
