@@ -191,7 +191,8 @@ def test_the_live_count_statement_counts_as_reading_the_rows(rows, trashed):
     engine = create_engine("sqlite://")
     with engine.begin() as conn:
         t.metadata.create_all(conn)
-        conn.exec_driver_sql("CREATE INDEX ix_rb_rec_1_deleted_at ON rb_rec_1 (deleted_at) WHERE deleted_at IS NOT NULL")
+        conn.exec_driver_sql("CREATE INDEX ix_rb_rec_1_deleted_at ON rb_rec_1 (deleted_at) "
+                             "WHERE deleted_at IS NOT NULL")
         for i in range(rows):
             conn.execute(t.insert().values(id=i + 1))
         gone = random.Random(rows * 100 + trashed).sample(range(1, rows + 1), trashed)

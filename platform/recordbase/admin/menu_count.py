@@ -52,7 +52,8 @@ def menu_counts() -> None:
     if user is None:
         return
     store = record_store()
-    found = fetch_all(store.session, _counts_statement(), {"rb_user": user.id, "rb_today": store.local_now().date()})[1][0]
+    params = {"rb_user": user.id, "rb_today": store.local_now().date()}
+    found = fetch_all(store.session, _counts_statement(), params)[1][0]
     if "_rb_unread" not in g:
         g._rb_unread = int(found[0] or 0)
     if "_rb_approvals" not in g:
