@@ -19,6 +19,7 @@ from sqlalchemy import case, exists, func, select
 
 from ...access import current_policy
 from ...metamodel.fieldtypes import FieldDef
+from ...metamodel.fieldtypes.display import badge
 from ...metamodel.runtime import has_own_column
 from ...metamodel.statistics import estimated_rows
 from ...views.counts import EMPTY
@@ -142,12 +143,11 @@ def rows_html(view: "RecordModelView", data: list, cols: list[GridColumn], with_
 
 
 def _group_row(grp: Optional[dict], key: str, span: int) -> str:
-    """A group's row in a grouped list: its label (a select's coloured badge) and its count."""
+    """A group's row in a grouped list: its label as the list's cells show a choice (a badge) and its count."""
     if grp is None:  # (a group beyond the panel's limit)
         return f'<tr class="rb-group-row" data-group="{escape(key)}"><td colspan="{span}">{escape(key)}</td></tr>'
-    badge = (f'<span class="badge" style="background-color: {escape(grp["colour"])}; color: {escape(grp["text_colour"])}">'
-             if grp.get("colour") else '<span class="badge badge-light">')
-    return (f'<tr class="rb-group-row" data-group="{escape(key)}"><td colspan="{span}">{badge}{escape(grp["label"])}</span> '
+    label = badge(grp["label"], grp["colour"])
+    return (f'<tr class="rb-group-row" data-group="{escape(key)}"><td colspan="{span}">{label} '
             f'<span class="badge badge-pill badge-secondary rb-group-count">{int(grp["count"])}</span></td></tr>')
 
 
