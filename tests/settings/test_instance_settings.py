@@ -112,6 +112,8 @@ def test_the_settings_change_is_audited(admin_client, api):
     tokyo = (at if at.tzinfo else at.replace(tzinfo=ZoneInfo("UTC"))).astimezone(ZoneInfo("Asia/Tokyo"))
     page = admin_client.get("/admin/audit/?action=settings.change").get_data(as_text=True)
     assert f"{tokyo:%Y-%m-%d %H:%M:%S} JST" in page and " UTC</td>" not in page
+    # the kind filter offers the settings' changes too (every kind the log names)
+    assert '<option value="settings" ' in admin_client.get("/admin/audit/?kind=settings").get_data(as_text=True)
 
 
 def test_init_stores_the_given_zone_and_refuses_an_unknown_one(database_url, monkeypatch, tmp_path, app, sessions):

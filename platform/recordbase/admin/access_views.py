@@ -28,7 +28,7 @@ from ..metamodel.ids import as_id
 from ..models import User
 from ..security import sign_in
 from .access import OwnersOnly
-from .audit_words import action_words, kind_word
+from .audit_words import KINDS, action_words, kind_word
 from .records.forms import local_time_text
 from ..settings import instance_timezone
 
@@ -249,7 +249,8 @@ class RolesView(OwnersOnly, BaseView):
 
 
 # -- audit log ----------------------------------------------------------------------------------
-AUDIT_KINDS = ("type", "field", "rule", "pack", "role", "form", "user")
+#: the kinds the log's filter offers: every kind the log has a word for (audit_words.KINDS)
+AUDIT_KINDS = tuple(KINDS)
 
 
 class AuditView(OwnersOnly, BaseView):
@@ -283,9 +284,10 @@ class AuditView(OwnersOnly, BaseView):
         rows = rows[:50]
         next_url = url_for(".index", **{k: v for k, v in filters.items() if v}, cursor=rows[-1].id) \
             if more and rows else None
+        zone = instance_timezone()
         return self.render("access/audit.html", events=[audit_log.event_json(e) for e in rows], filters=filters,
                            kinds=AUDIT_KINDS, next_url=next_url, lang=current_lang(), action_words=action_words,
-                           kind_word=kind_word, local_time=lambda at: local_time_text(at, instance_timezone()))
+                           kind_word=kind_word, local_time=lambda at: local_time_text(at, zone))
 
 
 # -- one-time links ----------------------------------------------------------------------------------
