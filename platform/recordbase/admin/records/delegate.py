@@ -119,13 +119,8 @@ class RecordModelView(CommentCountExport, LinkPickerPages, ChildRowPages, TrashP
 
     @staticmethod
     def _sortables(cls: type, listed: list) -> list:
-        out = []
-        for f in listed:
-            if f.ftype.system_column:
-                out.append((f.name, getattr(cls, f.ftype.system_column)))
-            elif has_own_column(f) and f.ftype.sortable:
-                out.append((f.name, f.ftype.sort_expression(getattr(cls, f.name), f)))
-        return out
+        found = ((f.name, list_parts.sort_expression(cls, f)) for f in listed)
+        return [(name, expr) for name, expr in found if expr is not None]
 
     def _run_view(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         # Flask-Admin's default turns any TypeError into "unexpected keyword argument 'cls'".
@@ -198,20 +193,22 @@ class RecordModelView(CommentCountExport, LinkPickerPages, ChildRowPages, TrashP
             return super().get_list(page, sort_column, sort_desc, search, filters, execute=False,
                                     page_size=page_size)
         keys = self._sort_keys(sort_column, sort_desc)
+        base = None  # (the list's filtered query, unsorted and unpaged: also what the count counts)
         if not keys or any(joins for _field, joins, _desc in keys):
             count, data = super().get_list(page, sort_column, sort_desc, search, filters, page_size=page_size)
         else:  # read in parts when the first key may be empty (list_parts): an index serves each
-            count, query = super().get_list(None, _UNSORTED, False, search, filters, execute=False, page_size=False)
+            count, base = super().get_list(None, _UNSORTED, False, search, filters, execute=False, page_size=False)
             column = list_parts.nullable_column(keys[0][0])
-            query = query.order_by(*list_parts.order_by([(f, d) for f, _j, d in keys], self.model.id, column is not None))
+            query = base.order_by(*list_parts.order_by([(f, d) for f, _j, d in keys], self.model.id, column is not None))
             data = list_parts.read_page(query, column, self.model.id, page,
                                         self.page_size if page_size is None else page_size)
         presenter(self.typedef).prime(list(data))
         if request.endpoint == "records.index_view":  # the grid's record count (capped: grid.py)
             if search or filters:
-                _none, query = super().get_list(None, None, False, search, filters, execute=False,
-                                                page_size=False)
-                grid.remember_count(self, query, True)
+                if base is None:
+                    _none, base = super().get_list(None, _UNSORTED, False, search, filters, execute=False,
+                                                   page_size=False)
+                grid.remember_count(self, base, True)
             elif self._conditions():  # (what Flask-Admin's list adds to get_query: search and filters)
                 grid.remember_count(self, self.get_query(), False)
             else:

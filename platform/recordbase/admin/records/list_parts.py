@@ -16,6 +16,20 @@ from typing import Any, Optional
 from sqlalchemy import func, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from ...metamodel.runtime import has_own_column
+
+
+def sort_expression(model: Any, f: Any) -> Any:
+    """What the list orders by for field ``f`` of the mapped class ``model``, as its column header
+    sorts (a system field by its column, a select in its choices' order); None for a field the list
+    cannot sort on. One answer for the headers (``RecordModelView._sortables``) and a saved view's or
+    group's order (``admin/views/listing.default_order``)."""
+    if f.ftype.system_column:
+        return getattr(model, f.ftype.system_column)
+    if has_own_column(f) and f.ftype.sortable:
+        return f.ftype.sort_expression(getattr(model, f.name), f)
+    return None
+
 
 def _column(expr: Any) -> Any:
     column = getattr(expr, "expression", expr)  # (a mapped attribute: its column)

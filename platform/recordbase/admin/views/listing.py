@@ -19,10 +19,11 @@ from flask_babel import gettext as _
 
 from ...errors import FilterError, NotFound, RecordbaseError
 from ...metamodel.fieldtypes.display import safe_colour, text_colour
-from ...metamodel.runtime import TypeDef, has_own_column
+from ...metamodel.runtime import TypeDef
 from ...packs.views import ViewService
 from ...views.counts import EMPTY, and_filters, group_counts
 from ...views.kinds import get_kind
+from ..records import list_parts
 from ..records.present import request_store
 
 MAX_GROUPS = 200
@@ -79,7 +80,15 @@ def list_filter(typedef: TypeDef) -> Optional[Any]:
 
 
 def list_condition(typedef: TypeDef) -> Any:
-    """:func:`list_filter` as SQL on the type's table (through the record store's compiler)."""
+    """:func:`list_filter` as SQL on the type's table (through the record store's compiler), compiled
+    once a request (the list's query, its count and the check whether anything narrows it ask)."""
+    cache = g.setdefault("_rb_list_conditions", {})
+    if typedef.name not in cache:
+        cache[typedef.name] = _list_condition(typedef)
+    return cache[typedef.name]
+
+
+def _list_condition(typedef: TypeDef) -> Any:
     tree = list_filter(typedef)
     if tree is None:
         return None
@@ -119,9 +128,7 @@ def _sort_column(delegate: Any, name: str) -> Any:
     if name in ("id", "created_at", "updated_at", "created_by", "updated_by"):
         return getattr(delegate.model, name, None)
     f = delegate.typedef.field(name)
-    if f is None or not has_own_column(f) or not f.ftype.sortable:
-        return None
-    return f.ftype.sort_expression(getattr(delegate.model, f.name), f)
+    return None if f is None else list_parts.sort_expression(delegate.model, f)
 
 
 def columns_redirect(typedef: TypeDef) -> Optional[str]:
